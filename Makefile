@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` (app with demo data) and `make test` (everything).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test setup lint typecheck pytest chromium messages
+
+run: setup
+	$(BIN)/hamkor db upgrade
+	$(BIN)/hamkor demo
+	$(BIN)/hamkor serve --host 127.0.0.1 --port 8000
+
+test: setup chromium lint typecheck pytest
+
+setup: $(VENV)/.synced node_modules/.installed
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-groups
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "Chromium is missing: apt-get install -y chromium (as root)"; exit 1; }
+
+lint:
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+messages: setup
+	$(BIN)/hamkor messages update

@@ -1,0 +1,1 @@
+"""Hamkor: plan, run and account for cross-border medical cooperation programs."""

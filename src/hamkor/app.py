@@ -1,0 +1,174 @@
+"""The web application: routers of every module, sessions, static files and error pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from hamkor.core import access
+from hamkor.core import api as core_api
+from hamkor.core import views as core_views
+from hamkor.core.db import make_engine, make_sessionmaker
+from hamkor.core.errors import UserError, from_error_items
+from hamkor.core.i18n import N_, Message, Translator, negotiate
+from hamkor.core.templating import render_template
+from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, TokenRequired
+from hamkor.directory import api as directory_api
+from hamkor.directory import views as directory_views
+from hamkor.programs import api as programs_api
+from hamkor.programs import views as programs_views
+from hamkor.settings import ROOT, Settings, get_settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+VENDOR_DIR = ROOT / "node_modules"
+log = logging.getLogger("hamkor")
+
+_STATUS_TITLES = {
+    400: N_("The request could not be understood."),
+    401: N_("Please log in with a valid API token."),
+    403: N_("You do not have access to this record."),
+    404: N_("This page does not exist."),
+    405: N_("This action is not allowed here."),
+    422: N_("Some fields need correcting."),
+    500: N_("Something went wrong on our side. The error was logged; please try again."),
+}
+
+
+def _translator(request: Request) -> Translator:
+    translator = getattr(request.state, "translator", None)
+    if isinstance(translator, Translator):
+        return translator
+    return Translator(
+        negotiate(
+            None, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+        )
+    )
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def error_response(
+    request: Request, status: int, errors: list[dict[str, str]] | None = None
+) -> Response:
+    """A translated error: JSON for the API, an HTML page for people."""
+    translator = _translator(request)
+    title = translator.gettext(_STATUS_TITLES.get(status, _STATUS_TITLES[400]))
+    if _wants_json(request):
+        return JSONResponse({"detail": title, "errors": errors or []}, status_code=status)
+    html = render_template(
+        "error.html",
+        {
+            "_": translator.gettext,
+            "lang": translator.language,
+            "status": status,
+            "title": title,
+            "errors": errors or [],
+            "request": request,
+        },
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def _user_error_items(error: UserError, translator: Translator) -> list[dict[str, str]]:
+    return [
+        {"field": e.field, "message": e.message.render(translator.language)} for e in error.errors
+    ]
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(TokenRequired)
+    async def token_required(request: Request, _exc: TokenRequired) -> Response:
+        return error_response(request, 401)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        message = Message(N_("The form has expired. Please reload the page and try again."))
+        items = [{"field": "csrf_token", "message": message.render(_translator(request).language)}]
+        return error_response(request, 400, items)
+
+    @app.exception_handler(access.AccessDenied)
+    async def denied(request: Request, _exc: access.AccessDenied) -> Response:
+        return error_response(request, 403)
+
+    @app.exception_handler(access.NotFound)
+    async def not_found(request: Request, _exc: access.NotFound) -> Response:
+        return error_response(request, 404)
+
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> Response:
+        return error_response(
+            request, exc.status_code, _user_error_items(exc, _translator(request))
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        translated = from_error_items(exc.errors())
+        return error_response(request, 422, _user_error_items(translated, _translator(request)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        # Only the type and the path: the message of an exception may carry patient data.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return error_response(request, 500)
+
+
+def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> FastAPI:
+    """The app for ``settings``; tests pass their own sessionmaker bound to a test transaction."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Hamkor",
+        version="1",
+        summary="Cross-border medical cooperation programs: directory, programs and activities.",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = sessionmaker or make_sessionmaker(
+        make_engine(settings.resolved_database_url())
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="hamkor_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if (VENDOR_DIR / "htmx.org").exists():
+        app.mount(
+            "/vendor/htmx", StaticFiles(directory=VENDOR_DIR / "htmx.org" / "dist"), name="htmx"
+        )
+    for router in (
+        core_views.router,
+        core_api.router,
+        directory_views.router,
+        directory_api.router,
+        programs_views.router,
+        programs_api.router,
+    ):
+        app.include_router(router)
+    _install_error_handlers(app)
+    return app

@@ -1,0 +1,52 @@
+"""The ``hamkor`` command: the same settings and service functions as the app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hamkor.core import catalogs
+from hamkor.core.cli import db_app, user_app
+from hamkor.demo.cli import demo
+from hamkor.directory.cli import app as directory_app
+from hamkor.modules import install
+from hamkor.settings import get_settings
+
+app = typer.Typer(help="Hamkor: cross-border medical cooperation programs.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(directory_app, name="import")
+app.command()(demo)
+console = Console()
+
+
+@app.callback()
+def _setup() -> None:
+    install()
+
+
+@app.command()
+def messages(
+    action: Annotated[str, typer.Argument(help="Only 'update' for now.")] = "update",
+) -> None:
+    """Extract the messages of the code and merge them into every language's catalog."""
+    if action != "update":
+        raise typer.BadParameter(action)
+    for language, missing in catalogs.update().items():
+        console.print(f"{language}: {missing} untranslated")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web app and the JSON API."""
+    import uvicorn
+
+    settings = get_settings()
+    console.print(f"Hamkor on http://{host}:{port} — database {settings.resolved_database_url()}")
+    uvicorn.run("hamkor.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -1,0 +1,1 @@
+"""The platform core: settings, database, users, access, audit, i18n."""

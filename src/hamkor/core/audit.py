@@ -1,0 +1,122 @@
+"""The audit trail: every write is recorded by one flush hook, so no service can forget it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from hamkor.core.db import Base, utcnow
+from hamkor.core.models import AuditEntry, LoginAttempt
+
+# Rows whose writes are not themselves history worth keeping (or are the history).
+_NOT_AUDITED: tuple[type[Base], ...] = (AuditEntry, LoginAttempt)
+_SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+
+
+@dataclass(frozen=True)
+class AuditActor:
+    """Who is acting in a session: a user, or the system for demo loads and migrations."""
+
+    user_id: int | None
+    name: str
+    address: str | None = None
+
+
+SYSTEM = AuditActor(user_id=None, name="system")
+
+
+def act_as(db: Session, actor: AuditActor) -> None:
+    """Attribute the session's coming writes to ``actor``."""
+    db.info["audit_actor"] = actor
+
+
+def _actor(db: Session) -> AuditActor:
+    actor = db.info.get("audit_actor", SYSTEM)
+    assert isinstance(actor, AuditActor)
+    return actor
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Base):
+        return None
+    return value
+
+
+def _changes(obj: Base, action: str) -> dict[str, Any]:
+    """What changed, as {column: [old, new]}; values are left out for sensitive tables."""
+    keep_values = getattr(obj, "__audit_values__", True)
+    state = inspect(obj)
+    changes: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        history = state.attrs[key].history
+        if action == "update" and not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else getattr(obj, key, None)
+        if action == "delete":
+            new = None
+            old = getattr(obj, key, None)
+        if key in _SECRET_COLUMNS or not keep_values:
+            changes[key] = "changed"
+        else:
+            changes[key] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _entry(db: Session, obj: Base, action: str) -> dict[str, Any]:
+    actor = _actor(db)
+    identity = inspect(obj).identity
+    return {
+        "at": utcnow(),
+        "actor_id": actor.user_id,
+        "actor_name": actor.name,
+        "action": action,
+        "entity": obj.__tablename__,
+        "entity_id": "/".join(str(part) for part in identity) if identity else None,
+        "changes": _changes(obj, action),
+        "address": actor.address,
+    }
+
+
+@event.listens_for(Session, "after_flush")
+def _record_writes(db: Session, _flush: UOWTransaction) -> None:
+    rows = [
+        _entry(db, obj, action)
+        for action, objects in (("create", db.new), ("update", db.dirty), ("delete", db.deleted))
+        for obj in objects
+        if isinstance(obj, Base)
+        and not isinstance(obj, _NOT_AUDITED)
+        and (action != "update" or db.is_modified(obj, include_collections=False))
+    ]
+    if rows:
+        db.connection().execute(insert(AuditEntry), rows)
+
+
+def record(
+    db: Session, *, action: str, entity: str, entity_id: str | int | None, note: str | None = None
+) -> None:
+    """Record something that is not a write: a view of a sensitive record, a denial, a log-in."""
+    actor = _actor(db)
+    db.add(
+        AuditEntry(
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            changes={},
+            address=actor.address,
+            note=note,
+        )
+    )
+    db.flush()

@@ -1,0 +1,47 @@
+"""Reading the audit trail: filters shared by the auditors' page and the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Select, select
+
+from hamkor.core.access import AccessDenied, Action, Actor
+from hamkor.core.models import AuditEntry, Role
+
+
+class AuditFilter(BaseModel):
+    """What an auditor narrows the trail by; every field is optional."""
+
+    actor: str | None = None
+    action: str | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    since: date | None = None
+    until: date | None = None
+    page: int = 1
+
+    def statement(self) -> Select[Any]:
+        stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+        if self.actor:
+            stmt = stmt.where(AuditEntry.actor_name == self.actor)
+        if self.action:
+            stmt = stmt.where(AuditEntry.action == self.action)
+        if self.entity:
+            stmt = stmt.where(AuditEntry.entity == self.entity)
+        if self.entity_id:
+            stmt = stmt.where(AuditEntry.entity_id == self.entity_id)
+        if self.since:
+            stmt = stmt.where(AuditEntry.at >= datetime.combine(self.since, time(), UTC))
+        if self.until:
+            end = datetime.combine(self.until + timedelta(days=1), time(), UTC)
+            stmt = stmt.where(AuditEntry.at < end)
+        return stmt
+
+
+def require_auditor(actor: Actor) -> None:
+    """Only auditors and platform admins read the trail."""
+    if not (actor.is_admin or actor.has_role(Role.AUDITOR)):
+        raise AccessDenied(AuditEntry.__tablename__, None, Action.VIEW)

@@ -1,0 +1,106 @@
+"""Passwords (Argon2), API tokens, CSRF tokens and login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hamkor.core.db import utcnow
+from hamkor.core.models import ApiToken, LoginAttempt, User
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "hk_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Check a password, upgrading the stored hash when Argon2's parameters have moved on."""
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_token(
+    db: Session, *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; the secret is returned once and only its digest is kept."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=secret[:10],
+        token_hash=token_digest(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+    )
+    db.add(token)
+    db.flush()
+    return token, secret
+
+
+def user_for_token(db: Session, secret: str) -> tuple[User, ApiToken] | None:
+    """The active user behind a bearer token that is neither revoked nor expired."""
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if not token.user.is_active:
+        return None
+    return token.user, token
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected and given and hmac.compare_digest(expected, given))
+
+
+def recent_failures(db: Session, *, username: str, address: str, window: timedelta) -> int:
+    """Failed log-ins for this name, or from this address, inside the window."""
+    since = utcnow() - window
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.at >= since,
+                LoginAttempt.succeeded.is_(False),
+                (LoginAttempt.username == username.casefold()) | (LoginAttempt.address == address),
+            )
+        )
+        or 0
+    )
+
+
+def authenticate(db: Session, *, username: str, password: str, address: str) -> User | None:
+    """The user with these credentials, recording the attempt either way."""
+    user = db.scalar(select(User).where(User.username == username))
+    ok = user is not None and user.is_active and verify_password(user, password)
+    if user is None:
+        # Spend the same time as a real check so that timing does not reveal unknown names.
+        _hasher.hash(password)
+    db.add(LoginAttempt(username=username.casefold(), address=address, succeeded=ok))
+    db.flush()
+    return user if ok else None

@@ -1,0 +1,1 @@
+"""Who and where: countries, cities and travel times, institutions, rooms, people, specialties."""

@@ -1,0 +1,1 @@
+"""Programs, delegations and their brigades, participations and activities."""

@@ -1,0 +1,53 @@
+"""Settings read once from the environment (``HAMKOR_*``); tests and commands override them."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Everything an operator may change; every command and the app read the same values."""
+
+    model_config = SettingsConfigDict(env_prefix="HAMKOR_", env_file=".env", extra="ignore")
+
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""
+    secret_key: str = ""
+    default_language: str = "ru"
+    secure_cookies: bool = False
+    session_max_age_seconds: int = 12 * 3600
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    page_size: int = Field(default=25, ge=1, le=500)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file under ``var/`` that needs no set-up."""
+        if self.database_url:
+            return self.database_url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.var_dir / 'hamkor.sqlite3'}"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; generated once and kept under ``var/`` so sessions survive restarts."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.var_dir / "secret_key"
+        if not key_file.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use rather than at import time."""
+    return Settings()

@@ -1,0 +1,98 @@
+"""Test set-up: every database test runs on SQLite and, when configured, on PostgreSQL.
+
+Each test runs inside a transaction that is rolled back, so tests never see each other's rows;
+the app under test shares that transaction through a savepoint-joining sessionmaker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from hamkor.core import migrate
+from hamkor.core.db import make_engine
+from hamkor.modules import install
+
+pytest_plugins = [
+    "tests.fixtures.core",
+    "tests.fixtures.directory",
+    "tests.fixtures.programs",
+]
+
+POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install()
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path: Path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    yield engine
+    engine.dispose()
+
+
+def reset_postgres(url: str) -> Engine:
+    """A PostgreSQL database emptied and migrated to head (the test database is ours to wipe)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine() -> Iterator[Engine]:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(
+            f"PostgreSQL variant: set {POSTGRES_ENV}=postgresql://postgres@127.0.0.1:5432/test "
+            "to run it (the database is wiped)"
+        )
+    engine = reset_postgres(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The engine of each backend in turn."""
+    fixture = f"{request.param}_engine"
+    result = request.getfixturevalue(fixture)
+    assert isinstance(result, Engine)
+    return result
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        if outer.is_active:
+            outer.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions that commit into savepoints of the test's transaction."""
+    return sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session

@@ -1,0 +1,162 @@
+"""Logging in and out, throttling, CSRF and API tokens."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hamkor.core.models import AuditEntry, Role, User
+from hamkor.core.security import new_api_token
+from tests.fixtures.core import PASSWORD, ClientFactory, UserFactory, csrf_of, log_in
+
+
+def test_pages_need_login(app_client: TestClient) -> None:
+    response = app_client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/"
+
+
+def test_login_sets_a_signed_httponly_samesite_cookie(app_client: TestClient, admin: User) -> None:
+    page = app_client.get("/login")
+    response = app_client.post(
+        "/login",
+        data={"username": "admin", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert "hamkor_session=" in cookie
+    assert "httponly" in cookie.lower()
+    assert "samesite=lax" in cookie.lower()
+    assert app_client.get("/").status_code == 200
+
+
+def test_wrong_password_is_refused_in_the_readers_language(
+    app_client: TestClient, admin: User
+) -> None:
+    page = app_client.get("/login")
+    response = app_client.post(
+        "/login",
+        data={"username": "admin", "password": "nope-nope", "csrf_token": csrf_of(page.text)},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 401
+    assert "Wrong user name or password." in response.text
+
+
+def test_login_is_throttled_after_repeated_failures(app_client: TestClient, admin: User) -> None:
+    token = csrf_of(app_client.get("/login").text)
+    for _ in range(5):
+        app_client.post("/login", data={"username": "admin", "password": "x", "csrf_token": token})
+    response = app_client.post(
+        "/login",
+        data={"username": "admin", "password": PASSWORD, "csrf_token": token},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.text
+    assert app_client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_form_without_csrf_token_is_refused(app_client: TestClient, admin: User) -> None:
+    app_client.get("/login")
+    response = app_client.post(
+        "/login",
+        data={"username": "admin", "password": PASSWORD},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 400
+    assert "The form has expired" in response.text
+
+
+def test_logout_ends_the_session(admin_client: TestClient) -> None:
+    home = admin_client.get("/")
+    response = admin_client.post(
+        "/logout", data={"csrf_token": csrf_of(home.text)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert admin_client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_login_and_logout_are_audited(admin_client: TestClient, db: Session) -> None:
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.actor_name == "admin"))
+    assert "login" in set(actions)
+
+
+def test_api_needs_a_token(app_client: TestClient) -> None:
+    response = app_client.get("/api/v1/me", headers={"accept-language": "en"})
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Please log in with a valid API token."
+
+
+def test_api_token_identifies_its_user(
+    app_client: TestClient, create_user: UserFactory, db: Session
+) -> None:
+    user = create_user(Role.REGISTRAR, username="reg")
+    _token, secret = new_api_token(db, user=user, name="his", scopes=["read"])
+    db.commit()
+    response = app_client.get("/api/v1/me", headers={"authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["username"] == "reg"
+    assert body["grants"] == [{"role": "registrar", "institution_id": None, "program_id": None}]
+
+
+def test_revoked_and_unknown_tokens_are_refused(
+    app_client: TestClient, admin: User, db: Session
+) -> None:
+    token, secret = new_api_token(db, user=admin, name="old", scopes=["read"])
+    token.revoked_at = token.created_at
+    db.commit()
+    for bearer in (secret, "hk_not-a-token"):
+        response = app_client.get("/api/v1/me", headers={"authorization": f"Bearer {bearer}"})
+        assert response.status_code == 401
+
+
+def test_tokens_page_shows_a_new_secret_once(admin_client: TestClient, db: Session) -> None:
+    page = admin_client.get("/tokens")
+    response = admin_client.post(
+        "/tokens", data={"name": "reporting", "csrf_token": csrf_of(page.text)}
+    )
+    assert response.status_code == 200
+    found = re.search(r'<code class="secret">(hk_[^<]+)</code>', response.text)
+    assert found is not None
+    assert found.group(1) not in admin_client.get("/tokens").text
+
+
+def test_cookie_api_writes_need_the_csrf_header(admin_client: TestClient) -> None:
+    response = admin_client.post("/api/v1/me")
+    assert response.status_code in (400, 405)
+
+
+@pytest.mark.parametrize("role", [Role.REGISTRAR, Role.SPECIALIST, Role.TRAINEE])
+def test_audit_trail_is_for_auditors_only(
+    client_for: ClientFactory, create_user: UserFactory, role: Role, db: Session
+) -> None:
+    client = client_for(create_user(role))
+    assert client.get("/audit").status_code == 403
+    denials = db.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "denied")
+    )
+    assert denials == 1
+
+
+def test_auditor_reads_the_trail(client_for: ClientFactory, create_user: UserFactory) -> None:
+    client = client_for(create_user(Role.AUDITOR, username="aud"))
+    page = client.get("/audit?action=login")
+    assert page.status_code == 200
+    assert "aud" in page.text
+
+
+def test_login_uses_the_throttle_window_per_name(
+    app_client: TestClient, create_user: UserFactory
+) -> None:
+    create_user(username="other")
+    token = csrf_of(app_client.get("/login").text)
+    for _ in range(2):
+        app_client.post("/login", data={"username": "other", "password": "x", "csrf_token": token})
+    log_in(app_client, "other")
