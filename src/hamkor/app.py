@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from hamkor.core.templating import render_template
 from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, TokenRequired
 from hamkor.directory import api as directory_api
 from hamkor.directory import views as directory_views
+from hamkor.modules import install
 from hamkor.programs import api as programs_api
 from hamkor.programs import views as programs_views
 from hamkor.settings import ROOT, Settings, get_settings
@@ -133,8 +135,28 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(request, 500)
 
 
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _install_security_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith("/api/docs"):
+            response.headers.update(_SECURITY_HEADERS)
+        return response
+
+
 def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> FastAPI:
     """The app for ``settings``; tests pass their own sessionmaker bound to a test transaction."""
+    install()
     settings = settings or get_settings()
     app = FastAPI(
         title="Hamkor",
@@ -171,4 +193,5 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
     ):
         app.include_router(router)
     _install_error_handlers(app)
+    _install_security_headers(app)
     return app

@@ -18,9 +18,7 @@ PASSWORD = "browser-pass-1"
 @pytest.fixture(scope="module")
 def coordinator(live_server: LiveServer) -> str:
     with transaction(live_server.sessions) as db:
-        user = create_user(
-            db, username="malika", password=PASSWORD, display_name="Malika Yusupova"
-        )
+        user = create_user(db, username="malika", password=PASSWORD, display_name="Malika Yusupova")
         db.add(Membership(user=user, role=Role.PROGRAM_COORDINATOR))
     return "malika"
 

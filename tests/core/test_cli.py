@@ -23,6 +23,7 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     monkeypatch.setenv("HAMKOR_DATABASE_URL", url)
     monkeypatch.setenv("HAMKOR_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("HAMKOR_DEFAULT_LANGUAGE", "en")
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from hamkor.core import migrate
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.errors import UserError
-from hamkor.core.i18n import DEFAULT_LANGUAGE
 from hamkor.core.models import Role
 from hamkor.core.users import create_user, grant
 from hamkor.settings import get_settings
@@ -27,10 +26,11 @@ def session_factory() -> sessionmaker[Session]:
 
 
 def fail(error: UserError) -> typer.Exit:
-    """Print a refused input's messages and give the exit code of a failed command."""
+    """Print a refused input's messages (in the default language) and give a failing exit."""
+    language = get_settings().default_language
     for item in error.errors:
         where = f"{item.field}: " if item.field else ""
-        console.print(f"[red]{where}{item.message.render(DEFAULT_LANGUAGE)}[/red]")
+        console.print(f"[red]{where}{item.message.render(language)}[/red]")
     return typer.Exit(code=1)
 
 

@@ -84,7 +84,12 @@ def match_language(tag: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
-def negotiate(preference: str | None, cookie: str | None, accept_language: str | None) -> str:
+def negotiate(
+    preference: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    default: str = DEFAULT_LANGUAGE,
+) -> str:
     """The language to speak: the user's preference, then the cookie, then the browser's list."""
     for candidate in (preference, cookie):
         matched = match_language(candidate)
@@ -94,7 +99,7 @@ def negotiate(preference: str | None, cookie: str | None, accept_language: str |
         matched = match_language(tag)
         if matched:
             return matched
-    return DEFAULT_LANGUAGE
+    return default
 
 
 def localized(names: dict[str, str] | None, language: str) -> str:
@@ -113,13 +118,26 @@ def localized(names: dict[str, str] | None, language: str) -> str:
     return next(iter(names.values()), "")
 
 
+# Kazakh letters read as their nearest Russian ones, so "Айгерим" typed on a Russian keyboard
+# finds "Айгерім".
+_KAZAKH_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
+
+
+def spellings(text: str) -> set[str]:
+    """The ways a reader may type ``text``: as written, in Uzbek Latin, Kazakh letters folded."""
+    folded = text.casefold()
+    return {folded, cyrl_to_latn(folded), folded.translate(_KAZAKH_FOLD)}
+
+
 def search_text(names: dict[str, str] | None) -> str:
     """All spellings of a name in one lower-case string, so one LIKE finds it in any script."""
     if not names:
         return ""
-    spellings = set(names.values())
-    spellings |= {cyrl_to_latn(v) for v in names.values()}
-    return " ".join(sorted(s.casefold() for s in spellings if s))
+    found: set[str] = set()
+    for value in names.values():
+        if value:
+            found |= spellings(value)
+    return " ".join(sorted(found))
 
 
 @dataclass(frozen=True)

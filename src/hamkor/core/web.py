@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from hamkor.core import access, security
 from hamkor.core.audit import AuditActor, act_as
@@ -143,6 +144,7 @@ def _translator(request: Request, user: User | None) -> Translator:
             user.language if user else None,
             request.cookies.get(LANGUAGE_COOKIE),
             request.headers.get("accept-language"),
+            settings_of(request).default_language,
         )
     )
 
@@ -198,18 +200,33 @@ def api_ctx(
     return ctx
 
 
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file, read whole: uploads here are spreadsheets and bundles, not videos."""
+
+    filename: str
+    content: bytes
+
+
 async def form_data(request: Request) -> dict[str, Any]:
-    """The submitted form, after checking its CSRF token against the session's."""
-    form = await request.form()
-    if not security.csrf_matches(request.session.get("csrf"), str(form.get("csrf_token", ""))):
-        raise CsrfFailed
-    data: dict[str, Any] = {}
-    for key in form:
-        if key == "csrf_token":
-            continue
-        values = [v for v in form.getlist(key) if isinstance(v, str)]
-        uploads = [v for v in form.getlist(key) if not isinstance(v, str)]
-        data[key] = uploads[0] if uploads else (values if len(values) > 1 else values[0])
+    """The submitted form, after checking its CSRF token against the session's.
+
+    Uploaded files are read and closed here, so no route can leave one open.
+    """
+    async with request.form() as form:
+        if not security.csrf_matches(request.session.get("csrf"), str(form.get("csrf_token", ""))):
+            raise CsrfFailed
+        data: dict[str, Any] = {}
+        for key in form:
+            if key == "csrf_token":
+                continue
+            values = [v for v in form.getlist(key) if isinstance(v, str)]
+            uploads = [v for v in form.getlist(key) if isinstance(v, UploadFile)]
+            if uploads:
+                content = await uploads[0].read()
+                data[key] = Upload(uploads[0].filename or "", content) if content else None
+            else:
+                data[key] = values if len(values) > 1 else values[0]
     return data
 
 

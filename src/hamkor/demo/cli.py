@@ -25,4 +25,6 @@ def demo() -> None:
         return
     added = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.added.items()))
     console.print(f"[green]Demo loaded:[/green] {added}.")
-    console.print(f"Log in as admin, coordinator, registrar, ... with the password {DEMO_PASSWORD}.")
+    console.print(
+        f"Log in as admin, coordinator, registrar, ... with the password {DEMO_PASSWORD}."
+    )

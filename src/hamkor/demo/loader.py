@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -79,7 +79,8 @@ class _Loader:
         self.rng = random.Random(20251013)
 
     def by_code(self, model: type[ModelT], code: str) -> ModelT | None:
-        return self.db.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
+        """The row of ``model`` with this code, if an earlier run made it."""
+        return self.db.scalars(select(model).where(model.__table__.c.code == code)).first()
 
     def add(self, obj: Base) -> None:
         self.db.add(obj)
@@ -101,7 +102,8 @@ class _Loader:
             if city is None:
                 city = City(
                     code=row["code"],
-                    country=countries.get(row["country"]) or ensure_country(self.db, row["country"]),
+                    country=countries.get(row["country"])
+                    or ensure_country(self.db, row["country"]),
                     names=row["names"],
                     latitude=row["lat"],
                     longitude=row["lon"],
@@ -150,7 +152,8 @@ class _Loader:
                 institution = Institution(
                     code=row["code"],
                     kind=InstitutionKind(row["kind"]),
-                    country=countries.get(row["country"]) or ensure_country(self.db, row["country"]),
+                    country=countries.get(row["country"])
+                    or ensure_country(self.db, row["country"]),
                     city=cities[row["city"]],
                     names=row["names"],
                 )
@@ -274,7 +277,7 @@ def _brigades(
             if exists is None:
                 loader.add(
                     Participation(
-                        program=program,
+                        program_id=program.id,
                         person=person,
                         delegation=delegation,
                         role=ParticipationRole.BRIGADE_LEAD
@@ -305,24 +308,25 @@ def _activities(
     specialties: dict[str, Specialty],
     brigades: dict[str, tuple[Delegation, list[Person]]],
 ) -> None:
-    """The requested activities; a rerun recognises each by brigade, kind, city and start."""
+    """The requested activities; a rerun recognises each by brigade, kind, place and start."""
     for row in seed()["activities"]:
         city = cities[row["city"]]
         starts_at = _on(program, row["day"], row["start"], city.timezone)
         delegation, members = brigades[row["brigade"]]
+        institution = institutions[row["institution"]]
+        room = next((r for r in institution.rooms if r.code == row["room"]), None)
         exists = loader.db.scalar(
             select(Activity.id).where(
                 Activity.program_id == program.id,
                 Activity.delegation_id == delegation.id,
                 Activity.kind == row["kind"],
                 Activity.city_id == city.id,
+                Activity.room_id == (room.id if room else None),
                 Activity.starts_at == starts_at,
             )
         )
         if exists is not None:
             continue
-        institution = institutions[row["institution"]]
-        room = next((r for r in institution.rooms if r.code == row["room"]), None)
         specialty = specialties.get(row["specialty"]) if row.get("specialty") else None
         qualified = [p for p in members if specialty is None or specialty in p.specialties]
         leads = (qualified or members)[: 1 + row["day"] % 2]
@@ -371,7 +375,9 @@ _USERS = (
 )
 
 
-def _users(loader: _Loader, institutions: dict[str, Institution], programs: dict[str, Program]) -> None:
+def _users(
+    loader: _Loader, institutions: dict[str, Institution], programs: dict[str, Program]
+) -> None:
     for username, display_name, role, institution, program in _USERS:
         if loader.db.scalar(select(User.id).where(User.username == username)) is not None:
             continue
@@ -431,7 +437,9 @@ def _course(
             )
             if exists is None:
                 loader.add(
-                    Participation(program=program, person=person, role=ParticipationRole.TRAINEE)
+                    Participation(
+                        program_id=program.id, person=person, role=ParticipationRole.TRAINEE
+                    )
                 )
     return program
 

@@ -1,7 +1,640 @@
-"""Pages of the directory module."""
+"""Pages of the directory under /directory: lists, records, their forms, travel times, imports.
+
+Routes keep one order: load (404), check access, call one service, render. Forms post back to
+themselves; a refused form is shown again with status 422 and each message beside its field.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any, TypeAlias, TypeVar
 
-router = APIRouter(include_in_schema=False)
+from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+
+from hamkor.core import access
+from hamkor.core.access import Action
+from hamkor.core.errors import UserError
+from hamkor.core.forms import error_map, flatten, validate
+from hamkor.core.i18n import N_
+from hamkor.core.importing import columns_of
+from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
+from hamkor.directory import service
+from hamkor.directory.access import manages_directory, may_add_to_institutions, refuse_unless
+from hamkor.directory.filters import (
+    CityFilter,
+    CountryFilter,
+    InstitutionFilter,
+    PersonFilter,
+    RoomFilter,
+    SpecialtyFilter,
+    TravelTimeFilter,
+)
+from hamkor.directory.importing import import_file
+from hamkor.directory.models import (
+    City,
+    Country,
+    Institution,
+    InstitutionKind,
+    Person,
+    Room,
+    RoomKind,
+    Specialty,
+    TravelTime,
+)
+from hamkor.directory.schemas import (
+    SPOKEN_LANGUAGES,
+    CityCreate,
+    CityUpdate,
+    CountryCreate,
+    ImportKind,
+    ImportRequest,
+    InstitutionCreate,
+    InstitutionRow,
+    InstitutionUpdate,
+    PersonCreate,
+    PersonRow,
+    PersonUpdate,
+    RoomCreate,
+    RoomRow,
+    RoomUpdate,
+    TravelMatrixUpdate,
+)
+
+router = APIRouter(prefix="/directory", include_in_schema=False)
+
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+SavedT = TypeVar("SavedT")
+Record: TypeAlias = Country | City | Institution | Room | Person
+
+INSTITUTION_KINDS: dict[str, str] = {
+    InstitutionKind.MINISTRY: N_("Ministry"),
+    InstitutionKind.RESEARCH_CENTRE: N_("Research centre"),
+    InstitutionKind.HOSPITAL: N_("Hospital"),
+    InstitutionKind.CLINIC: N_("Clinic"),
+    InstitutionKind.UNIVERSITY: N_("University"),
+    InstitutionKind.PHARMA: N_("Pharmaceutical company"),
+    InstitutionKind.IT_COMPANY: N_("Health IT company"),
+    InstitutionKind.OTHER: N_("Other"),
+}
+ROOM_KINDS: dict[str, str] = {
+    RoomKind.OPERATING_ROOM: N_("Operating room"),
+    RoomKind.CATH_LAB: N_("Cath lab"),
+    RoomKind.ENDOSCOPY_ROOM: N_("Endoscopy room"),
+    RoomKind.CONSULTATION_ROOM: N_("Consultation room"),
+    RoomKind.LECTURE_HALL: N_("Lecture hall"),
+    RoomKind.TRAINING_ROOM: N_("Training room"),
+    RoomKind.EXHIBITION_SPACE: N_("Exhibition space"),
+}
+IMPORT_KINDS: dict[str, tuple[str, type[BaseModel]]] = {
+    ImportKind.INSTITUTIONS: (N_("Institutions"), InstitutionRow),
+    ImportKind.ROOMS: (N_("Rooms"), RoomRow),
+    ImportKind.PEOPLE: (N_("People"), PersonRow),
+}
+
+
+# Shared by every entity's pages
+
+
+def _size(ctx: Ctx) -> int:
+    return settings_of(ctx.request).page_size
+
+
+def _params(filters: BaseModel) -> dict[str, Any]:
+    """The current filters as query parameters, for the pager's links."""
+    return filters.model_dump(exclude={"page"}, mode="json")
+
+
+def _options(ctx: Ctx, records: Iterable[Country | City | Institution | Specialty]) -> list[Any]:
+    """Select-box options ``(id, name)`` in the reader's language and alphabetical order."""
+    named = [(record.id, ctx.translator.name(record.names)) for record in records]
+    return sorted(named, key=lambda option: option[1].casefold())
+
+
+def _labels(ctx: Ctx, labels: Mapping[str, str]) -> list[tuple[str, str]]:
+    return [(value, ctx._(label)) for value, label in labels.items()]
+
+
+def _languages(ctx: Ctx) -> list[tuple[str, str]]:
+    """The spoken languages offered, named in the reader's language by CLDR."""
+    names = ctx.translator.locale.languages
+    return [(code, names.get(code, code)) for code in SPOKEN_LANGUAGES]
+
+
+def _values(record: Record, schema: type[BaseModel], **extra: Any) -> dict[str, Any]:
+    """A record's current values of the form's fields, names spread out per language."""
+    values = {key: getattr(record, key) for key in schema.model_fields if hasattr(record, key)}
+    return flatten({**values, **extra})
+
+
+def _submit(
+    ctx: Ctx,
+    form: Mapping[str, Any],
+    schema: type[SchemaT],
+    save: Callable[[SchemaT], SavedT],
+    *,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    done: Callable[[SavedT], str],
+) -> Response:
+    """Validate a posted form and save it, or show it again (422) with each error by its field.
+
+    The session is rolled back before the form is shown again, so whatever the service had
+    begun before it refused, nothing of a refused form is written.
+    """
+    try:
+        saved = save(validate(schema, form))
+    except UserError as error:
+        ctx.db.rollback()
+        errors = error_map(error, ctx.language)
+        return ctx.render(template, 422, form=form, errors=errors, **context())
+    return RedirectResponse(done(saved), status_code=303)
+
+
+def _url(path: str) -> Callable[[Record], str]:
+    """Where a saved record is shown: ``path`` with its id."""
+    return lambda record: f"/directory/{path}/{record.id}"
+
+
+# Countries and specialties
+
+
+def _countries_context(ctx: Ctx, filters: CountryFilter) -> dict[str, Any]:
+    actor = ctx.actor
+    page = service.list_countries(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    return {"page": page, "filters": _params(filters), "can_add": actor.is_admin}
+
+
+@router.get("/countries")
+def countries(ctx: PageCtx, filters: Annotated[CountryFilter, Query()]) -> Response:
+    context = _countries_context(ctx, filters)
+    return ctx.render("directory/countries.html", form={}, errors={}, **context)
+
+
+@router.post("/countries")
+def add_country(ctx: PageCtx, form: Form) -> Response:
+    refuse_unless(ctx.actor.is_admin, Country.__tablename__)
+    return _submit(
+        ctx,
+        form,
+        CountryCreate,
+        lambda data: service.add_country(db=ctx.db, actor=ctx.actor, data=data),
+        template="directory/countries.html",
+        context=lambda: _countries_context(ctx, CountryFilter()),
+        done=_url("countries"),
+    )
+
+
+@router.get("/countries/{country_id}")
+def country(ctx: PageCtx, country_id: int) -> Response:
+    actor = ctx.actor
+    found = service.get_country(db=ctx.db, actor=actor, country_id=country_id)
+    cities = service.list_cities(
+        db=ctx.db, actor=actor, filters=CityFilter(country=country_id), size=_size(ctx)
+    )
+    return ctx.render("directory/country.html", country=found, cities=cities)
+
+
+@router.get("/specialties")
+def specialties(ctx: PageCtx, filters: Annotated[SpecialtyFilter, Query()]) -> Response:
+    page = service.list_specialties(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
+    return ctx.render("directory/specialties.html", page=page, filters=_params(filters))
+
+
+# Cities and travel times
+
+
+def _city_form(ctx: Ctx) -> dict[str, Any]:
+    countries = service.choices(db=ctx.db, actor=ctx.actor, model=Country)
+    return {"countries": _options(ctx, countries)}
+
+
+@router.get("/cities")
+def cities(ctx: PageCtx, filters: Annotated[CityFilter, Query()]) -> Response:
+    actor = ctx.actor
+    page = service.list_cities(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    return ctx.render(
+        "directory/cities.html",
+        page=page,
+        filters=_params(filters),
+        can_add=actor.is_admin,
+        **_city_form(ctx),
+    )
+
+
+@router.get("/cities/new")
+def new_city(ctx: PageCtx) -> Response:
+    refuse_unless(ctx.actor.is_admin, City.__tablename__)
+    return ctx.render("directory/city_form.html", city=None, form={}, errors={}, **_city_form(ctx))
+
+
+@router.post("/cities")
+def create_city(ctx: PageCtx, form: Form) -> Response:
+    refuse_unless(ctx.actor.is_admin, City.__tablename__)
+    return _submit(
+        ctx,
+        form,
+        CityCreate,
+        lambda data: service.create_city(db=ctx.db, actor=ctx.actor, data=data),
+        template="directory/city_form.html",
+        context=lambda: {"city": None, **_city_form(ctx)},
+        done=_url("cities"),
+    )
+
+
+@router.get("/cities/{city_id}")
+def city(ctx: PageCtx, city_id: int) -> Response:
+    actor = ctx.actor
+    found = service.get_city(db=ctx.db, actor=actor, city_id=city_id)
+    institutions = service.list_institutions(
+        db=ctx.db, actor=actor, filters=InstitutionFilter(city=city_id), size=_size(ctx)
+    )
+    travel = service.list_travel_times(
+        db=ctx.db, actor=actor, filters=TravelTimeFilter(city=city_id), size=_size(ctx)
+    )
+    return ctx.render(
+        "directory/city.html",
+        city=found,
+        institutions=institutions,
+        travel=travel,
+        can_change=access.can(ctx.db, actor, Action.CHANGE, found),
+        kinds=INSTITUTION_KINDS,
+    )
+
+
+@router.get("/cities/{city_id}/edit")
+def edit_city(ctx: PageCtx, city_id: int) -> Response:
+    found = service.get_city(db=ctx.db, actor=ctx.actor, city_id=city_id, action=Action.CHANGE)
+    form = _values(found, CityUpdate)
+    return ctx.render(
+        "directory/city_form.html", city=found, form=form, errors={}, **_city_form(ctx)
+    )
+
+
+@router.post("/cities/{city_id}/edit")
+def update_city(ctx: PageCtx, city_id: int, form: Form) -> Response:
+    actor = ctx.actor
+    found = service.get_city(db=ctx.db, actor=actor, city_id=city_id, action=Action.CHANGE)
+    return _submit(
+        ctx,
+        form,
+        CityUpdate,
+        lambda data: service.update_city(db=ctx.db, actor=actor, city=found, data=data),
+        template="directory/city_form.html",
+        context=lambda: {"city": found, **_city_form(ctx)},
+        done=_url("cities"),
+    )
+
+
+def _travel_context(ctx: Ctx, country: int | None) -> dict[str, Any]:
+    actor = ctx.actor
+    grid = service.travel_grid(db=ctx.db, actor=actor, country_id=country)
+    assumptions = {
+        "speed": service.AVERAGE_SPEED_KMH,
+        "allowance": service.FIXED_ALLOWANCE_MINUTES,
+        "factor": service.ROAD_DETOUR_FACTOR,
+    }
+    return {
+        "grid": grid,
+        "country": country,
+        "can_edit": actor.is_admin,
+        "assumptions": assumptions,
+        **_city_form(ctx),
+    }
+
+
+@router.get("/travel-times")
+def travel_times(ctx: PageCtx, country: Annotated[int | None, Query()] = None) -> Response:
+    context = _travel_context(ctx, country)
+    return ctx.render("directory/travel_times.html", form={}, errors={}, **context)
+
+
+@router.post("/travel-times")
+def update_travel_times(
+    ctx: PageCtx, form: Form, country: Annotated[int | None, Query()] = None
+) -> Response:
+    refuse_unless(ctx.actor.is_admin, TravelTime.__tablename__)
+    target = "/directory/travel-times" + (f"?country={country}" if country else "")
+    return _submit(
+        ctx,
+        form,
+        TravelMatrixUpdate,
+        lambda data: service.update_travel_matrix(db=ctx.db, actor=ctx.actor, data=data),
+        template="directory/travel_times.html",
+        context=lambda: _travel_context(ctx, country),
+        done=lambda _changed: target,
+    )
+
+
+# Institutions
+
+
+def _institution_form(ctx: Ctx) -> dict[str, Any]:
+    actor = ctx.actor
+    return {
+        "kinds": _labels(ctx, INSTITUTION_KINDS),
+        "countries": _options(ctx, service.choices(db=ctx.db, actor=actor, model=Country)),
+        "cities": _options(ctx, service.choices(db=ctx.db, actor=actor, model=City)),
+    }
+
+
+@router.get("/institutions")
+def institutions(ctx: PageCtx, filters: Annotated[InstitutionFilter, Query()]) -> Response:
+    actor = ctx.actor
+    page = service.list_institutions(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    return ctx.render(
+        "directory/institutions.html",
+        page=page,
+        filters=_params(filters),
+        can_add=manages_directory(actor),
+        labels=INSTITUTION_KINDS,
+        **_institution_form(ctx),
+    )
+
+
+@router.get("/institutions/new")
+def new_institution(ctx: PageCtx) -> Response:
+    refuse_unless(manages_directory(ctx.actor), Institution.__tablename__)
+    return ctx.render(
+        "directory/institution_form.html",
+        institution=None,
+        form={},
+        errors={},
+        **_institution_form(ctx),
+    )
+
+
+@router.post("/institutions")
+def create_institution(ctx: PageCtx, form: Form) -> Response:
+    refuse_unless(manages_directory(ctx.actor), Institution.__tablename__)
+    return _submit(
+        ctx,
+        form,
+        InstitutionCreate,
+        lambda data: service.create_institution(db=ctx.db, actor=ctx.actor, data=data),
+        template="directory/institution_form.html",
+        context=lambda: {"institution": None, **_institution_form(ctx)},
+        done=_url("institutions"),
+    )
+
+
+@router.get("/institutions/{institution_id}")
+def institution(ctx: PageCtx, institution_id: int) -> Response:
+    actor = ctx.actor
+    found = service.get_institution(db=ctx.db, actor=actor, institution_id=institution_id)
+    people = service.institution_people(db=ctx.db, actor=actor, institution=found)
+    return ctx.render(
+        "directory/institution.html",
+        institution=found,
+        people=people,
+        can_change=access.can(ctx.db, actor, Action.CHANGE, found),
+        labels=INSTITUTION_KINDS,
+        room_labels=ROOM_KINDS,
+    )
+
+
+@router.get("/institutions/{institution_id}/edit")
+def edit_institution(ctx: PageCtx, institution_id: int) -> Response:
+    found = service.get_institution(
+        db=ctx.db, actor=ctx.actor, institution_id=institution_id, action=Action.CHANGE
+    )
+    return ctx.render(
+        "directory/institution_form.html",
+        institution=found,
+        form=_values(found, InstitutionUpdate),
+        errors={},
+        **_institution_form(ctx),
+    )
+
+
+@router.post("/institutions/{institution_id}/edit")
+def update_institution(ctx: PageCtx, institution_id: int, form: Form) -> Response:
+    actor = ctx.actor
+    found = service.get_institution(
+        db=ctx.db, actor=actor, institution_id=institution_id, action=Action.CHANGE
+    )
+    return _submit(
+        ctx,
+        form,
+        InstitutionUpdate,
+        lambda data: service.update_institution(
+            db=ctx.db, actor=actor, institution=found, data=data
+        ),
+        template="directory/institution_form.html",
+        context=lambda: {"institution": found, **_institution_form(ctx)},
+        done=_url("institutions"),
+    )
+
+
+# Rooms
+
+
+def _changeable_institutions(ctx: Ctx) -> list[Any]:
+    """The institutions the reader may add rooms and people to, for the forms' select box."""
+    found = service.choices(db=ctx.db, actor=ctx.actor, model=Institution, action=Action.CHANGE)
+    return _options(ctx, found)
+
+
+def _room_form(ctx: Ctx) -> dict[str, Any]:
+    return {"kinds": _labels(ctx, ROOM_KINDS), "institutions": _changeable_institutions(ctx)}
+
+
+@router.get("/rooms")
+def rooms(ctx: PageCtx, filters: Annotated[RoomFilter, Query()]) -> Response:
+    actor = ctx.actor
+    page = service.list_rooms(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    every_institution = service.choices(db=ctx.db, actor=actor, model=Institution)
+    return ctx.render(
+        "directory/rooms.html",
+        page=page,
+        filters=_params(filters),
+        can_add=may_add_to_institutions(actor),
+        labels=ROOM_KINDS,
+        kinds=_labels(ctx, ROOM_KINDS),
+        institutions=_options(ctx, every_institution),
+    )
+
+
+@router.get("/rooms/new")
+def new_room(ctx: PageCtx, institution: Annotated[int | None, Query()] = None) -> Response:
+    refuse_unless(may_add_to_institutions(ctx.actor), Room.__tablename__)
+    form = {"institution_id": institution}
+    return ctx.render(
+        "directory/room_form.html", room=None, form=form, errors={}, **_room_form(ctx)
+    )
+
+
+@router.post("/rooms")
+def create_room(ctx: PageCtx, form: Form) -> Response:
+    refuse_unless(may_add_to_institutions(ctx.actor), Room.__tablename__)
+    return _submit(
+        ctx,
+        form,
+        RoomCreate,
+        lambda data: service.create_room(db=ctx.db, actor=ctx.actor, data=data),
+        template="directory/room_form.html",
+        context=lambda: {"room": None, **_room_form(ctx)},
+        done=_url("rooms"),
+    )
+
+
+@router.get("/rooms/{room_id}")
+def room(ctx: PageCtx, room_id: int) -> Response:
+    actor = ctx.actor
+    found = service.get_room(db=ctx.db, actor=actor, room_id=room_id)
+    return ctx.render(
+        "directory/room.html",
+        room=found,
+        can_change=access.can(ctx.db, actor, Action.CHANGE, found),
+        labels=ROOM_KINDS,
+    )
+
+
+@router.get("/rooms/{room_id}/edit")
+def edit_room(ctx: PageCtx, room_id: int) -> Response:
+    found = service.get_room(db=ctx.db, actor=ctx.actor, room_id=room_id, action=Action.CHANGE)
+    return ctx.render(
+        "directory/room_form.html",
+        room=found,
+        form=_values(found, RoomUpdate),
+        errors={},
+        **_room_form(ctx),
+    )
+
+
+@router.post("/rooms/{room_id}/edit")
+def update_room(ctx: PageCtx, room_id: int, form: Form) -> Response:
+    actor = ctx.actor
+    found = service.get_room(db=ctx.db, actor=actor, room_id=room_id, action=Action.CHANGE)
+    return _submit(
+        ctx,
+        form,
+        RoomUpdate,
+        lambda data: service.update_room(db=ctx.db, actor=actor, room=found, data=data),
+        template="directory/room_form.html",
+        context=lambda: {"room": found, **_room_form(ctx)},
+        done=_url("rooms"),
+    )
+
+
+# People
+
+
+def _person_form(ctx: Ctx) -> dict[str, Any]:
+    actor = ctx.actor
+    return {
+        "institutions": _changeable_institutions(ctx),
+        "unaffiliated": manages_directory(actor),
+        "specialties": _options(ctx, service.choices(db=ctx.db, actor=actor, model=Specialty)),
+        "languages": _languages(ctx),
+    }
+
+
+@router.get("/people")
+def people(ctx: PageCtx, filters: Annotated[PersonFilter, Query()]) -> Response:
+    actor = ctx.actor
+    page = service.list_people(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    return ctx.render(
+        "directory/people.html",
+        page=page,
+        filters=_params(filters),
+        can_add=may_add_to_institutions(actor),
+        institutions=_options(ctx, service.choices(db=ctx.db, actor=actor, model=Institution)),
+        specialties=_options(ctx, service.choices(db=ctx.db, actor=actor, model=Specialty)),
+        languages=_languages(ctx),
+    )
+
+
+@router.get("/people/new")
+def new_person(ctx: PageCtx, institution: Annotated[int | None, Query()] = None) -> Response:
+    refuse_unless(may_add_to_institutions(ctx.actor), Person.__tablename__)
+    form = {"institution_id": institution}
+    return ctx.render(
+        "directory/person_form.html", person=None, form=form, errors={}, **_person_form(ctx)
+    )
+
+
+@router.post("/people")
+def create_person(ctx: PageCtx, form: Form) -> Response:
+    refuse_unless(may_add_to_institutions(ctx.actor), Person.__tablename__)
+    return _submit(
+        ctx,
+        form,
+        PersonCreate,
+        lambda data: service.create_person(db=ctx.db, actor=ctx.actor, data=data),
+        template="directory/person_form.html",
+        context=lambda: {"person": None, **_person_form(ctx)},
+        done=_url("people"),
+    )
+
+
+@router.get("/people/{person_id}")
+def person(ctx: PageCtx, person_id: int) -> Response:
+    actor = ctx.actor
+    found = service.get_person(db=ctx.db, actor=actor, person_id=person_id)
+    return ctx.render(
+        "directory/person.html",
+        person=found,
+        can_change=access.can(ctx.db, actor, Action.CHANGE, found),
+        languages=dict(_languages(ctx)),
+    )
+
+
+@router.get("/people/{person_id}/edit")
+def edit_person(ctx: PageCtx, person_id: int) -> Response:
+    found = service.get_person(
+        db=ctx.db, actor=ctx.actor, person_id=person_id, action=Action.CHANGE
+    )
+    form = _values(found, PersonUpdate, specialty_ids=[s.id for s in found.specialties])
+    return ctx.render(
+        "directory/person_form.html", person=found, form=form, errors={}, **_person_form(ctx)
+    )
+
+
+@router.post("/people/{person_id}/edit")
+def update_person(ctx: PageCtx, person_id: int, form: Form) -> Response:
+    actor = ctx.actor
+    found = service.get_person(db=ctx.db, actor=actor, person_id=person_id, action=Action.CHANGE)
+    return _submit(
+        ctx,
+        form,
+        PersonUpdate,
+        lambda data: service.update_person(db=ctx.db, actor=actor, person=found, data=data),
+        template="directory/person_form.html",
+        context=lambda: {"person": found, **_person_form(ctx)},
+        done=_url("people"),
+    )
+
+
+# Imports
+
+
+def _import_page(ctx: Ctx, status: int = 200, **context: Any) -> Response:
+    kinds = [(kind, ctx._(label)) for kind, (label, _schema) in IMPORT_KINDS.items()]
+    columns = {kind: columns_of(schema) for kind, (_label, schema) in IMPORT_KINDS.items()}
+    defaults: dict[str, Any] = {"form": {}, "errors": {}, "result": None}
+    return ctx.render(
+        "directory/import.html", status, kinds=kinds, columns=columns, **{**defaults, **context}
+    )
+
+
+@router.get("/import")
+def import_form(ctx: PageCtx) -> Response:
+    return _import_page(ctx)
+
+
+@router.post("/import")
+def import_upload(ctx: PageCtx, form: Form) -> Response:
+    """Import the uploaded file: every row written, or none and a table of what to correct."""
+    upload = form.pop("file", None)
+    content = upload.content if isinstance(upload, Upload) else None
+    try:
+        request = validate(ImportRequest, form)
+        if content is None:
+            raise UserError.one("file", N_("This field is required."))
+        result = import_file(db=ctx.db, actor=ctx.actor, kind=request.kind, content=content)
+    except UserError as error:
+        ctx.db.rollback()
+        return _import_page(ctx, 422, form=form, errors=error_map(error, ctx.language))
+    return _import_page(ctx, 200 if result.ok else 422, form=form, result=result)
