@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -123,6 +124,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         translated = from_error_items(exc.errors())
         return error_response(request, 422, _user_error_items(translated, _translator(request)))
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # A value the database cannot hold (out of range, a NUL byte) that validation let past.
+        log.warning("database refused a value on %s %s", request.method, request.url.path)
+        message = Message(N_("A value is too large or contains characters that are not allowed."))
+        items = [{"field": "", "message": message.render(_translator(request).language)}]
+        return error_response(request, 422, items)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -32,3 +32,61 @@ class Header:
     @property
     def language(self) -> str | None:
         return self.page.get_attribute("html", "lang")
+
+
+@dataclass
+class ProgramForm:
+    page: Page
+
+    def fill(
+        self,
+        *,
+        code: str,
+        kind: str,
+        name: dict[str, str],
+        guest_country_id: int,
+        host_country_id: int,
+        starts_on: str,
+        ends_on: str,
+    ) -> None:
+        self.page.fill("#f-code", code)
+        self.page.select_option("#f-kind", kind)
+        for language, text in name.items():
+            self.page.fill(f"[id='f-names.{language}']", text)
+        self.page.select_option("#f-guest_country_id", str(guest_country_id))
+        self.page.select_option("#f-host_country_id", str(host_country_id))
+        self.page.fill("#f-starts_on", starts_on)
+        self.page.fill("#f-ends_on", ends_on)
+
+    def save(self) -> None:
+        self.page.click("form.record button[type=submit].primary")
+
+
+@dataclass
+class ActivityForm:
+    page: Page
+
+    def fill(
+        self,
+        *,
+        title: dict[str, str],
+        kind: str,
+        city_id: int,
+        institution_id: int,
+        room_id: int,
+        day: str,
+        start: str,
+        end: str,
+    ) -> None:
+        for language, text in title.items():
+            self.page.fill(f"[id='f-titles.{language}']", text)
+        self.page.select_option("#f-kind", kind)
+        self.page.select_option("#f-city_id", str(city_id))
+        self.page.select_option("#f-institution_id", str(institution_id))
+        self.page.select_option("#f-room_id", str(room_id))
+        self.page.fill("#f-day", day)
+        self.page.fill("#f-start_time", start)
+        self.page.fill("#f-end_time", end)
+
+    def save(self) -> None:
+        self.page.click("form.record button[type=submit].primary")

@@ -160,3 +160,13 @@ def test_login_uses_the_throttle_window_per_name(
     for _ in range(2):
         app_client.post("/login", data={"username": "other", "password": "x", "csrf_token": token})
     log_in(app_client, "other")
+
+
+def test_a_created_record_is_audited_with_its_id(create_user: UserFactory, db: Session) -> None:
+    user = create_user(username="noted")
+    entry = db.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "users", AuditEntry.action == "create")
+    ).one()
+    assert entry.entity_id == str(user.id)
+    assert entry.changes["password_hash"] == "changed"
+    assert entry.changes["username"] == [None, "noted"]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hamkor.core.access import Actor
 from hamkor.core.models import User
 from hamkor.demo.loader import load_demo
 from hamkor.directory.models import City, Institution, Person
+from hamkor.programs.conflicts import ConflictKind
 from hamkor.programs.models import Activity, Delegation, Participation, Program
+from hamkor.programs.service import program_conflicts
 
 
 def _count(db: Session, model: type) -> int:
@@ -50,3 +53,15 @@ def test_a_second_load_adds_nothing(db: Session) -> None:
     again = load_demo(db)
     assert again.total == 0
     assert {model: _count(db, model) for model in before} == before
+
+
+def test_the_demo_shows_its_two_deliberate_conflicts(db: Session) -> None:
+    load_demo(db)
+    admin = db.scalars(select(User).where(User.username == "admin")).one()
+    program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
+    found = program_conflicts(db=db, actor=Actor.of(admin), program=program)
+    kinds = {conflict.kind for conflict in found}
+    assert ConflictKind.ROOM_OVERLAP in kinds
+    assert ConflictKind.TOO_FAST_MOVE in kinds
+    rooms = [c.room.code for c in found if c.kind is ConflictKind.ROOM_OVERLAP and c.room]
+    assert rooms == ["OR-1"]

@@ -75,14 +75,15 @@ def _changes(obj: Base, action: str) -> dict[str, Any]:
 
 def _entry(db: Session, obj: Base, action: str) -> dict[str, Any]:
     actor = _actor(db)
-    identity = inspect(obj).identity
+    # The identity key is set only after the flush; the primary key values are there already.
+    identity = inspect(obj).mapper.primary_key_from_instance(obj)
     return {
         "at": utcnow(),
         "actor_id": actor.user_id,
         "actor_name": actor.name,
         "action": action,
         "entity": obj.__tablename__,
-        "entity_id": "/".join(str(part) for part in identity) if identity else None,
+        "entity_id": "/".join(str(part) for part in identity if part is not None) or None,
         "changes": _changes(obj, action),
         "address": actor.address,
     }

@@ -14,6 +14,8 @@ def _some_name(names: dict[str, str]) -> dict[str, str]:
     unknown = set(names) - set(LANGUAGES)
     if unknown:
         raise invalid(N_("Unknown language: %(value)s."), value=", ".join(sorted(unknown)))
+    if any("\x00" in text for text in names.values()):
+        raise invalid(N_("This value contains a character that is not allowed."))
     cleaned = {language: text.strip() for language, text in names.items() if text.strip()}
     if not cleaned:
         raise invalid(N_("Give the name in at least one language."))

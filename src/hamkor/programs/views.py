@@ -1,22 +1,755 @@
-"""Pages of the programs module."""
+"""Pages of the programs module: programs, their calendars, brigades, participants, activities.
+
+Routes go in a fixed order: load (404), check access (403, audited), call the service, render.
+A refused form comes back with status 422 and each message beside its field; its work is done
+in a savepoint, so a refusal leaves nothing written.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
-from hamkor.core.access import restrict
-from hamkor.core.web import PageCtx
-from hamkor.programs.models import Program
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hamkor.core.access import AccessDenied, Action, get_for
+from hamkor.core.errors import UserError
+from hamkor.core.forms import error_map, flatten, validate
+from hamkor.core.i18n import Translator, match_language
+from hamkor.core.web import ApiCtx, Ctx, Form, PageCtx, settings_of
+from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
+from hamkor.programs import labels, service
+from hamkor.programs.calendar import CalendarBy
+from hamkor.programs.conflicts import describe
+from hamkor.programs.filters import ActivityFilter, ProgramFilter
+from hamkor.programs.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Delegation,
+    Participation,
+    ParticipationRole,
+    Program,
+    ProgramKind,
+)
+from hamkor.programs.schemas import (
+    ActivityCreate,
+    ActivityUpdate,
+    DelegationCreate,
+    DelegationRead,
+    DelegationUpdate,
+    ParticipationCreate,
+    ParticipationUpdate,
+    PathId,
+    ProgramCreate,
+    ProgramRead,
+    ProgramStatusChange,
+    ProgramUpdate,
+)
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
+EnumT = TypeVar("EnumT", bound=StrEnum)
+Options = list[tuple[Any, str]]
+Errors = dict[str, str]
+
+
+# --- helpers shared by the pages ------------------------------------------------------------
+
+
+def _render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> Response:
+    """A page of this module, with the label maps and the conflict sentences at hand."""
+    return ctx.render(
+        template,
+        status_code,
+        labels=labels,
+        describe=lambda conflict: describe(conflict, ctx.translator),
+        **context,
+    )
+
+
+def _saved(ctx: Ctx, work: Callable[[], T]) -> T:
+    """Run a form's work in a savepoint: when it is refused, nothing of it stays."""
+    with ctx.db.begin_nested():
+        return work()
+
+
+def _refusal(ctx: Ctx, error: UserError | None) -> tuple[Errors, int]:
+    """A form's errors beside their fields and its status: 422 when it was refused."""
+    return ({}, 200) if error is None else (error_map(error, ctx.language), 422)
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+def _named(ctx: Ctx, rows: Iterable[Any]) -> Options:
+    """Rows with names per language as options, by name in the reader's language."""
+    options = [(row.id, ctx.translator.name(row.names)) for row in rows]
+    return sorted(options, key=lambda option: option[1].casefold())
+
+
+def _labelled(ctx: Ctx, names: Mapping[EnumT, str]) -> Options:
+    return [(value.value, ctx._(label)) for value, label in names.items()]
+
+
+def _choices(ctx: Ctx, model: type[Any]) -> Options:
+    return _named(ctx, service.choices(db=ctx.db, actor=ctx.actor, model=model))
+
+
+def _form_value(value: Any) -> Any:
+    """A value as a form box takes it: times as HH:MM, instants as YYYY-MM-DDTHH:MM."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return value
+
+
+def _form_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _form_value(value) for key, value in flatten(values).items()}
+
+
+def _with_lists(form: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The form with its multiple selects: a browser posts nothing when none is chosen."""
+    return {**{name: [] for name in names}, **form}
+
+
+# --- programs -------------------------------------------------------------------------------
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(ctx: PageCtx) -> Response:
-    """The start page: the programs the user takes part in, newest first."""
-    programs = ctx.db.scalars(
-        restrict(select(Program).order_by(Program.starts_on.desc()), ctx.actor).limit(20)
+    """The start page: the programs the user takes part in, latest first, with their figures."""
+    actor = ctx.actor
+    page = service.list_programs(db=ctx.db, actor=actor, filters=ProgramFilter(), page_size=20)
+    figures = service.figures(db=ctx.db, program_ids=[p.id for p in page.items])
+    return _render(
+        ctx,
+        "home.html",
+        programs=page.items,
+        figures=figures,
+        may_create=service.may_create_program(actor),
     )
-    return ctx.render("home.html", programs=list(programs))
+
+
+@router.get("/programs", response_class=HTMLResponse)
+def programs(ctx: PageCtx, filters: Annotated[ProgramFilter, Query()]) -> Response:
+    """The programs list: search, filters by status, kind and country, pages."""
+    actor = ctx.actor
+    page = service.list_programs(
+        db=ctx.db, actor=actor, filters=filters, page_size=settings_of(ctx.request).page_size
+    )
+    return _render(
+        ctx,
+        "programs/list.html",
+        page=page,
+        figures=service.figures(db=ctx.db, program_ids=[p.id for p in page.items]),
+        filters=filters.model_dump(exclude={"page"}, mode="json"),
+        countries=_choices(ctx, Country),
+        may_create=service.may_create_program(actor),
+    )
+
+
+def _program_form(
+    ctx: Ctx, program: Program | None, form: Mapping[str, Any], error: UserError | None = None
+) -> Response:
+    errors, status = _refusal(ctx, error)
+    return _render(
+        ctx,
+        "programs/program_form.html",
+        status,
+        program=program,
+        form=form,
+        errors=errors,
+        kinds=_labelled(ctx, labels.PROGRAM_KIND),
+        countries=_choices(ctx, Country),
+    )
+
+
+@router.get("/programs/new", response_class=HTMLResponse)
+def new_program(ctx: PageCtx) -> Response:
+    """The form of a new program, for coordinators of all programs."""
+    if not service.may_create_program(ctx.actor):
+        raise AccessDenied(Program.__tablename__, None, Action.CHANGE)
+    return _program_form(ctx, None, {"kind": ProgramKind.MEDICAL_DAYS.value})
+
+
+@router.post("/programs", response_class=HTMLResponse)
+def create_program(ctx: PageCtx, form: Form) -> Response:
+    """Save a new program and open it; a refusal comes back beside its fields."""
+    actor = ctx.actor
+    try:
+        program = _saved(
+            ctx,
+            lambda: service.create_program(
+                db=ctx.db, actor=actor, data=validate(ProgramCreate, form)
+            ),
+        )
+    except UserError as error:
+        return _program_form(ctx, None, form, error)
+    return _redirect(f"/programs/{program.id}")
+
+
+@router.get("/programs/{program_id}", response_class=HTMLResponse)
+def program_page(ctx: PageCtx, program_id: PathId) -> Response:
+    """A program's overview: figures, conflicts, calendars and feeds."""
+    return _overview(ctx, get_for(ctx.db, ctx.actor, Program, program_id))
+
+
+def _overview(ctx: Ctx, program: Program, error: UserError | None = None) -> Response:
+    errors, status = _refusal(ctx, error)
+    overview = service.overview(db=ctx.db, actor=ctx.actor, program=program)
+    return _render(
+        ctx,
+        "programs/program.html",
+        status,
+        program=program,
+        overview=overview,
+        status_error=errors.get("status"),
+    )
+
+
+@router.get("/programs/{program_id}/edit", response_class=HTMLResponse)
+def edit_program(ctx: PageCtx, program_id: PathId) -> Response:
+    """The form of the program's names, countries and dates."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    return _program_form(ctx, program, _form_of(ProgramRead.model_validate(program).model_dump()))
+
+
+@router.post("/programs/{program_id}/edit", response_class=HTMLResponse)
+def update_program(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
+    """Save the program's changes; a refusal comes back beside its fields."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
+    try:
+        _saved(
+            ctx,
+            lambda: service.update_program(
+                db=ctx.db, actor=actor, program_id=program.id, data=validate(ProgramUpdate, form)
+            ),
+        )
+    except UserError as error:
+        return _program_form(ctx, program, form, error)
+    return _redirect(f"/programs/{program.id}")
+
+
+@router.post("/programs/{program_id}/status", response_class=HTMLResponse)
+def change_status(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
+    """Move the program on in its life, or cancel it."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
+    try:
+        _saved(
+            ctx,
+            lambda: service.change_status(
+                db=ctx.db,
+                actor=actor,
+                program_id=program.id,
+                status=validate(ProgramStatusChange, form).status,
+            ),
+        )
+    except UserError as error:
+        return _overview(ctx, program, error)
+    return _redirect(f"/programs/{program.id}")
+
+
+# --- calendars and feeds --------------------------------------------------------------------
+
+
+@router.get("/programs/{program_id}/calendar", response_class=HTMLResponse)
+def calendar_page(
+    ctx: PageCtx,
+    program_id: PathId,
+    filters: Annotated[ActivityFilter, Query()],
+    by: CalendarBy = CalendarBy.DAY,
+    saved: int | None = None,
+) -> Response:
+    """The program's calendar in one of four groupings, its conflicts flagged on the rows.
+
+    ``saved`` is the activity a form just saved: its conflicts are shown at the top."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id)
+    view = service.calendar_view(
+        db=ctx.db,
+        actor=actor,
+        program=program,
+        by=by,
+        filters=filters,
+        translator=ctx.translator,
+    )
+    return _render(
+        ctx,
+        "programs/calendar.html",
+        program=program,
+        view=view,
+        by=by,
+        views=list(CalendarBy),
+        saved=saved,
+        may_change=service.may_change(ctx.db, actor, program),
+        filters=filters.model_dump(by_alias=True, mode="json"),
+        cities=_choices(ctx, City),
+        specialties=_choices(ctx, Specialty),
+    )
+
+
+def _feed_response(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        media_type="text/calendar; charset=utf-8",
+        headers={"content-disposition": f'inline; filename="{filename}"'},
+    )
+
+
+def _feed_translator(ctx: Ctx, lang: str | None) -> Translator:
+    """The reader's language, or the one the feed's address asks for (``?lang=kk``)."""
+    return Translator(match_language(lang) or ctx.language)
+
+
+@router.get("/programs/{program_id}/calendar.ics")
+def program_feed(ctx: ApiCtx, program_id: PathId, lang: str | None = None) -> Response:
+    """The program's activities for calendar apps (session or ``Authorization: Bearer``)."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id)
+    content = service.feed(
+        db=ctx.db, actor=actor, translator=_feed_translator(ctx, lang), program=program
+    )
+    return _feed_response(content, f"{program.code}.ics")
+
+
+@router.get("/programs/{program_id}/people/{person_id}/calendar.ics")
+def program_person_feed(
+    ctx: ApiCtx, program_id: PathId, person_id: PathId, lang: str | None = None
+) -> Response:
+    """One person's activities in the program: those they lead and those of their brigade."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id)
+    person = get_for(ctx.db, actor, Person, person_id)
+    content = service.feed(
+        db=ctx.db,
+        actor=actor,
+        translator=_feed_translator(ctx, lang),
+        program=program,
+        person=person,
+    )
+    return _feed_response(content, f"{program.code}-{person.id}.ics")
+
+
+@router.get("/people/{person_id}/calendar.ics")
+def person_feed(ctx: ApiCtx, person_id: PathId, lang: str | None = None) -> Response:
+    """One person's activities in every program the reader may see."""
+    actor = ctx.actor
+    person = get_for(ctx.db, actor, Person, person_id)
+    content = service.feed(
+        db=ctx.db, actor=actor, translator=_feed_translator(ctx, lang), person=person
+    )
+    return _feed_response(content, f"person-{person.id}.ics")
+
+
+@router.get("/programs/{program_id}/itinerary", response_class=HTMLResponse)
+def itinerary_page(ctx: PageCtx, program_id: PathId) -> Response:
+    """Every brigade's itinerary, printable."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id)
+    itineraries = service.itineraries(db=ctx.db, actor=actor, program=program)
+    return _render(ctx, "programs/itinerary.html", program=program, itineraries=itineraries)
+
+
+# --- activities -----------------------------------------------------------------------------
+
+
+def _activity_form(
+    ctx: Ctx,
+    program: Program,
+    activity: Activity | None,
+    form: Mapping[str, Any],
+    error: UserError | None = None,
+) -> Response:
+    actor = ctx.actor
+    errors, status = _refusal(ctx, error)
+    rooms = service.choices(db=ctx.db, actor=actor, model=Room)
+    room_options = sorted(
+        (
+            (
+                room.id,
+                f"{ctx.translator.name(room.institution.names)} · "
+                f"{ctx.translator.name(room.names)} ({room.capacity})",
+            )
+            for room in rooms
+        ),
+        key=lambda option: option[1].casefold(),
+    )
+    people = service.program_people(
+        db=ctx.db, actor=actor, program=program, also=activity.leads if activity else ()
+    )
+    delegations = service.list_delegations(db=ctx.db, actor=actor, program=program)
+    return _render(
+        ctx,
+        "programs/activity_form.html",
+        status,
+        program=program,
+        activity=activity,
+        form=form,
+        errors=errors,
+        kinds=_labelled(ctx, labels.ACTIVITY_KIND),
+        statuses=_labelled(ctx, labels.ACTIVITY_STATUS),
+        specialties=_choices(ctx, Specialty),
+        cities=_choices(ctx, City),
+        institutions=_choices(ctx, Institution),
+        rooms=room_options,
+        people=_named(ctx, people),
+        delegations=_named(ctx, delegations),
+    )
+
+
+def _saved_activity_url(activity: Activity) -> str:
+    """The calendar, showing the conflicts the saved activity may have brought."""
+    return f"/programs/{activity.program_id}/calendar?saved={activity.id}#activity-{activity.id}"
+
+
+@router.get("/programs/{program_id}/activities/new", response_class=HTMLResponse)
+def new_activity(ctx: PageCtx, program_id: PathId) -> Response:
+    """The form of a new activity, on the program's first day."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    defaults = {
+        "kind": ActivityKind.MASTER_CLASS.value,
+        "status": ActivityStatus.PLANNED.value,
+        "day": program.starts_on.isoformat(),
+        "trainee_capacity": 0,
+    }
+    return _activity_form(ctx, program, None, defaults)
+
+
+@router.post("/programs/{program_id}/activities", response_class=HTMLResponse)
+def create_activity(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
+    """Save a new activity and show it on the calendar with any conflict it brings."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
+    try:
+        activity = _saved(
+            ctx,
+            lambda: service.create_activity(
+                db=ctx.db,
+                actor=actor,
+                program_id=program.id,
+                data=validate(ActivityCreate, form),
+            ),
+        )
+    except UserError as error:
+        return _activity_form(ctx, program, None, form, error)
+    return _redirect(_saved_activity_url(activity))
+
+
+@router.get("/activities/{activity_id}/edit", response_class=HTMLResponse)
+def edit_activity(ctx: PageCtx, activity_id: PathId) -> Response:
+    """The form of an activity, its time on the clocks of its city."""
+    activity = get_for(ctx.db, ctx.actor, Activity, activity_id, Action.CHANGE)
+    form = _form_of(service.activity_values(activity))
+    return _activity_form(ctx, activity.program, activity, form)
+
+
+@router.post("/activities/{activity_id}/edit", response_class=HTMLResponse)
+def update_activity(ctx: PageCtx, activity_id: PathId, form: Form) -> Response:
+    """Save an activity's changes and show it on the calendar with its conflicts."""
+    actor = ctx.actor
+    activity = get_for(ctx.db, actor, Activity, activity_id, Action.CHANGE)
+    try:
+        _saved(
+            ctx,
+            lambda: service.update_activity(
+                db=ctx.db,
+                actor=actor,
+                activity_id=activity.id,
+                data=validate(ActivityUpdate, _with_lists(form, "lead_ids")),
+            ),
+        )
+    except UserError as error:
+        return _activity_form(ctx, activity.program, activity, form, error)
+    return _redirect(_saved_activity_url(activity))
+
+
+@router.post("/activities/{activity_id}/delete")
+def delete_activity(ctx: PageCtx, activity_id: PathId, _form: Form) -> Response:
+    """Delete an activity entered by mistake."""
+    actor = ctx.actor
+    activity = get_for(ctx.db, actor, Activity, activity_id, Action.CHANGE)
+    program_id = activity.program_id
+    service.delete_activity(db=ctx.db, actor=actor, activity_id=activity.id)
+    return _redirect(f"/programs/{program_id}/calendar")
+
+
+# --- delegations (brigades) -----------------------------------------------------------------
+
+
+@router.get("/programs/{program_id}/delegations", response_class=HTMLResponse)
+def delegations(ctx: PageCtx, program_id: PathId) -> Response:
+    """The program's brigades with their member and activity counts."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id)
+    return _render(
+        ctx,
+        "programs/delegations.html",
+        program=program,
+        summaries=service.summarize_delegations(db=ctx.db, actor=actor, program=program),
+        may_change=service.may_change(ctx.db, actor, program),
+    )
+
+
+def _delegation_form(
+    ctx: Ctx,
+    program: Program,
+    delegation: Delegation | None,
+    form: Mapping[str, Any],
+    error: UserError | None = None,
+) -> Response:
+    errors, status = _refusal(ctx, error)
+    return _render(
+        ctx,
+        "programs/delegation_form.html",
+        status,
+        program=program,
+        delegation=delegation,
+        form=form,
+        errors=errors,
+        institutions=_choices(ctx, Institution),
+    )
+
+
+@router.get("/programs/{program_id}/delegations/new", response_class=HTMLResponse)
+def new_delegation(ctx: PageCtx, program_id: PathId) -> Response:
+    """The form of a new brigade."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    return _delegation_form(ctx, program, None, {})
+
+
+@router.post("/programs/{program_id}/delegations", response_class=HTMLResponse)
+def create_delegation(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
+    """Save a new brigade and open it."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
+    try:
+        delegation = _saved(
+            ctx,
+            lambda: service.create_delegation(
+                db=ctx.db, actor=actor, program_id=program.id, data=validate(DelegationCreate, form)
+            ),
+        )
+    except UserError as error:
+        return _delegation_form(ctx, program, None, form, error)
+    return _redirect(f"/programs/{program.id}/delegations/{delegation.id}")
+
+
+@router.get("/programs/{program_id}/delegations/{delegation_id}", response_class=HTMLResponse)
+def delegation_page(ctx: PageCtx, program_id: PathId, delegation_id: PathId) -> Response:
+    """A brigade: its members and its itinerary across cities."""
+    actor = ctx.actor
+    delegation = service.get_child(
+        db=ctx.db, actor=actor, model=Delegation, record_id=delegation_id, program_id=program_id
+    )
+    program = delegation.program
+    return _render(
+        ctx,
+        "programs/delegation.html",
+        program=program,
+        delegation=delegation,
+        members=service.list_participations(
+            db=ctx.db, actor=actor, program=program, delegation_id=delegation.id
+        ),
+        itineraries=service.itineraries(
+            db=ctx.db, actor=actor, program=program, delegation_id=delegation.id
+        ),
+        may_change=service.may_change(ctx.db, actor, program),
+    )
+
+
+@router.get("/programs/{program_id}/delegations/{delegation_id}/edit", response_class=HTMLResponse)
+def edit_delegation(ctx: PageCtx, program_id: PathId, delegation_id: PathId) -> Response:
+    """The form of a brigade."""
+    delegation = service.get_child(
+        db=ctx.db,
+        actor=ctx.actor,
+        model=Delegation,
+        record_id=delegation_id,
+        program_id=program_id,
+        action=Action.CHANGE,
+    )
+    form = _form_of(DelegationRead.model_validate(delegation).model_dump())
+    return _delegation_form(ctx, delegation.program, delegation, form)
+
+
+@router.post("/programs/{program_id}/delegations/{delegation_id}/edit", response_class=HTMLResponse)
+def update_delegation(
+    ctx: PageCtx, program_id: PathId, delegation_id: PathId, form: Form
+) -> Response:
+    """Save a brigade's changes."""
+    actor = ctx.actor
+    delegation = service.get_child(
+        db=ctx.db,
+        actor=actor,
+        model=Delegation,
+        record_id=delegation_id,
+        program_id=program_id,
+        action=Action.CHANGE,
+    )
+    try:
+        _saved(
+            ctx,
+            lambda: service.update_delegation(
+                db=ctx.db,
+                actor=actor,
+                delegation_id=delegation.id,
+                data=validate(DelegationUpdate, form),
+            ),
+        )
+    except UserError as error:
+        return _delegation_form(ctx, delegation.program, delegation, form, error)
+    return _redirect(f"/programs/{program_id}/delegations/{delegation.id}")
+
+
+@router.post("/programs/{program_id}/delegations/{delegation_id}/delete")
+def delete_delegation(
+    ctx: PageCtx, program_id: PathId, delegation_id: PathId, _form: Form
+) -> Response:
+    """Dissolve a brigade."""
+    actor = ctx.actor
+    delegation = service.get_child(
+        db=ctx.db,
+        actor=actor,
+        model=Delegation,
+        record_id=delegation_id,
+        program_id=program_id,
+        action=Action.CHANGE,
+    )
+    service.delete_delegation(db=ctx.db, actor=actor, delegation_id=delegation.id)
+    return _redirect(f"/programs/{program_id}/delegations")
+
+
+# --- participations -------------------------------------------------------------------------
+
+
+@router.get("/programs/{program_id}/participants", response_class=HTMLResponse)
+def participants(ctx: PageCtx, program_id: PathId) -> Response:
+    """The program's participants with their brigades, arrivals and departures."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id)
+    return _render(
+        ctx,
+        "programs/participants.html",
+        program=program,
+        participations=service.list_participations(db=ctx.db, actor=actor, program=program),
+        may_change=service.may_change(ctx.db, actor, program),
+    )
+
+
+def _participation_form(
+    ctx: Ctx,
+    program: Program,
+    participation: Participation | None,
+    form: Mapping[str, Any],
+    error: UserError | None = None,
+) -> Response:
+    actor = ctx.actor
+    errors, status = _refusal(ctx, error)
+    delegations = service.list_delegations(db=ctx.db, actor=actor, program=program)
+    return _render(
+        ctx,
+        "programs/participation_form.html",
+        status,
+        program=program,
+        participation=participation,
+        form=form,
+        errors=errors,
+        people=_choices(ctx, Person),
+        roles=_labelled(ctx, labels.PARTICIPATION_ROLE),
+        delegations=_named(ctx, delegations),
+        cities=_choices(ctx, City),
+    )
+
+
+@router.get("/programs/{program_id}/participants/new", response_class=HTMLResponse)
+def new_participation(ctx: PageCtx, program_id: PathId) -> Response:
+    """The form to add a person to the program."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    defaults = {"role": ParticipationRole.SPECIALIST.value}
+    return _participation_form(ctx, program, None, defaults)
+
+
+@router.post("/programs/{program_id}/participants", response_class=HTMLResponse)
+def create_participation(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
+    """Add a person to the program."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
+    try:
+        _saved(
+            ctx,
+            lambda: service.create_participation(
+                db=ctx.db,
+                actor=actor,
+                program_id=program.id,
+                data=validate(ParticipationCreate, form),
+            ),
+        )
+    except UserError as error:
+        return _participation_form(ctx, program, None, form, error)
+    return _redirect(f"/programs/{program.id}/participants")
+
+
+def _participation(
+    ctx: Ctx, program_id: PathId, participation_id: PathId
+) -> tuple[Program, Participation]:
+    participation = service.get_child(
+        db=ctx.db,
+        actor=ctx.actor,
+        model=Participation,
+        record_id=participation_id,
+        program_id=program_id,
+        action=Action.CHANGE,
+    )
+    return ctx.db.get_one(Program, program_id), participation
+
+
+@router.get(
+    "/programs/{program_id}/participants/{participation_id}/edit", response_class=HTMLResponse
+)
+def edit_participation(ctx: PageCtx, program_id: PathId, participation_id: PathId) -> Response:
+    """The form of a participation, its times on the clocks of its cities."""
+    program, participation = _participation(ctx, program_id, participation_id)
+    form = _form_of(service.participation_values(participation))
+    return _participation_form(ctx, program, participation, form)
+
+
+@router.post(
+    "/programs/{program_id}/participants/{participation_id}/edit", response_class=HTMLResponse
+)
+def update_participation(
+    ctx: PageCtx, program_id: PathId, participation_id: PathId, form: Form
+) -> Response:
+    """Save a participation's changes."""
+    actor = ctx.actor
+    program, participation = _participation(ctx, program_id, participation_id)
+    try:
+        _saved(
+            ctx,
+            lambda: service.update_participation(
+                db=ctx.db,
+                actor=actor,
+                participation_id=participation.id,
+                data=validate(ParticipationUpdate, form),
+            ),
+        )
+    except UserError as error:
+        return _participation_form(ctx, program, participation, form, error)
+    return _redirect(f"/programs/{program.id}/participants")
+
+
+@router.post("/programs/{program_id}/participants/{participation_id}/delete")
+def delete_participation(
+    ctx: PageCtx, program_id: PathId, participation_id: PathId, _form: Form
+) -> Response:
+    """Take a person out of the program."""
+    program, participation = _participation(ctx, program_id, participation_id)
+    service.delete_participation(db=ctx.db, actor=ctx.actor, participation_id=participation.id)
+    return _redirect(f"/programs/{program.id}/participants")
