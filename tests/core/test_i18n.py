@@ -42,6 +42,7 @@ def test_search_text_finds_a_name_in_either_script() -> None:
     folded = search_text({"uz-Cyrl": "Самарқанд", "ru": "Самарканд"})
     assert "samarqand" in folded
     assert "самарканд" in folded
+    assert "айгерим" in search_text({"kk": "Айгерім"})
 
 
 @pytest.mark.parametrize(
