@@ -65,3 +65,11 @@ def test_the_demo_shows_its_two_deliberate_conflicts(db: Session) -> None:
     assert ConflictKind.TOO_FAST_MOVE in kinds
     rooms = [c.room.code for c in found if c.kind is ConflictKind.ROOM_OVERLAP and c.room]
     assert rooms == ["OR-1"]
+
+
+def test_the_demo_has_only_its_deliberate_conflicts(db: Session) -> None:
+    load_demo(db)
+    admin = db.scalars(select(User).where(User.username == "admin")).one()
+    program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
+    found = program_conflicts(db=db, actor=Actor.of(admin), program=program)
+    assert ConflictKind.LEAD_OVERLAP not in {conflict.kind for conflict in found}

@@ -139,7 +139,10 @@ def test_admins_edit_the_matrix_page(
     row = db.scalar(select(TravelTime))
     assert row is not None
     assert (row.minutes, row.is_manual) == (290, True)
-    assert "by hand" in admin_client.get("/directory/travel-times").text
+    assert (
+        "by hand"
+        in admin_client.get("/directory/travel-times", headers={"accept-language": "en"}).text
+    )
 
 
 def test_saving_the_matrix_unchanged_sets_nothing_by_hand(

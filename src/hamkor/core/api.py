@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from hamkor.core.audit_query import AuditFilter, require_auditor
+from hamkor.core.pages import page_size
 from hamkor.core.pagination import paginate
-from hamkor.core.web import ApiCtx, settings_of
+from hamkor.core.web import ApiCtx
 
 router = APIRouter(prefix="/api/v1", tags=["core"])
 
@@ -68,9 +69,7 @@ def me(ctx: ApiCtx) -> MeRead:
 def audit_trail(ctx: ApiCtx, filters: Annotated[AuditFilter, Query()]) -> AuditPage:
     """The audit trail, newest first (auditors and platform admins)."""
     require_auditor(ctx.actor)
-    page = paginate(
-        ctx.db, filters.statement(), number=filters.page, size=settings_of(ctx.request).page_size
-    )
+    page = paginate(ctx.db, filters.statement(), number=filters.page, size=page_size(ctx))
     return AuditPage(
         items=[AuditEntryRead.model_validate(e) for e in page.items],
         total=page.total,

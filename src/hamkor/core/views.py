@@ -16,6 +16,7 @@ from hamkor.core.audit_query import AuditFilter, require_auditor
 from hamkor.core.db import utcnow
 from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.models import ApiToken
+from hamkor.core.pages import page_size, pager_params
 from hamkor.core.pagination import paginate
 from hamkor.core.web import LANGUAGE_COOKIE, Form, PageCtx, PublicCtx, client_address, settings_of
 
@@ -95,12 +96,8 @@ def switch_language(ctx: PublicCtx, form: Form) -> Response:
 @router.get("/audit", response_class=HTMLResponse)
 def audit_trail(ctx: PageCtx, filters: Annotated[AuditFilter, Query()]) -> Response:
     require_auditor(ctx.actor)
-    page = paginate(
-        ctx.db, filters.statement(), number=filters.page, size=settings_of(ctx.request).page_size
-    )
-    return ctx.render(
-        "audit.html", page=page, filters=filters.model_dump(exclude={"page"}, mode="json")
-    )
+    page = paginate(ctx.db, filters.statement(), number=filters.page, size=page_size(ctx))
+    return ctx.render("audit.html", page=page, filters=pager_params(filters))
 
 
 @router.get("/tokens", response_class=HTMLResponse)

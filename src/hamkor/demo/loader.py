@@ -300,6 +300,38 @@ def _brigades(
     return brigades
 
 
+class _Diary:
+    """Who leads what when, so that the demo gives nobody two activities at once.
+
+    The demo's conflicts are the two the seed marks on purpose, not accidents of the loader.
+    """
+
+    def __init__(self) -> None:
+        self.booked: dict[int, list[tuple[datetime, datetime]]] = {}
+
+    def _free(self, person: Person, starts_at: datetime, ends_at: datetime) -> bool:
+        taken = self.booked.get(person.id, [])
+        return all(end <= starts_at or start >= ends_at for start, end in taken)
+
+    def choose(
+        self,
+        members: list[Person],
+        specialty: Specialty | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        *,
+        count: int,
+    ) -> list[Person]:
+        """Up to ``count`` free members, those of the activity's specialty first."""
+        qualified = [p for p in members if specialty is None or specialty in p.specialties]
+        others = [p for p in members if p not in qualified]
+        free = [p for p in qualified + others if self._free(p, starts_at, ends_at)]
+        chosen = free[:count]
+        for person in chosen:
+            self.booked.setdefault(person.id, []).append((starts_at, ends_at))
+        return chosen
+
+
 def _activities(
     loader: _Loader,
     program: Program,
@@ -309,6 +341,7 @@ def _activities(
     brigades: dict[str, tuple[Delegation, list[Person]]],
 ) -> None:
     """The requested activities; a rerun recognises each by brigade, kind, place and start."""
+    busy = _Diary()
     for row in seed()["activities"]:
         city = cities[row["city"]]
         starts_at = _on(program, row["day"], row["start"], city.timezone)
@@ -328,8 +361,8 @@ def _activities(
         if exists is not None:
             continue
         specialty = specialties.get(row["specialty"]) if row.get("specialty") else None
-        qualified = [p for p in members if specialty is None or specialty in p.specialties]
-        leads = (qualified or members)[: 1 + row["day"] % 2]
+        ends_at = starts_at + timedelta(minutes=row["minutes"])
+        leads = busy.choose(members, specialty, starts_at, ends_at, count=1 + row["day"] % 2)
         loader.add(
             Activity(
                 program=program,
@@ -342,7 +375,7 @@ def _activities(
                 institution=institution,
                 room=room,
                 starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=row["minutes"]),
+                ends_at=ends_at,
                 trainee_capacity=row["trainee_capacity"],
                 leads=leads,
             )
@@ -361,17 +394,18 @@ _LOCAL_DOCTORS = (
     ("FERGANA_MMC", 6),
 )
 _COURSE_TRAINEES_PER_HOSPITAL = 6
+_SPECIALIST_PERSON = "KZ-SURG-001"
 
 # The demo's users: (username, display name, role, institution code, program code).
 _USERS = (
-    ("admin", "Platform administrator", Role.PLATFORM_ADMIN, None, None),
-    ("coordinator", "Program coordinator", Role.PROGRAM_COORDINATOR, None, "KZ-UZ-2025"),
-    ("ministry", "Ministry of Health coordinator", Role.PROGRAM_COORDINATOR, None, None),
-    ("vakhidov", "Vakhidov centre coordinator", Role.INSTITUTION_COORDINATOR, "VAKHIDOV", None),
-    ("registrar", "Vakhidov centre registrar", Role.REGISTRAR, "VAKHIDOV", None),
-    ("specialist", "Syzganov centre surgeon", Role.SPECIALIST, "SYZGANOV", None),
-    ("trainee", "Samarkand clinic doctor", Role.TRAINEE, "SAMSMU_CLINIC", None),
-    ("auditor", "Auditor", Role.AUDITOR, None, None),
+    ("admin", "Timur Saidov", Role.PLATFORM_ADMIN, None, None),
+    ("coordinator", "Dilnoza Karimova", Role.PROGRAM_COORDINATOR, None, "KZ-UZ-2025"),
+    ("ministry", "Aziz Rakhimov", Role.PROGRAM_COORDINATOR, None, None),
+    ("vakhidov", "Jasur Tursunov", Role.INSTITUTION_COORDINATOR, "VAKHIDOV", None),
+    ("registrar", "Nodira Alimova", Role.REGISTRAR, "VAKHIDOV", None),
+    ("specialist", "Yerlan Batyrbekov", Role.SPECIALIST, "SYZGANOV", None),
+    ("trainee", "Shahlo Nazarova", Role.TRAINEE, "SAMSMU_CLINIC", None),
+    ("auditor", "Gulnara Abenova", Role.AUDITOR, None, None),
 )
 
 
@@ -393,6 +427,11 @@ def _users(
                 program_id=programs[program].id if program else None,
             )
         )
+    # The demo specialist is the surgery brigade's lead, so "my calendar" has something in it.
+    lead = loader.by_code(Person, _SPECIALIST_PERSON)
+    specialist = loader.db.scalars(select(User).where(User.username == "specialist")).one()
+    if lead is not None and lead.user_id is None:
+        lead.user_id = specialist.id
 
 
 def _local_doctors(

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from hamkor.core.web import ApiCtx, settings_of
+from hamkor.core.pages import page_size
+from hamkor.core.web import ApiCtx
 from hamkor.directory import service
 from hamkor.directory.filters import (
     CityFilter,
@@ -44,16 +45,12 @@ from hamkor.directory.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 
 
-def _size(ctx: ApiCtx) -> int:
-    return settings_of(ctx.request).page_size
-
-
 # Reference data: read only (countries and specialties change on the pages)
 
 
 @router.get("/countries")
 def list_countries(ctx: ApiCtx, filters: Annotated[CountryFilter, Query()]) -> Paged[CountryRead]:
-    page = service.list_countries(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
+    page = service.list_countries(db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx))
     return Paged[CountryRead].of(page, CountryRead)
 
 
@@ -67,7 +64,9 @@ def get_country(ctx: ApiCtx, country_id: int) -> CountryRead:
 def list_specialties(
     ctx: ApiCtx, filters: Annotated[SpecialtyFilter, Query()]
 ) -> Paged[SpecialtyRead]:
-    page = service.list_specialties(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
+    page = service.list_specialties(
+        db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx)
+    )
     return Paged[SpecialtyRead].of(page, SpecialtyRead)
 
 
@@ -76,7 +75,7 @@ def list_specialties(
 
 @router.get("/cities")
 def list_cities(ctx: ApiCtx, filters: Annotated[CityFilter, Query()]) -> Paged[CityRead]:
-    page = service.list_cities(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
+    page = service.list_cities(db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx))
     return Paged[CityRead].of(page, CityRead)
 
 
@@ -102,7 +101,9 @@ def list_travel_times(
     ctx: ApiCtx, filters: Annotated[TravelTimeFilter, Query()]
 ) -> Paged[TravelTimeRead]:
     """The stored travel times; a pair missing here is derived when asked for by its cities."""
-    page = service.list_travel_times(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
+    page = service.list_travel_times(
+        db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx)
+    )
     return Paged[TravelTimeRead].of(page, TravelTimeRead)
 
 
@@ -130,7 +131,9 @@ def set_travel_time(
 def list_institutions(
     ctx: ApiCtx, filters: Annotated[InstitutionFilter, Query()]
 ) -> Paged[InstitutionRead]:
-    page = service.list_institutions(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
+    page = service.list_institutions(
+        db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx)
+    )
     return Paged[InstitutionRead].of(page, InstitutionRead)
 
 
@@ -159,7 +162,7 @@ def update_institution(
 
 @router.get("/rooms")
 def list_rooms(ctx: ApiCtx, filters: Annotated[RoomFilter, Query()]) -> Paged[RoomRead]:
-    page = service.list_rooms(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
+    page = service.list_rooms(db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx))
     return Paged[RoomRead].of(page, RoomRead)
 
 
@@ -182,7 +185,7 @@ def update_room(ctx: ApiCtx, room_id: int, data: RoomUpdate) -> RoomRead:
 
 @router.get("/people")
 def list_people(ctx: ApiCtx, filters: Annotated[PersonFilter, Query()]) -> Paged[PersonRead]:
-    page = service.list_people(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
+    page = service.list_people(db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx))
     return Paged[PersonRead].of(page, PersonRead)
 
 

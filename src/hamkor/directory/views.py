@@ -6,20 +6,29 @@ themselves; a refused form is shown again with status 422 and each message besid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeAlias, TypeVar
 
 from fastapi import APIRouter, Query
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from hamkor.core import access
 from hamkor.core.access import Action
 from hamkor.core.errors import UserError
-from hamkor.core.forms import error_map, flatten, validate
 from hamkor.core.i18n import N_
-from hamkor.core.importing import columns_of
-from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
+from hamkor.core.importing import ImportResult, columns_of
+from hamkor.core.pages import (
+    Refusal,
+    form_values,
+    labelled_options,
+    named_options,
+    page_size,
+    pager_params,
+    save_form,
+    see_other,
+)
+from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import service
 from hamkor.directory.access import manages_directory, may_add_to_institutions, refuse_unless
 from hamkor.directory.filters import (
@@ -97,38 +106,13 @@ IMPORT_KINDS: dict[str, tuple[str, type[BaseModel]]] = {
 # Shared by every entity's pages
 
 
-def _size(ctx: Ctx) -> int:
-    return settings_of(ctx.request).page_size
-
-
-def _params(filters: BaseModel) -> dict[str, Any]:
-    """The current filters as query parameters, for the pager's links."""
-    return filters.model_dump(exclude={"page"}, mode="json")
-
-
-def _options(ctx: Ctx, records: Iterable[Country | City | Institution | Specialty]) -> list[Any]:
-    """Select-box options ``(id, name)`` in the reader's language and alphabetical order."""
-    named = [(record.id, ctx.translator.name(record.names)) for record in records]
-    return sorted(named, key=lambda option: option[1].casefold())
-
-
-def _labels(ctx: Ctx, labels: Mapping[str, str]) -> list[tuple[str, str]]:
-    return [(value, ctx._(label)) for value, label in labels.items()]
-
-
 def _languages(ctx: Ctx) -> list[tuple[str, str]]:
     """The spoken languages offered, named in the reader's language by CLDR."""
     names = ctx.translator.locale.languages
     return [(code, names.get(code, code)) for code in SPOKEN_LANGUAGES]
 
 
-def _values(record: Record, schema: type[BaseModel], **extra: Any) -> dict[str, Any]:
-    """A record's current values of the form's fields, names spread out per language."""
-    values = {key: getattr(record, key) for key in schema.model_fields if hasattr(record, key)}
-    return flatten({**values, **extra})
-
-
-def _submit(
+def _save_or_show(
     ctx: Ctx,
     form: Mapping[str, Any],
     schema: type[SchemaT],
@@ -138,18 +122,16 @@ def _submit(
     context: Callable[[], dict[str, Any]],
     done: Callable[[SavedT], str],
 ) -> Response:
-    """Validate a posted form and save it, or show it again (422) with each error by its field.
+    """Save a posted form and go to ``done``, or show ``template`` again with its errors.
 
-    The session is rolled back before the form is shown again, so whatever the service had
-    begun before it refused, nothing of a refused form is written.
+    The directory's forms are shown again on the page they were posted from, with the same
+    context as when it was first opened (``context`` is only built when it is needed).
     """
-    try:
-        saved = save(validate(schema, form))
-    except UserError as error:
-        ctx.db.rollback()
-        errors = error_map(error, ctx.language)
-        return ctx.render(template, 422, form=form, errors=errors, **context())
-    return RedirectResponse(done(saved), status_code=303)
+    outcome = save_form(ctx, form, schema, save)
+    if isinstance(outcome, Refusal):
+        errors = outcome.errors
+        return ctx.render(template, outcome.status_code, form=form, errors=errors, **context())
+    return see_other(done(outcome))
 
 
 def _url(path: str) -> Callable[[Record], str]:
@@ -162,8 +144,8 @@ def _url(path: str) -> Callable[[Record], str]:
 
 def _countries_context(ctx: Ctx, filters: CountryFilter) -> dict[str, Any]:
     actor = ctx.actor
-    page = service.list_countries(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
-    return {"page": page, "filters": _params(filters), "can_add": actor.is_admin}
+    page = service.list_countries(db=ctx.db, actor=actor, filters=filters, size=page_size(ctx))
+    return {"page": page, "filters": pager_params(filters), "can_add": actor.is_admin}
 
 
 @router.get("/countries")
@@ -175,7 +157,7 @@ def countries(ctx: PageCtx, filters: Annotated[CountryFilter, Query()]) -> Respo
 @router.post("/countries")
 def add_country(ctx: PageCtx, form: Form) -> Response:
     refuse_unless(ctx.actor.is_admin, Country.__tablename__)
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         CountryCreate,
@@ -191,15 +173,17 @@ def country(ctx: PageCtx, country_id: int) -> Response:
     actor = ctx.actor
     found = service.get_country(db=ctx.db, actor=actor, country_id=country_id)
     cities = service.list_cities(
-        db=ctx.db, actor=actor, filters=CityFilter(country=country_id), size=_size(ctx)
+        db=ctx.db, actor=actor, filters=CityFilter(country=country_id), size=page_size(ctx)
     )
     return ctx.render("directory/country.html", country=found, cities=cities)
 
 
 @router.get("/specialties")
 def specialties(ctx: PageCtx, filters: Annotated[SpecialtyFilter, Query()]) -> Response:
-    page = service.list_specialties(db=ctx.db, actor=ctx.actor, filters=filters, size=_size(ctx))
-    return ctx.render("directory/specialties.html", page=page, filters=_params(filters))
+    page = service.list_specialties(
+        db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx)
+    )
+    return ctx.render("directory/specialties.html", page=page, filters=pager_params(filters))
 
 
 # Cities and travel times
@@ -207,17 +191,17 @@ def specialties(ctx: PageCtx, filters: Annotated[SpecialtyFilter, Query()]) -> R
 
 def _city_form(ctx: Ctx) -> dict[str, Any]:
     countries = service.choices(db=ctx.db, actor=ctx.actor, model=Country)
-    return {"countries": _options(ctx, countries)}
+    return {"countries": named_options(ctx.translator, countries)}
 
 
 @router.get("/cities")
 def cities(ctx: PageCtx, filters: Annotated[CityFilter, Query()]) -> Response:
     actor = ctx.actor
-    page = service.list_cities(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    page = service.list_cities(db=ctx.db, actor=actor, filters=filters, size=page_size(ctx))
     return ctx.render(
         "directory/cities.html",
         page=page,
-        filters=_params(filters),
+        filters=pager_params(filters),
         can_add=actor.is_admin,
         **_city_form(ctx),
     )
@@ -232,7 +216,7 @@ def new_city(ctx: PageCtx) -> Response:
 @router.post("/cities")
 def create_city(ctx: PageCtx, form: Form) -> Response:
     refuse_unless(ctx.actor.is_admin, City.__tablename__)
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         CityCreate,
@@ -248,10 +232,10 @@ def city(ctx: PageCtx, city_id: int) -> Response:
     actor = ctx.actor
     found = service.get_city(db=ctx.db, actor=actor, city_id=city_id)
     institutions = service.list_institutions(
-        db=ctx.db, actor=actor, filters=InstitutionFilter(city=city_id), size=_size(ctx)
+        db=ctx.db, actor=actor, filters=InstitutionFilter(city=city_id), size=page_size(ctx)
     )
     travel = service.list_travel_times(
-        db=ctx.db, actor=actor, filters=TravelTimeFilter(city=city_id), size=_size(ctx)
+        db=ctx.db, actor=actor, filters=TravelTimeFilter(city=city_id), size=page_size(ctx)
     )
     return ctx.render(
         "directory/city.html",
@@ -266,7 +250,7 @@ def city(ctx: PageCtx, city_id: int) -> Response:
 @router.get("/cities/{city_id}/edit")
 def edit_city(ctx: PageCtx, city_id: int) -> Response:
     found = service.get_city(db=ctx.db, actor=ctx.actor, city_id=city_id, action=Action.CHANGE)
-    form = _values(found, CityUpdate)
+    form = form_values(found, CityUpdate)
     return ctx.render(
         "directory/city_form.html", city=found, form=form, errors={}, **_city_form(ctx)
     )
@@ -276,7 +260,7 @@ def edit_city(ctx: PageCtx, city_id: int) -> Response:
 def update_city(ctx: PageCtx, city_id: int, form: Form) -> Response:
     actor = ctx.actor
     found = service.get_city(db=ctx.db, actor=actor, city_id=city_id, action=Action.CHANGE)
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         CityUpdate,
@@ -316,7 +300,7 @@ def update_travel_times(
 ) -> Response:
     refuse_unless(ctx.actor.is_admin, TravelTime.__tablename__)
     target = "/directory/travel-times" + (f"?country={country}" if country else "")
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         TravelMatrixUpdate,
@@ -333,20 +317,24 @@ def update_travel_times(
 def _institution_form(ctx: Ctx) -> dict[str, Any]:
     actor = ctx.actor
     return {
-        "kinds": _labels(ctx, INSTITUTION_KINDS),
-        "countries": _options(ctx, service.choices(db=ctx.db, actor=actor, model=Country)),
-        "cities": _options(ctx, service.choices(db=ctx.db, actor=actor, model=City)),
+        "kinds": labelled_options(ctx.translator, INSTITUTION_KINDS),
+        "countries": named_options(
+            ctx.translator, service.choices(db=ctx.db, actor=actor, model=Country)
+        ),
+        "cities": named_options(
+            ctx.translator, service.choices(db=ctx.db, actor=actor, model=City)
+        ),
     }
 
 
 @router.get("/institutions")
 def institutions(ctx: PageCtx, filters: Annotated[InstitutionFilter, Query()]) -> Response:
     actor = ctx.actor
-    page = service.list_institutions(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    page = service.list_institutions(db=ctx.db, actor=actor, filters=filters, size=page_size(ctx))
     return ctx.render(
         "directory/institutions.html",
         page=page,
-        filters=_params(filters),
+        filters=pager_params(filters),
         can_add=manages_directory(actor),
         labels=INSTITUTION_KINDS,
         **_institution_form(ctx),
@@ -368,7 +356,7 @@ def new_institution(ctx: PageCtx) -> Response:
 @router.post("/institutions")
 def create_institution(ctx: PageCtx, form: Form) -> Response:
     refuse_unless(manages_directory(ctx.actor), Institution.__tablename__)
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         InstitutionCreate,
@@ -402,7 +390,7 @@ def edit_institution(ctx: PageCtx, institution_id: int) -> Response:
     return ctx.render(
         "directory/institution_form.html",
         institution=found,
-        form=_values(found, InstitutionUpdate),
+        form=form_values(found, InstitutionUpdate),
         errors={},
         **_institution_form(ctx),
     )
@@ -414,7 +402,7 @@ def update_institution(ctx: PageCtx, institution_id: int, form: Form) -> Respons
     found = service.get_institution(
         db=ctx.db, actor=actor, institution_id=institution_id, action=Action.CHANGE
     )
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         InstitutionUpdate,
@@ -433,26 +421,29 @@ def update_institution(ctx: PageCtx, institution_id: int, form: Form) -> Respons
 def _changeable_institutions(ctx: Ctx) -> list[Any]:
     """The institutions the reader may add rooms and people to, for the forms' select box."""
     found = service.choices(db=ctx.db, actor=ctx.actor, model=Institution, action=Action.CHANGE)
-    return _options(ctx, found)
+    return named_options(ctx.translator, found)
 
 
 def _room_form(ctx: Ctx) -> dict[str, Any]:
-    return {"kinds": _labels(ctx, ROOM_KINDS), "institutions": _changeable_institutions(ctx)}
+    return {
+        "kinds": labelled_options(ctx.translator, ROOM_KINDS),
+        "institutions": _changeable_institutions(ctx),
+    }
 
 
 @router.get("/rooms")
 def rooms(ctx: PageCtx, filters: Annotated[RoomFilter, Query()]) -> Response:
     actor = ctx.actor
-    page = service.list_rooms(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    page = service.list_rooms(db=ctx.db, actor=actor, filters=filters, size=page_size(ctx))
     every_institution = service.choices(db=ctx.db, actor=actor, model=Institution)
     return ctx.render(
         "directory/rooms.html",
         page=page,
-        filters=_params(filters),
+        filters=pager_params(filters),
         can_add=may_add_to_institutions(actor),
         labels=ROOM_KINDS,
-        kinds=_labels(ctx, ROOM_KINDS),
-        institutions=_options(ctx, every_institution),
+        kinds=labelled_options(ctx.translator, ROOM_KINDS),
+        institutions=named_options(ctx.translator, every_institution),
     )
 
 
@@ -468,7 +459,7 @@ def new_room(ctx: PageCtx, institution: Annotated[int | None, Query()] = None) -
 @router.post("/rooms")
 def create_room(ctx: PageCtx, form: Form) -> Response:
     refuse_unless(may_add_to_institutions(ctx.actor), Room.__tablename__)
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         RoomCreate,
@@ -497,7 +488,7 @@ def edit_room(ctx: PageCtx, room_id: int) -> Response:
     return ctx.render(
         "directory/room_form.html",
         room=found,
-        form=_values(found, RoomUpdate),
+        form=form_values(found, RoomUpdate),
         errors={},
         **_room_form(ctx),
     )
@@ -507,7 +498,7 @@ def edit_room(ctx: PageCtx, room_id: int) -> Response:
 def update_room(ctx: PageCtx, room_id: int, form: Form) -> Response:
     actor = ctx.actor
     found = service.get_room(db=ctx.db, actor=actor, room_id=room_id, action=Action.CHANGE)
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         RoomUpdate,
@@ -526,7 +517,9 @@ def _person_form(ctx: Ctx) -> dict[str, Any]:
     return {
         "institutions": _changeable_institutions(ctx),
         "unaffiliated": manages_directory(actor),
-        "specialties": _options(ctx, service.choices(db=ctx.db, actor=actor, model=Specialty)),
+        "specialties": named_options(
+            ctx.translator, service.choices(db=ctx.db, actor=actor, model=Specialty)
+        ),
         "languages": _languages(ctx),
     }
 
@@ -534,14 +527,18 @@ def _person_form(ctx: Ctx) -> dict[str, Any]:
 @router.get("/people")
 def people(ctx: PageCtx, filters: Annotated[PersonFilter, Query()]) -> Response:
     actor = ctx.actor
-    page = service.list_people(db=ctx.db, actor=actor, filters=filters, size=_size(ctx))
+    page = service.list_people(db=ctx.db, actor=actor, filters=filters, size=page_size(ctx))
     return ctx.render(
         "directory/people.html",
         page=page,
-        filters=_params(filters),
+        filters=pager_params(filters),
         can_add=may_add_to_institutions(actor),
-        institutions=_options(ctx, service.choices(db=ctx.db, actor=actor, model=Institution)),
-        specialties=_options(ctx, service.choices(db=ctx.db, actor=actor, model=Specialty)),
+        institutions=named_options(
+            ctx.translator, service.choices(db=ctx.db, actor=actor, model=Institution)
+        ),
+        specialties=named_options(
+            ctx.translator, service.choices(db=ctx.db, actor=actor, model=Specialty)
+        ),
         languages=_languages(ctx),
     )
 
@@ -558,7 +555,7 @@ def new_person(ctx: PageCtx, institution: Annotated[int | None, Query()] = None)
 @router.post("/people")
 def create_person(ctx: PageCtx, form: Form) -> Response:
     refuse_unless(may_add_to_institutions(ctx.actor), Person.__tablename__)
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         PersonCreate,
@@ -586,7 +583,7 @@ def edit_person(ctx: PageCtx, person_id: int) -> Response:
     found = service.get_person(
         db=ctx.db, actor=ctx.actor, person_id=person_id, action=Action.CHANGE
     )
-    form = _values(found, PersonUpdate, specialty_ids=[s.id for s in found.specialties])
+    form = form_values(found, PersonUpdate, specialty_ids=[s.id for s in found.specialties])
     return ctx.render(
         "directory/person_form.html", person=found, form=form, errors={}, **_person_form(ctx)
     )
@@ -596,7 +593,7 @@ def edit_person(ctx: PageCtx, person_id: int) -> Response:
 def update_person(ctx: PageCtx, person_id: int, form: Form) -> Response:
     actor = ctx.actor
     found = service.get_person(db=ctx.db, actor=actor, person_id=person_id, action=Action.CHANGE)
-    return _submit(
+    return _save_or_show(
         ctx,
         form,
         PersonUpdate,
@@ -629,12 +626,13 @@ def import_upload(ctx: PageCtx, form: Form) -> Response:
     """Import the uploaded file: every row written, or none and a table of what to correct."""
     upload = form.pop("file", None)
     content = upload.content if isinstance(upload, Upload) else None
-    try:
-        request = validate(ImportRequest, form)
+
+    def run(request: ImportRequest) -> ImportResult:
         if content is None:
             raise UserError.one("file", N_("This field is required."))
-        result = import_file(db=ctx.db, actor=ctx.actor, kind=request.kind, content=content)
-    except UserError as error:
-        ctx.db.rollback()
-        return _import_page(ctx, 422, form=form, errors=error_map(error, ctx.language))
+        return import_file(db=ctx.db, actor=ctx.actor, kind=request.kind, content=content)
+
+    result = save_form(ctx, form, ImportRequest, run)
+    if isinstance(result, Refusal):
+        return _import_page(ctx, result.status_code, form=form, errors=result.errors)
     return _import_page(ctx, 200 if result.ok else 422, form=form, result=result)

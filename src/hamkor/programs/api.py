@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from hamkor.core.access import Action, get_for
-from hamkor.core.web import ApiCtx, settings_of
+from hamkor.core.pages import page_size
+from hamkor.core.web import ApiCtx
 from hamkor.programs import service
 from hamkor.programs.conflicts import Conflict, describe
 from hamkor.programs.filters import ActivityFilter, ProgramFilter
@@ -49,7 +50,7 @@ def list_programs(ctx: ApiCtx, filters: Annotated[ProgramFilter, Query()]) -> Pr
         db=ctx.db,
         actor=ctx.actor,
         filters=filters,
-        page_size=settings_of(ctx.request).page_size,
+        page_size=page_size(ctx),
     )
     return ProgramPage(
         items=[ProgramRead.model_validate(p) for p in page.items],

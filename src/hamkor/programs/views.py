@@ -7,19 +7,26 @@ in a savepoint, so a refusal leaves nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, time
-from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from hamkor.core.access import AccessDenied, Action, get_for
-from hamkor.core.errors import UserError
-from hamkor.core.forms import error_map, flatten, validate
 from hamkor.core.i18n import Translator, match_language
-from hamkor.core.web import ApiCtx, Ctx, Form, PageCtx, settings_of
+from hamkor.core.pages import (
+    Refusal,
+    form_of,
+    form_values,
+    labelled_options,
+    named_options,
+    page_size,
+    pager_params,
+    save_form,
+    see_other,
+)
+from hamkor.core.web import ApiCtx, Ctx, Form, PageCtx
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
 from hamkor.programs import labels, service
 from hamkor.programs.calendar import CalendarBy
@@ -51,8 +58,6 @@ from hamkor.programs.schemas import (
 )
 
 router = APIRouter(include_in_schema=False)
-T = TypeVar("T")
-EnumT = TypeVar("EnumT", bound=StrEnum)
 Options = list[tuple[Any, str]]
 Errors = dict[str, str]
 
@@ -71,46 +76,14 @@ def _render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> 
     )
 
 
-def _saved(ctx: Ctx, work: Callable[[], T]) -> T:
-    """Run a form's work in a savepoint: when it is refused, nothing of it stays."""
-    with ctx.db.begin_nested():
-        return work()
-
-
-def _refusal(ctx: Ctx, error: UserError | None) -> tuple[Errors, int]:
+def _refusal(refusal: Refusal | None) -> tuple[Errors, int]:
     """A form's errors beside their fields and its status: 422 when it was refused."""
-    return ({}, 200) if error is None else (error_map(error, ctx.language), 422)
-
-
-def _redirect(url: str) -> Response:
-    return RedirectResponse(url, status_code=303)
-
-
-def _named(ctx: Ctx, rows: Iterable[Any]) -> Options:
-    """Rows with names per language as options, by name in the reader's language."""
-    options = [(row.id, ctx.translator.name(row.names)) for row in rows]
-    return sorted(options, key=lambda option: option[1].casefold())
-
-
-def _labelled(ctx: Ctx, names: Mapping[EnumT, str]) -> Options:
-    return [(value.value, ctx._(label)) for value, label in names.items()]
+    return ({}, 200) if refusal is None else (refusal.errors, refusal.status_code)
 
 
 def _choices(ctx: Ctx, model: type[Any]) -> Options:
-    return _named(ctx, service.choices(db=ctx.db, actor=ctx.actor, model=model))
-
-
-def _form_value(value: Any) -> Any:
-    """A value as a form box takes it: times as HH:MM, instants as YYYY-MM-DDTHH:MM."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M")
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    return value
-
-
-def _form_of(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _form_value(value) for key, value in flatten(values).items()}
+    """The rows of a directory table the reader may see, as a select box's options."""
+    return named_options(ctx.translator, service.choices(db=ctx.db, actor=ctx.actor, model=model))
 
 
 def _with_lists(form: Mapping[str, Any], *names: str) -> dict[str, Any]:
@@ -140,24 +113,22 @@ def home(ctx: PageCtx) -> Response:
 def programs(ctx: PageCtx, filters: Annotated[ProgramFilter, Query()]) -> Response:
     """The programs list: search, filters by status, kind and country, pages."""
     actor = ctx.actor
-    page = service.list_programs(
-        db=ctx.db, actor=actor, filters=filters, page_size=settings_of(ctx.request).page_size
-    )
+    page = service.list_programs(db=ctx.db, actor=actor, filters=filters, page_size=page_size(ctx))
     return _render(
         ctx,
         "programs/list.html",
         page=page,
         figures=service.figures(db=ctx.db, program_ids=[p.id for p in page.items]),
-        filters=filters.model_dump(exclude={"page"}, mode="json"),
+        filters=pager_params(filters),
         countries=_choices(ctx, Country),
         may_create=service.may_create_program(actor),
     )
 
 
 def _program_form(
-    ctx: Ctx, program: Program | None, form: Mapping[str, Any], error: UserError | None = None
+    ctx: Ctx, program: Program | None, form: Mapping[str, Any], refusal: Refusal | None = None
 ) -> Response:
-    errors, status = _refusal(ctx, error)
+    errors, status = _refusal(refusal)
     return _render(
         ctx,
         "programs/program_form.html",
@@ -165,7 +136,7 @@ def _program_form(
         program=program,
         form=form,
         errors=errors,
-        kinds=_labelled(ctx, labels.PROGRAM_KIND),
+        kinds=labelled_options(ctx.translator, labels.PROGRAM_KIND),
         countries=_choices(ctx, Country),
     )
 
@@ -182,16 +153,15 @@ def new_program(ctx: PageCtx) -> Response:
 def create_program(ctx: PageCtx, form: Form) -> Response:
     """Save a new program and open it; a refusal comes back beside its fields."""
     actor = ctx.actor
-    try:
-        program = _saved(
-            ctx,
-            lambda: service.create_program(
-                db=ctx.db, actor=actor, data=validate(ProgramCreate, form)
-            ),
-        )
-    except UserError as error:
-        return _program_form(ctx, None, form, error)
-    return _redirect(f"/programs/{program.id}")
+    program = save_form(
+        ctx,
+        form,
+        ProgramCreate,
+        lambda data: service.create_program(db=ctx.db, actor=actor, data=data),
+    )
+    if isinstance(program, Refusal):
+        return _program_form(ctx, None, form, program)
+    return see_other(f"/programs/{program.id}")
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
@@ -200,8 +170,8 @@ def program_page(ctx: PageCtx, program_id: PathId) -> Response:
     return _overview(ctx, get_for(ctx.db, ctx.actor, Program, program_id))
 
 
-def _overview(ctx: Ctx, program: Program, error: UserError | None = None) -> Response:
-    errors, status = _refusal(ctx, error)
+def _overview(ctx: Ctx, program: Program, refusal: Refusal | None = None) -> Response:
+    errors, status = _refusal(refusal)
     overview = service.overview(db=ctx.db, actor=ctx.actor, program=program)
     return _render(
         ctx,
@@ -217,7 +187,7 @@ def _overview(ctx: Ctx, program: Program, error: UserError | None = None) -> Res
 def edit_program(ctx: PageCtx, program_id: PathId) -> Response:
     """The form of the program's names, countries and dates."""
     program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
-    return _program_form(ctx, program, _form_of(ProgramRead.model_validate(program).model_dump()))
+    return _program_form(ctx, program, form_values(program, ProgramRead))
 
 
 @router.post("/programs/{program_id}/edit", response_class=HTMLResponse)
@@ -225,16 +195,17 @@ def update_program(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     """Save the program's changes; a refusal comes back beside its fields."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    try:
-        _saved(
-            ctx,
-            lambda: service.update_program(
-                db=ctx.db, actor=actor, program_id=program.id, data=validate(ProgramUpdate, form)
-            ),
-        )
-    except UserError as error:
-        return _program_form(ctx, program, form, error)
-    return _redirect(f"/programs/{program.id}")
+    saved = save_form(
+        ctx,
+        form,
+        ProgramUpdate,
+        lambda data: service.update_program(
+            db=ctx.db, actor=actor, program_id=program.id, data=data
+        ),
+    )
+    if isinstance(saved, Refusal):
+        return _program_form(ctx, program, form, saved)
+    return see_other(f"/programs/{program.id}")
 
 
 @router.post("/programs/{program_id}/status", response_class=HTMLResponse)
@@ -242,19 +213,17 @@ def change_status(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     """Move the program on in its life, or cancel it."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    try:
-        _saved(
-            ctx,
-            lambda: service.change_status(
-                db=ctx.db,
-                actor=actor,
-                program_id=program.id,
-                status=validate(ProgramStatusChange, form).status,
-            ),
-        )
-    except UserError as error:
-        return _overview(ctx, program, error)
-    return _redirect(f"/programs/{program.id}")
+    saved = save_form(
+        ctx,
+        form,
+        ProgramStatusChange,
+        lambda data: service.change_status(
+            db=ctx.db, actor=actor, program_id=program.id, status=data.status
+        ),
+    )
+    if isinstance(saved, Refusal):
+        return _overview(ctx, program, saved)
+    return see_other(f"/programs/{program.id}")
 
 
 # --- calendars and feeds --------------------------------------------------------------------
@@ -366,10 +335,10 @@ def _activity_form(
     program: Program,
     activity: Activity | None,
     form: Mapping[str, Any],
-    error: UserError | None = None,
+    refusal: Refusal | None = None,
 ) -> Response:
     actor = ctx.actor
-    errors, status = _refusal(ctx, error)
+    errors, status = _refusal(refusal)
     rooms = service.choices(db=ctx.db, actor=actor, model=Room)
     room_options = sorted(
         (
@@ -394,14 +363,14 @@ def _activity_form(
         activity=activity,
         form=form,
         errors=errors,
-        kinds=_labelled(ctx, labels.ACTIVITY_KIND),
-        statuses=_labelled(ctx, labels.ACTIVITY_STATUS),
+        kinds=labelled_options(ctx.translator, labels.ACTIVITY_KIND),
+        statuses=labelled_options(ctx.translator, labels.ACTIVITY_STATUS),
         specialties=_choices(ctx, Specialty),
         cities=_choices(ctx, City),
         institutions=_choices(ctx, Institution),
         rooms=room_options,
-        people=_named(ctx, people),
-        delegations=_named(ctx, delegations),
+        people=named_options(ctx.translator, people),
+        delegations=named_options(ctx.translator, delegations),
     )
 
 
@@ -428,26 +397,24 @@ def create_activity(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     """Save a new activity and show it on the calendar with any conflict it brings."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    try:
-        activity = _saved(
-            ctx,
-            lambda: service.create_activity(
-                db=ctx.db,
-                actor=actor,
-                program_id=program.id,
-                data=validate(ActivityCreate, form),
-            ),
-        )
-    except UserError as error:
-        return _activity_form(ctx, program, None, form, error)
-    return _redirect(_saved_activity_url(activity))
+    activity = save_form(
+        ctx,
+        form,
+        ActivityCreate,
+        lambda data: service.create_activity(
+            db=ctx.db, actor=actor, program_id=program.id, data=data
+        ),
+    )
+    if isinstance(activity, Refusal):
+        return _activity_form(ctx, program, None, form, activity)
+    return see_other(_saved_activity_url(activity))
 
 
 @router.get("/activities/{activity_id}/edit", response_class=HTMLResponse)
 def edit_activity(ctx: PageCtx, activity_id: PathId) -> Response:
     """The form of an activity, its time on the clocks of its city."""
     activity = get_for(ctx.db, ctx.actor, Activity, activity_id, Action.CHANGE)
-    form = _form_of(service.activity_values(activity))
+    form = form_of(service.activity_values(activity))
     return _activity_form(ctx, activity.program, activity, form)
 
 
@@ -456,19 +423,17 @@ def update_activity(ctx: PageCtx, activity_id: PathId, form: Form) -> Response:
     """Save an activity's changes and show it on the calendar with its conflicts."""
     actor = ctx.actor
     activity = get_for(ctx.db, actor, Activity, activity_id, Action.CHANGE)
-    try:
-        _saved(
-            ctx,
-            lambda: service.update_activity(
-                db=ctx.db,
-                actor=actor,
-                activity_id=activity.id,
-                data=validate(ActivityUpdate, _with_lists(form, "lead_ids")),
-            ),
-        )
-    except UserError as error:
-        return _activity_form(ctx, activity.program, activity, form, error)
-    return _redirect(_saved_activity_url(activity))
+    saved = save_form(
+        ctx,
+        _with_lists(form, "lead_ids"),
+        ActivityUpdate,
+        lambda data: service.update_activity(
+            db=ctx.db, actor=actor, activity_id=activity.id, data=data
+        ),
+    )
+    if isinstance(saved, Refusal):
+        return _activity_form(ctx, activity.program, activity, form, saved)
+    return see_other(_saved_activity_url(activity))
 
 
 @router.post("/activities/{activity_id}/delete")
@@ -478,7 +443,7 @@ def delete_activity(ctx: PageCtx, activity_id: PathId, _form: Form) -> Response:
     activity = get_for(ctx.db, actor, Activity, activity_id, Action.CHANGE)
     program_id = activity.program_id
     service.delete_activity(db=ctx.db, actor=actor, activity_id=activity.id)
-    return _redirect(f"/programs/{program_id}/calendar")
+    return see_other(f"/programs/{program_id}/calendar")
 
 
 # --- delegations (brigades) -----------------------------------------------------------------
@@ -503,9 +468,9 @@ def _delegation_form(
     program: Program,
     delegation: Delegation | None,
     form: Mapping[str, Any],
-    error: UserError | None = None,
+    refusal: Refusal | None = None,
 ) -> Response:
-    errors, status = _refusal(ctx, error)
+    errors, status = _refusal(refusal)
     return _render(
         ctx,
         "programs/delegation_form.html",
@@ -530,16 +495,17 @@ def create_delegation(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     """Save a new brigade and open it."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    try:
-        delegation = _saved(
-            ctx,
-            lambda: service.create_delegation(
-                db=ctx.db, actor=actor, program_id=program.id, data=validate(DelegationCreate, form)
-            ),
-        )
-    except UserError as error:
-        return _delegation_form(ctx, program, None, form, error)
-    return _redirect(f"/programs/{program.id}/delegations/{delegation.id}")
+    delegation = save_form(
+        ctx,
+        form,
+        DelegationCreate,
+        lambda data: service.create_delegation(
+            db=ctx.db, actor=actor, program_id=program.id, data=data
+        ),
+    )
+    if isinstance(delegation, Refusal):
+        return _delegation_form(ctx, program, None, form, delegation)
+    return see_other(f"/programs/{program.id}/delegations/{delegation.id}")
 
 
 @router.get("/programs/{program_id}/delegations/{delegation_id}", response_class=HTMLResponse)
@@ -576,7 +542,7 @@ def edit_delegation(ctx: PageCtx, program_id: PathId, delegation_id: PathId) -> 
         program_id=program_id,
         action=Action.CHANGE,
     )
-    form = _form_of(DelegationRead.model_validate(delegation).model_dump())
+    form = form_values(delegation, DelegationRead)
     return _delegation_form(ctx, delegation.program, delegation, form)
 
 
@@ -594,19 +560,17 @@ def update_delegation(
         program_id=program_id,
         action=Action.CHANGE,
     )
-    try:
-        _saved(
-            ctx,
-            lambda: service.update_delegation(
-                db=ctx.db,
-                actor=actor,
-                delegation_id=delegation.id,
-                data=validate(DelegationUpdate, form),
-            ),
-        )
-    except UserError as error:
-        return _delegation_form(ctx, delegation.program, delegation, form, error)
-    return _redirect(f"/programs/{program_id}/delegations/{delegation.id}")
+    saved = save_form(
+        ctx,
+        form,
+        DelegationUpdate,
+        lambda data: service.update_delegation(
+            db=ctx.db, actor=actor, delegation_id=delegation.id, data=data
+        ),
+    )
+    if isinstance(saved, Refusal):
+        return _delegation_form(ctx, delegation.program, delegation, form, saved)
+    return see_other(f"/programs/{program_id}/delegations/{delegation.id}")
 
 
 @router.post("/programs/{program_id}/delegations/{delegation_id}/delete")
@@ -624,7 +588,7 @@ def delete_delegation(
         action=Action.CHANGE,
     )
     service.delete_delegation(db=ctx.db, actor=actor, delegation_id=delegation.id)
-    return _redirect(f"/programs/{program_id}/delegations")
+    return see_other(f"/programs/{program_id}/delegations")
 
 
 # --- participations -------------------------------------------------------------------------
@@ -649,10 +613,10 @@ def _participation_form(
     program: Program,
     participation: Participation | None,
     form: Mapping[str, Any],
-    error: UserError | None = None,
+    refusal: Refusal | None = None,
 ) -> Response:
     actor = ctx.actor
-    errors, status = _refusal(ctx, error)
+    errors, status = _refusal(refusal)
     delegations = service.list_delegations(db=ctx.db, actor=actor, program=program)
     return _render(
         ctx,
@@ -663,8 +627,8 @@ def _participation_form(
         form=form,
         errors=errors,
         people=_choices(ctx, Person),
-        roles=_labelled(ctx, labels.PARTICIPATION_ROLE),
-        delegations=_named(ctx, delegations),
+        roles=labelled_options(ctx.translator, labels.PARTICIPATION_ROLE),
+        delegations=named_options(ctx.translator, delegations),
         cities=_choices(ctx, City),
     )
 
@@ -682,19 +646,17 @@ def create_participation(ctx: PageCtx, program_id: PathId, form: Form) -> Respon
     """Add a person to the program."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    try:
-        _saved(
-            ctx,
-            lambda: service.create_participation(
-                db=ctx.db,
-                actor=actor,
-                program_id=program.id,
-                data=validate(ParticipationCreate, form),
-            ),
-        )
-    except UserError as error:
-        return _participation_form(ctx, program, None, form, error)
-    return _redirect(f"/programs/{program.id}/participants")
+    saved = save_form(
+        ctx,
+        form,
+        ParticipationCreate,
+        lambda data: service.create_participation(
+            db=ctx.db, actor=actor, program_id=program.id, data=data
+        ),
+    )
+    if isinstance(saved, Refusal):
+        return _participation_form(ctx, program, None, form, saved)
+    return see_other(f"/programs/{program.id}/participants")
 
 
 def _participation(
@@ -717,7 +679,7 @@ def _participation(
 def edit_participation(ctx: PageCtx, program_id: PathId, participation_id: PathId) -> Response:
     """The form of a participation, its times on the clocks of its cities."""
     program, participation = _participation(ctx, program_id, participation_id)
-    form = _form_of(service.participation_values(participation))
+    form = form_of(service.participation_values(participation))
     return _participation_form(ctx, program, participation, form)
 
 
@@ -730,19 +692,17 @@ def update_participation(
     """Save a participation's changes."""
     actor = ctx.actor
     program, participation = _participation(ctx, program_id, participation_id)
-    try:
-        _saved(
-            ctx,
-            lambda: service.update_participation(
-                db=ctx.db,
-                actor=actor,
-                participation_id=participation.id,
-                data=validate(ParticipationUpdate, form),
-            ),
-        )
-    except UserError as error:
-        return _participation_form(ctx, program, participation, form, error)
-    return _redirect(f"/programs/{program.id}/participants")
+    saved = save_form(
+        ctx,
+        form,
+        ParticipationUpdate,
+        lambda data: service.update_participation(
+            db=ctx.db, actor=actor, participation_id=participation.id, data=data
+        ),
+    )
+    if isinstance(saved, Refusal):
+        return _participation_form(ctx, program, participation, form, saved)
+    return see_other(f"/programs/{program.id}/participants")
 
 
 @router.post("/programs/{program_id}/participants/{participation_id}/delete")
@@ -752,4 +712,4 @@ def delete_participation(
     """Take a person out of the program."""
     program, participation = _participation(ctx, program_id, participation_id)
     service.delete_participation(db=ctx.db, actor=ctx.actor, participation_id=participation.id)
-    return _redirect(f"/programs/{program.id}/participants")
+    return see_other(f"/programs/{program.id}/participants")
