@@ -1,0 +1,1 @@
+"""Planning: turning a program's requests into a timetable, patient and trainee schedule."""
