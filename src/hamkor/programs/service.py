@@ -517,11 +517,6 @@ def program_people(
     return list(people.values())
 
 
-def choices(*, db: Session, actor: Actor, model: type[RowT]) -> list[RowT]:
-    """The rows of a directory table the actor may see, to choose from in a form."""
-    return list(db.scalars(restrict(select(model), actor)))
-
-
 # --- calendars, itineraries, feeds ----------------------------------------------------------
 
 

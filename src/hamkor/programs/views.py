@@ -27,6 +27,7 @@ from hamkor.core.pages import (
     see_other,
 )
 from hamkor.core.web import ApiCtx, Ctx, Form, PageCtx
+from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
 from hamkor.programs import labels, service
 from hamkor.programs.calendar import CalendarBy
@@ -83,7 +84,9 @@ def _refusal(refusal: Refusal | None) -> tuple[Errors, int]:
 
 def _choices(ctx: Ctx, model: type[Any]) -> Options:
     """The rows of a directory table the reader may see, as a select box's options."""
-    return named_options(ctx.translator, service.choices(db=ctx.db, actor=ctx.actor, model=model))
+    return named_options(
+        ctx.translator, directory_service.choices(db=ctx.db, actor=ctx.actor, model=model)
+    )
 
 
 def _with_lists(form: Mapping[str, Any], *names: str) -> dict[str, Any]:
@@ -339,7 +342,7 @@ def _activity_form(
 ) -> Response:
     actor = ctx.actor
     errors, status = _refusal(refusal)
-    rooms = service.choices(db=ctx.db, actor=actor, model=Room)
+    rooms = directory_service.choices(db=ctx.db, actor=actor, model=Room)
     room_options = sorted(
         (
             (
