@@ -147,9 +147,10 @@ def test_audit_trail_is_for_auditors_only(
 
 def test_auditor_reads_the_trail(client_for: ClientFactory, create_user: UserFactory) -> None:
     client = client_for(create_user(Role.AUDITOR, username="aud"))
-    page = client.get("/audit?action=login")
+    page = client.get("/audit?action=login", headers={"accept-language": "en"})
     assert page.status_code == 200
-    assert "aud" in page.text
+    assert "<td>aud</td>" in page.text
+    assert "<td>logged in</td>" in page.text
 
 
 def test_login_uses_the_throttle_window_per_name(

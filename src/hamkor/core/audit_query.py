@@ -9,7 +9,20 @@ from pydantic import BaseModel
 from sqlalchemy import Select, select
 
 from hamkor.core.access import AccessDenied, Action, Actor
+from hamkor.core.i18n import N_
 from hamkor.core.models import AuditEntry, Role
+
+#: What each action of the trail is called on the page.
+ACTION_LABELS = {
+    "create": N_("created"),
+    "update": N_("changed"),
+    "delete": N_("deleted"),
+    "view": N_("viewed"),
+    "denied": N_("access denied"),
+    "login": N_("logged in"),
+    "logout": N_("logged out"),
+    "import": N_("imported"),
+}
 
 
 class AuditFilter(BaseModel):

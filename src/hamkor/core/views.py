@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hamkor.core import audit, security
 from hamkor.core.audit import AuditActor, act_as
-from hamkor.core.audit_query import AuditFilter, require_auditor
+from hamkor.core.audit_query import ACTION_LABELS, AuditFilter, require_auditor
 from hamkor.core.db import utcnow
 from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.models import ApiToken
@@ -97,7 +97,9 @@ def switch_language(ctx: PublicCtx, form: Form) -> Response:
 def audit_trail(ctx: PageCtx, filters: Annotated[AuditFilter, Query()]) -> Response:
     require_auditor(ctx.actor)
     page = paginate(ctx.db, filters.statement(), number=filters.page, size=page_size(ctx))
-    return ctx.render("audit.html", page=page, filters=pager_params(filters))
+    return ctx.render(
+        "audit.html", page=page, filters=pager_params(filters), actions=ACTION_LABELS
+    )
 
 
 @router.get("/tokens", response_class=HTMLResponse)
