@@ -33,8 +33,8 @@ chromium:
 	@test -x $(CHROMIUM) || { echo "Chromium is missing: apt-get install -y chromium (as root)"; exit 1; }
 
 lint:
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck:
 	$(BIN)/mypy

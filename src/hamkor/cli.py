@@ -12,12 +12,14 @@ from hamkor.core.cli import db_app, user_app
 from hamkor.demo.cli import demo
 from hamkor.directory.cli import app as directory_app
 from hamkor.modules import install
+from hamkor.planning.cli import app as plan_app
 from hamkor.settings import get_settings
 
 app = typer.Typer(help="Hamkor: cross-border medical cooperation programs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(directory_app, name="import")
+app.add_typer(plan_app, name="plan")
 app.command()(demo)
 console = Console()
 

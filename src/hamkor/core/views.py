@@ -97,9 +97,7 @@ def switch_language(ctx: PublicCtx, form: Form) -> Response:
 def audit_trail(ctx: PageCtx, filters: Annotated[AuditFilter, Query()]) -> Response:
     require_auditor(ctx.actor)
     page = paginate(ctx.db, filters.statement(), number=filters.page, size=page_size(ctx))
-    return ctx.render(
-        "audit.html", page=page, filters=pager_params(filters), actions=ACTION_LABELS
-    )
+    return ctx.render("audit.html", page=page, filters=pager_params(filters), actions=ACTION_LABELS)
 
 
 @router.get("/tokens", response_class=HTMLResponse)

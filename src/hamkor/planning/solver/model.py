@@ -99,7 +99,7 @@ class RoomKind(StrEnum):
 class Room(Strict):
     id: Id
     city: Id
-    institution: Id = ""
+    institution: str = Field(default="", max_length=64)
     kind: RoomKind
     capacity: int = Field(ge=1)
     #: Opening hours per day; a day not listed is the program's working hours.

@@ -1,0 +1,1166 @@
+"""The CP-SAT optimizer: an instance in, a feasible, near-optimal plan out.
+
+The model (all times are minutes since midnight; ``d`` is the index of a program day)
+--------------------------------------------------------------------------------------
+
+Pre-filtering, before any variable is made:
+
+* rooms of an activity: the right kind, big enough for its trainee seats, in one of its cities;
+* days: ``fixed_day``, the room not ``closed``, at least one start on the slot grid that fits the
+  program's day and the room's hours that day (and ``fixed_start``);
+* leads: the named leads, or the specialists of the specialty, on the days they are available
+  (not ``unavailable``, not before arrival, not after departure) with working hours that can hold
+  the activity. A day with too few possible leads is dropped. An activity left with no option
+  is reported unplaced with the first reason found; a mandatory one makes the instance
+  infeasible (returned as a plan with status ``infeasible`` and the reasons in ``unplaced``).
+
+Variables:
+
+* ``place[a]`` (bool), ``y[a,d]`` (bool, the day), ``z[a,d,r]`` (bool, day and room) with
+  ``sum_r z[a,d,r] = y[a,d]`` and ``sum_d y[a,d] = place[a]``;
+* ``start[a]`` (int, minute of the day): when ``z[a,d,r]`` holds it lies in the grid starts of
+  that option (an enforced domain constraint); one optional fixed-size interval per ``z`` goes
+  in a ``NoOverlap`` per (room, day);
+* ``w[a,s,d]`` (bool): specialist ``s`` leads ``a`` on day ``d``; ``sum_s w = leads * y[a,d]``
+  (named leads: ``w = y``); it enforces the specialist's working window on ``start`` and
+  carries an optional interval in a ``NoOverlap`` per (specialist, day);
+* ``c[s,d,k]`` (bool): ``s`` works in city ``k`` on day ``d``; at most one per (s, d), none on a
+  day ``s`` leads nothing, and ``w[a,s,d] and a in city k`` implies it (one city per day);
+* ``e[s,d]`` (int): the earliest start of ``s`` on day ``d`` after the travel from the city of
+  day ``d-1`` (``e >= day_start + sum_k travel(k,l) c[s,d-1,k]`` when ``c[s,d,l]``); every
+  activity ``s`` leads that day starts at or after it. Arrival and departure days bound the
+  start and the end per city of the day (enforced by ``w`` and ``c``);
+* ``loc[s,d,k]`` (bool): the last city ``s`` worked in up to day ``d`` (the arrival city
+  before the first working day), and ``mv[s,d,k,l] >= loc[s,d-1,k] + c[s,d,l] - 1``: the travel
+  cost between consecutive *working* days, from the arrival city, and to the departure city;
+* patients and trainees are aggregated into classes of identical profiles (patients: specialty,
+  priority, cities, days; trainees: specialties, city, days), so the model counts rather than
+  assigns: ``n[P,a]`` patients of class ``P`` in session ``a`` (only when some option of ``a``
+  is in a city and day of ``P``; bounded by those options' ``z``), ``sum_a n[P,a] <= |P|``,
+  ``sum_P n[P,a] <= capacity(a) * place[a]``; ``m[T,a,d]`` trainees of class ``T`` attending
+  ``a`` on day ``d`` (in their city, bounded by the ``z`` of that city and day),
+  ``sum_a m[T,a,d] <= |T|`` — the model's stricter rule: **a trainee attends at most one
+  activity per day**, so attendances never overlap — and ``sum_{T,d} m[T,a,d] <= seats(a)``.
+  The counts are turned into named patients and trainees after solving.
+* re-planning: a pinned activity has one option, its accepted day, start, room and leads;
+  ``same[a]`` (bool) implies the accepted day, room, start and leads; a change costs
+  ``weights.change * (1 - same[a])``.
+
+The objective is the instance's, with every weight multiplied by ``SCALE`` and rounded so that
+CP-SAT works on integers. Travel in the model is exactly the scored travel (consecutive working
+days, arrival and departure, nothing for a specialist with no activity).
+
+Search and result:
+
+* the start: the greedy (``greedy.py``) on the instance and on a variant whose consultation
+  sessions are held to the city where their patients are worth most; the better one is turned
+  into a *complete* hint (every variable, trainee places cut to one a day), so CP-SAT starts
+  from a feasible solution at once;
+* CP-SAT runs with ``num_workers`` (default: every core), ``random_seed`` and
+  ``max_time_in_seconds`` (the time limit less the model building and a small reserve for
+  writing the plan), one presolve pass; a solution callback reports each improving solution
+  as :class:`Progress`;
+* after the search, trainee places the one-a-day rule left out are added greedily (free seats,
+  no overlap: legal for the checker); the plan's ``objective`` is ``objective.score`` of the
+  returned plan; if the greedy start scores higher than the searched plan, the greedy plan is
+  returned (with CP-SAT's status and bound);
+* ``bound`` is CP-SAT's proven bound divided back: a bound on every plan that keeps the
+  one-activity-per-trainee-per-day rule. Places added by the fill step are not covered by it,
+  so a total may in principle exceed it by those places (on the benchmarks it stays far below);
+* if CP-SAT finds nothing in the time limit, the greedy plan is returned (status ``unknown``);
+  INFEASIBLE gives a plan with status ``infeasible`` that lists the mandatory activities.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from ortools.sat.python import cp_model
+
+from hamkor.planning.solver.model import (
+    Activity,
+    Attendance,
+    Consultation,
+    Instance,
+    Objective,
+    PlacedActivity,
+    Plan,
+    SolverInfo,
+    Specialist,
+    Unplaced,
+    UnplacedKind,
+    clock,
+    minutes,
+)
+
+#: Weights are multiplied by this and rounded: CP-SAT's objective is integral.
+SCALE = 1000
+
+_INF_TRAVEL = 24 * 60
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An improving solution: seconds since the start, its objective and the proven bound."""
+
+    seconds: float
+    objective: float
+    bound: float
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(
+        self, offset: float, on_progress: Callable[[Progress], None] | None, t0: float
+    ) -> None:
+        super().__init__()
+        self._offset = offset
+        self._on_progress = on_progress
+        self._t0 = t0
+        self.solutions = 0
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        if self._on_progress is not None:
+            self._on_progress(
+                Progress(
+                    seconds=time.monotonic() - self._t0,
+                    objective=self.objective_value / SCALE + self._offset,
+                    bound=self.best_objective_bound / SCALE + self._offset,
+                )
+            )
+
+
+@dataclass
+class _Option:
+    day: int
+    room: str
+    city: str
+    starts: list[int]
+
+
+@dataclass
+class _ActivityOptions:
+    activity: Activity
+    options: list[_Option] = field(default_factory=list)
+    #: day index -> candidate leads on that day with their (earliest start, latest end) window
+    leads: dict[int, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    reason: str = ""
+    detail: str = ""
+
+
+class _Data:
+    """Pre-computed lookups shared by the model builder and the reason finder."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        prog = instance.program
+        self.days: list[date] = list(prog.days)
+        self.day_index = {d: i for i, d in enumerate(self.days)}
+        self.ds = minutes(prog.day_start)
+        self.de = minutes(prog.day_end)
+        self.slot = prog.slot_minutes
+        self.grid = list(range(self.ds, self.de, self.slot))
+        self.cities = [c.id for c in instance.cities]
+        self.travel: dict[tuple[str, str], int] = {}
+        for t in instance.travel:
+            self.travel[(t.a, t.b)] = t.minutes
+            self.travel[(t.b, t.a)] = t.minutes
+        self.rooms = {r.id: r for r in instance.rooms}
+        self.specs = {s.id: s for s in instance.specialists}
+        self.by_specialty: dict[str, list[Specialist]] = defaultdict(list)
+        for s in instance.specialists:
+            for sp in s.specialties:
+                self.by_specialty[sp].append(s)
+
+    def t(self, a: str, b: str) -> int:
+        if a == b:
+            return 0
+        return self.travel.get((a, b), 0)
+
+    def room_window(self, room_id: str, d: int) -> tuple[int, int] | None:
+        room = self.rooms[room_id]
+        day = self.days[d]
+        if day in room.closed:
+            return None
+        lo, hi = self.ds, self.de
+        for h in room.hours:
+            if h.day == day:
+                lo, hi = max(lo, minutes(h.start)), min(hi, minutes(h.end))
+        return (lo, hi) if lo < hi else None
+
+    def spec_window(self, s: Specialist, d: int) -> tuple[int, int] | None:
+        """Working window of a day, ignoring the travel part of arrival and departure."""
+        day = self.days[d]
+        if day in s.unavailable:
+            return None
+        lo, hi = self.ds, self.de
+        for h in s.hours:
+            if h.day == day:
+                lo, hi = minutes(h.start), minutes(h.end)
+        if s.arrival is not None:
+            if day < s.arrival.day:
+                return None
+            if day == s.arrival.day:
+                lo = max(lo, minutes(s.arrival.time))
+        if s.departure is not None:
+            if day > s.departure.day:
+                return None
+            if day == s.departure.day:
+                hi = min(hi, minutes(s.departure.time))
+        return (lo, hi) if lo < hi else None
+
+    def city_bounds(self, s: Specialist, d: int, city: str) -> tuple[int, int]:
+        """Earliest start and latest end in ``city`` on day ``d`` from arrival and departure."""
+        day = self.days[d]
+        lo, hi = 0, 24 * 60
+        if s.arrival is not None and day == s.arrival.day:
+            lo = minutes(s.arrival.time) + self.t(s.arrival.city, city)
+        if s.departure is not None and day == s.departure.day:
+            hi = minutes(s.departure.time) - self.t(city, s.departure.city)
+        return lo, hi
+
+
+def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _ActivityOptions:
+    res = _ActivityOptions(act)
+    dur = act.duration_minutes
+    if pinned is not None and pinned.day in data.day_index and pinned.room in data.rooms:
+        d = data.day_index[pinned.day]
+        room = data.rooms[pinned.room]
+        res.options.append(_Option(d, room.id, room.city, [minutes(pinned.start)]))
+        res.leads[d] = {s: (0, 24 * 60) for s in pinned.leads if s in data.specs}
+        if len(res.leads[d]) != len(pinned.leads):
+            res.reason, res.detail = "named_lead_unavailable", "a pinned lead is unknown"
+            res.options.clear()
+        return res
+    if pinned is not None:
+        res.reason, res.detail = "no_free_time", "the pinned day or room is unknown"
+        return res
+    kind_rooms = [r for r in data.rooms.values() if r.kind == act.room_kind]
+    if act.cities:
+        kind_rooms = [r for r in kind_rooms if r.city in act.cities]
+    if not kind_rooms:
+        res.reason = "no_room_of_kind"
+        where = f" in {', '.join(act.cities)}" if act.cities else ""
+        res.detail = f"no {act.room_kind.value} room{where}"
+        return res
+    rooms = [r for r in kind_rooms if r.capacity >= act.trainee_seats]
+    if not rooms:
+        res.reason = "room_too_small"
+        res.detail = f"no {act.room_kind.value} room holds {act.trainee_seats} trainees"
+        return res
+    if act.named_leads:
+        cands: list[Specialist] = []
+        for sid in act.named_leads:
+            s = data.specs.get(sid)
+            if s is None or act.specialty not in s.specialties:
+                res.reason = "named_lead_unavailable"
+                res.detail = f"named lead {sid} is unknown or lacks {act.specialty}"
+                return res
+            cands.append(s)
+        need = len(cands)
+    else:
+        cands = list(data.by_specialty.get(act.specialty, []))
+        need = act.leads
+        if len(cands) < need:
+            res.reason = "no_specialist_of_specialty"
+            res.detail = f"{len(cands)} specialist(s) of {act.specialty}, {need} needed"
+            return res
+    days = range(len(data.days))
+    if act.fixed_day is not None:
+        days = range(0)
+        if act.fixed_day in data.day_index:
+            i = data.day_index[act.fixed_day]
+            days = range(i, i + 1)
+    fixed = minutes(act.fixed_start) if act.fixed_start is not None else None
+    lead_short = False
+    for d in days:
+        lead_win: dict[str, tuple[int, int]] = {}
+        for s in cands:
+            win = data.spec_window(s, d)
+            if win is not None and win[1] - win[0] >= dur:
+                lead_win[s.id] = win
+        if len(lead_win) < need:
+            lead_short = True
+            continue
+        los = sorted(w[0] for w in lead_win.values())
+        his = sorted((w[1] for w in lead_win.values()), reverse=True)
+        # the need-th earliest start / latest end bound any feasible lead set
+        lo_any, hi_any = los[need - 1], his[need - 1]
+        opts: list[_Option] = []
+        for r in rooms:
+            win = data.room_window(r.id, d)
+            if win is None:
+                continue
+            lo, hi = max(win[0], lo_any), min(win[1], hi_any)
+            starts = [
+                t for t in data.grid if t >= lo and t + dur <= hi and (fixed is None or t == fixed)
+            ]
+            if starts:
+                opts.append(_Option(d, r.id, r.city, starts))
+        if not opts:
+            continue
+        first, last = min(min(o.starts) for o in opts), max(max(o.starts) for o in opts)
+        lead_win = {
+            s: w
+            for s, w in lead_win.items()
+            if w[0] <= last and w[1] >= first + dur and w[1] - w[0] >= dur
+        }
+        if len(lead_win) < need:
+            lead_short = True
+            continue
+        res.options.extend(opts)
+        res.leads[d] = lead_win
+    if not res.options:
+        if act.named_leads and lead_short:
+            res.reason = "named_lead_unavailable"
+            res.detail = "a named lead is not available when a room is"
+        elif lead_short:
+            res.reason = "no_specialist_of_specialty"
+            res.detail = f"not enough specialists of {act.specialty} available when a room is"
+        else:
+            res.reason = "no_free_time"
+            res.detail = "no start on the slot grid fits the day, the room and the leads"
+    return res
+
+
+@dataclass
+class _Built:
+    model: cp_model.CpModel
+    offset: float
+    place: dict[str, cp_model.IntVar]
+    z: dict[tuple[str, int, str], cp_model.IntVar]
+    start: dict[str, cp_model.IntVar]
+    w: dict[tuple[str, str, int], cp_model.IntVar]
+    n: dict[tuple[int, str], cp_model.IntVar]
+    m: dict[tuple[int, str, int], cp_model.IntVar]
+    pclasses: list[list[str]]
+    tclasses: list[list[str]]
+    pclass_of: dict[str, int] = field(default_factory=dict)
+    tclass_of: dict[str, int] = field(default_factory=dict)
+    c: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
+    e: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    loc: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
+    mv: dict[tuple[str, int, str, str], cp_model.IntVar] = field(default_factory=dict)
+    worked: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    dep: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    same: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    y: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+
+
+def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
+    inst = data.instance
+    wts = inst.weights
+    model = cp_model.CpModel()
+    place: dict[str, cp_model.IntVar] = {}
+    y: dict[tuple[str, int], cp_model.IntVar] = {}
+    z: dict[tuple[str, int, str], cp_model.IntVar] = {}
+    start: dict[str, cp_model.IntVar] = {}
+    w: dict[tuple[str, str, int], cp_model.IntVar] = {}
+    room_iv: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
+    spec_iv: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
+    # (s, d) -> city -> list of literal-or-expression for "leads something in city that day"
+    spec_day_w: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    city_links: list[tuple[str, int, str, cp_model.IntVar, list[cp_model.IntVar], bool]] = []
+    # (s, d) -> list of (start var, dur, w, cities of the activity that day)
+    spec_day_acts: dict[tuple[str, int], list[tuple[str, cp_model.IntVar, set[str]]]] = defaultdict(
+        list
+    )
+    obj: list[tuple[cp_model.IntVar, int]] = []
+    offset = 0.0
+    pinned = set(inst.pinned)
+
+    for aid, ao in opts.items():
+        act = ao.activity
+        if not ao.options:
+            continue
+        dur = act.duration_minutes
+        p = model.new_bool_var(f"place[{aid}]")
+        place[aid] = p
+        all_starts = sorted({t for o in ao.options for t in o.starts})
+        st = model.new_int_var_from_domain(cp_model.Domain.from_values(all_starts), f"start[{aid}]")
+        start[aid] = st
+        days = sorted(ao.leads)
+        for d in days:
+            y[(aid, d)] = model.new_bool_var(f"y[{aid},{d}]")
+        model.add(sum(y[(aid, d)] for d in days) == p)
+        by_day: dict[int, list[_Option]] = defaultdict(list)
+        for o in ao.options:
+            by_day[o.day].append(o)
+        for d in days:
+            zs = []
+            for o in by_day[d]:
+                zv = model.new_bool_var(f"z[{aid},{d},{o.room}]")
+                z[(aid, d, o.room)] = zv
+                zs.append(zv)
+                if len(o.starts) < len(all_starts):
+                    model.add_linear_expression_in_domain(
+                        st, cp_model.Domain.from_values(o.starts)
+                    ).only_enforce_if(zv)
+                room_iv[(o.room, d)].append(
+                    model.new_optional_fixed_size_interval_var(
+                        st, dur, zv, f"ri[{aid},{d},{o.room}]"
+                    )
+                )
+            model.add(sum(zs) == y[(aid, d)])
+            day_cities: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+            for o in by_day[d]:
+                day_cities[o.city].append(z[(aid, d, o.room)])
+            ws = []
+            for sid, (lo, hi) in ao.leads[d].items():
+                wv = model.new_bool_var(f"w[{aid},{sid},{d}]")
+                w[(aid, sid, d)] = wv
+                ws.append(wv)
+                if lo > all_starts[0]:
+                    model.add(st >= lo).only_enforce_if(wv)
+                if hi - dur < all_starts[-1]:
+                    model.add(st + dur <= hi).only_enforce_if(wv)
+                spec_iv[(sid, d)].append(
+                    model.new_optional_fixed_size_interval_var(st, dur, wv, f"si[{aid},{sid},{d}]")
+                )
+                spec_day_w[(sid, d)].append(wv)
+                spec_day_acts[(sid, d)].append((aid, wv, set(day_cities)))
+                for city, czs in day_cities.items():
+                    city_links.append((sid, d, city, wv, czs, len(day_cities) == 1))
+            need = len(act.named_leads) if act.named_leads else act.leads
+            if aid in pinned:
+                need = len(ws)
+            if act.named_leads or aid in pinned:
+                for wv in ws:
+                    model.add(wv == y[(aid, d)])
+            else:
+                model.add(sum(ws) == need * y[(aid, d)])
+        if act.mandatory or aid in pinned:
+            model.add(p == 1)
+        obj.append((p, round(act.weight * wts.activity * SCALE)))
+
+    for ivs in room_iv.values():
+        if len(ivs) > 1:
+            model.add_no_overlap(ivs)
+    for ivs in spec_iv.values():
+        if len(ivs) > 1:
+            model.add_no_overlap(ivs)
+
+    # One city per day per specialist.
+    c: dict[tuple[str, int, str], cp_model.IntVar] = {}
+    e_vars: dict[tuple[str, int], cp_model.IntVar] = {}
+    loc_vars: dict[tuple[str, int, str], cp_model.IntVar] = {}
+    mv_vars: dict[tuple[str, int, str, str], cp_model.IntVar] = {}
+    worked_vars: dict[str, cp_model.IntVar] = {}
+    dep_vars: dict[str, cp_model.IntVar] = {}
+    same_vars: dict[str, cp_model.IntVar] = {}
+
+    def cvar(sid: str, d: int, city: str) -> cp_model.IntVar:
+        key = (sid, d, city)
+        if key not in c:
+            c[key] = model.new_bool_var(f"c[{sid},{d},{city}]")
+        return c[key]
+
+    for sid, d, city, wv, czs, single in city_links:
+        cv = cvar(sid, d, city)
+        if single:
+            model.add_implication(wv, cv)
+        else:
+            model.add(cv >= wv + sum(czs) - 1)
+    spec_cities: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for sid, d, city in c:
+        spec_cities[(sid, d)].append(city)
+    for (sid, d), cities in spec_cities.items():
+        model.add(sum(c[(sid, d, k)] for k in cities) <= sum(spec_day_w[(sid, d)]))
+        if len(cities) > 1:
+            model.add_at_most_one(c[(sid, d, k)] for k in cities)
+
+    # Arrival and departure days: start/end per city of the day.
+    for (sid, d), entries in spec_day_acts.items():
+        s = data.specs[sid]
+        for aid, wv, act_cities in entries:
+            dur = opts[aid].activity.duration_minutes
+            st = start[aid]
+            for city in act_cities:
+                lo, hi = data.city_bounds(s, d, city)
+                if lo > 0:
+                    model.add(st >= lo).only_enforce_if([wv, c[(sid, d, city)]])
+                if hi < 24 * 60:
+                    model.add(st + dur <= hi).only_enforce_if([wv, c[(sid, d, city)]])
+
+    # Travel between consecutive program days: first start >= day_start + travel.
+    for (sid, d), cities in spec_cities.items():
+        prev = spec_cities.get((sid, d - 1))
+        if not prev:
+            continue
+        need_e = any(data.t(k, k2) > 0 for k in prev for k2 in cities)
+        if not need_e:
+            continue
+        e = model.new_int_var(data.ds, 24 * 60 + _INF_TRAVEL, f"e[{sid},{d}]")
+        e_vars[(sid, d)] = e
+        for city in cities:
+            model.add(
+                e >= data.ds + sum(data.t(k, city) * c[(sid, d - 1, k)] for k in prev)
+            ).only_enforce_if(c[(sid, d, city)])
+        for aid, wv, _ in spec_day_acts[(sid, d)]:
+            model.add(start[aid] >= e).only_enforce_if(wv)
+
+    # Travel cost between consecutive working days (+ arrival and departure).
+    tw = wts.travel_minute
+    if tw > 0:
+        specs_used = sorted({sid for sid, _ in spec_cities})
+        ndays = len(data.days)
+        for sid in specs_used:
+            s = data.specs[sid]
+            loc: dict[str, cp_model.IntVar | int] = {}
+            if s.arrival is not None:
+                loc[s.arrival.city] = 1
+            for d in range(ndays):
+                cities = spec_cities.get((sid, d), [])
+                if not cities:
+                    continue
+                work = sum(c[(sid, d, k)] for k in cities)
+                for k, lv in list(loc.items()):
+                    for city in cities:
+                        cost = round(data.t(k, city) * tw * SCALE)
+                        if k == city or cost == 0:
+                            continue
+                        mv = model.new_bool_var(f"mv[{sid},{d},{k},{city}]")
+                        mv_vars[(sid, d, k, city)] = mv
+                        model.add(mv >= lv + c[(sid, d, city)] - 1)
+                        obj.append((mv, -cost))
+                new: dict[str, cp_model.IntVar | int] = {}
+                for k in set(loc) | set(cities):
+                    lv2 = model.new_bool_var(f"loc[{sid},{d},{k}]")
+                    loc_vars[(sid, d, k)] = lv2
+                    if k in cities:
+                        model.add(lv2 >= c[(sid, d, k)])
+                    if k in loc:
+                        model.add(lv2 >= loc[k] - work)
+                    new[k] = lv2
+                model.add_at_most_one(v for v in new.values() if not isinstance(v, int))
+                loc = new
+            if s.departure is not None:
+                worked: cp_model.IntVar | None = None
+                for k, lv in loc.items():
+                    cost = round(data.t(k, s.departure.city) * tw * SCALE)
+                    if cost == 0 or isinstance(lv, int):
+                        continue
+                    if s.arrival is not None and k == s.arrival.city:
+                        # the arrival city stays "last" when s never works: no trip then
+                        if worked is None:
+                            worked = model.new_bool_var(f"worked[{sid}]")
+                            worked_vars[sid] = worked
+                            all_c = [
+                                c[(sid, d, k2)]
+                                for d in range(ndays)
+                                for k2 in spec_cities.get((sid, d), [])
+                            ]
+                            model.add_max_equality(worked, all_c)
+                        dv = model.new_bool_var(f"dep[{sid}]")
+                        dep_vars[sid] = dv
+                        model.add(dv >= lv + worked - 1)
+                        obj.append((dv, -cost))
+                    else:
+                        obj.append((lv, -cost))
+
+    # Re-planning: changes to the accepted plan.
+    if wts.change > 0:
+        for acc in inst.accepted:
+            offset -= wts.change
+            aid = acc.activity
+            if aid not in place or acc.day not in data.day_index:
+                continue
+            d = data.day_index[acc.day]
+            zacc = z.get((aid, d, acc.room))
+            wvs = [w.get((aid, sid, d)) for sid in acc.leads]
+            act = opts[aid].activity
+            need = len(act.named_leads) if act.named_leads else act.leads
+            if aid in pinned:
+                need = len(acc.leads)
+            if zacc is None or any(v is None for v in wvs) or len(acc.leads) != need:
+                continue
+            same = model.new_bool_var(f"same[{aid}]")
+            same_vars[aid] = same
+            model.add_implication(same, zacc)
+            for v in wvs:
+                assert v is not None
+                model.add_implication(same, v)
+            model.add(start[aid] == minutes(acc.start)).only_enforce_if(same)
+            obj.append((same, round(wts.change * SCALE)))
+
+    # Patients, aggregated in classes of identical profiles.
+    pclass_index: dict[tuple[str, int, frozenset[str], frozenset[date]], int] = {}
+    pclasses: list[list[str]] = []
+    pkeys: list[tuple[str, int, frozenset[str], frozenset[date]]] = []
+    for pat in inst.patients:
+        key = (pat.specialty, pat.priority, frozenset(pat.cities), frozenset(pat.days))
+        if key not in pclass_index:
+            pclass_index[key] = len(pclasses)
+            pclasses.append([])
+            pkeys.append(key)
+        pclasses[pclass_index[key]].append(pat.id)
+    sessions_by_spec: dict[str, list[str]] = defaultdict(list)
+    for aid in place:
+        act = opts[aid].activity
+        if act.patient_capacity > 0:
+            sessions_by_spec[act.specialty].append(aid)
+    n: dict[tuple[int, str], cp_model.IntVar] = {}
+    session_load: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    for ci, (spec, prio, pcities, pdays) in enumerate(pkeys):
+        size = len(pclasses[ci])
+        mine = []
+        for aid in sessions_by_spec.get(spec, []):
+            ao = opts[aid]
+            comp = [
+                z[(aid, o.day, o.room)]
+                for o in ao.options
+                if o.city in pcities and (not pdays or data.days[o.day] in pdays)
+            ]
+            if not comp:
+                continue
+            ub = min(size, ao.activity.patient_capacity)
+            nv = model.new_int_var(0, ub, f"n[{ci},{aid}]")
+            n[(ci, aid)] = nv
+            if len(comp) == len(ao.options):
+                model.add(nv <= ub * place[aid])
+            else:
+                model.add(nv <= ub * sum(comp))
+            mine.append(nv)
+            session_load[aid].append(nv)
+            obj.append((nv, round(prio * wts.patient * SCALE)))
+        if len(mine) > 1:
+            model.add(sum(mine) <= size)
+    for aid, loads in session_load.items():
+        model.add(sum(loads) <= opts[aid].activity.patient_capacity * place[aid])
+
+    # Trainees, aggregated; at most one activity per trainee per day.
+    tclass_index: dict[tuple[frozenset[str], str, frozenset[date]], int] = {}
+    tclasses: list[list[str]] = []
+    tkeys: list[tuple[frozenset[str], str, frozenset[date]]] = []
+    for tr in inst.trainees:
+        tkey = (frozenset(tr.specialties), tr.city, frozenset(tr.days))
+        if tkey not in tclass_index:
+            tclass_index[tkey] = len(tclasses)
+            tclasses.append([])
+            tkeys.append(tkey)
+        tclasses[tclass_index[tkey]].append(tr.id)
+    m: dict[tuple[int, str, int], cp_model.IntVar] = {}
+    seat_load: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    trainable = [
+        aid
+        for aid in place
+        if opts[aid].activity.trainee_seats > 0 and opts[aid].activity.consultation_minutes is None
+    ]
+    t_cost = round(wts.trainee * SCALE)
+    for ci, (specs, tcity, tdays) in enumerate(tkeys):
+        size = len(tclasses[ci])
+        per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for aid in trainable:
+            ao = opts[aid]
+            if ao.activity.specialty not in specs:
+                continue
+            for d in sorted(ao.leads):
+                if tdays and data.days[d] not in tdays:
+                    continue
+                zs = [z[(aid, d, o.room)] for o in ao.options if o.day == d and o.city == tcity]
+                if not zs:
+                    continue
+                ub = min(size, ao.activity.trainee_seats)
+                mv2 = model.new_int_var(0, ub, f"m[{ci},{aid},{d}]")
+                m[(ci, aid, d)] = mv2
+                model.add(mv2 <= ub * sum(zs))
+                per_day[d].append(mv2)
+                seat_load[aid].append(mv2)
+                obj.append((mv2, t_cost))
+        for vs in per_day.values():
+            if len(vs) > 1:
+                model.add(sum(vs) <= size)
+    for aid, loads in seat_load.items():
+        if len(loads) > 1:
+            model.add(sum(loads) <= opts[aid].activity.trainee_seats)
+
+    model.maximize(sum(coef * v for v, coef in obj if coef != 0))
+    return _Built(
+        model,
+        offset,
+        place,
+        z,
+        start,
+        w,
+        n,
+        m,
+        pclasses,
+        tclasses,
+        {pid: ci for ci, members in enumerate(pclasses) for pid in members},
+        {tid: ci for ci, members in enumerate(tclasses) for tid in members},
+        c,
+        e_vars,
+        loc_vars,
+        mv_vars,
+        worked_vars,
+        dep_vars,
+        same_vars,
+        y,
+    )
+
+
+def _reasons(
+    data: _Data,
+    opts: dict[str, _ActivityOptions],
+    plan_acts: list[PlacedActivity],
+    consultations: list[Consultation],
+    attendances: list[Attendance],
+) -> list[Unplaced]:
+    inst = data.instance
+    placed = {p.activity: p for p in plan_acts}
+    out: list[Unplaced] = []
+    for act in inst.activities:
+        if act.id in placed:
+            continue
+        ao = opts[act.id]
+        if ao.options:
+            out.append(
+                Unplaced(
+                    kind=UnplacedKind.ACTIVITY,
+                    item=act.id,
+                    reason="no_free_time",
+                    detail="rooms and leads exist, but none free together in the best plan found",
+                )
+            )
+        else:
+            out.append(
+                Unplaced(
+                    kind=UnplacedKind.ACTIVITY, item=act.id, reason=ao.reason, detail=ao.detail
+                )
+            )
+    acts = {a.id: a for a in inst.activities}
+    consulted = {c.patient for c in consultations}
+    for pat in inst.patients:
+        if pat.id in consulted:
+            continue
+        sessions = [
+            a for a in inst.activities if a.specialty == pat.specialty and a.patient_capacity > 0
+        ]
+        reach = [
+            p
+            for p in plan_acts
+            if acts[p.activity].specialty == pat.specialty
+            and acts[p.activity].patient_capacity > 0
+            and p.city in pat.cities
+            and (not pat.days or p.day in pat.days)
+        ]
+        if not sessions:
+            reason, detail = "no_session_of_specialty", f"no session of {pat.specialty} requested"
+        elif not reach:
+            reason = "no_session_reachable"
+            detail = f"no {pat.specialty} session placed in a city and day the patient can reach"
+        else:
+            reason, detail = "sessions_full", f"{len(reach)} reachable session(s), all full"
+        out.append(Unplaced(kind=UnplacedKind.PATIENT, item=pat.id, reason=reason, detail=detail))
+    reached = {a.trainee for a in attendances}
+    for tr in inst.trainees:
+        if tr.id in reached:
+            continue
+        interest = [
+            p
+            for p in plan_acts
+            if acts[p.activity].specialty in tr.specialties
+            and acts[p.activity].trainee_seats > 0
+            and acts[p.activity].consultation_minutes is None
+            and p.city == tr.city
+            and (not tr.days or p.day in tr.days)
+        ]
+        if not interest:
+            reason, detail = "no_activity_of_interest", "no activity of interest placed in reach"
+        else:
+            reason, detail = "seats_exhausted", f"{len(interest)} activity(ies) of interest, full"
+        out.append(Unplaced(kind=UnplacedKind.TRAINEE, item=tr.id, reason=reason, detail=detail))
+    return out
+
+
+def _objective(instance: Instance, plan: Plan) -> Objective:
+    from hamkor.planning.solver.objective import score
+
+    return score(instance, plan)
+
+
+def _greedy(instance: Instance) -> Plan | None:
+    """The best of the greedy on the instance and on :func:`_targeted` (a start for CP-SAT)."""
+    try:
+        from hamkor.planning.solver.greedy import greedy
+    except ImportError:  # pragma: no cover - the greedy is written alongside
+        return None
+    best: Plan | None = None
+    best_total = float("-inf")
+    for variant in (instance, _targeted(instance)):
+        try:
+            plan = greedy(variant)
+        except Exception:  # pragma: no cover - a hint is only a hint
+            continue
+        where = {p.activity: p for p in plan.activities}
+        accepted = {p.activity: p for p in instance.accepted}
+        if any(a.mandatory and a.id not in where for a in instance.activities) or any(
+            pin in accepted
+            and (
+                (new := where.get(pin)) is None
+                or (new.day, new.start, new.room, sorted(new.leads))
+                != (
+                    accepted[pin].day,
+                    accepted[pin].start,
+                    accepted[pin].room,
+                    sorted(accepted[pin].leads),
+                )
+            )
+            for pin in instance.pinned
+        ):
+            continue
+        total = _objective(instance, plan).total
+        if total > best_total:
+            best, best_total = plan, total
+    return best
+
+
+def _hint(built: _Built, data: _Data, plan: Plan) -> None:
+    """A complete hint from a feasible plan (the greedy's), so CP-SAT starts from it."""
+    model = built.model
+    inst = data.instance
+    placed = {p.activity: p for p in plan.activities}
+    for aid, pv in built.place.items():
+        model.add_hint(pv, aid in placed)
+    for (aid, d), yv in built.y.items():
+        p = placed.get(aid)
+        model.add_hint(yv, p is not None and data.day_index.get(p.day) == d)
+    for (aid, d, r), zv in built.z.items():
+        p = placed.get(aid)
+        model.add_hint(zv, p is not None and data.day_index.get(p.day) == d and p.room == r)
+    for aid, st in built.start.items():
+        p = placed.get(aid)
+        lo = built.model.proto.variables[st.index].domain[0]
+        model.add_hint(st, minutes(p.start) if p is not None else lo)
+    for (aid, sid, d), wv in built.w.items():
+        p = placed.get(aid)
+        model.add_hint(wv, p is not None and data.day_index.get(p.day) == d and sid in p.leads)
+    city_of: dict[tuple[str, int], str] = {}
+    for p in plan.activities:
+        for sid in p.leads:
+            city_of[(sid, data.day_index[p.day])] = p.city
+    for (sid, d, k), cv in built.c.items():
+        model.add_hint(cv, city_of.get((sid, d)) == k)
+    for (sid, d), ev in built.e.items():
+        prev, cur = city_of.get((sid, d - 1)), city_of.get((sid, d))
+        travel = data.t(prev, cur) if prev is not None and cur is not None else 0
+        model.add_hint(ev, data.ds + travel)
+    for s in inst.specialists:
+        here = s.arrival.city if s.arrival is not None else None
+        worked = False
+        for d in range(len(data.days)):
+            today = city_of.get((s.id, d))
+            for k in data.cities:
+                for k2 in data.cities:
+                    mv = built.mv.get((s.id, d, k, k2))
+                    if mv is not None:
+                        model.add_hint(mv, here == k and today == k2)
+            if today is not None:
+                here, worked = today, True
+            for k in data.cities:
+                lv = built.loc.get((s.id, d, k))
+                if lv is not None:
+                    model.add_hint(lv, here == k)
+        if s.id in built.worked:
+            model.add_hint(built.worked[s.id], worked)
+        if s.id in built.dep:
+            assert s.arrival is not None
+            model.add_hint(built.dep[s.id], worked and here == s.arrival.city)
+    for aid, sv in built.same.items():
+        acc = next(a for a in inst.accepted if a.activity == aid)
+        p = placed.get(aid)
+        model.add_hint(
+            sv,
+            p is not None
+            and (p.day, p.start, p.room, set(p.leads))
+            == (acc.day, acc.start, acc.room, set(acc.leads)),
+        )
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    for cons in plan.consultations:
+        counts[(built.pclass_of[cons.patient], cons.activity)] += 1
+    for key, nv in built.n.items():
+        model.add_hint(nv, counts.get(key, 0))
+    seen: set[tuple[str, int]] = set()
+    tcounts: dict[tuple[int, str, int], int] = defaultdict(int)
+    for att in plan.attendances:
+        p = placed[att.activity]
+        d = data.day_index[p.day]
+        if (att.trainee, d) in seen:
+            continue  # the model's rule: one activity per trainee per day
+        seen.add((att.trainee, d))
+        tcounts[(built.tclass_of[att.trainee], att.activity, d)] += 1
+    for tkey, mv2 in built.m.items():
+        model.add_hint(mv2, tcounts.get(tkey, 0))
+
+
+def _infeasible(
+    instance: Instance,
+    reasons: list[Unplaced],
+    status: str,
+    t0: float,
+    time_limit: float,
+    seed: int,
+    workers: int,
+) -> Plan:
+    plan = Plan(
+        program=instance.program.code,
+        unplaced=reasons,
+        objective=Objective(total=0, activities=0, patients=0, trainees=0, travel=0, changes=0),
+        solver=SolverInfo(
+            name="cp-sat",
+            status=status,
+            wall_seconds=time.monotonic() - t0,
+            time_limit_seconds=time_limit,
+            seed=seed,
+            workers=workers,
+        ),
+    )
+    return plan.model_copy(update={"objective": _objective(instance, plan)})
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float,
+    seed: int = 1,
+    workers: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Plan:
+    """Solve ``instance`` with CP-SAT within ``time_limit`` seconds (see the module docstring).
+
+    An instance whose mandatory activities cannot all be placed gives a plan with status
+    ``infeasible``, no activities, and the mandatory activities with their reasons in
+    ``unplaced``.
+    """
+    t0 = time.monotonic()
+    nworkers = workers if workers is not None else (os.cpu_count() or 1)
+    data = _Data(instance)
+    accepted = {p.activity: p for p in instance.accepted}
+    pinned = set(instance.pinned)
+    opts = {
+        a.id: _options(data, a, accepted.get(a.id) if a.id in pinned else None)
+        for a in instance.activities
+    }
+    missing = [
+        Unplaced(
+            kind=UnplacedKind.ACTIVITY,
+            item=aid,
+            reason=ao.reason,
+            detail=f"mandatory: {ao.detail}",
+        )
+        for aid, ao in opts.items()
+        if not ao.options and (ao.activity.mandatory or aid in pinned)
+    ]
+    if missing:
+        return _infeasible(instance, missing, "infeasible", t0, time_limit, seed, nworkers)
+
+    built = _build(data, opts)
+    greedy_plan = _greedy(instance)
+    if greedy_plan is not None:
+        _hint(built, data, greedy_plan)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    # keep time to turn the solution into a plan within the limit
+    reserve = min(
+        0.1 * time_limit, 0.5 + len(instance.activities) / 100 + len(instance.patients) / 2000
+    )
+    params.max_time_in_seconds = max(0.1, time_limit - reserve - (time.monotonic() - t0))
+    params.random_seed = seed
+    params.max_presolve_iterations = 1
+    params.num_workers = nworkers
+    cb = _Callback(built.offset, on_progress, t0)
+    status = solver.solve(built.model, cb)
+    name = solver.status_name(status).lower()
+    bound: float | None = None
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        bound = solver.best_objective_bound / SCALE + built.offset
+    if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
+        reasons = [
+            Unplaced(
+                kind=UnplacedKind.ACTIVITY,
+                item=a.id,
+                reason="no_free_time",
+                detail="mandatory: CP-SAT proved the mandatory activities cannot all be placed",
+            )
+            for a in instance.activities
+            if a.mandatory or a.id in pinned
+        ]
+        return _infeasible(instance, reasons, name, t0, time_limit, seed, nworkers)
+    info = SolverInfo(
+        name="cp-sat",
+        status=name,
+        wall_seconds=0.0,
+        time_limit_seconds=time_limit,
+        seed=seed,
+        workers=nworkers,
+    )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if greedy_plan is None:
+            return _infeasible(instance, [], name, t0, time_limit, seed, nworkers)
+        info = info.model_copy(update={"wall_seconds": time.monotonic() - t0})
+        return greedy_plan.model_copy(update={"solver": info, "bound": None})
+
+    acts, cons, atts = _extract(solver, built, data, opts)
+    atts = _fill_trainees(data, acts, atts)
+    plan = Plan(
+        program=instance.program.code,
+        activities=acts,
+        consultations=cons,
+        attendances=atts,
+        unplaced=_reasons(data, opts, acts, cons, atts),
+        objective=Objective(total=0, activities=0, patients=0, trainees=0, travel=0, changes=0),
+        bound=bound,
+        solver=info,
+    )
+    objective = _objective(instance, plan)
+    if greedy_plan is not None and greedy_plan.objective.total > objective.total:
+        # the search did not beat its start in the time given: keep the better plan
+        plan, objective = greedy_plan.model_copy(update={"bound": bound}), greedy_plan.objective
+    if on_progress is not None and bound is not None:
+        on_progress(Progress(time.monotonic() - t0, objective.total, bound))
+    info = info.model_copy(update={"wall_seconds": time.monotonic() - t0})
+    return plan.model_copy(update={"objective": objective, "solver": info})
+
+
+def _fill_trainees(
+    data: _Data, acts: list[PlacedActivity], atts: list[Attendance]
+) -> list[Attendance]:
+    """Add the places the model's one-activity-per-day rule left out: each trainee (by id),
+    every placed activity of interest with a free seat that overlaps none of theirs."""
+    inst = data.instance
+    spec = {a.id: a for a in inst.activities}
+    seats = {p.activity: spec[p.activity].trainee_seats for p in acts}
+    placed = {p.activity: p for p in acts}
+    mine: dict[str, list[PlacedActivity]] = defaultdict(list)
+    for att in atts:
+        seats[att.activity] -= 1
+        mine[att.trainee].append(placed[att.activity])
+    out = list(atts)
+    by_time = sorted(acts, key=lambda p: (p.day, p.start, p.activity))
+    for tr in sorted(inst.trainees, key=lambda t: t.id):
+        for p in by_time:
+            act = spec[p.activity]
+            if (
+                seats[p.activity] <= 0
+                or act.consultation_minutes is not None
+                or act.specialty not in tr.specialties
+                or p.city != tr.city
+                or (tr.days and p.day not in tr.days)
+            ):
+                continue
+            if any(q.day == p.day and q.start < p.end and p.start < q.end for q in mine[tr.id]):
+                continue
+            seats[p.activity] -= 1
+            mine[tr.id].append(p)
+            out.append(Attendance(trainee=tr.id, activity=p.activity))
+    return out
+
+
+def _extract(
+    solver: cp_model.CpSolver, built: _Built, data: _Data, opts: dict[str, _ActivityOptions]
+) -> tuple[list[PlacedActivity], list[Consultation], list[Attendance]]:
+    acts: list[PlacedActivity] = []
+    day_of: dict[str, int] = {}
+    for (aid, d, r), zv in built.z.items():
+        if not solver.boolean_value(zv):
+            continue
+        st = solver.value(built.start[aid])
+        act = opts[aid].activity
+        leads = sorted(
+            sid
+            for (a2, sid, d2), wv in built.w.items()
+            if a2 == aid and d2 == d and solver.boolean_value(wv)
+        )
+        acts.append(
+            PlacedActivity(
+                activity=aid,
+                day=data.days[d],
+                start=clock(st),
+                end=clock(st + act.duration_minutes),
+                city=data.rooms[r].city,
+                room=r,
+                leads=leads,
+            )
+        )
+        day_of[aid] = d
+    order = {a.id: i for i, a in enumerate(data.instance.activities)}
+    acts.sort(key=lambda p: order[p.activity])
+    cons: list[Consultation] = []
+    used: dict[int, int] = defaultdict(int)
+    for (ci, aid), nv in sorted(built.n.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
+        k = solver.value(nv)
+        if k <= 0 or aid not in day_of:
+            continue
+        members = built.pclasses[ci]
+        for pid in members[used[ci] : used[ci] + k]:
+            cons.append(Consultation(patient=pid, activity=aid))
+        used[ci] += k
+    atts: list[Attendance] = []
+    tused: dict[tuple[int, int], int] = defaultdict(int)
+    for (ci, aid, d), mv in sorted(
+        built.m.items(), key=lambda kv: (kv[0][0], kv[0][2], order[kv[0][1]])
+    ):
+        k = solver.value(mv)
+        if k <= 0 or day_of.get(aid) != d:
+            continue
+        members = built.tclasses[ci]
+        u = tused[(ci, d)]
+        for tid in members[u : u + k]:
+            atts.append(Attendance(trainee=tid, activity=aid))
+        tused[(ci, d)] = u + k
+    return acts, cons, atts
+
+
+__all__: Sequence[str] = ["SCALE", "Progress", "solve"]
+
+
+def _targeted(instance: Instance) -> Instance:
+    """The instance with each consultation session held to the one allowed city where the
+    patients it can take are worth most (a heuristic for the greedy start; never less feasible
+    for the original instance, as it only narrows the cities)."""
+    kinds_in: dict[str, set[str]] = defaultdict(set)
+    for room in instance.rooms:
+        kinds_in[room.kind.value].add(room.city)
+    taken: set[str] = set()
+    pinned = set(instance.pinned)
+    by_spec: dict[str, list[tuple[int, str, frozenset[str]]]] = defaultdict(list)
+    for pat in instance.patients:
+        by_spec[pat.specialty].append((-pat.priority, pat.id, frozenset(pat.cities)))
+    for rows in by_spec.values():
+        rows.sort()
+    sessions = sorted(
+        (a for a in instance.activities if a.patient_capacity > 0 and a.id not in pinned),
+        key=lambda a: (-a.patient_capacity, a.id),
+    )
+    changed: dict[str, Activity] = {}
+    for act in sessions:
+        cities = [
+            c
+            for c in (act.cities or sorted(kinds_in[act.room_kind.value]))
+            if c in kinds_in[act.room_kind.value]
+        ]
+        best: tuple[int, str] | None = None
+        best_ids: list[str] = []
+        for city in cities:
+            ids: list[str] = []
+            value = 0
+            for neg, pid, reach in by_spec.get(act.specialty, []):
+                if pid in taken or city not in reach:
+                    continue
+                ids.append(pid)
+                value -= neg
+                if len(ids) == act.patient_capacity:
+                    break
+            if best is None or value > best[0]:
+                best, best_ids = (value, city), ids
+        if best is not None:
+            taken.update(best_ids)
+            changed[act.id] = act.model_copy(update={"cities": [best[1]]})
+    return instance.model_copy(
+        update={"activities": [changed.get(a.id, a) for a in instance.activities]}
+    )
