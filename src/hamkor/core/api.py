@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict
 from hamkor.core.audit_query import AuditFilter, require_auditor
 from hamkor.core.pages import page_size
 from hamkor.core.pagination import paginate
-from hamkor.core.web import ApiCtx
+from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 
-router = APIRouter(prefix="/api/v1", tags=["core"])
+router = APIRouter(prefix="/api/v1", tags=["core"], responses=API_ERROR_RESPONSES)
 
 
 class GrantRead(BaseModel):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from hamkor.core.errors import UserError, from_validation
 from hamkor.core.i18n import LANGUAGES
@@ -34,7 +35,13 @@ def _blank_to_none(value: Any) -> Any:
 #: Types for schema fields that also read forms: a list from one or many values, and optional.
 FormList = BeforeValidator(_as_list)
 BlankIsNone = BeforeValidator(_blank_to_none)
-IdList = Annotated[list[int], FormList]
+#: The largest key PostgreSQL's integer columns hold: a larger id is no record of ours, and
+#: sending it to the database would overflow (SQLite refuses past 64 bits with a crash).
+MAX_ID = 2**31 - 1
+FormId = Annotated[int, Field(ge=1, le=MAX_ID)]
+IdList = Annotated[list[FormId], FormList]
+#: The id of a record in an address (``/cities/{city_id}``); out of range is a 422, not a crash.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def nest(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -23,6 +24,31 @@ from hamkor.settings import Settings
 
 LANGUAGE_COOKIE = "hamkor_lang"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ApiErrorItem(BaseModel):
+    """One problem of a refused API call: the field to correct (blank for the whole request)."""
+
+    field: str
+    message: str
+
+
+class ApiError(BaseModel):
+    """The body of every refused API call (``app.error_response``): a title and field problems."""
+
+    detail: str
+    errors: list[ApiErrorItem]
+
+
+#: The refusals every API route may answer with, declared so that clients (and the schema
+#: fuzzer) see our error body rather than FastAPI's default ``HTTPValidationError``.
+API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ApiError, "description": "The request could not be understood"},
+    401: {"model": ApiError, "description": "No valid API token"},
+    403: {"model": ApiError, "description": "No access to this record"},
+    404: {"model": ApiError, "description": "No such record"},
+    422: {"model": ApiError, "description": "Some fields need correcting"},
+}
 
 
 class LoginRequired(Exception):

@@ -10,8 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
-from hamkor.core.web import ApiCtx
+from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 from hamkor.directory import service
 from hamkor.directory.filters import (
     CityFilter,
@@ -42,7 +43,7 @@ from hamkor.directory.schemas import (
     TravelTimeUpdate,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["directory"])
+router = APIRouter(prefix="/api/v1", tags=["directory"], responses=API_ERROR_RESPONSES)
 
 
 # Reference data: read only (countries and specialties change on the pages)
@@ -55,7 +56,7 @@ def list_countries(ctx: ApiCtx, filters: Annotated[CountryFilter, Query()]) -> P
 
 
 @router.get("/countries/{country_id}")
-def get_country(ctx: ApiCtx, country_id: int) -> CountryRead:
+def get_country(ctx: ApiCtx, country_id: PathId) -> CountryRead:
     country = service.get_country(db=ctx.db, actor=ctx.actor, country_id=country_id)
     return CountryRead.model_validate(country)
 
@@ -80,7 +81,7 @@ def list_cities(ctx: ApiCtx, filters: Annotated[CityFilter, Query()]) -> Paged[C
 
 
 @router.get("/cities/{city_id}")
-def get_city(ctx: ApiCtx, city_id: int) -> CityRead:
+def get_city(ctx: ApiCtx, city_id: PathId) -> CityRead:
     return CityRead.model_validate(service.get_city(db=ctx.db, actor=ctx.actor, city_id=city_id))
 
 
@@ -90,7 +91,7 @@ def create_city(ctx: ApiCtx, data: CityCreate) -> CityRead:
 
 
 @router.put("/cities/{city_id}")
-def update_city(ctx: ApiCtx, city_id: int, data: CityUpdate) -> CityRead:
+def update_city(ctx: ApiCtx, city_id: PathId, data: CityUpdate) -> CityRead:
     city = service.get_city(db=ctx.db, actor=ctx.actor, city_id=city_id)
     city = service.update_city(db=ctx.db, actor=ctx.actor, city=city, data=data)
     return CityRead.model_validate(city)
@@ -108,14 +109,14 @@ def list_travel_times(
 
 
 @router.get("/travel-times/{from_city_id}/{to_city_id}")
-def get_travel_time(ctx: ApiCtx, from_city_id: int, to_city_id: int) -> TravelTimeRead:
+def get_travel_time(ctx: ApiCtx, from_city_id: PathId, to_city_id: PathId) -> TravelTimeRead:
     row = service.get_travel_time(db=ctx.db, actor=ctx.actor, a=from_city_id, b=to_city_id)
     return TravelTimeRead.model_validate(row)
 
 
 @router.put("/travel-times/{from_city_id}/{to_city_id}")
 def set_travel_time(
-    ctx: ApiCtx, from_city_id: int, to_city_id: int, data: TravelTimeUpdate
+    ctx: ApiCtx, from_city_id: PathId, to_city_id: PathId, data: TravelTimeUpdate
 ) -> TravelTimeRead:
     """Set minutes or road distance by hand; send neither to go back to the derived figure."""
     row = service.set_travel_minutes(
@@ -138,7 +139,7 @@ def list_institutions(
 
 
 @router.get("/institutions/{institution_id}")
-def get_institution(ctx: ApiCtx, institution_id: int) -> InstitutionRead:
+def get_institution(ctx: ApiCtx, institution_id: PathId) -> InstitutionRead:
     institution = service.get_institution(db=ctx.db, actor=ctx.actor, institution_id=institution_id)
     return InstitutionRead.model_validate(institution)
 
@@ -151,7 +152,7 @@ def create_institution(ctx: ApiCtx, data: InstitutionCreate) -> InstitutionRead:
 
 @router.put("/institutions/{institution_id}")
 def update_institution(
-    ctx: ApiCtx, institution_id: int, data: InstitutionUpdate
+    ctx: ApiCtx, institution_id: PathId, data: InstitutionUpdate
 ) -> InstitutionRead:
     institution = service.get_institution(db=ctx.db, actor=ctx.actor, institution_id=institution_id)
     institution = service.update_institution(
@@ -167,7 +168,7 @@ def list_rooms(ctx: ApiCtx, filters: Annotated[RoomFilter, Query()]) -> Paged[Ro
 
 
 @router.get("/rooms/{room_id}")
-def get_room(ctx: ApiCtx, room_id: int) -> RoomRead:
+def get_room(ctx: ApiCtx, room_id: PathId) -> RoomRead:
     return RoomRead.model_validate(service.get_room(db=ctx.db, actor=ctx.actor, room_id=room_id))
 
 
@@ -177,7 +178,7 @@ def create_room(ctx: ApiCtx, data: RoomCreate) -> RoomRead:
 
 
 @router.put("/rooms/{room_id}")
-def update_room(ctx: ApiCtx, room_id: int, data: RoomUpdate) -> RoomRead:
+def update_room(ctx: ApiCtx, room_id: PathId, data: RoomUpdate) -> RoomRead:
     room = service.get_room(db=ctx.db, actor=ctx.actor, room_id=room_id)
     room = service.update_room(db=ctx.db, actor=ctx.actor, room=room, data=data)
     return RoomRead.model_validate(room)
@@ -190,7 +191,7 @@ def list_people(ctx: ApiCtx, filters: Annotated[PersonFilter, Query()]) -> Paged
 
 
 @router.get("/people/{person_id}")
-def get_person(ctx: ApiCtx, person_id: int) -> PersonRead:
+def get_person(ctx: ApiCtx, person_id: PathId) -> PersonRead:
     person = service.get_person(db=ctx.db, actor=ctx.actor, person_id=person_id)
     return PersonRead.model_validate(person)
 
@@ -201,7 +202,7 @@ def create_person(ctx: ApiCtx, data: PersonCreate) -> PersonRead:
 
 
 @router.put("/people/{person_id}")
-def update_person(ctx: ApiCtx, person_id: int, data: PersonUpdate) -> PersonRead:
+def update_person(ctx: ApiCtx, person_id: PathId, data: PersonUpdate) -> PersonRead:
     person = service.get_person(db=ctx.db, actor=ctx.actor, person_id=person_id)
     person = service.update_person(db=ctx.db, actor=ctx.actor, person=person, data=data)
     return PersonRead.model_validate(person)

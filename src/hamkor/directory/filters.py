@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, String, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from hamkor.core.forms import BlankIsNone
+from hamkor.core.forms import MAX_ID, BlankIsNone
 from hamkor.core.i18n import spellings
 from hamkor.directory.models import (
     City,
@@ -27,7 +27,9 @@ from hamkor.directory.models import (
     TravelTime,
 )
 
-OptionalId = Annotated[int | None, BlankIsNone]
+#: A record's id to filter by; one past what the database's keys hold is refused, not sent.
+OptionalId = Annotated[Annotated[int, Field(ge=1, le=MAX_ID)] | None, BlankIsNone]
+OptionalCount = Annotated[Annotated[int, Field(ge=0, le=MAX_ID)] | None, BlankIsNone]
 
 
 def matching(column: InstrumentedAttribute[str], query: str) -> ColumnElement[bool] | None:
@@ -101,7 +103,7 @@ class RoomFilter(ListFilter):
 
     institution: OptionalId = None
     kind: Annotated[RoomKind | None, BlankIsNone] = None
-    min_capacity: OptionalId = None
+    min_capacity: OptionalCount = None
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         stmt = super().apply(stmt)

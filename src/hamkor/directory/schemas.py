@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from hamkor.core.errors import invalid
-from hamkor.core.forms import BlankIsNone, FormList, IdList
+from hamkor.core.forms import MAX_ID, BlankIsNone, FormId, FormList, IdList
 from hamkor.core.i18n import N_
 from hamkor.core.names import Names
 from hamkor.core.pagination import Page
@@ -143,12 +143,12 @@ CityCode = Annotated[str, _text(10), Filled, AfterValidator(_code)]
 CountryCode = Annotated[
     str, Filled, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_country)
 ]
-Choice = Annotated[int, Filled]
-OptionalChoice = Annotated[int | None, BlankIsNone]
+Choice = Annotated[int, Filled, Field(ge=1, le=MAX_ID)]
+OptionalChoice = Annotated[FormId | None, BlankIsNone]
 Latitude = Annotated[float, Filled, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Filled, Field(ge=-180, le=180)]
 TimeZone = Annotated[str, _text(64), Filled, AfterValidator(_zone)]
-Capacity = Annotated[int, Filled, Field(gt=0)]
+Capacity = Annotated[int, Filled, Field(gt=0, le=MAX_ID)]
 Email = Annotated[str, _text(254), AfterValidator(_email)]
 Phone = Annotated[str, _text(40), AfterValidator(_phone)]
 Languages = Annotated[list[str], FormList, AfterValidator(_spoken)]

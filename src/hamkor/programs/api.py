@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from hamkor.core.access import Action, get_for
+from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
-from hamkor.core.web import ApiCtx
+from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 from hamkor.programs import service
 from hamkor.programs.conflicts import Conflict, describe
 from hamkor.programs.filters import ActivityFilter, ProgramFilter
@@ -25,7 +26,6 @@ from hamkor.programs.schemas import (
     ParticipationCreate,
     ParticipationRead,
     ParticipationUpdate,
-    PathId,
     ProgramCreate,
     ProgramPage,
     ProgramRead,
@@ -33,7 +33,7 @@ from hamkor.programs.schemas import (
     ProgramUpdate,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["programs"])
+router = APIRouter(prefix="/api/v1", tags=["programs"], responses=API_ERROR_RESPONSES)
 
 
 def _no_content() -> Response:

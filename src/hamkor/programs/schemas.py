@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import Path
 from pydantic import (
     AfterValidator,
     AliasPath,
@@ -27,7 +26,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticKnownError
 
 from hamkor.core.errors import invalid
-from hamkor.core.forms import BlankIsNone, FormList
+from hamkor.core.forms import BlankIsNone, FormId, FormList
 from hamkor.core.i18n import N_
 from hamkor.core.names import Names
 from hamkor.programs.conflicts import ConflictKind
@@ -70,8 +69,13 @@ def _plausible(value: DateT) -> DateT:
     return value
 
 
-#: The largest key PostgreSQL's integer columns hold: a larger id is no record of ours.
-MAX_ID = 2**31 - 1
+def _local_time(value: time) -> time:
+    """Hours of a day are local to the activity's city: an offset would be ambiguous."""
+    if value.tzinfo is not None:
+        raise invalid(N_("Enter a time without a time zone: it is local to the city."))
+    return value
+
+
 MAX_TRAINEES = 10_000
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
@@ -84,9 +88,7 @@ Code = Annotated[
         strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$"
     ),
 ]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-#: The id of a record in an address (``/programs/{program_id}``).
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = FormId
 #: Ids chosen in a multiple select or given as a JSON list (``core.forms.IdList``, bounded).
 Ids = Annotated[list[Id], FormList]
 Day = Annotated[date, AfterValidator(_plausible)]
@@ -96,7 +98,7 @@ Moment = Annotated[datetime, AfterValidator(_plausible)]
 OptionalId = Annotated[Id | None, BlankIsNone]
 OptionalNames = Annotated[Names | None, BeforeValidator(_empty_is_none)]
 OptionalDay = Annotated[Day | None, BlankIsNone]
-OptionalTime = Annotated[time | None, BlankIsNone]
+OptionalTime = Annotated[Annotated[time, AfterValidator(_local_time)] | None, BlankIsNone]
 OptionalInstant = Annotated[Instant | None, BlankIsNone]
 OptionalMoment = Annotated[Moment | None, BlankIsNone]
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from hamkor.core.access import AccessDenied, Action, get_for
+from hamkor.core.forms import PathId
 from hamkor.core.i18n import Translator, match_language
 from hamkor.core.pages import (
     Refusal,
@@ -51,7 +52,6 @@ from hamkor.programs.schemas import (
     DelegationUpdate,
     ParticipationCreate,
     ParticipationUpdate,
-    PathId,
     ProgramCreate,
     ProgramRead,
     ProgramStatusChange,
