@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,8 +12,9 @@ from icalendar import Calendar
 from sqlalchemy.orm import Session
 
 from hamkor.core.models import Role
-from hamkor.core.security import new_api_token
+from hamkor.core.security import feed_key, hash_password, new_api_token
 from hamkor.programs.models import ActivityStatus
+from hamkor.settings import Settings
 from tests.fixtures.core import ClientFactory, UserFactory
 from tests.fixtures.programs import ActivityFactory, KzUzDays
 
@@ -115,3 +118,48 @@ def test_feeds_need_a_session_or_a_token(app_client: TestClient, kz_uz_days: KzU
     bad = {"authorization": "Bearer hk_nonsense"}
     url = f"/people/{kz_uz_days.surgeon.id}/calendar.ics"
     assert app_client.get(url, headers=bad).status_code == 401
+
+
+def test_a_calendar_app_subscribes_with_the_signed_address(
+    app_client: TestClient,
+    client_for: ClientFactory,
+    kz_uz_days: KzUzDays,
+    create_activity: ActivityFactory,
+    db: Session,
+) -> None:
+    days = kz_uz_days
+    create_activity(days.program, city=days.tashkent)
+    db.commit()
+    overview = client_for(days.coordinator).get(f"/programs/{days.program.id}")
+    found = re.search(r'href="(/programs/\d+/calendar\.ics\?key=[^"]+)"', overview.text)
+    assert found is not None
+    address = html.unescape(found.group(1))
+    # A calendar app has no session and sends no header: the address alone is enough.
+    feed = app_client.get(address)
+    assert feed.status_code == 200
+    assert len(events(feed.content)) == 1
+    assert app_client.get(address[:-3] + "xyz").status_code == 401
+
+
+def test_changing_the_password_revokes_feed_addresses(
+    app_client: TestClient, kz_uz_days: KzUzDays, settings: Settings, db: Session
+) -> None:
+    days = kz_uz_days
+    key = feed_key(settings.resolved_secret_key(), days.coordinator)
+    address = f"/programs/{days.program.id}/calendar.ics?key={key}"
+    assert app_client.get(address).status_code == 200
+    days.coordinator.password_hash = hash_password("a brand new password")
+    db.commit()
+    assert app_client.get(address).status_code == 401
+
+
+def test_a_feed_key_reaches_only_what_its_user_may_see(
+    app_client: TestClient,
+    kz_uz_days: KzUzDays,
+    create_user: UserFactory,
+    settings: Settings,
+) -> None:
+    outsider = create_user(Role.TRAINEE)
+    key = feed_key(settings.resolved_secret_key(), outsider)
+    response = app_client.get(f"/programs/{kz_uz_days.program.id}/calendar.ics?key={key}")
+    assert response.status_code == 403

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -67,6 +68,37 @@ def user_for_token(db: Session, secret: str) -> tuple[User, ApiToken] | None:
     if not token.user.is_active:
         return None
     return token.user, token
+
+
+_FEED_SALT = "hamkor.calendar-feed"
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def feed_key(secret_key: str, user: User) -> str:
+    """A key that lets a calendar client, which cannot send headers, read the user's feeds.
+
+    It carries a fingerprint of the password hash, so changing the password revokes every
+    feed address given out before.
+    """
+    signer = URLSafeSerializer(secret_key, salt=_FEED_SALT)
+    return signer.dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def user_for_feed_key(db: Session, secret_key: str, key: str) -> User | None:
+    """The active user a feed key was made for, unless it was forged or revoked."""
+    try:
+        claims = URLSafeSerializer(secret_key, salt=_FEED_SALT).loads(key)
+    except BadSignature:
+        return None
+    if not isinstance(claims, dict) or not isinstance(claims.get("u"), int):
+        return None
+    user = db.get(User, claims["u"])
+    if user is None or not user.is_active:
+        return None
+    return user if hmac.compare_digest(str(claims.get("p")), _password_fingerprint(user)) else None
 
 
 def new_csrf_token() -> str:

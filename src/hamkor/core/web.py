@@ -120,6 +120,12 @@ class Ctx:
     def _(self, message: str, **params: Any) -> str:
         return self.translator.gettext(message, **params)
 
+    def feed_key(self) -> str:
+        """The signed key for this user's calendar-feed addresses (see ``security.feed_key``)."""
+        if self.user is None:
+            raise LoginRequired
+        return security.feed_key(settings_of(self.request).resolved_secret_key(), self.user)
+
     def csrf_token(self) -> str:
         session = self.request.session
         if "csrf" not in session:
@@ -226,6 +232,24 @@ def api_ctx(
     return ctx
 
 
+def feed_ctx(
+    request: Request,
+    db: DB,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    key: str | None = None,
+) -> Ctx:
+    """The context of a calendar feed: a signed ``key`` in the address, else as the API."""
+    if key is None:
+        return api_ctx(request, db, credentials)
+    user = security.user_for_feed_key(db, settings_of(request).resolved_secret_key(), key)
+    if user is None:
+        raise TokenRequired
+    _attribute(db, request, user)
+    ctx = Ctx(request=request, db=db, user=user, translator=_translator(request, user))
+    request.state.translator = ctx.translator
+    return ctx
+
+
 @dataclass(frozen=True)
 class Upload:
     """An uploaded file, read whole: uploads here are spreadsheets and bundles, not videos."""
@@ -259,4 +283,5 @@ async def form_data(request: Request) -> dict[str, Any]:
 PageCtx = Annotated[Ctx, Depends(page_ctx)]
 PublicCtx = Annotated[Ctx, Depends(optional_ctx)]
 ApiCtx = Annotated[Ctx, Depends(api_ctx)]
+FeedCtx = Annotated[Ctx, Depends(feed_ctx)]
 Form = Annotated[dict[str, Any], Depends(form_data)]
