@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -60,6 +60,12 @@ class Timestamped:
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def assign(row: Base, values: Mapping[str, Any]) -> None:
+    """Set validated values on a row by attribute name (an update after its checks passed)."""
+    for name, value in values.items():
+        setattr(row, name, value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

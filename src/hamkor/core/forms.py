@@ -69,6 +69,11 @@ def flatten(values: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def record_values(record: object, schema: type[BaseModel]) -> dict[str, Any]:
+    """The fields of ``schema`` that ``record`` holds as attributes of the same names."""
+    return {name: getattr(record, name) for name in schema.model_fields if hasattr(record, name)}
+
+
 def validate(schema: type[SchemaT], data: Mapping[str, Any]) -> SchemaT:
     """The schema filled from form data, or :class:`UserError` naming each bad field."""
     try:

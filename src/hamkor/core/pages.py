@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from hamkor.core.errors import UserError
-from hamkor.core.forms import error_map, flatten, validate
+from hamkor.core.forms import error_map, flatten, record_values, validate
 from hamkor.core.i18n import Translator
 from hamkor.core.web import Ctx, settings_of
 
@@ -100,8 +100,7 @@ def form_values(record: object, schema: type[BaseModel], **extra: Any) -> dict[s
     ``extra`` adds (or replaces) what the record holds otherwise, such as the ids of linked
     rows. One function for every module, so dates and times look the same on all forms.
     """
-    values = {key: getattr(record, key) for key in schema.model_fields if hasattr(record, key)}
-    return form_of({**values, **extra})
+    return form_of({**record_values(record, schema), **extra})
 
 
 # --- saving a posted form -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hamkor.core import access
 from hamkor.core.access import Action, Actor
-from hamkor.core.db import Base
+from hamkor.core.db import Base, assign
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import LANGUAGES, N_, babel_id
 from hamkor.core.pagination import Page, paginate
@@ -110,11 +110,6 @@ def _require_free_code(
         raise UserError.one("code", N_("The code %(value)s is taken."), value=code)
 
 
-def _assign(obj: Base, **values: Any) -> None:
-    for key, value in values.items():
-        setattr(obj, key, value)
-
-
 def _listed(
     db: Session, actor: Actor, stmt: Select[Any], filters: ListFilter | TravelTimeFilter, size: int
 ) -> Page[Any]:
@@ -204,7 +199,7 @@ def update_city(*, db: Session, actor: Actor, city: City, data: CityUpdate) -> C
     _chosen(db, Country, data.country_id, "country_id")
     _require_free_code(db, City, data.code, current=city)
     moved = (city.latitude, city.longitude) != (data.latitude, data.longitude)
-    _assign(city, **data.model_dump())
+    assign(city, data.model_dump())
     db.flush()
     if moved:
         refresh_derived_travel_times(db=db, actor=actor, city=city)
@@ -447,7 +442,7 @@ def update_institution(
     access.require(db, actor, Action.CHANGE, institution)
     values = _institution_values(db, data)
     _require_free_code(db, Institution, data.code, current=institution)
-    _assign(institution, **values)
+    assign(institution, values)
     db.flush()
     return institution
 
@@ -495,7 +490,7 @@ def update_room(*, db: Session, actor: Actor, room: Room, data: RoomUpdate) -> R
     _require_free_code(
         db, Room, data.code, current=room, within=Room.institution_id == room.institution_id
     )
-    _assign(room, **data.model_dump())
+    assign(room, data.model_dump())
     db.flush()
     return room
 
@@ -545,6 +540,6 @@ def update_person(*, db: Session, actor: Actor, person: Person, data: PersonUpda
         _changeable_institution(db, actor, data.institution_id)
     if data.code is not None:
         _require_free_code(db, Person, data.code, current=person)
-    _assign(person, **_person_values(db, data))
+    assign(person, _person_values(db, data))
     db.flush()
     return person

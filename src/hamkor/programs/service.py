@@ -21,9 +21,9 @@ from sqlalchemy import ColumnElement, Select, distinct, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hamkor.core.access import AccessDenied, Action, Actor, NotFound, can, get_for, restrict
-from hamkor.core.db import Base
+from hamkor.core.db import Base, assign
 from hamkor.core.errors import FieldError, UserError
-from hamkor.core.forms import validate
+from hamkor.core.forms import record_values, validate
 from hamkor.core.i18n import DEFAULT_LANGUAGE, N_, Message, Translator, localized
 from hamkor.core.models import Membership, Role
 from hamkor.core.pagination import Page, paginate
@@ -98,16 +98,6 @@ def _after_update(schema: type[CreateT], current: dict[str, Any], changes: BaseM
     """The record as it would be after ``changes``, checked by the rules of a new record, so
     an update can never reach a state a creation would refuse."""
     return validate(schema, {**current, **changes.model_dump(exclude_unset=True)})
-
-
-def _values_of(schema: type[BaseModel], row: Base) -> dict[str, Any]:
-    """The fields of ``schema`` that ``row`` holds as attributes of the same name."""
-    return {name: getattr(row, name) for name in schema.model_fields if hasattr(row, name)}
-
-
-def _assign(row: Base, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        setattr(row, name, value)
 
 
 def _code_taken(db: Session, column: InstrumentedAttribute[str], code: str, *scope: Any) -> bool:
@@ -216,8 +206,8 @@ def create_program(*, db: Session, actor: Actor, data: ProgramCreate) -> Program
 def update_program(*, db: Session, actor: Actor, program_id: int, data: ProgramUpdate) -> Program:
     """Change a program's code, kind, names, countries or dates (not its status)."""
     program = get_for(db, actor, Program, program_id, Action.CHANGE)
-    merged = _after_update(ProgramCreate, _values_of(ProgramCreate, program), data)
-    _assign(program, _check_program(db, merged, program))
+    merged = _after_update(ProgramCreate, record_values(program, ProgramCreate), data)
+    assign(program, _check_program(db, merged, program))
     db.flush()
     return program
 
@@ -389,7 +379,7 @@ def activity_values(activity: Activity, zone: ZoneInfo | None = None) -> dict[st
     the clocks of ``zone`` (by default its city's), as the edit form shows it."""
     zone = zone or ZoneInfo(activity.city.timezone)
     starts, ends = activity.starts_at.astimezone(zone), activity.ends_at.astimezone(zone)
-    values = _values_of(ActivityCreate, activity)
+    values = record_values(activity, ActivityCreate)
     del values["starts_at"], values["ends_at"]
     return values | {
         "day": starts.date(),
@@ -492,7 +482,7 @@ def update_activity(
         } | {"starts_at": activity.starts_at, "ends_at": activity.ends_at}
     merged = _after_update(ActivityCreate, current, data)
     values, leads = _settle_activity(db, actor, activity.program, merged)
-    _assign(activity, values)
+    assign(activity, values)
     activity.leads = leads
     db.flush()
     return activity
@@ -625,8 +615,8 @@ def update_delegation(
 ) -> Delegation:
     """Rename a brigade, change its code or its sending institution."""
     delegation = get_for(db, actor, Delegation, delegation_id, Action.CHANGE)
-    merged = _after_update(DelegationCreate, _values_of(DelegationCreate, delegation), data)
-    _assign(delegation, _check_delegation(db, delegation.program, merged, delegation))
+    merged = _after_update(DelegationCreate, record_values(delegation, DelegationCreate), data)
+    assign(delegation, _check_delegation(db, delegation.program, merged, delegation))
     db.flush()
     return delegation
 
@@ -682,7 +672,7 @@ def _check_participation(
 def participation_values(participation: Participation) -> dict[str, Any]:
     """The participation in the fields of :class:`ParticipationCreate`, its arrival and
     departure on the clocks of their cities, as the edit form shows them."""
-    values = _values_of(ParticipationCreate, participation)
+    values = record_values(participation, ParticipationCreate)
     for field, city in (
         ("arrives_at", participation.arrival_city),
         ("departs_at", participation.departure_city),
@@ -710,10 +700,10 @@ def update_participation(
 ) -> Participation:
     """Change a participant's role, brigade, arrival or departure."""
     participation = get_for(db, actor, Participation, participation_id, Action.CHANGE)
-    current = _values_of(ParticipationCreate, participation)
+    current = record_values(participation, ParticipationCreate)
     merged = _after_update(ParticipationCreate, current, data)
     program = db.get_one(Program, participation.program_id)
-    _assign(participation, _check_participation(db, program, merged, participation))
+    assign(participation, _check_participation(db, program, merged, participation))
     db.flush()
     return participation
 
