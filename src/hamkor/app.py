@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from hamkor.core import access
+from hamkor.core import access, jobs
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
 from hamkor.core.db import make_engine, make_sessionmaker
@@ -26,6 +27,8 @@ from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, TokenReq
 from hamkor.directory import api as directory_api
 from hamkor.directory import views as directory_views
 from hamkor.modules import install
+from hamkor.planning import api as planning_api
+from hamkor.planning import views as planning_views
 from hamkor.programs import api as programs_api
 from hamkor.programs import views as programs_views
 from hamkor.settings import ROOT, Settings, get_settings
@@ -163,6 +166,16 @@ def _install_security_headers(app: FastAPI) -> None:
         return response
 
 
+@asynccontextmanager
+async def _job_workers(app: FastAPI) -> AsyncIterator[None]:
+    """The threads that run queued jobs (plan solves) while the app serves."""
+    pool = jobs.WorkerPool(app.state.sessionmaker, app.state.settings.job_workers)
+    if app.state.settings.job_workers:
+        pool.start()
+    yield
+    pool.stop()
+
+
 def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> FastAPI:
     """The app for ``settings``; tests pass their own sessionmaker bound to a test transaction."""
     install()
@@ -174,6 +187,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
+        lifespan=_job_workers,
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker or make_sessionmaker(
@@ -199,6 +213,8 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         directory_api.router,
         programs_views.router,
         programs_api.router,
+        planning_views.router,
+        planning_api.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
+from hamkor.core import jobs
 from hamkor.directory import access as directory_access
+from hamkor.planning import access as planning_access
+from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
 
 
@@ -13,3 +16,5 @@ def install() -> None:
     """Register every module's access policies (idempotent; the app, CLI and tests call it)."""
     directory_access.register()
     programs_access.register()
+    planning_access.register()
+    jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)

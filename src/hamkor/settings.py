@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     page_size: int = Field(default=25, ge=1, le=500)
     public_base_url: str = "http://127.0.0.1:8000"
+    #: Threads of each app process that run long jobs (plan solves); 0 runs none here.
+    job_workers: int = Field(default=1, ge=0, le=16)
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file under ``var/`` that needs no set-up."""

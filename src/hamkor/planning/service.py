@@ -1,0 +1,381 @@
+"""Requested activities and plan runs: queries and state changes of planning in the app.
+
+Functions take keyword arguments, the session and the actor, and only flush: the request (or
+command) commits once. A run is started here (its instance built and frozen, a job queued),
+solved by :func:`solve_job` on a worker, then accepted in one transaction or discarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hamkor.core import audit, jobs
+from hamkor.core.access import Action, Actor, NotFound, get_for, require
+from hamkor.core.db import assign, utcnow
+from hamkor.core.errors import FieldError, UserError
+from hamkor.core.forms import validate
+from hamkor.core.i18n import N_, Message
+from hamkor.core.models import User
+from hamkor.directory.models import City, Person, Room, Specialty
+from hamkor.planning import hooks, instance
+from hamkor.planning.instance import Disruption, row_id
+from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
+from hamkor.planning.schemas import DisruptionCreate, RequestCreate, RequestRead, RequestUpdate
+from hamkor.planning.solver import cpsat
+from hamkor.planning.solver.model import Instance, Plan
+from hamkor.programs.models import Activity, ActivityStatus, Program
+
+SOLVE_JOB = "planning.solve"
+_CHOOSE = N_("Choose one of the offered values.")
+
+
+def _problem(field: str, text: str, **params: Any) -> FieldError:
+    return FieldError(field, Message(text, params))
+
+
+# --- requested activities -------------------------------------------------------------------
+
+
+def list_requests(*, db: Session, actor: Actor, program: Program) -> Sequence[PlanningRequest]:
+    """The program's requested activities, in the order they were asked for."""
+    require(db, actor, Action.VIEW, program)
+    return db.scalars(
+        select(PlanningRequest)
+        .where(PlanningRequest.program_id == program.id)
+        .order_by(PlanningRequest.id)
+    ).all()
+
+
+def _settle_request(
+    db: Session, program: Program, data: RequestCreate
+) -> tuple[dict[str, Any], list[Person], list[City]]:
+    """The request's column values, named leads and cities, once the directory agrees."""
+    errors: list[FieldError] = []
+    specialty = db.get(Specialty, data.specialty_id)
+    if specialty is None:
+        errors.append(_problem("specialty_id", _CHOOSE))
+    leads = list(db.scalars(select(Person).where(Person.id.in_(data.named_lead_ids))))
+    if len(leads) != len(set(data.named_lead_ids)):
+        errors.append(_problem("named_lead_ids", _CHOOSE))
+    elif specialty is not None and any(specialty not in p.specialties for p in leads):
+        errors.append(_problem("named_lead_ids", N_("A named lead is not of this specialty.")))
+    cities = list(db.scalars(select(City).where(City.id.in_(data.city_ids))))
+    if len(cities) != len(set(data.city_ids)):
+        errors.append(_problem("city_ids", _CHOOSE))
+    if data.fixed_day is not None and not program.starts_on <= data.fixed_day <= program.ends_on:
+        errors.append(
+            _problem(
+                "fixed_day",
+                N_("The activity must fall within the program's dates, %(start)s to %(end)s."),
+                start=program.starts_on.isoformat(),
+                end=program.ends_on.isoformat(),
+            )
+        )
+    if errors:
+        raise UserError(errors)
+    values = data.model_dump(exclude={"named_lead_ids", "city_ids", "fixed_start"})
+    values["fixed_start"] = data.fixed_start.strftime("%H:%M") if data.fixed_start else None
+    return values, leads, cities
+
+
+def create_request(
+    *, db: Session, actor: Actor, program_id: int, data: RequestCreate
+) -> PlanningRequest:
+    """A new requested activity of the program."""
+    program = get_for(db, actor, Program, program_id, Action.CHANGE)
+    values, leads, cities = _settle_request(db, program, data)
+    request = PlanningRequest(program_id=program.id, named_leads=leads, cities=cities, **values)
+    db.add(request)
+    db.flush()
+    return request
+
+
+def request_values(request: PlanningRequest) -> dict[str, Any]:
+    """The request in the fields of :class:`RequestCreate`, as its edit form shows it."""
+    values = RequestRead.model_validate(request).model_dump(
+        exclude={"id", "program_id", "activity_id"}
+    )
+    if request.fixed_start:
+        values["fixed_start"] = time.fromisoformat(request.fixed_start)
+    return values
+
+
+def update_request(
+    *, db: Session, actor: Actor, request_id: int, data: RequestUpdate
+) -> PlanningRequest:
+    """Change a request; the result is checked as a new one would be."""
+    request = get_for(db, actor, PlanningRequest, request_id, Action.CHANGE)
+    merged = validate(
+        RequestCreate, {**request_values(request), **data.model_dump(exclude_unset=True)}
+    )
+    values, leads, cities = _settle_request(db, request.program, merged)
+    assign(request, values)
+    request.named_leads = leads
+    request.cities = cities
+    db.flush()
+    return request
+
+
+def delete_request(*, db: Session, actor: Actor, request_id: int) -> None:
+    """Delete a request; an activity already made from it stays on the calendar."""
+    request = get_for(db, actor, PlanningRequest, request_id, Action.CHANGE)
+    db.delete(request)
+    db.flush()
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def _disruption(data: DisruptionCreate | None) -> Disruption:
+    if data is None:
+        return Disruption()
+    return Disruption(
+        specialist_id=data.specialist_id,
+        day=data.unavailable_day,
+        time=data.unavailable_time.strftime("%H:%M") if data.unavailable_time else None,
+        room_id=data.room_id,
+        closed_days=tuple(data.closed_days),
+    )
+
+
+def start_run(
+    *,
+    db: Session,
+    user: User,
+    program_id: int,
+    time_limit_seconds: int,
+    disruption: DisruptionCreate | None = None,
+    as_of: datetime | None = None,
+) -> PlanRun:
+    """Freeze the program's instance as it stands and queue its solve on a worker."""
+    actor = Actor.of(user)
+    program = get_for(db, actor, Program, program_id, Action.CHANGE)
+    if disruption is not None:
+        _check_disruption(db, program, disruption)
+    moment = as_of or utcnow()
+    gone = _disruption(disruption)
+    built = instance.build(db=db, user=user, program=program, as_of=moment, disruption=gone)
+    run = PlanRun(
+        program_id=program.id,
+        status=RunStatus.SOLVING,
+        time_limit_seconds=time_limit_seconds,
+        as_of=moment,
+        disruption=gone.to_json() if disruption else {},
+        instance=built.model_dump(mode="json"),
+        created_by=user.id,
+    )
+    db.add(run)
+    db.flush()
+    job = jobs.enqueue(db=db, kind=SOLVE_JOB, payload={"run_id": run.id}, created_by=user.id)
+    run.job_id = job.id
+    db.flush()
+    return run
+
+
+def _check_disruption(db: Session, program: Program, data: DisruptionCreate) -> None:
+    errors: list[FieldError] = []
+    if data.specialist_id is not None and db.get(Person, data.specialist_id) is None:
+        errors.append(_problem("specialist_id", _CHOOSE))
+    if data.room_id is not None and db.get(Room, data.room_id) is None:
+        errors.append(_problem("room_id", _CHOOSE))
+    days = [data.unavailable_day, *data.closed_days]
+    if any(day is not None and not program.starts_on <= day <= program.ends_on for day in days):
+        field = "closed_days" if data.room_id is not None else "unavailable_day"
+        errors.append(
+            _problem(
+                field,
+                N_("The activity must fall within the program's dates, %(start)s to %(end)s."),
+                start=program.starts_on.isoformat(),
+                end=program.ends_on.isoformat(),
+            )
+        )
+    if errors:
+        raise UserError(errors)
+
+
+def solve_job(context: jobs.JobContext) -> dict[str, Any]:
+    """The worker's part: solve the run's frozen instance, reporting progress, keep the plan."""
+    run_id = int(context.payload["run_id"])
+    with context.sessions() as db:
+        run = db.get(PlanRun, run_id)
+        if run is None:
+            raise NotFound(PlanRun.__tablename__, run_id)
+        frozen = Instance.model_validate(run.instance)
+        limit = float(run.time_limit_seconds)
+
+    def on_progress(found: cpsat.Progress) -> None:
+        context.progress(
+            int(100 * min(1.0, found.seconds / limit)),
+            N_("Improving the plan"),
+            objective=round(found.objective, 2),
+            bound=round(found.bound, 2),
+            seconds=round(found.seconds, 1),
+        )
+
+    context.progress(0, N_("Searching for a first plan"), force=True)
+    plan = cpsat.solve(frozen, time_limit=limit, on_progress=on_progress)
+    with context.sessions.begin() as db:
+        run = db.get(PlanRun, run_id)
+        assert run is not None
+        run.plan = plan.model_dump(mode="json")
+        run.objective = plan.objective.total
+        run.bound = plan.bound
+        run.status = RunStatus.PROPOSED
+    return {"run_id": run_id, "status": plan.solver.status}
+
+
+def sync_failed(*, db: Session, run: PlanRun) -> PlanRun:
+    """A run whose job failed is marked failed too (read when its page is shown)."""
+    if run.status == RunStatus.SOLVING and run.job and run.job.status == jobs.JobStatus.FAILED:
+        run.status = RunStatus.FAILED
+        db.flush()
+    return run
+
+
+def list_runs(*, db: Session, actor: Actor, program: Program) -> Sequence[PlanRun]:
+    require(db, actor, Action.VIEW, program)
+    return db.scalars(
+        select(PlanRun).where(PlanRun.program_id == program.id).order_by(PlanRun.id.desc())
+    ).all()
+
+
+def plan_of(run: PlanRun) -> Plan | None:
+    return Plan.model_validate(run.plan) if run.plan else None
+
+
+def _refuse(text: str, **params: Any) -> UserError:
+    return UserError([_problem("run", text, **params)], status_code=409)
+
+
+def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
+    """Write the proposed plan: activities, consultations and trainee places, all or nothing.
+
+    Refused when the run is not a proposal any more (accepted, discarded), when the plan is
+    infeasible, or when the program changed since the instance was built (a stale plan).
+    """
+    actor = Actor.of(user)
+    run = get_for(db, actor, PlanRun, run_id, Action.CHANGE)
+    plan = plan_of(run)
+    if run.status != RunStatus.PROPOSED or plan is None:
+        raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
+    if plan.solver.status == "infeasible":
+        raise _refuse(N_("This plan is infeasible and cannot be accepted."))
+    program = run.program
+    fresh = instance.build(
+        db=db,
+        user=user,
+        program=program,
+        as_of=run.as_of,
+        disruption=Disruption.from_json(run.disruption) if run.disruption else None,
+    )
+    if fresh.model_dump(mode="json") != run.instance:
+        raise _refuse(N_("The program changed since this plan was made. Plan it again to accept."))
+    taken = db.execute(
+        update(PlanRun)
+        .where(PlanRun.id == run.id, PlanRun.status == RunStatus.PROPOSED)
+        .values(status=RunStatus.ACCEPTED, accepted_by=user.id, accepted_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
+    activities = _write_activities(db, program, plan)
+    providers = hooks.providers()
+    booked = placed = 0
+    if providers.book_planned is not None and plan.consultations:
+        booked = providers.book_planned(
+            db=db,
+            actor=user,
+            placements=[
+                (row_id(c.patient, "p"), activities[c.activity].id) for c in plan.consultations
+            ],
+        )
+    if providers.place_planned is not None and plan.attendances:
+        placed = providers.place_planned(
+            db=db,
+            actor=user,
+            placements=[
+                (row_id(a.trainee, "t"), activities[a.activity].id) for a in plan.attendances
+            ],
+        )
+    audit.record(
+        db,
+        action="accept",
+        entity=PlanRun.__tablename__,
+        entity_id=run.id,
+        note=f"activities={len(activities)} consultations={booked} trainees={placed}",
+    )
+    db.refresh(run)
+    return run
+
+
+def _write_activities(db: Session, program: Program, plan: Plan) -> dict[str, Activity]:
+    """Create or move each placed request's activity; cancel those the plan leaves out."""
+    requests = {
+        instance.rid("r", r.id): r
+        for r in db.scalars(select(PlanningRequest).where(PlanningRequest.program_id == program.id))
+    }
+    rooms = {
+        room.id: room
+        for room in db.scalars(
+            select(Room).where(Room.id.in_({row_id(p.room, "m") for p in plan.activities}))
+        )
+    }
+    people = {
+        person.id: person
+        for person in db.scalars(
+            select(Person).where(
+                Person.id.in_({row_id(s, "s") for p in plan.activities for s in p.leads})
+            )
+        )
+    }
+    written: dict[str, Activity] = {}
+    for placed in plan.activities:
+        request = requests[placed.activity]
+        room = rooms[row_id(placed.room, "m")]
+        city = room.institution.city
+        zone = ZoneInfo(city.timezone)
+        activity = request.activity or Activity(program_id=program.id)
+        assign(
+            activity,
+            {
+                "kind": request.kind,
+                "status": ActivityStatus.PLANNED
+                if activity.status in (None, ActivityStatus.CANCELLED, ActivityStatus.REQUESTED)
+                else activity.status,
+                "titles": dict(request.titles),
+                "specialty_id": request.specialty_id,
+                "city_id": city.id,
+                "institution_id": room.institution_id,
+                "room_id": room.id,
+                "starts_at": datetime.combine(placed.day, time.fromisoformat(placed.start), zone),
+                "ends_at": datetime.combine(placed.day, time.fromisoformat(placed.end), zone),
+                "trainee_capacity": request.trainee_seats,
+                "leads": [people[row_id(s, "s")] for s in placed.leads],
+            },
+        )
+        if activity.id is None:
+            db.add(activity)
+        request.activity = activity
+        written[placed.activity] = activity
+    for key, request in requests.items():
+        current = request.activity
+        if key not in written and current is not None and current.status != ActivityStatus.DONE:
+            current.status = ActivityStatus.CANCELLED
+    db.flush()
+    return written
+
+
+def discard_run(*, db: Session, actor: Actor, run_id: int) -> PlanRun:
+    """Set a proposal aside; nothing of it is written."""
+    run = get_for(db, actor, PlanRun, run_id, Action.CHANGE)
+    if run.status not in (RunStatus.PROPOSED, RunStatus.FAILED):
+        raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
+    run.status = RunStatus.DISCARDED
+    db.flush()
+    return run

@@ -1,0 +1,98 @@
+"""The instance of a program built from the database loads, checks and maps back to rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy.orm import Session
+
+from hamkor.core.errors import UserError
+from hamkor.planning.instance import Disruption, build, row_id
+from hamkor.planning.solver.check import check
+from hamkor.planning.solver.greedy import greedy
+from hamkor.planning.solver.io import dump, load_instance
+from tests.fixtures.planning import CareAndTrainingDoubles, PlannedDays, WaitingPatientDouble
+
+BEFORE = datetime(2025, 10, 1, tzinfo=UTC)
+
+
+def test_the_instance_of_a_program_loads_and_its_greedy_plan_checks(
+    db: Session, planned_days: PlannedDays
+) -> None:
+    days = planned_days.days
+    instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+
+    assert load_instance(dump(instance)) == instance
+    assert instance.program.days[0] == date(2025, 10, 13)
+    assert len(instance.program.days) == 5
+    assert {a.id for a in instance.activities} == {
+        f"r{r.id}"
+        for r in (
+            planned_days.operation,
+            planned_days.master_class,
+            planned_days.lecture,
+            planned_days.consultations,
+        )
+    }
+    surgeon = next(s for s in instance.specialists if s.id == f"s{days.surgeon.id}")
+    assert surgeon.specialties == ["cardiac_surgery"]
+    assert surgeon.arrival is not None
+    assert surgeon.arrival.time == "10:00"
+    assert {row_id(room.id, "m") for room in instance.rooms} >= {
+        days.operating_room.id,
+        days.lecture_hall.id,
+        planned_days.consultation_room.id,
+    }
+    assert [t.id for t in instance.trainees] == [f"t{planned_days.trainee.id}"]
+    assert instance.trainees[0].city == f"c{days.tashkent.id}"
+    assert instance.patients == []
+    assert check(instance, greedy(instance)) == []
+
+
+def test_waiting_patients_come_from_cares_provider(
+    db: Session, planned_days: PlannedDays, care_and_training: CareAndTrainingDoubles
+) -> None:
+    days = planned_days.days
+    care_and_training.waiting = [
+        WaitingPatientDouble(501, "cardiac_surgery", 5, (days.tashkent.id,)),
+        WaitingPatientDouble(
+            502, "cardiac_surgery", 2, (days.samarkand.id,), (date(2025, 10, 14),)
+        ),
+        WaitingPatientDouble(503, "cardiac_surgery", 3, (days.tashkent.id,), (date(2026, 1, 1),)),
+    ]
+    instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+
+    assert [(p.id, p.priority, p.days) for p in instance.patients] == [
+        ("p501", 5, []),
+        ("p502", 2, [date(2025, 10, 14)]),
+    ]
+    assert check(instance, greedy(instance)) == []
+
+
+def test_a_specialist_gone_is_unavailable_from_that_time(
+    db: Session, planned_days: PlannedDays
+) -> None:
+    days = planned_days.days
+    gone = Disruption(specialist_id=days.surgeon.id, day=date(2025, 10, 14), time="12:00")
+    instance = build(
+        db=db, user=days.coordinator, program=days.program, as_of=BEFORE, disruption=gone
+    )
+    surgeon = next(s for s in instance.specialists if s.id == f"s{days.surgeon.id}")
+
+    assert surgeon.unavailable == [date(2025, 10, 15), date(2025, 10, 16), date(2025, 10, 17)]
+    assert [(h.day, h.start, h.end) for h in surgeon.hours] == [
+        (date(2025, 10, 14), "08:00", "12:00")
+    ]
+
+
+def test_a_fixed_day_outside_the_program_is_refused_naming_the_place(
+    db: Session, planned_days: PlannedDays
+) -> None:
+    days = planned_days.days
+    planned_days.lecture.fixed_day = date(2025, 10, 20)
+    db.commit()
+    with pytest.raises(UserError) as refused:
+        build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+    places = [error.message.params["place"] for error in refused.value.errors]
+    assert places == ["activities[2].fixed_day"]

@@ -1,0 +1,163 @@
+"""Plan runs: start, solve on a worker, review, accept once in one transaction; re-planning."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hamkor.core import jobs
+from hamkor.core.errors import UserError
+from hamkor.core.models import AuditEntry
+from hamkor.planning import review, service
+from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
+from hamkor.planning.schemas import DisruptionCreate
+from hamkor.planning.solver.check import check
+from hamkor.planning.solver.model import Instance
+from hamkor.programs.models import Activity, ActivityStatus
+from tests.fixtures.planning import CareAndTrainingDoubles, PlannedDays, WaitingPatientDouble
+
+BEFORE = datetime(2025, 10, 1, tzinfo=UTC)
+
+
+def _solve(
+    db: Session, sessions: sessionmaker[Session], planned: PlannedDays, **options: object
+) -> PlanRun:
+    user = planned.days.coordinator
+    run = service.start_run(
+        db=db,
+        user=user,
+        program_id=planned.days.program.id,
+        time_limit_seconds=5,
+        as_of=BEFORE,
+        **options,  # type: ignore[arg-type]
+    )
+    db.commit()
+    assert jobs.run_next(sessions) == run.job_id
+    db.expire_all()
+    solved = db.get(PlanRun, run.id)
+    assert solved is not None
+    return solved
+
+
+def test_a_run_proposes_a_checked_plan_and_accepting_writes_it_once(
+    db: Session,
+    session_factory: sessionmaker[Session],
+    planned_days: PlannedDays,
+    care_and_training: CareAndTrainingDoubles,
+) -> None:
+    days = planned_days.days
+    care_and_training.waiting = [
+        WaitingPatientDouble(900 + n, "cardiac_surgery", 3, (days.tashkent.id,)) for n in range(3)
+    ]
+    run = _solve(db, session_factory, planned_days)
+    plan = service.plan_of(run)
+    instance = Instance.model_validate(run.instance)
+
+    assert run.status == RunStatus.PROPOSED
+    assert plan is not None
+    assert run.job is not None
+    assert run.job.status == jobs.JobStatus.DONE
+    assert check(instance, plan) == []
+    assert {line.change for line in review.compare(instance, plan)} == {review.Change.ADDED}
+    assert len(plan.consultations) == 3  # a 60-minute session at 20 minutes per patient
+
+    service.accept_run(db=db, user=days.coordinator, run_id=run.id)
+    db.commit()
+
+    operation = db.get(PlanningRequest, planned_days.operation.id)
+    assert operation is not None
+    assert operation.activity is not None
+    placed = next(p for p in plan.activities if p.activity == f"r{operation.id}")
+    written = operation.activity
+    assert written.room_id == int(placed.room[1:])
+    assert [lead.id for lead in written.leads] == [int(s[1:]) for s in placed.leads]
+    zone = ZoneInfo(written.city.timezone)
+    assert written.starts_at == datetime.combine(placed.day, time.fromisoformat(placed.start), zone)
+    assert written.ends_at == datetime.combine(placed.day, time.fromisoformat(placed.end), zone)
+    assert len(care_and_training.booked) == 3
+    session = db.get(PlanningRequest, planned_days.consultations.id)
+    assert session is not None
+    assert session.activity is not None
+    assert {activity for _, activity in care_and_training.booked} == {session.activity.id}
+    assert care_and_training.placed == [
+        (planned_days.trainee.id, db.get(PlanningRequest, int(a.activity[1:])).activity.id)  # type: ignore[union-attr]
+        for a in plan.attendances
+    ]
+    accepted = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "accept", AuditEntry.entity_id == str(run.id))
+    ).all()
+    assert len(accepted) == 1
+
+    with pytest.raises(UserError) as again:
+        service.accept_run(db=db, user=days.coordinator, run_id=run.id)
+    assert again.value.status_code == 409
+
+
+def test_a_stale_run_is_refused(
+    db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
+) -> None:
+    run = _solve(db, session_factory, planned_days)
+    planned_days.lecture.duration_minutes = 90
+    db.commit()
+    count = db.scalar(select(Activity.id).limit(1))
+
+    with pytest.raises(UserError) as stale:
+        service.accept_run(db=db, user=planned_days.days.coordinator, run_id=run.id)
+    assert "changed" in stale.value.errors[0].message.text
+    assert db.scalar(select(Activity.id).limit(1)) == count
+
+
+def test_replanning_moves_only_what_the_unavailable_specialist_led(
+    db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
+) -> None:
+    days = planned_days.days
+    first = _solve(db, session_factory, planned_days)
+    service.accept_run(db=db, user=days.coordinator, run_id=first.id)
+    db.commit()
+    before = {p.activity: p for p in service.plan_of(first).activities}  # type: ignore[union-attr]
+    gone = days.second_surgeon.id
+    touched = {key for key, p in before.items() if f"s{gone}" in p.leads}
+    assert touched, "the fixture's master class is led by the second surgeon"
+
+    day = min(p.day for p in before.values())
+    replanned = _solve(
+        db,
+        session_factory,
+        planned_days,
+        disruption=DisruptionCreate(
+            specialist_id=gone, unavailable_day=day, unavailable_time=None, closed_days=[]
+        ),
+    )
+    plan = service.plan_of(replanned)
+    instance = Instance.model_validate(replanned.instance)
+    assert plan is not None
+    assert check(instance, plan) == []
+    lines = {line.activity: line for line in review.compare(instance, plan)}
+
+    changed = {key for key, line in lines.items() if line.change != review.Change.UNCHANGED}
+    assert changed == touched
+    for key in touched:
+        after = lines[key].after
+        assert after is None or f"s{gone}" not in after.leads
+    assert all(f"s{gone}" not in p.leads for p in plan.activities)
+
+
+def test_a_cancelled_activity_stays_out_of_the_accepted_plan(
+    db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
+) -> None:
+    run = _solve(db, session_factory, planned_days)
+    service.accept_run(db=db, user=planned_days.days.coordinator, run_id=run.id)
+    db.commit()
+    request = db.get(PlanningRequest, planned_days.operation.id)
+    assert request is not None
+    assert request.activity is not None
+    request.activity.status = ActivityStatus.CANCELLED
+    db.commit()
+    again = _solve(db, session_factory, planned_days)
+    instance = Instance.model_validate(again.instance)
+    assert f"r{request.id}" not in {p.activity for p in instance.accepted}
+    assert date(2025, 10, 13) in instance.program.days
