@@ -55,7 +55,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with engine.begin() as connection:
         migrate.upgrade(connection)
     sessions = make_sessionmaker(engine)
-    settings = Settings(var_dir=var_dir, database_url=url, secret_key="browser-tests")
+    # Jobs are run by the tests themselves (``jobs.run_next``), so that a page shows a job
+    # queued or running for as long as the test looks at it.
+    settings = Settings(
+        var_dir=var_dir, database_url=url, secret_key="browser-tests", job_workers=0
+    )
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings, sessions), host="127.0.0.1", port=port, log_level="warning"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 
 @dataclass
@@ -90,3 +90,31 @@ class ActivityForm:
 
     def save(self) -> None:
         self.page.click("form.record button[type=submit].primary")
+
+
+@dataclass
+class PlanningPage:
+    """A program's planning tab: its requested activities and "Plan this program"."""
+
+    page: Page
+
+    def plan(self, time_limit_seconds: int) -> None:
+        self.page.select_option("#f-time_limit_seconds", str(time_limit_seconds))
+        self.page.click("#plan-program")
+
+
+@dataclass
+class RunPage:
+    """A plan run: its progress while it solves, then the proposal beside the current plan."""
+
+    page: Page
+
+    @property
+    def progress(self) -> Locator:
+        return self.page.locator("#run-progress progress")
+
+    def rows(self, change: str) -> Locator:
+        return self.page.locator(f"table.review tr.change-{change}")
+
+    def accept(self) -> None:
+        self.page.click("#accept-plan")

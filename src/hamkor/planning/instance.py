@@ -117,15 +117,16 @@ class _Builder:
         return rid("c", city.id)
 
     def moment(self, city: City | None, at: datetime | None) -> tuple[m.Moment | None, int]:
-        """An arrival or departure within the program, and whether it falls before (−1),
-        within (0) or after (1) the program's days."""
+        """An arrival or departure, and whether it falls before (−1), within (0) or after (1)
+        the program's days. One outside them is moved to the edge of the first or last day
+        (midnight), so that the travel from or to that city still counts."""
         if city is None or at is None:
             return None, 0
         local = _local(at, city)
         if local.date() < self.days[0]:
-            return None, -1
+            return m.Moment(city=self.city(city), day=self.days[0], time="00:00"), -1
         if local.date() > self.days[-1]:
-            return None, 1
+            return m.Moment(city=self.city(city), day=self.days[-1], time="23:59"), 1
         return m.Moment(city=self.city(city), day=local.date(), time=_clock(local)), 0
 
     def specialist(
