@@ -13,6 +13,7 @@ from hamkor.planning.solver.check import check
 from hamkor.planning.solver.greedy import greedy
 from hamkor.planning.solver.io import dump, load_instance
 from tests.fixtures.planning import CareAndTrainingDoubles, PlannedDays, WaitingPatientDouble
+from tests.fixtures.programs import ActivityFactory
 
 BEFORE = datetime(2025, 10, 1, tzinfo=UTC)
 
@@ -96,3 +97,63 @@ def test_a_fixed_day_outside_the_program_is_refused_naming_the_place(
         build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
     places = [error.message.params["place"] for error in refused.value.errors]
     assert places == ["activities[2].fixed_day"]
+
+
+def test_an_activity_entered_by_hand_is_pinned_and_keeps_its_room(
+    db: Session, planned_days: PlannedDays, create_activity: ActivityFactory
+) -> None:
+    days = planned_days.days
+    by_hand = create_activity(
+        days.program,
+        city=days.tashkent,
+        room=days.operating_room,
+        specialty=days.cardiac_surgery,
+        leads=[days.second_surgeon],
+        start="08:00",
+        end="19:00",
+    )
+    elsewhere = create_activity(days.program, city=days.almaty, title="At home")
+    instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+
+    key = f"a{by_hand.id}"
+    assert key in instance.pinned
+    assert f"a{elsewhere.id}" not in {a.id for a in instance.activities}
+    placed = next(p for p in instance.accepted if p.activity == key)
+    assert (placed.day, placed.start, placed.end) == (date(2025, 10, 13), "08:00", "19:00")
+    plan = greedy(instance)
+    assert check(instance, plan) == []
+    first_day_in_theatre = [
+        p
+        for p in plan.activities
+        if p.room == f"m{days.operating_room.id}" and p.day == date(2025, 10, 13)
+    ]
+    assert [p.activity for p in first_day_in_theatre] == [key]
+
+
+def test_activities_entered_by_hand_that_break_a_rule_are_not_pinned(
+    db: Session, planned_days: PlannedDays, create_activity: ActivityFactory
+) -> None:
+    days = planned_days.days
+    first, second, apart = (
+        create_activity(
+            days.program,
+            city=days.tashkent,
+            room=room,
+            specialty=lead.specialties[0],
+            leads=[lead],
+            start=start,
+            end=end,
+            day=date(2025, 10, 14),
+        )
+        for room, lead, start, end in (
+            (days.operating_room, days.second_surgeon, "09:00", "11:00"),
+            (days.operating_room, days.surgeon, "10:00", "12:00"),  # the same room and time
+            (days.lecture_hall, days.neurosurgeon, "14:00", "15:00"),
+        )
+    )
+    instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+
+    assert f"a{first.id}" not in instance.pinned
+    assert f"a{second.id}" not in instance.pinned
+    assert f"a{apart.id}" in instance.pinned
+    assert check(instance, greedy(instance)) == []

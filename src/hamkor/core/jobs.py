@@ -150,12 +150,16 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(sessions: Sessions, worker: str) -> int | None:
-    """Take the oldest queued job for ``worker``, or None; never the same job for two workers."""
+def claim(sessions: Sessions, worker: str, job_id: int | None = None) -> int | None:
+    """Take the oldest queued job (or job ``job_id`` if still queued) for ``worker``, or None;
+    never the same job for two workers."""
     with sessions.begin() as db:
+        wanted = [Job.status == JobStatus.QUEUED]
+        if job_id is not None:
+            wanted.append(Job.id == job_id)
         candidate = db.scalar(
             select(Job.id)
-            .where(Job.status == JobStatus.QUEUED)
+            .where(*wanted)
             .order_by(Job.id)
             .limit(1)
             .with_for_update(skip_locked=True)

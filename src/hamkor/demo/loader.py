@@ -34,6 +34,7 @@ from hamkor.directory.models import (
     TravelTime,
 )
 from hamkor.directory.service import derive_minutes, ensure_country
+from hamkor.planning import demo as planning_demo
 from hamkor.programs.models import (
     Activity,
     ActivityKind,
@@ -506,6 +507,7 @@ def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
     step("programs")
     _activities(loader, program, cities, institutions, specialties, brigades)
     db.flush()
+    summary.added["planning requests"] = planning_demo.load(db, program)
     step("activities")
     _users(loader, institutions, {program.code: program, course.code: course})
     db.flush()

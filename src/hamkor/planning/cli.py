@@ -3,7 +3,8 @@
 ``hamkor plan generate --scale 1 --seed 7 --out instance.json`` writes a synthetic instance;
 ``hamkor plan greedy instance.json --out plan.json`` writes the greedy baseline's plan;
 ``hamkor plan check instance.json plan.json`` lists every violated constraint (exit 1 on any, 0
-when none, 2 when a file cannot be read). The formats are in ``docs/planning.md``.
+when none, 2 when a file cannot be read); ``hamkor plan program CODE --user NAME`` plans a
+program of the database as the pages do. The formats are in ``docs/planning.md``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from hamkor.planning.plan_command import program
 from hamkor.planning.solve_command import solve
 from hamkor.planning.solver.check import check as check_plan
 from hamkor.planning.solver.generate import generate as generate_instance
@@ -93,3 +95,4 @@ def check(instance_file: FileArgument, plan_file: FileArgument) -> None:
 
 
 app.command()(solve)
+app.command()(program)

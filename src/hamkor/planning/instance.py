@@ -1,9 +1,10 @@
 """From the database to the solver's instance (``hamkor.plan-instance/1``) of one program.
 
 Every id in the instance names its row, so a plan maps straight back: ``r12`` is planning
-request 12, ``s34`` the person 34 as a specialist, ``t56`` the person 56 as a trainee, ``p78``
-the referral 78 (a waiting patient), ``m9`` the room 9, ``c3`` the city 3. Times are the local
-times of the city concerned, as the solver expects.
+request 12, ``a7`` the program activity 7 entered by hand (pinned where it is, so that the plan
+leaves its room and leads alone), ``s34`` the person 34 as a specialist, ``t56`` the person 56
+as a trainee, ``p78`` the referral 78 (a waiting patient), ``m9`` the room 9, ``c3`` the city 3.
+Times are the local times of the city concerned, as the solver expects.
 
 What the database does not hold yet is taken as the program's working hours: rooms are open and
 specialists work 08:00–19:00 local time on every program day between their arrival and their
@@ -30,6 +31,7 @@ from hamkor.directory.service import travel_matrix
 from hamkor.planning import hooks
 from hamkor.planning.models import PlanningRequest
 from hamkor.planning.solver import model as m
+from hamkor.planning.solver.check import check
 from hamkor.planning.solver.io import validate_instance
 from hamkor.programs.models import (
     Activity,
@@ -229,6 +231,51 @@ class _Builder:
             leads=[rid("s", person.id) for person in activity.leads],
         )
 
+    def fixed(
+        self, activity: Activity, room_ids: set[str], specialists: dict[int, m.Specialist]
+    ) -> tuple[m.Activity, m.PlacedActivity] | None:
+        """An activity entered by hand, pinned where it is so that the plan leaves its room
+        and leads alone; None when the instance cannot hold it (no room of the host country,
+        a lead not among the program's specialists, not within one program day)."""
+        start, end = (
+            _local(activity.starts_at, activity.city),
+            _local(activity.ends_at, activity.city),
+        )
+        room = rid("m", activity.room_id or 0)
+        leads = [rid("s", person.id) for person in activity.leads]
+        duration = int((end - start).total_seconds() // 60)
+        if (
+            room not in room_ids
+            or any(person.id not in specialists for person in activity.leads)
+            or start.date() != end.date()
+            or start.date() not in self.days
+            or not 0 < duration <= 12 * 60
+            or activity.room is None
+        ):
+            return None
+        key = rid("a", activity.id)
+        requested = m.Activity(
+            id=key,
+            kind=activity.kind,
+            title=activity.titles.get("en") or next(iter(activity.titles.values()), ""),
+            specialty=activity.specialty.code if activity.specialty else "none",
+            duration_minutes=duration,
+            room_kind=m.RoomKind(activity.room.kind),
+            leads=max(1, len(leads)),
+            named_leads=leads,
+            weight=0,
+        )
+        placed = m.PlacedActivity(
+            activity=key,
+            day=start.date(),
+            start=_clock(start),
+            end=_clock(end),
+            city=self.city(activity.city),
+            room=room,
+            leads=leads,
+        )
+        return requested, placed
+
     def travel(self) -> list[m.Travel]:
         matrix = travel_matrix(self.db, self.cities)
         ids = sorted(self.cities)
@@ -253,6 +300,19 @@ def _requests(db: Session, program_id: int) -> Sequence[PlanningRequest]:
         select(PlanningRequest)
         .where(PlanningRequest.program_id == program_id)
         .order_by(PlanningRequest.id)
+    ).all()
+
+
+def _fixed_activities(db: Session, program_id: int, linked: set[int | None]) -> Sequence[Activity]:
+    """The program's activities entered by hand (not made from a request), still to happen."""
+    return db.scalars(
+        select(Activity)
+        .where(
+            Activity.program_id == program_id,
+            Activity.status != ActivityStatus.CANCELLED,
+            Activity.id.not_in({i for i in linked if i is not None}),
+        )
+        .order_by(Activity.id)
     ).all()
 
 
@@ -320,6 +380,13 @@ def build(
         if request.pinned or current.status == ActivityStatus.DONE or current.ends_at <= as_of:
             pinned.append(placed.activity)
 
+    linked = {request.activity_id for request in requests}
+    by_hand = [
+        fixed
+        for activity in _fixed_activities(db, program.id, linked)
+        if (fixed := builder.fixed(activity, room_ids, specialists)) is not None
+    ]
+
     trainees = [
         made
         for participation in participations
@@ -327,26 +394,84 @@ def build(
         and (made := builder.trainee(participation)) is not None
     ]
     patients = _patients(db, user, program, builder)
-    instance = m.Instance(
-        format=m.INSTANCE_FORMAT,
-        program=m.Program(
-            code=program.code, days=days, day_start=DAY_START, day_end=DAY_END, slot_minutes=SLOT
+    instance = _with_consistent(
+        by_hand,
+        m.Instance(
+            format=m.INSTANCE_FORMAT,
+            program=m.Program(
+                code=program.code,
+                days=days,
+                day_start=DAY_START,
+                day_end=DAY_END,
+                slot_minutes=SLOT,
+            ),
+            cities=[
+                m.City(id=rid("c", city.id), name=city.names.get("en") or city.code)
+                for city in sorted(builder.cities.values(), key=lambda c: c.id)
+            ],
+            travel=builder.travel(),
+            rooms=rooms,
+            specialists=list(specialists.values()),
+            activities=activities,
+            trainees=trainees,
+            patients=patients,
+            accepted=accepted,
+            pinned=pinned,
         ),
-        cities=[
-            m.City(id=rid("c", city.id), name=city.names.get("en") or city.code)
-            for city in sorted(builder.cities.values(), key=lambda c: c.id)
-        ],
-        travel=builder.travel(),
-        rooms=rooms,
-        specialists=list(specialists.values()),
-        activities=activities,
-        trainees=trainees,
-        patients=patients,
-        accepted=accepted,
-        pinned=pinned,
     )
     _refuse_unreadable(validate_instance(instance))
     return instance
+
+
+def _with_consistent(
+    by_hand: Sequence[tuple[m.Activity, m.PlacedActivity]], instance: m.Instance
+) -> m.Instance:
+    """``instance`` with the activities entered by hand pinned, but for those that break a rule
+    of the planner as they stand (a room or a lead booked twice, no time to travel, a lead of
+    another specialty): pinning those would make every plan infeasible. The program's conflict
+    panel shows them; the planner works around the others."""
+    kept = list(by_hand)
+    while kept:
+        trial = instance.model_copy(
+            update={
+                "activities": [*instance.activities, *(a for a, _ in kept)],
+                "accepted": [*instance.accepted, *(p for _, p in kept)],
+                "pinned": [*instance.pinned, *(p.activity for _, p in kept)],
+            }
+        )
+        pinned = set(trial.pinned)
+        placed = [p for p in trial.accepted if p.activity in pinned]
+        violations = [
+            set(violation.items)
+            for violation in check(trial, _plan_of(trial, placed))
+            if violation.constraint != "objective_mismatch"
+        ]
+        consistent = [
+            (a, p) for a, p in kept if not any(_involved(p, items) for items in violations)
+        ]
+        if len(consistent) == len(kept):
+            return trial  # what is broken is not entered by hand: the solver will say so
+        kept = consistent
+    return instance
+
+
+def _involved(placed: m.PlacedActivity, items: set[str]) -> bool:
+    """Whether a violation concerns ``placed``: it names it, or names one of its leads and no
+    activity (a lead's day or travel)."""
+    if placed.activity in items:
+        return True
+    names_activity = any(item[0] in "ar" for item in items)
+    return not names_activity and any(lead in items for lead in placed.leads)
+
+
+def _plan_of(instance: m.Instance, placed: list[m.PlacedActivity]) -> m.Plan:
+    nothing = m.Objective(total=0, activities=0, patients=0, trainees=0, travel=0, changes=0)
+    return m.Plan(
+        program=instance.program.code,
+        activities=placed,
+        objective=nothing,
+        solver=m.SolverInfo(name="pinned", status="given", wall_seconds=0),
+    )
 
 
 def _patients(db: Session, user: User, program: Program, builder: _Builder) -> list[m.Patient]:

@@ -292,7 +292,9 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
             db=db,
             actor=user,
             placements=[
-                (row_id(c.patient, "p"), activities[c.activity].id) for c in plan.consultations
+                (row_id(c.patient, "p"), activities[c.activity].id)
+                for c in plan.consultations
+                if c.activity in activities
             ],
         )
     if providers.place_planned is not None and plan.attendances:
@@ -300,7 +302,9 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
             db=db,
             actor=user,
             placements=[
-                (row_id(a.trainee, "t"), activities[a.activity].id) for a in plan.attendances
+                (row_id(a.trainee, "t"), activities[a.activity].id)
+                for a in plan.attendances
+                if a.activity in activities
             ],
         )
     audit.record(
@@ -336,7 +340,9 @@ def _write_activities(db: Session, program: Program, plan: Plan) -> dict[str, Ac
     }
     written: dict[str, Activity] = {}
     for placed in plan.activities:
-        request = requests[placed.activity]
+        request = requests.get(placed.activity)
+        if request is None:
+            continue  # an activity entered by hand, pinned: the plan leaves it as it is
         room = rooms[row_id(placed.room, "m")]
         city = room.institution.city
         zone = ZoneInfo(city.timezone)

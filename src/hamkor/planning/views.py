@@ -41,7 +41,7 @@ from hamkor.planning.schemas import (
 from hamkor.planning.solver.model import Instance
 from hamkor.programs import labels as program_labels
 from hamkor.programs import service as programs_service
-from hamkor.programs.models import ActivityKind, Program
+from hamkor.programs.models import Activity, ActivityKind, Program
 
 router = APIRouter(include_in_schema=False)
 _LISTS = ("named_lead_ids", "city_ids")
@@ -255,9 +255,12 @@ def _names(ctx: Ctx, instance: Instance) -> dict[str, str]:
     """What each id of the instance is called for the reader: requests, rooms, people, cities."""
     db, name = ctx.db, ctx.translator.name
     found: dict[str, str] = {}
-    requests = [row_id(a.id, "r") for a in instance.activities]
+    requests = [row_id(a.id, "r") for a in instance.activities if a.id.startswith("r")]
     for request in db.scalars(select(PlanningRequest).where(PlanningRequest.id.in_(requests))):
         found[f"r{request.id}"] = name(request.titles)
+    typed = [row_id(a.id, "a") for a in instance.activities if a.id.startswith("a")]
+    for activity in db.scalars(select(Activity).where(Activity.id.in_(typed))):
+        found[f"a{activity.id}"] = name(activity.titles)
     rooms = [row_id(r.id, "m") for r in instance.rooms]
     for room in db.scalars(select(Room).where(Room.id.in_(rooms))):
         found[f"m{room.id}"] = _room_name(ctx, room)
