@@ -175,3 +175,41 @@ def test_another_programs_coordinator_may_not_plan_this_one(
     )
     assert response.status_code == 403
     assert _count(db, PlanRun) == 0
+
+
+def test_a_disruption_is_replanned_through_the_form(
+    db: Session, client_for: ClientFactory, planned_days: PlannedDays
+) -> None:
+    days = planned_days.days
+    client = english(client_for(days.coordinator))
+    page = f"/programs/{days.program.id}/replan"
+    action = page
+
+    refused = submit(client, page, action, {"time_limit_seconds": "10"})
+    assert refused.status_code == 422
+    assert 'id="e-specialist_id"' in refused.text
+    outside = submit(
+        client,
+        page,
+        action,
+        {"specialist_id": str(days.surgeon.id), "unavailable_day": "2025-12-01"},
+    )
+    assert outside.status_code == 422
+    assert 'id="e-unavailable_day"' in outside.text
+    assert _count(db, PlanRun) == 0
+
+    started = submit(
+        client,
+        page,
+        action,
+        {
+            "specialist_id": str(days.surgeon.id),
+            "unavailable_day": "2025-10-14",
+            "unavailable_time": "12:00",
+            "time_limit_seconds": "10",
+        },
+    )
+    assert started.status_code == 303
+    run = db.scalars(select(PlanRun)).one()
+    assert run.disruption["specialist_id"] == days.surgeon.id
+    assert "Re-planning after a disruption." in client.get(started.headers["location"]).text

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hamkor.core import jobs
 from hamkor.core.errors import UserError
 from hamkor.core.models import AuditEntry
-from hamkor.planning import review, service
+from hamkor.planning import hooks, review, service
 from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
 from hamkor.planning.schemas import DisruptionCreate
 from hamkor.planning.solver.check import check
@@ -161,3 +161,48 @@ def test_a_cancelled_activity_stays_out_of_the_accepted_plan(
     instance = Instance.model_validate(again.instance)
     assert f"r{request.id}" not in {p.activity for p in instance.accepted}
     assert date(2025, 10, 13) in instance.program.days
+
+
+def test_a_closed_room_is_left_on_its_days(
+    db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
+) -> None:
+    days = planned_days.days
+    closed = [date(2025, 10, 13), date(2025, 10, 14)]
+    run = _solve(
+        db,
+        session_factory,
+        planned_days,
+        disruption=DisruptionCreate(room_id=days.operating_room.id, closed_days=closed),
+    )
+    plan = service.plan_of(run)
+    assert plan is not None
+    in_theatre = [p for p in plan.activities if p.room == f"m{days.operating_room.id}"]
+    assert in_theatre
+    assert all(p.day not in closed for p in in_theatre)
+
+
+def test_a_refusing_provider_leaves_nothing_written(
+    db: Session,
+    session_factory: sessionmaker[Session],
+    planned_days: PlannedDays,
+    care_and_training: CareAndTrainingDoubles,
+) -> None:
+    days = planned_days.days
+    care_and_training.waiting = [
+        WaitingPatientDouble(77, "cardiac_surgery", 4, (days.tashkent.id,))
+    ]
+    run = _solve(db, session_factory, planned_days)
+
+    def refuse(**_: object) -> int:
+        raise UserError.one("referral", "This field is required.")
+
+    hooks.register_patients(
+        waiting_for_program=care_and_training.waiting_for_program, book_planned=refuse
+    )
+    with pytest.raises(UserError), db.begin_nested():
+        service.accept_run(db=db, user=days.coordinator, run_id=run.id)
+    db.expire_all()
+    assert db.scalar(select(Activity.id).limit(1)) is None
+    refreshed = db.get(PlanRun, run.id)
+    assert refreshed is not None
+    assert refreshed.status == RunStatus.PROPOSED
