@@ -286,27 +286,10 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
         raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
     activities = _write_activities(db, program, plan)
     providers = hooks.providers()
-    booked = placed = 0
-    if providers.book_planned is not None and plan.consultations:
-        booked = providers.book_planned(
-            db=db,
-            actor=user,
-            placements=[
-                (row_id(c.patient, "p"), activities[c.activity].id)
-                for c in plan.consultations
-                if c.activity in activities
-            ],
-        )
-    if providers.place_planned is not None and plan.attendances:
-        placed = providers.place_planned(
-            db=db,
-            actor=user,
-            placements=[
-                (row_id(a.trainee, "t"), activities[a.activity].id)
-                for a in plan.attendances
-                if a.activity in activities
-            ],
-        )
+    pairs = [(row_id(c.patient, "p"), c.activity) for c in plan.consultations]
+    booked = _hand_over(db, user, providers.book_planned, pairs, activities)
+    pairs = [(row_id(a.trainee, "t"), a.activity) for a in plan.attendances]
+    placed = _hand_over(db, user, providers.place_planned, pairs, activities)
     audit.record(
         db,
         action="accept",
@@ -316,6 +299,20 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
     )
     db.refresh(run)
     return run
+
+
+def _hand_over(
+    db: Session,
+    user: User,
+    provider: hooks.BookPlanned | hooks.PlacePlanned | None,
+    pairs: Sequence[tuple[int, str]],
+    activities: dict[str, Activity],
+) -> int:
+    """Give care or training their (row id, activity id) placements; how many they took."""
+    if provider is None or not pairs:
+        return 0
+    placements = [(row, activities[key].id) for row, key in pairs if key in activities]
+    return provider(db=db, actor=user, placements=placements)
 
 
 def _write_activities(db: Session, program: Program, plan: Plan) -> dict[str, Activity]:
