@@ -118,3 +118,16 @@ class RunPage:
 
     def accept(self) -> None:
         self.page.click("#accept-plan")
+
+
+@dataclass
+class ReplanForm:
+    """The form of a disruption: a specialist unavailable, or a room closed on a day."""
+
+    page: Page
+
+    def close_room(self, room_id: int, day: str, time_limit_seconds: int) -> None:
+        self.page.select_option("#f-room_id", str(room_id))
+        self.page.fill("#f-closed_days", day)
+        self.page.select_option("#f-time_limit_seconds", str(time_limit_seconds))
+        self.page.click("form.record button[type=submit].primary")

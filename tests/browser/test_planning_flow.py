@@ -18,6 +18,7 @@ from hamkor.demo.loader import DEMO_PASSWORD, load_demo
 from hamkor.directory.models import City, Country, Person, RoomKind, Specialty
 from hamkor.planning.models import PlanningRequest
 from hamkor.programs.models import (
+    Activity,
     ActivityKind,
     Participation,
     ParticipationRole,
@@ -26,7 +27,7 @@ from hamkor.programs.models import (
     ProgramStatus,
 )
 from tests.browser.conftest import LiveServer, shot
-from tests.browser.pages import Header, LoginPage, PlanningPage, RunPage
+from tests.browser.pages import Header, LoginPage, PlanningPage, ReplanForm, RunPage
 
 pytestmark = pytest.mark.browser
 
@@ -53,8 +54,8 @@ def planned(live_server: LiveServer) -> Planned:
             names={"en": "Kazakh surgeons in Tashkent", "ru": "Казахские хирурги в Ташкенте"},
             guest_country_id=countries["KZ"],
             host_country_id=countries["UZ"],
-            starts_on=date(2026, 5, 11),
-            ends_on=date(2026, 5, 12),
+            starts_on=date(2027, 5, 11),
+            ends_on=date(2027, 5, 12),
         )
         db.add(program)
         db.flush()
@@ -71,7 +72,7 @@ def planned(live_server: LiveServer) -> Planned:
                     person_id=person.id,
                     role=ParticipationRole.SPECIALIST,
                     arrival_city_id=tashkent.id,
-                    arrives_at=datetime.combine(date(2026, 5, 10), time(20, 0), zone),
+                    arrives_at=datetime.combine(date(2027, 5, 10), time(20, 0), zone),
                 )
             )
             lecture = code == "neurology"
@@ -120,3 +121,18 @@ def test_plan_a_program_watch_progress_review_and_accept(
     for title in TITLES:
         expect(page.locator("main")).to_contain_text(title)
     shot(page, "23-planning-accepted-calendar")
+
+    with live_server.sessions() as db:
+        placed = db.scalars(select(Activity).where(Activity.program_id == planned.program_id)).all()
+    theatre = next(a.room_id for a in placed if a.kind == ActivityKind.MASTER_CLASS)
+    assert theatre is not None
+    page.goto(f"{base}/programs/{planned.program_id}/replan")
+    ReplanForm(page).close_room(theatre, "2027-05-11", time_limit_seconds=10)
+    expect(run.progress).to_be_visible()
+    worker = threading.Thread(target=jobs.run_next, args=(live_server.sessions,))
+    worker.start()
+    expect(page.locator("table.review")).to_be_visible(timeout=30_000)
+    worker.join()
+    expect(run.rows("moved")).not_to_have_count(0)
+    expect(run.rows("unchanged")).to_have_count(3 - run.rows("moved").count())
+    shot(page, "24-replanning-review")
