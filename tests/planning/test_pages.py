@@ -154,6 +154,13 @@ def test_the_api_asks_for_an_activity_and_starts_a_run(
     assert detail["instance"]["format"] == "hamkor.plan-instance/1"
     assert len(detail["instance"]["activities"]) == 5
 
+    gone = {"specialist_id": planned_days.days.surgeon.id, "unavailable_day": "2025-10-14"}
+    replanned = client.post(f"/api/v1/programs/{program.id}/replans", json=gone, headers=headers)
+    assert replanned.status_code == 202, replanned.text
+    assert replanned.json()["disruption"]["specialist_id"] == planned_days.days.surgeon.id
+    discarded = client.post(f"/api/v1/planning/runs/{run.json()['id']}/discard", headers=headers)
+    assert discarded.status_code == 409  # still solving: nothing to set aside yet
+
 
 def test_another_programs_coordinator_may_not_plan_this_one(
     db: Session,

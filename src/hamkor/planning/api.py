@@ -12,6 +12,7 @@ from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, Ctx, TokenRequired
 from hamkor.planning import service
 from hamkor.planning.models import PlanningRequest, PlanRun
 from hamkor.planning.schemas import (
+    DisruptionCreate,
     PlanStart,
     RequestCreate,
     RequestRead,
@@ -93,6 +94,20 @@ def start_run(ctx: ApiCtx, program_id: PathId, data: PlanStart) -> RunRead:
     return _run(run)
 
 
+@router.post("/programs/{program_id}/replans", status_code=202)
+def replan(ctx: ApiCtx, program_id: PathId, data: DisruptionCreate) -> RunRead:
+    """Re-plan around a disruption (a specialist unavailable from a local day and time, or a
+    room closed on some days), keeping what is done or pinned."""
+    run = service.start_run(
+        db=ctx.db,
+        user=_user(ctx),
+        program_id=program_id,
+        time_limit_seconds=data.time_limit_seconds,
+        disruption=data,
+    )
+    return _run(run)
+
+
 @router.get("/planning/runs/{run_id}")
 def get_run(ctx: ApiCtx, run_id: PathId) -> RunDetail:
     """A run with its instance (``hamkor.plan-instance/1``) and plan (``hamkor.plan/1``)."""
@@ -107,3 +122,9 @@ def get_run(ctx: ApiCtx, run_id: PathId) -> RunDetail:
 def accept_run(ctx: ApiCtx, run_id: PathId) -> RunRead:
     """Write the proposal in one transaction (409 when accepted before or stale)."""
     return _run(service.accept_run(db=ctx.db, user=_user(ctx), run_id=run_id))
+
+
+@router.post("/planning/runs/{run_id}/discard")
+def discard_run(ctx: ApiCtx, run_id: PathId) -> RunRead:
+    """Set a proposal aside; nothing of it is written."""
+    return _run(service.discard_run(db=ctx.db, actor=ctx.actor, run_id=run_id))
