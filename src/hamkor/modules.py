@@ -6,6 +6,7 @@ from functools import cache
 
 from hamkor.directory import access as directory_access
 from hamkor.programs import access as programs_access
+from hamkor.training import access as training_access
 
 
 @cache
@@ -13,3 +14,4 @@ def install() -> None:
     """Register every module's access policies (idempotent; the app, CLI and tests call it)."""
     directory_access.register()
     programs_access.register()
+    training_access.register()
