@@ -52,11 +52,11 @@ def course_managed(actor: Actor) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def _managed_courses(actor: Actor) -> Select[tuple[int]]:
+def _managed_courses(actor: Actor) -> Select[int]:
     return select(Course.id).where(course_managed(actor))
 
 
-def _own_people(actor: Actor) -> Select[tuple[int]]:
+def _own_people(actor: Actor) -> Select[int]:
     return select(Person.id).where(Person.user_id == actor.user_id)
 
 
