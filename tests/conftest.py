@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.core",
     "tests.fixtures.directory",
     "tests.fixtures.programs",
+    "tests.fixtures.training",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"

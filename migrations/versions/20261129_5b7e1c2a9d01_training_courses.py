@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("min_attendance_percent", sa.Integer(), nullable=False),
         sa.Column("min_score", sa.Double(), nullable=True),
         sa.Column("certificate_valid_years", sa.Integer(), nullable=True),
+        sa.Column("search", sa.String(length=2000), nullable=False),
         sa.Column("created_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("capacity >= 0", name=op.f("ck_training_courses_capacity_not_negative")),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hamkor.core.db import Base, Timestamped, utcnow
 from hamkor.core.models import User
-from hamkor.directory.models import City, Institution, Person, Room
+from hamkor.directory.models import City, Institution, Named, Person, Room
 from hamkor.programs.models import Activity, Program
 
 
@@ -34,7 +34,7 @@ class AttendanceMethod(StrEnum):
     LIST = "list"
 
 
-class Course(Timestamped, Base):
+class Course(Named, Timestamped, Base):
     """A master class or practical training of a program (linked to its activity), or a
     standalone qualification course, possibly abroad, that ends with a certificate.
 
@@ -86,6 +86,11 @@ class Course(Timestamped, Base):
     sessions: Mapped[list[CourseSession]] = relationship(
         back_populates="course", order_by="CourseSession.starts_at"
     )
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The title, under the name the directory's search folding reads."""
+        return self.title
 
 
 class CourseSession(Timestamped, Base):
