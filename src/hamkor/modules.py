@@ -7,6 +7,7 @@ from functools import cache
 from hamkor.directory import access as directory_access
 from hamkor.programs import access as programs_access
 from hamkor.training import access as training_access
+from hamkor.training.credentials import access as credentials_access
 
 
 @cache
@@ -15,3 +16,4 @@ def install() -> None:
     directory_access.register()
     programs_access.register()
     training_access.register()
+    credentials_access.register()
