@@ -29,6 +29,8 @@ from hamkor.modules import install
 from hamkor.programs import api as programs_api
 from hamkor.programs import views as programs_views
 from hamkor.settings import ROOT, Settings, get_settings
+from hamkor.training import api as training_api
+from hamkor.training import views as training_views
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_DIR = ROOT / "node_modules"
@@ -199,6 +201,8 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         directory_api.router,
         programs_views.router,
         programs_api.router,
+        training_views.router,
+        training_api.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

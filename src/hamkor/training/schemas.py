@@ -7,8 +7,9 @@ in the service.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -31,6 +32,7 @@ MAX_SEATS = 10_000
 MAX_HOURS = 10_000
 MAX_SCORE = 1_000.0
 MAX_VALID_YEARS = 100
+
 
 #: A language of instruction: one of the platform's, or another ISO 639 code (``de``, ``tr``).
 Language = Annotated[
@@ -234,3 +236,20 @@ class CascadeSessionRead(BaseModel):
     institution_id: int
     held_on: date
     topic: str
+
+
+class SessionForm(BaseModel):
+    """A session as the form gives it: a day and hours on the clocks of the host's city."""
+
+    day: Annotated[Day, Required]
+    start_time: Annotated[time, Required]
+    end_time: Annotated[time, Required]
+    topic: OptionalText = None
+
+    def instants(self, zone: ZoneInfo) -> SessionCreate:
+        """The session with its hours read in ``zone``."""
+        return SessionCreate(
+            starts_at=datetime.combine(self.day, self.start_time, zone),
+            ends_at=datetime.combine(self.day, self.end_time, zone),
+            topic=self.topic,
+        )
