@@ -253,3 +253,11 @@ class SessionForm(BaseModel):
             ends_at=datetime.combine(self.day, self.end_time, zone),
             topic=self.topic,
         )
+
+
+class EnrolmentRow(BaseModel):
+    """A line of an enrolment import: the person by their directory code, and optionally the
+    language of their certificate."""
+
+    person: Code
+    language: CertificateLanguage = None

@@ -17,8 +17,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from hamkor.core.access import AccessDenied, Action, NotFound, get_for
 from hamkor.core.errors import UserError
-from hamkor.core.forms import PathId
+from hamkor.core.forms import PathId, error_map
+from hamkor.core.i18n import N_
+from hamkor.core.importing import columns_of
 from hamkor.core.pages import (
+    REFUSED,
     Refusal,
     form_values,
     labelled_options,
@@ -28,19 +31,21 @@ from hamkor.core.pages import (
     save_form,
     see_other,
 )
-from hamkor.core.web import Ctx, Form, PageCtx, settings_of
+from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import Institution, Person, Specialty
 from hamkor.programs.models import Program
 from hamkor.training import attendance, labels, service
 from hamkor.training.access import may_create_course
 from hamkor.training.filters import CourseFilter
+from hamkor.training.importing import import_enrolments
 from hamkor.training.models import Course, CourseSession, Enrolment
 from hamkor.training.schemas import (
     AttendanceList,
     CourseCreate,
     CourseUpdate,
     EnrolmentCreate,
+    EnrolmentRow,
     ScoreChange,
     SelfEnrolment,
     SessionForm,
@@ -386,3 +391,43 @@ def check_in(ctx: PageCtx, session_id: PathId, t: str = "") -> Response:
         already=result.already,
         zone=service.session_zone(session).key,
     )
+
+
+# --- bulk enrolment -------------------------------------------------------------------------
+
+
+def _import_page(ctx: Ctx, course: Course, status: int = 200, **context: Any) -> Response:
+    defaults: dict[str, Any] = {"errors": {}, "result": None}
+    return _render(
+        ctx,
+        "training/import.html",
+        status,
+        course=course,
+        columns=columns_of(EnrolmentRow),
+        **{**defaults, **context},
+    )
+
+
+@router.get("/training/courses/{course_id}/import", response_class=HTMLResponse)
+def import_form(ctx: PageCtx, course_id: PathId) -> Response:
+    return _import_page(ctx, get_for(ctx.db, ctx.actor, Course, course_id, Action.CHANGE))
+
+
+@router.post("/training/courses/{course_id}/import", response_class=HTMLResponse)
+def import_upload(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
+    """Enrol the people of the uploaded file: all of them, or none and what to correct."""
+    actor = ctx.actor
+    course = get_for(ctx.db, actor, Course, course_id, Action.CHANGE)
+    upload = form.get("file")
+    if not isinstance(upload, Upload):
+        message = ctx._(N_("This field is required."))
+        return _import_page(ctx, course, REFUSED, errors={"file": message})
+    try:
+        # A refused file writes nothing; the savepoint undoes a write the service refused.
+        with ctx.db.begin_nested():
+            result = import_enrolments(
+                db=ctx.db, actor=actor, course_id=course.id, content=upload.content
+            )
+    except UserError as error:
+        return _import_page(ctx, course, REFUSED, errors=error_map(error, ctx.language))
+    return _import_page(ctx, course, 200 if result.ok else REFUSED, result=result)
