@@ -15,6 +15,7 @@ from hamkor.core.forms import error_map
 from hamkor.core.models import AuditEntry, Role
 from hamkor.programs.models import ActivityKind
 from hamkor.training import service
+from hamkor.training.credentials.models import Credential
 from hamkor.training.models import Attendance, AttendanceMethod, EnrolmentStatus
 from hamkor.training.schemas import CourseCreate, CourseUpdate, SessionCreate
 from tests.fixtures.core import UserFactory
@@ -276,7 +277,11 @@ def test_completion_rule(
     service.set_score(db=db, actor=actor, enrolment_id=enrolment.id, score=score)
     done = service.evaluate_completion(db=db, actor=actor, enrolment_id=enrolment.id)
     assert done.status == status
-    assert (done.completed_at is not None) == (status == EnrolmentStatus.COMPLETED)
+    completed = status == EnrolmentStatus.COMPLETED
+    assert (done.completed_at is not None) == completed
+    # Completion issues the certificate (the credentials part signs it).
+    issued = db.scalars(select(Credential.enrolment_id)).all()
+    assert issued == ([enrolment.id] if completed else [])
 
 
 def test_completion_needs_sessions_and_an_enrolled_trainee(

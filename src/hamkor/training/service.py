@@ -11,7 +11,6 @@ first on the list moves up.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +28,7 @@ from hamkor.core.pagination import Page, paginate
 from hamkor.directory.models import City, Institution, Person, Room, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program
 from hamkor.training.access import may_create_course
+from hamkor.training.credentials import service as credentials
 from hamkor.training.filters import CourseFilter
 from hamkor.training.models import (
     Attendance,
@@ -50,7 +50,6 @@ COURSE_KIND_OF_ACTIVITY: dict[ActivityKind, CourseKind] = {
     ActivityKind.PRACTICAL_TRAINING: CourseKind.PRACTICAL_TRAINING,
 }
 _CHOOSE = N_("Choose one of the offered values.")
-_CREDENTIALS = "hamkor.training.credentials.service"
 
 
 def _problem(field: str, text: str, **params: Any) -> FieldError:
@@ -429,16 +428,8 @@ def evaluate_completion(*, db: Session, actor: Actor, enrolment_id: int) -> Enro
         enrolment.status = EnrolmentStatus.FAILED
     db.flush()
     if enrolment.status == EnrolmentStatus.COMPLETED:
-        _issue_certificate(db, actor, enrolment)
+        credentials.issue_certificate(db=db, actor=actor, enrolment_id=enrolment.id)
     return enrolment
-
-
-def _issue_certificate(db: Session, actor: Actor, enrolment: Enrolment) -> None:
-    """Hand the completed enrolment to the certificates, when that part is installed."""
-    if importlib.util.find_spec(_CREDENTIALS) is None:
-        return
-    credentials = importlib.import_module(_CREDENTIALS)
-    credentials.issue_certificate(db=db, actor=actor, enrolment_id=enrolment.id)
 
 
 # --- the planning optimizer's placements ----------------------------------------------------
