@@ -12,17 +12,24 @@ from hamkor.core.access import Action, get_for
 from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, settings_of
-from hamkor.training import attendance, service
+from hamkor.training import attendance, cascade, service
 from hamkor.training.filters import CourseFilter
 from hamkor.training.models import Course, CourseSession
 from hamkor.training.schemas import (
     AttendanceList,
+    CascadeSessionCreate,
+    CascadeSessionRead,
     CourseCreate,
     CoursePage,
     CourseRead,
     CourseUpdate,
     EnrolmentCreate,
     EnrolmentRead,
+    MentorshipCreate,
+    MentorshipRead,
+    ReachNode,
+    ReachPlace,
+    ReachRead,
     ScoreChange,
     SelfEnrolment,
     SessionCreate,
@@ -181,4 +188,49 @@ def check_in(ctx: ApiCtx, session_id: PathId, data: CheckInRequest) -> CheckInRe
         enrolment_id=result.attendance.enrolment_id,
         session_id=session_id,
         already_checked_in=result.already,
+    )
+
+
+def _node(node: cascade.Node) -> ReachNode:
+    return ReachNode(
+        person_id=node.person.id, level=node.level, children=[_node(c) for c in node.children]
+    )
+
+
+@router.get("/courses/{course_id}/reach")
+def reach(ctx: ApiCtx, course_id: PathId) -> ReachRead:
+    """How far the course went: level 1 (completed it), 2 (their mentees), 3 (mentees' mentees)."""
+    found = cascade.reach(db=ctx.db, actor=ctx.actor, course_id=course_id)
+    return ReachRead(
+        course_id=course_id,
+        levels=found.levels,
+        places=[
+            ReachPlace(
+                country_id=p.country.id if p.country else None,
+                city_id=p.city.id if p.city else None,
+                level_1=p.counts[1],
+                level_2=p.counts[2],
+                level_3=p.counts[3],
+            )
+            for p in found.places
+        ],
+        tree=[_node(n) for n in found.roots],
+        cascade_sessions=len(found.sessions),
+        cascade_attendees=found.attendees,
+    )
+
+
+@router.post("/mentorships", status_code=201)
+def add_mentorship(ctx: ApiCtx, data: MentorshipCreate) -> MentorshipRead:
+    """A trained doctor mentoring a colleague at home."""
+    return MentorshipRead.model_validate(
+        cascade.add_mentorship(db=ctx.db, actor=ctx.actor, data=data)
+    )
+
+
+@router.post("/cascade-sessions", status_code=201)
+def record_cascade_session(ctx: ApiCtx, data: CascadeSessionCreate) -> CascadeSessionRead:
+    """A session a mentor held at home, with who came."""
+    return CascadeSessionRead.model_validate(
+        cascade.record_session(db=ctx.db, actor=ctx.actor, data=data)
     )

@@ -261,3 +261,30 @@ class EnrolmentRow(BaseModel):
 
     person: Code
     language: CertificateLanguage = None
+
+
+class ReachPlace(BaseModel):
+    """People reached in one place (country and city or district), per level."""
+
+    country_id: int | None
+    city_id: int | None
+    level_1: int
+    level_2: int
+    level_3: int
+
+
+class ReachNode(BaseModel):
+    person_id: int
+    level: int
+    children: list[ReachNode]
+
+
+class ReachRead(BaseModel):
+    """The reach of a course: figures per level and place, and the tree."""
+
+    course_id: int
+    levels: dict[int, int]
+    places: list[ReachPlace]
+    tree: list[ReachNode]
+    cascade_sessions: int
+    cascade_attendees: int

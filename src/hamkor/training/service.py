@@ -138,10 +138,12 @@ def create_course(*, db: Session, actor: Actor, data: CourseCreate) -> Course:
     if not may_create_course(actor):
         raise AccessDenied(Course.__tablename__, None, Action.CHANGE)
     course = Course(**_check_course(db, data, None))
-    db.add(course)
-    db.flush()
-    # Coordinators may only make courses they will manage: of their program or institution.
-    require(db, actor, Action.CHANGE, course)
+    # Coordinators may only make courses they will manage (of their program or institution),
+    # which is decided on the row itself: in a savepoint, so that a refusal leaves nothing.
+    with db.begin_nested():
+        db.add(course)
+        db.flush()
+        require(db, actor, Action.CHANGE, course)
     return course
 
 
@@ -150,9 +152,10 @@ def update_course(*, db: Session, actor: Actor, course_id: int, data: CourseUpda
     course = get_for(db, actor, Course, course_id, Action.CHANGE)
     current = record_values(course, CourseCreate)
     merged = validate(CourseCreate, {**current, **data.model_dump(exclude_unset=True)})
-    assign(course, _check_course(db, merged, course))
-    db.flush()
-    require(db, actor, Action.CHANGE, course)
+    with db.begin_nested():
+        assign(course, _check_course(db, merged, course))
+        db.flush()
+        require(db, actor, Action.CHANGE, course)
     return course
 
 

@@ -35,17 +35,19 @@ from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import Institution, Person, Specialty
 from hamkor.programs.models import Program
-from hamkor.training import attendance, labels, service
+from hamkor.training import attendance, cascade, labels, service
 from hamkor.training.access import may_create_course
 from hamkor.training.filters import CourseFilter
 from hamkor.training.importing import import_enrolments
 from hamkor.training.models import Course, CourseSession, Enrolment
 from hamkor.training.schemas import (
     AttendanceList,
+    CascadeSessionCreate,
     CourseCreate,
     CourseUpdate,
     EnrolmentCreate,
     EnrolmentRow,
+    MentorshipCreate,
     ScoreChange,
     SelfEnrolment,
     SessionForm,
@@ -431,3 +433,65 @@ def import_upload(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
     except UserError as error:
         return _import_page(ctx, course, REFUSED, errors=error_map(error, ctx.language))
     return _import_page(ctx, course, 200 if result.ok else REFUSED, result=result)
+
+
+# --- the cascade ----------------------------------------------------------------------------
+
+
+def _reach_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Response:
+    errors, status = _refusal(refusal)
+    actor = ctx.actor
+    manages = service.may_manage(ctx.db, actor, course)
+    return _render(
+        ctx,
+        "training/reach.html",
+        status,
+        course=course,
+        reach=cascade.reach(db=ctx.db, actor=actor, course_id=course.id),
+        manages=manages,
+        people=_choices(ctx, Person) if manages else [],
+        institutions=_choices(ctx, Institution) if manages else [],
+        errors=errors,
+        form={},
+    )
+
+
+@router.get("/training/courses/{course_id}/reach", response_class=HTMLResponse)
+def reach_page(ctx: PageCtx, course_id: PathId) -> Response:
+    """How far the course went: the cascade as a tree and as figures by place."""
+    return _reach_page(ctx, get_for(ctx.db, ctx.actor, Course, course_id))
+
+
+def _on_reach(
+    ctx: Ctx, course: Course, form: Mapping[str, Any], schema: type[Any], save: Callable[[Any], Any]
+) -> Response:
+    saved = save_form(ctx, {**form, "course_id": str(course.id)}, schema, save)
+    if isinstance(saved, Refusal):
+        return _reach_page(ctx, course, saved)
+    return see_other(f"/training/courses/{course.id}/reach")
+
+
+@router.post("/training/courses/{course_id}/mentorships", response_class=HTMLResponse)
+def add_mentorship(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
+    actor = ctx.actor
+    course = get_for(ctx.db, actor, Course, course_id)
+    return _on_reach(
+        ctx,
+        course,
+        form,
+        MentorshipCreate,
+        lambda data: cascade.add_mentorship(db=ctx.db, actor=actor, data=data),
+    )
+
+
+@router.post("/training/courses/{course_id}/cascade-sessions", response_class=HTMLResponse)
+def record_cascade_session(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
+    actor = ctx.actor
+    course = get_for(ctx.db, actor, Course, course_id)
+    return _on_reach(
+        ctx,
+        course,
+        {"attendee_ids": [], **form},
+        CascadeSessionCreate,
+        lambda data: cascade.record_session(db=ctx.db, actor=actor, data=data),
+    )
