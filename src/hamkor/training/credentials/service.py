@@ -23,7 +23,7 @@ from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_, Message, localized
 from hamkor.directory.models import Institution
 from hamkor.settings import get_settings
-from hamkor.training.credentials import did, jose, keys, status_list, vc
+from hamkor.training.credentials import did, jose, keys, pdf, status_list, vc
 from hamkor.training.credentials.access import may_rotate
 from hamkor.training.credentials.models import Credential, SigningKey
 from hamkor.training.credentials.verify import Verification, Verifier
@@ -210,10 +210,9 @@ def _criteria(course: Course, language: str) -> str:
     return Message(_CRITERIA_SCORE, {**params, "score": course.min_score}).render(language)
 
 
-def _award(enrolment: Enrolment, number: str, index: int) -> vc.Award:
-    course, language = enrolment.course, enrolment.language
-    valid_from = min(enrolment.completed_at or utcnow(), utcnow())
-    description = Message(
+def _description(course: Course, language: str) -> str:
+    """One sentence on the course in ``language``: kind, host, dates, hours and credits."""
+    return Message(
         _DESCRIPTION,
         {
             "kind": Message(KIND_LABELS[CourseKind(course.kind)]).render(language),
@@ -224,6 +223,11 @@ def _award(enrolment: Enrolment, number: str, index: int) -> vc.Award:
             "credits": f"{course.cme_credits:g}",
         },
     ).render(language)
+
+
+def _award(enrolment: Enrolment, number: str, index: int) -> vc.Award:
+    course, language = enrolment.course, enrolment.language
+    valid_from = min(enrolment.completed_at or utcnow(), utcnow())
     return vc.Award(
         credential_id=f"urn:uuid:{uuid.uuid4()}",
         number=number,
@@ -233,7 +237,7 @@ def _award(enrolment: Enrolment, number: str, index: int) -> vc.Award:
         holder_name=localized(enrolment.person.names, language),
         achievement_id=f"{public_url()}/training/courses/{course.id}",
         achievement_name=localized(course.title, language),
-        achievement_description=description,
+        achievement_description=_description(course, language),
         criteria=_criteria(course, language),
         hours=course.hours,
         cme_credits=float(course.cme_credits),
@@ -317,6 +321,37 @@ def get_credential(
     credential = _by_number(db, number)
     require(db, actor, action, credential)
     return credential
+
+
+def sheet(credential: Credential) -> pdf.Sheet:
+    """What the paper certificate shows: the trainee's language, then English."""
+    enrolment = credential.enrolment
+    course, person = enrolment.course, enrolment.person
+    languages = dict.fromkeys((credential.language, "en"))
+    sides = tuple(
+        pdf.Side(
+            language=language,
+            holder=localized(person.names, language),
+            course=localized(course.title, language),
+            description=_description(course, language),
+            issuer=localized(credential.issuer_institution.names, language),
+        )
+        for language in languages
+    )
+    return pdf.Sheet(
+        sides=sides,
+        number=credential.number,
+        hours=course.hours,
+        cme_credits=float(course.cme_credits),
+        issued_on=credential.valid_from.date(),
+        valid_until=credential.valid_until.date() if credential.valid_until else None,
+        verify_url=verify_url(credential.number),
+    )
+
+
+def certificate_pdf(*, db: Session, actor: Actor, number: str) -> bytes:
+    """The PDF certificate for its holder or the course's managers."""
+    return pdf.render(sheet(get_credential(db=db, actor=actor, number=number)))
 
 
 def public_token(*, db: Session, number: str) -> str:
