@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pypdfium2  # type: ignore[import-untyped]
 import pytest
+import zxingcpp
 from pypdf import PdfReader
 
 from hamkor.settings import ROOT
@@ -68,7 +69,8 @@ def test_both_languages_are_on_the_page() -> None:
 
 
 def test_the_page_renders_with_its_qr_code() -> None:
-    """Rendered to PNG (kept under var/screenshots to look at): ink where the QR code is."""
+    """Rendered to PNG (kept under var/screenshots to look at), the QR code reads back as the
+    verification address."""
     document = pypdfium2.PdfDocument(pdf.render(sheet("uz-Cyrl")))
     image = document[0].render(scale=1.5).to_pil().convert("L")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -79,6 +81,8 @@ def test_the_page_renders_with_its_qr_code() -> None:
     dark, light = sum(histogram[:64]), sum(histogram[192:])
     assert dark > 0.2 * (dark + light)
     assert light > 0.2 * (dark + light)
+    decoded = [code.text for code in zxingcpp.read_barcodes(image)]
+    assert decoded == ["https://hamkor.example/verify/HMK-2025-000123"]
 
 
 def test_missing_fonts_are_named_with_the_remedy(tmp_path: Path) -> None:
