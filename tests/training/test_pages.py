@@ -129,7 +129,9 @@ def test_the_qr_screen_checks_the_trainee_in(
     assert "You are already checked in to this session." in again.text
     assert db.scalar(select(Attendance.enrolment_id)) == enrolment.id
     other_session = master_class.sessions[0].id
-    wrong = trainee.get(link.replace(f"/check-in/{session.id}", f"/check-in/{other_session}"))
+    wrong = trainee.get(
+        link.replace(f"/check-in/{session.id}", f"/check-in/{other_session}"), headers=EN
+    )
     assert wrong.status_code == 422
     assert "This check-in code is for another session." in wrong.text
     # The trainee may not open the coordinator's screen.

@@ -341,7 +341,7 @@ def session_qr(ctx: PageCtx, session_id: PathId) -> Response:
     session = get_for(ctx.db, ctx.actor, CourseSession, session_id, Action.CHANGE)
     token = attendance.checkin_token(secret_key=_secret(ctx), session_id=session.id)
     url = str(ctx.request.url_for("check_in", session_id=session.id).include_query_params(t=token))
-    svg = segno.make(url, error="m").svg_inline(scale=8, title=ctx._("Check-in code"))
+    svg = segno.make(url, error="m").svg_inline(omitsize=True, title=ctx._("Check-in code"))
     return _render(
         ctx,
         "training/_qr.html",
