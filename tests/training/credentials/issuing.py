@@ -25,6 +25,7 @@ class MemoryIssuer:
     active_kid: str = ""
     revoked: dict[int, str] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
+    public: dict[str, OKPKey | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rotate()
@@ -82,8 +83,10 @@ class MemoryIssuer:
         return did == self.did
 
     def key(self, kid: str) -> OKPKey | None:
-        found = self.keys.get(kid)
-        return jose.public_okp(found.public_key()) if found else None
+        if kid not in self.public:
+            found = self.keys.get(kid)
+            self.public[kid] = jose.public_okp(found.public_key()) if found else None
+        return self.public[kid]
 
     def status_list(self, url: str) -> str | None:
         if url != self.list_url:

@@ -10,6 +10,7 @@ as secret...) can ever be accepted.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -17,7 +18,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwa import EdDSAAlgorithm
 from joserfc.jwk import OKPKey
-from joserfc.jws import JWSRegistry
+from joserfc.jws import CompactSignature, JWSRegistry
 
 ALGORITHM = "EdDSA"
 
@@ -61,8 +62,16 @@ def sign(
     )
 
 
-def header(token: str) -> dict[str, Any]:
-    """The protected header of a token, read before its key is known (to find the key)."""
+@dataclass(frozen=True)
+class Signed:
+    """A token split and its header read, before its key is known (to find the key)."""
+
+    header: dict[str, Any]
+    compact: CompactSignature
+
+
+def parse(token: str) -> Signed:
+    """The parts of a JWS compact serialization signed with our one algorithm."""
     try:
         extracted = jws.extract_compact(token.encode("ascii"))
     except (JoseError, ValueError, UnicodeError) as error:
@@ -70,7 +79,12 @@ def header(token: str) -> dict[str, Any]:
     headers = extracted.headers()
     if not isinstance(headers, dict) or headers.get("alg") != ALGORITHM:
         raise Malformed("alg")
-    return headers
+    return Signed(headers, extracted)
+
+
+def header(token: str) -> dict[str, Any]:
+    """The protected header of a token."""
+    return parse(token).header
 
 
 def public_okp(key: Ed25519PublicKey) -> OKPKey:
@@ -78,20 +92,17 @@ def public_okp(key: Ed25519PublicKey) -> OKPKey:
     return OKPKey.import_key(key)
 
 
-def verify(token: str, key: OKPKey) -> dict[str, Any]:
+def verify(token: str | Signed, key: OKPKey) -> dict[str, Any]:
     """The payload of ``token`` once its signature checks out with ``key``."""
+    signed = parse(token) if isinstance(token, str) else token
     try:
-        extracted = jws.extract_compact(token.encode("ascii"))
-    except (JoseError, ValueError, UnicodeError) as error:
-        raise Malformed(str(error)) from error
-    try:
-        valid = jws.validate_compact(extracted, key, registry=_REGISTRY)
+        valid = jws.validate_compact(signed.compact, key, registry=_REGISTRY)
     except JoseError as error:
         raise BadSignature(str(error)) from error
     if not valid:
         raise BadSignature("signature")
     try:
-        payload = json.loads(extracted.payload)
+        payload = json.loads(signed.compact.payload)
     except (ValueError, UnicodeError) as error:
         raise Malformed("payload") from error
     if not isinstance(payload, dict):

@@ -213,7 +213,7 @@ class Verifier:
         result = Verification()
         try:
             token = read_token(data)
-            header = jose.header(token)
+            signed = jose.parse(token)
         except _Refused as refused:
             result.failed(Check.FORMAT, Failure.MALFORMED, problem=Message(refused.problem))
             result.skip_rest()
@@ -223,21 +223,22 @@ class Verifier:
             result.skip_rest()
             return result
         result.token = token
+        header = signed.header
         if header.get("typ") != JWT_TYPE or not isinstance(header.get("kid"), str):
             result.failed(Check.FORMAT, Failure.MALFORMED, problem=Message(NOT_VC_JWT))
             result.skip_rest()
             return result
         result.passed(Check.FORMAT)
-        self._signed_part(result, token, header["kid"])
+        self._signed_part(result, signed, header["kid"])
         result.skip_rest()
         return result
 
-    def _signed_part(self, result: Verification, token: str, kid: str) -> None:
+    def _signed_part(self, result: Verification, signed: jose.Signed, kid: str) -> None:
         key = self._key(result, kid)
         if key is None:
             return
         try:
-            document = jose.verify(token, key)
+            document = jose.verify(signed, key)
         except jose.BadSignature:
             result.failed(Check.SIGNATURE, Failure.TAMPERED)
             return
@@ -309,14 +310,17 @@ class Verifier:
             result.passed(Check.STATUS)
 
     def _list(self, url: str) -> bytes:
-        """The bits of the status list at ``url``, once its own signature checked out."""
-        token = self.resolver.status_list(url)
-        if token is None:
-            raise _Refused(NO_STATUS)
-        if token not in self._lists:
-            self._lists.clear()
-            self._lists[token] = self._list_bits(token, url)
-        return self._lists[token]
+        """The bits of the status list at ``url``, once its own signature checked out.
+
+        Fetched once per verifier, as a verifier caches a list it downloaded: a verifier lives
+        for one request or one command, so a revocation shows in the next one.
+        """
+        if url not in self._lists:
+            token = self.resolver.status_list(url)
+            if token is None:
+                raise _Refused(NO_STATUS)
+            self._lists[url] = self._list_bits(token, url)
+        return self._lists[url]
 
     def _list_bits(self, token: str, url: str) -> bytes:
         try:
