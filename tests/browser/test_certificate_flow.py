@@ -4,7 +4,6 @@ which says valid; the coordinator revokes it, and the same link then says revoke
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,8 +19,7 @@ from hamkor.core.models import Membership, Role
 from hamkor.core.users import create_user
 from hamkor.directory.models import City, Institution, InstitutionKind, Person
 from hamkor.directory.service import ensure_country
-from hamkor.settings import get_settings
-from hamkor.training.credentials import service
+from hamkor.training.credentials import keys, service
 from hamkor.training.models import Course, CourseKind, Enrolment, EnrolmentStatus
 from tests.browser.conftest import LiveServer, shot
 from tests.browser.pages import LoginPage
@@ -37,16 +35,6 @@ class Certificate:
     number: str
     trainee: str
     coordinator: str
-
-
-@pytest.fixture
-def public_address(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """DIDs and QR codes name the live server, whose secret seals the signing keys."""
-    monkeypatch.setenv("HAMKOR_PUBLIC_BASE_URL", live_server.url)
-    monkeypatch.setenv("HAMKOR_SECRET_KEY", "browser-tests")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -168,3 +156,22 @@ def test_pdf_qr_link_verifies_then_shows_the_revocation(
     revoked = public.locator("li.check[data-failure='revoked']")
     expect(revoked).to_contain_text("The attendance sheet was signed by someone else")
     shot(public, "verify-revoked-phone")
+
+
+def test_a_pasted_forgery_is_named_in_uzbek(
+    browser: Browser, live_server: LiveServer, certificate: Certificate
+) -> None:
+    with transaction(live_server.sessions) as db:
+        token = service.public_token(db=db, number=certificate.number)
+    header, payload, signature = token.split(".")
+    claims = keys.b64url_decode(payload).decode().replace('"durationHours":8', '"durationHours":80')
+    forged = f"{header}.{keys.b64url(claims.encode())}.{signature}"
+    page = browser.new_context(locale="uz-UZ").new_page()
+    page.goto(f"{live_server.url}/verify")
+    page.fill("#f-token", forged)
+    page.click("form.verify-form button.primary")
+    assert _verdict(page) == "invalid"
+    tampered = page.locator("li.check[data-failure='tampered']")
+    expect(tampered).to_contain_text("Soxtalashtirilgan")
+    expect(page.locator("li.check.skipped")).to_have_count(3)
+    shot(page, "verify-tampered-uz")
