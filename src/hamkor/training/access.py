@@ -89,26 +89,24 @@ def attendance_managed(actor: Actor) -> ColumnElement[bool]:
     return Attendance.enrolment_id.in_(select(Enrolment.id).where(enrolment_managed(actor)))
 
 
-def mentorship_managed(actor: Actor) -> ColumnElement[bool]:
-    if manages_all(actor):
-        return true()
-    institutions = actor.institutions(Role.INSTITUTION_COORDINATOR)
-    return or_(
-        Mentorship.mentor_id.in_(_own_people(actor)),
-        Mentorship.institution_id.in_(institutions),
-        Mentorship.course_id.in_(_managed_courses(actor)),
-    )
+def _kept_by_mentor(model: type[Mentorship] | type[CascadeSession]) -> access.Condition:
+    """Cascade rows are kept by their mentor, the home institution's coordinators and the
+    course's managers."""
+
+    def condition(actor: Actor) -> ColumnElement[bool]:
+        if manages_all(actor):
+            return true()
+        return or_(
+            model.mentor_id.in_(_own_people(actor)),
+            model.institution_id.in_(actor.institutions(Role.INSTITUTION_COORDINATOR)),
+            model.course_id.in_(_managed_courses(actor)),
+        )
+
+    return condition
 
 
-def cascade_managed(actor: Actor) -> ColumnElement[bool]:
-    if manages_all(actor):
-        return true()
-    institutions = actor.institutions(Role.INSTITUTION_COORDINATOR)
-    return or_(
-        CascadeSession.mentor_id.in_(_own_people(actor)),
-        CascadeSession.institution_id.in_(institutions),
-        CascadeSession.course_id.in_(_managed_courses(actor)),
-    )
+mentorship_managed = _kept_by_mentor(Mentorship)
+cascade_managed = _kept_by_mentor(CascadeSession)
 
 
 def attendee_managed(actor: Actor) -> ColumnElement[bool]:

@@ -162,15 +162,14 @@ def edit_course(ctx: PageCtx, course_id: PathId) -> Response:
 def update_course(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
     actor = ctx.actor
     course = get_for(ctx.db, actor, Course, course_id, Action.CHANGE)
-    saved = save_form(
+    return _save_then(
         ctx,
         form,
         CourseUpdate,
         lambda data: service.update_course(db=ctx.db, actor=actor, course_id=course.id, data=data),
+        done=f"/training/courses/{course.id}",
+        again=lambda refusal: _course_form(ctx, course, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _course_form(ctx, course, form, saved)
-    return see_other(f"/training/courses/{course.id}")
 
 
 # --- a course -------------------------------------------------------------------------------
@@ -208,14 +207,33 @@ def _course_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Re
     )
 
 
+def _save_then(
+    ctx: Ctx,
+    form: Mapping[str, Any],
+    schema: type[Any],
+    save: Callable[[Any], Any],
+    *,
+    done: str,
+    again: Callable[[Refusal], Response],
+) -> Response:
+    """Save a form posted from a page and go back to ``done``, or show ``again`` the page
+    with the refusal beside its fields."""
+    saved = save_form(ctx, form, schema, save)
+    return again(saved) if isinstance(saved, Refusal) else see_other(done)
+
+
 def _on_course(
     ctx: Ctx, course: Course, form: Mapping[str, Any], schema: type[Any], save: Callable[[Any], Any]
 ) -> Response:
-    """Save a form of the course page and come back to it, or show it with the refusal."""
-    saved = save_form(ctx, form, schema, save)
-    if isinstance(saved, Refusal):
-        return _course_page(ctx, course, saved)
-    return see_other(f"/training/courses/{course.id}")
+    """A form of the course page: back to it, or the page again with the refusal."""
+    return _save_then(
+        ctx,
+        form,
+        schema,
+        save,
+        done=f"/training/courses/{course.id}",
+        again=lambda refusal: _course_page(ctx, course, refusal),
+    )
 
 
 @router.post("/training/courses/{course_id}/enrolments", response_class=HTMLResponse)
@@ -356,17 +374,16 @@ def mark_attendance(ctx: PageCtx, session_id: PathId, form: Form) -> Response:
     """Save who was present from the coordinator's list."""
     actor = ctx.actor
     session = get_for(ctx.db, actor, CourseSession, session_id, Action.CHANGE)
-    saved = save_form(
+    return _save_then(
         ctx,
         {"present": [], **form},
         AttendanceList,
         lambda data: attendance.mark_attendance(
             db=ctx.db, actor=actor, session_id=session.id, present=set(data.present)
         ),
+        done=f"/training/sessions/{session.id}",
+        again=lambda refusal: _session_page(ctx, session, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _session_page(ctx, session, saved)
-    return see_other(f"/training/sessions/{session.id}")
 
 
 @router.get("/training/check-in/{session_id}", response_class=HTMLResponse)
@@ -465,10 +482,15 @@ def reach_page(ctx: PageCtx, course_id: PathId) -> Response:
 def _on_reach(
     ctx: Ctx, course: Course, form: Mapping[str, Any], schema: type[Any], save: Callable[[Any], Any]
 ) -> Response:
-    saved = save_form(ctx, {**form, "course_id": str(course.id)}, schema, save)
-    if isinstance(saved, Refusal):
-        return _reach_page(ctx, course, saved)
-    return see_other(f"/training/courses/{course.id}/reach")
+    """A form of the reach page: back to it, or the page again with the refusal."""
+    return _save_then(
+        ctx,
+        {**form, "course_id": str(course.id)},
+        schema,
+        save,
+        done=f"/training/courses/{course.id}/reach",
+        again=lambda refusal: _reach_page(ctx, course, refusal),
+    )
 
 
 @router.post("/training/courses/{course_id}/mentorships", response_class=HTMLResponse)
