@@ -5,15 +5,16 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.db import utcnow
 from hamkor.training.models import Attendance, CourseSession, Enrolment, EnrolmentStatus
 from tests.fixtures.core import ClientFactory
 from tests.fixtures.programs import KzUzDays, submit
-from tests.fixtures.training import CourseFactory, EnrolmentFactory, MasterClass
+from tests.fixtures.training import CourseFactory, EnrolmentFactory, MasterClass, TraineeFactory
 
 EN = {"accept-language": "en"}
 
@@ -159,3 +160,37 @@ def test_the_list_marks_and_completion_follows_the_rule(
     page = coordinator.get(course_url, headers=EN).text
     assert "100 %" in page
     assert "Completed" in page
+
+
+def test_the_course_page_costs_the_same_queries_for_three_or_fifteen_trainees(
+    client_for: ClientFactory,
+    kz_uz_days: KzUzDays,
+    master_class: MasterClass,
+    create_enrolment: EnrolmentFactory,
+    create_trainee: TraineeFactory,
+    connection: Connection,
+) -> None:
+    client = client_for(kz_uz_days.coordinator)
+    url = f"/training/courses/{master_class.course.id}"
+
+    def add(number: int) -> None:
+        for _ in range(number):
+            create_enrolment(master_class.course, create_trainee().person)
+
+    def queries() -> int:
+        statements: list[str] = []
+
+        def record(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(connection, "before_cursor_execute", record)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(connection, "before_cursor_execute", record)
+        return len(statements)
+
+    add(3)
+    few = queries()
+    add(12)
+    assert queries() == few, few

@@ -99,7 +99,7 @@ def _specialties(ctx: Ctx) -> list[Specialty]:
 def my_courses(ctx: PageCtx) -> Response:
     """The trainee's own courses, with their status and attendance."""
     enrolments = service.my_enrolments(db=ctx.db, actor=ctx.actor)
-    percents = {e.id: service.attendance_percent(ctx.db, e) for e in enrolments}
+    percents = service.attendance_percents(ctx.db, enrolments)
     return _render(ctx, "training/mine.html", enrolments=enrolments, percents=percents)
 
 
@@ -195,7 +195,7 @@ def _course_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Re
         zone=service.course_zone(course).key,
         sessions=service.list_sessions(db=ctx.db, course=course),
         enrolments=enrolments,
-        percents={e.id: service.attendance_percent(ctx.db, e) for e in enrolments},
+        percents=service.attendance_percents(ctx.db, enrolments),
         seats_left=service.seats_left(ctx.db, course),
         manages=manages,
         mine=next((e for e in enrolments if me and e.person_id == me.id), None),
