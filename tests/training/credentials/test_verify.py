@@ -114,6 +114,8 @@ def test_a_credential_from_the_future_is_not_yet_valid(issuer: MemoryIssuer) -> 
         ("{not json", "not JSON"),
         ('{"@context": [], "type": ["VerifiableCredential"]}', "JSON without a signature"),
         ("a.b.c", "not a JWT"),
+        ('{"a":' * 50_000, "not JSON"),
+        ('"' + "{" * 10 + '"', "not JSON"),
     ],
 )
 def test_a_malformed_file_is_malformed(

@@ -20,7 +20,7 @@ from hamkor.core.access import AccessDenied, NotFound
 from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
-from hamkor.core.i18n import localized
+from hamkor.core.i18n import Message, localized
 from hamkor.directory.cli import UserOption
 from hamkor.directory.cli import _actor as acting_user
 from hamkor.directory.models import Institution
@@ -112,7 +112,7 @@ def _report(result: Verification, language: str) -> Table:
         text = outcome.render(language)
         if outcome.details:
             text += "\n" + "\n".join(f"  {line}" for line in outcome.details)
-        label = CHECK_LABELS[outcome.check]
+        label = Message(CHECK_LABELS[outcome.check]).render(language)
         table.add_row(f"{mark[outcome.passed]} {label}", text)
     return table
 

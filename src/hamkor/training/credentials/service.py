@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import OKPKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,7 +151,7 @@ def jwks(*, db: Session, institution_id: int) -> dict[str, Any]:
     return did.jwks(_published_or_404(db, institution_id))
 
 
-def _unsealed(row: SigningKey) -> Any:
+def _unsealed(row: SigningKey) -> Ed25519PrivateKey:
     return keys.unseal(row.sealed_private_key, secret=_secret(), kid=row.kid)
 
 

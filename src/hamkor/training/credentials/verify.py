@@ -180,7 +180,10 @@ def read_token(data: bytes | str) -> str:
 def _from_json(text: str) -> str:
     try:
         document = json.loads(text)
-    except ValueError as error:
+    except (
+        ValueError,
+        RecursionError,
+    ) as error:  # nesting deeper than Python's stack: no credential
         raise _Refused(NOT_JSON) from error
     if isinstance(document, str):
         return read_token(document)
