@@ -205,6 +205,12 @@ def test_seats_then_the_waiting_list_which_moves_up_on_withdrawal(
     assert refused(error) == {"person_id": "This person is already in the course."}
     again = service.enrol(db=db, actor=actor, course_id=course.id, person_id=people[0].id)
     assert (again.id, again.status) == (enrolments[0].id, EnrolmentStatus.WAITLISTED)
+    service.update_course(db=db, actor=actor, course_id=course.id, data=CourseUpdate(capacity=3))
+    assert [e.status for e in enrolments[2:]] == [
+        EnrolmentStatus.ENROLLED,
+        EnrolmentStatus.ENROLLED,
+    ]
+    assert again.status == EnrolmentStatus.WAITLISTED
     audited = db.scalars(
         select(AuditEntry.action).where(
             AuditEntry.entity == "training_enrolments",

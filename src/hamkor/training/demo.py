@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import Actor
@@ -32,7 +32,16 @@ from hamkor.programs.schemas import ParticipationCreate
 from hamkor.settings import get_settings
 from hamkor.training import attendance, cascade, service
 from hamkor.training.credentials import service as credentials
-from hamkor.training.models import Course, CourseSession, Enrolment, EnrolmentStatus
+from hamkor.training.credentials.models import Credential
+from hamkor.training.models import (
+    Attendance,
+    CascadeSession,
+    Course,
+    CourseSession,
+    Enrolment,
+    EnrolmentStatus,
+    Mentorship,
+)
 from hamkor.training.schemas import (
     CascadeSessionCreate,
     CourseCreate,
@@ -59,16 +68,37 @@ DISTRICT_DOCTORS = 4
 #: The demo trainee's own record, so that "my courses" and the QR check-in have something.
 DEMO_TRAINEE = ("trainee", "UZ-SAMSMU_CLINIC-001")
 MENTORS, MENTEES, SECOND_LEVEL_MENTORS, SECOND_LEVEL_MENTEES = 12, 3, 6, 2
+#: The tables whose new rows the demo's summary reports.
+TALLIED = (
+    Course,
+    CourseSession,
+    Enrolment,
+    Attendance,
+    Mentorship,
+    CascadeSession,
+    Credential,
+    Participation,
+)
 REVOKED = (
     "The attendance sheet of the last day was corrected after an audit.",
     "Issued under a misspelt name; the trainee asked for a corrected certificate.",
 )
 
 
-class DemoLoader(Protocol):
-    """What the demo's loader lends this module: its session, its row counting, its people."""
+class Added(Protocol):
+    """The demo's tally of added rows by table, which ``hamkor demo`` prints."""
 
-    db: Session
+    added: dict[str, int]
+
+
+class DemoLoader(Protocol):
+    """What the demo's loader lends this module: its session, its tally, its people."""
+
+    @property
+    def db(self) -> Session: ...
+
+    @property
+    def summary(self) -> Added: ...
 
     def add(self, obj: Base) -> None: ...
 
@@ -101,9 +131,21 @@ def load_training(loader: DemoLoader) -> None:
         return
     admin = db.scalars(select(User).where(User.username == "admin")).one()
     actor = Actor.of(admin)
+    before = _counts(db)
     _master_classes(db, actor)
     trained = _moscow_course(loader, actor)
     _cascade(loader, actor, trained)
+    for table, count in _counts(db).items():
+        if count > before[table]:
+            loader.summary.added[table] = loader.summary.added.get(table, 0) + count - before[table]
+
+
+def _counts(db: Session) -> dict[str, int]:
+    """Rows of the tables the services write (the loader's own ``add`` counts the rest)."""
+    return {
+        model.__tablename__: db.scalar(select(func.count()).select_from(model)) or 0
+        for model in TALLIED
+    }
 
 
 # --- the program's master classes -----------------------------------------------------------

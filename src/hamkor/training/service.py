@@ -148,7 +148,8 @@ def create_course(*, db: Session, actor: Actor, data: CourseCreate) -> Course:
 
 
 def update_course(*, db: Session, actor: Actor, course_id: int, data: CourseUpdate) -> Course:
-    """Change what is given; the result is checked by the rules of a new course."""
+    """Change what is given; the result is checked by the rules of a new course. Seats added
+    go to the waiting list."""
     course = get_for(db, actor, Course, course_id, Action.CHANGE)
     current = record_values(course, CourseCreate)
     merged = validate(CourseCreate, {**current, **data.model_dump(exclude_unset=True)})
@@ -156,6 +157,8 @@ def update_course(*, db: Session, actor: Actor, course_id: int, data: CourseUpda
         assign(course, _check_course(db, merged, course))
         db.flush()
         require(db, actor, Action.CHANGE, course)
+    # More seats let the waiting list move up.
+    _move_up(db, course)
     return course
 
 
