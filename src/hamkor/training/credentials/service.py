@@ -24,6 +24,7 @@ from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_, Message, localized
 from hamkor.directory.models import Institution
 from hamkor.settings import get_settings
+from hamkor.training import labels
 from hamkor.training.credentials import did, jose, keys, pdf, status_list, vc
 from hamkor.training.credentials.access import may_rotate
 from hamkor.training.credentials.models import Credential, SigningKey
@@ -34,11 +35,6 @@ NUMBER_PREFIX = "HMK"
 _NUMBER = re.compile(r"^HMK-(\d{4})-(\d{6,})$")
 NUMBER_PATTERN = r"^HMK-\d{4}-\d{6,}$"
 
-KIND_LABELS: dict[CourseKind, str] = {
-    CourseKind.MASTER_CLASS: N_("Master class"),
-    CourseKind.PRACTICAL_TRAINING: N_("Practical training"),
-    CourseKind.QUALIFICATION_COURSE: N_("Qualification course"),
-}
 _DESCRIPTION = N_(
     "%(kind)s at %(host)s, %(start)s to %(end)s: %(hours)s hours, %(credits)s CME credits."
 )
@@ -216,7 +212,7 @@ def _description(course: Course, language: str) -> str:
     return Message(
         _DESCRIPTION,
         {
-            "kind": Message(KIND_LABELS[CourseKind(course.kind)]).render(language),
+            "kind": Message(labels.COURSE_KIND[CourseKind(course.kind)]).render(language),
             "host": localized(course.host_institution.names, language),
             "start": course.starts_on.isoformat(),
             "end": course.ends_on.isoformat(),
