@@ -128,8 +128,9 @@ def test_enrol_check_in_by_qr_and_complete(
     expect(phone.locator(".notice")).to_have_text("You are already checked in to this session.")
 
     screen.open()
-    expect(screen.attendance_of("Dilfuza Rakhimova")).to_contain_text("QR code")
-    expect(screen.attendance_of("Dilfuza Rakhimova").locator("input[type=checkbox]")).to_be_checked()
+    listed = screen.attendance_of("Dilfuza Rakhimova")
+    expect(listed).to_contain_text("QR code")
+    expect(listed.locator("input[type=checkbox]")).to_be_checked()
 
     course.open()
     course.mark_completion(classroom.person_id)
