@@ -212,10 +212,12 @@ def test_seats_then_the_waiting_list_which_moves_up_on_withdrawal(
     ]
     assert again.status == EnrolmentStatus.WAITLISTED
     audited = db.scalars(
-        select(AuditEntry.action).where(
+        select(AuditEntry.action)
+        .where(
             AuditEntry.entity == "training_enrolments",
             AuditEntry.entity_id == str(enrolments[2].id),
         )
+        .order_by(AuditEntry.id)
     ).all()
     assert audited == ["create", "update"]
 
