@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from hamkor.core.access import Action, Actor, can, restrict
 from hamkor.core.models import Role
-from hamkor.training.models import Enrolment
+from hamkor.training.models import CourseSession, Enrolment
 from tests.fixtures.core import ClientFactory, UserFactory
+from tests.fixtures.directory import bearer
 from tests.fixtures.programs import KzUzDays
 from tests.fixtures.training import EnrolmentFactory, MasterClass, TraineeFactory
 
@@ -78,3 +79,14 @@ def test_a_trainee_lists_only_their_own_enrolment_by_api(
     listed = client.get(f"/api/v1/training/courses/{master_class.course.id}/enrolments").json()
     assert [e["id"] for e in listed] == [mine.id]
     assert client.get("/api/v1/training/me/enrolments").json()[0]["id"] == mine.id
+
+
+def test_only_a_manager_deletes_a_session_by_api(
+    db: Session, app_client: TestClient, kz_uz_days: KzUzDays, master_class: MasterClass
+) -> None:
+    session_id = master_class.sessions[0].id
+    url = f"/api/v1/training/sessions/{session_id}"
+    assert app_client.delete(url, headers=bearer(db, master_class.trainee.user)).status_code == 403
+    assert app_client.delete(url, headers=bearer(db, kz_uz_days.coordinator)).status_code == 204
+    db.expire_all()
+    assert db.get(CourseSession, session_id) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from hamkor.core.access import Action, get_for
@@ -94,6 +94,13 @@ def add_session(ctx: ApiCtx, course_id: PathId, data: SessionCreate) -> SessionR
     """A new session; its start must fall within the course's days on the host's clocks."""
     session = service.add_session(db=ctx.db, actor=ctx.actor, course_id=course_id, data=data)
     return SessionRead.model_validate(session)
+
+
+@router.delete("/sessions/{session_id}", status_code=204)
+def delete_session(ctx: ApiCtx, session_id: PathId) -> Response:
+    """Remove a session entered by mistake, with its attendance."""
+    service.delete_session(db=ctx.db, actor=ctx.actor, session_id=session_id)
+    return Response(status_code=204)
 
 
 @router.get("/courses/{course_id}/enrolments")
