@@ -23,6 +23,8 @@ pytest_plugins = [
     "tests.fixtures.directory",
     "tests.fixtures.programs",
     "tests.fixtures.planning",
+    "tests.fixtures.training",
+    "tests.fixtures.credentials",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"

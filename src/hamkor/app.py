@@ -32,6 +32,10 @@ from hamkor.planning import views as planning_views
 from hamkor.programs import api as programs_api
 from hamkor.programs import views as programs_views
 from hamkor.settings import ROOT, Settings, get_settings
+from hamkor.training import api as training_api
+from hamkor.training import views as training_views
+from hamkor.training.credentials import api as credentials_api
+from hamkor.training.credentials import views as credentials_views
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_DIR = ROOT / "node_modules"
@@ -215,6 +219,10 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         programs_api.router,
         planning_views.router,
         planning_api.router,
+        training_views.router,
+        training_api.router,
+        credentials_views.router,
+        credentials_api.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

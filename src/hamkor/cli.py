@@ -14,12 +14,16 @@ from hamkor.directory.cli import app as directory_app
 from hamkor.modules import install
 from hamkor.planning.cli import app as plan_app
 from hamkor.settings import get_settings
+from hamkor.training.cli import app as training_app
+from hamkor.training.credentials.cli import app as cert_app
 
 app = typer.Typer(help="Hamkor: cross-border medical cooperation programs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(directory_app, name="import")
 app.add_typer(plan_app, name="plan")
+app.add_typer(training_app, name="training")
+app.add_typer(cert_app, name="cert")
 app.command()(demo)
 console = Console()
 

@@ -1,4 +1,4 @@
-"""The capability modules, wired once: their access policies now, their routes in the app."""
+"""The capability modules, wired once: access policies, jobs, the providers planning asks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from functools import cache
 from hamkor.core import jobs
 from hamkor.directory import access as directory_access
 from hamkor.planning import access as planning_access
+from hamkor.planning import hooks as planning_hooks
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
+from hamkor.training import access as training_access
+from hamkor.training import service as training_service
+from hamkor.training.credentials import access as credentials_access
 
 
 @cache
@@ -18,3 +22,6 @@ def install() -> None:
     programs_access.register()
     planning_access.register()
     jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)
+    training_access.register()
+    credentials_access.register()
+    planning_hooks.register_trainees(place_planned=training_service.place_planned)

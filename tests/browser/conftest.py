@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hamkor.app import create_app
 from hamkor.core import migrate
 from hamkor.core.db import make_engine, make_sessionmaker
-from hamkor.settings import ROOT, Settings
+from hamkor.settings import ROOT, Settings, get_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -76,6 +76,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
+
+
+@pytest.fixture
+def public_address(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Code run beside the server (issuing, sealing keys) reads the live server's settings."""
+    monkeypatch.setenv("HAMKOR_PUBLIC_BASE_URL", live_server.url)
+    monkeypatch.setenv("HAMKOR_SECRET_KEY", "browser-tests")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -131,3 +131,47 @@ class ReplanForm:
         self.page.fill("#f-closed_days", day)
         self.page.select_option("#f-time_limit_seconds", str(time_limit_seconds))
         self.page.click("form.record button[type=submit].primary")
+
+
+@dataclass
+class CoursePage:
+    """A course's page as its coordinator uses it: enrol, then mark completion."""
+
+    page: Page
+    base_url: str
+    course_id: int
+
+    def open(self) -> CoursePage:
+        self.page.goto(f"{self.base_url}/training/courses/{self.course_id}")
+        return self
+
+    def enrol(self, person_id: int, language: str) -> None:
+        self.page.select_option("#f-person_id", str(person_id))
+        self.page.select_option("#f-language", language)
+        self.page.click("button:has-text('Enrol')")
+
+    def row(self, person_id: int) -> Locator:
+        return self.page.locator(f"#enrolments tr[data-person='{person_id}']")
+
+    def mark_completion(self, person_id: int) -> None:
+        self.row(person_id).locator("button:has-text('Mark completion')").click()
+
+
+@dataclass
+class SessionScreen:
+    """The session's page on the lecture hall's screen: its QR code and the attendance list."""
+
+    page: Page
+    base_url: str
+    session_id: int
+
+    def open(self) -> SessionScreen:
+        self.page.goto(f"{self.base_url}/training/sessions/{self.session_id}")
+        self.page.locator("#qr svg").wait_for()
+        return self
+
+    def qr_image(self) -> bytes:
+        return self.page.locator("#qr svg").screenshot()
+
+    def attendance_of(self, enrolment_name: str) -> Locator:
+        return self.page.locator("#attendance tr", has_text=enrolment_name)

@@ -12,6 +12,9 @@ from hamkor.directory.models import City, Institution, Person
 from hamkor.programs.conflicts import ConflictKind
 from hamkor.programs.models import Activity, Delegation, Participation, Program
 from hamkor.programs.service import program_conflicts
+from hamkor.training import cascade
+from hamkor.training.credentials.models import Credential
+from hamkor.training.models import Attendance, AttendanceMethod, Course, Enrolment
 
 
 def _count(db: Session, model: type) -> int:
@@ -21,7 +24,7 @@ def _count(db: Session, model: type) -> int:
 def test_demo_is_at_the_scale_of_the_reports(db: Session) -> None:
     steps: list[str] = []
     summary = load_demo(db, progress=steps.append)
-    assert steps[-1] == "users"
+    assert steps[-1] == "training"
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     delegates = db.scalar(
         select(func.count())
@@ -73,3 +76,43 @@ def test_the_demo_has_only_its_deliberate_conflicts(db: Session) -> None:
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     found = program_conflicts(db=db, actor=Actor.of(admin), program=program)
     assert ConflictKind.LEAD_OVERLAP not in {conflict.kind for conflict in found}
+
+
+def test_the_demo_trains_45_local_doctors_and_the_tashkent_region_in_moscow(db: Session) -> None:
+    load_demo(db)
+    admin = Actor.of(db.scalars(select(User).where(User.username == "admin")).one())
+    program_trainees = db.scalar(
+        select(func.count(func.distinct(Enrolment.person_id)))
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Course.activity_id.is_not(None))
+    )
+    assert program_trainees == 45
+    moscow = db.scalars(select(Course).where(Course.code == "MOS-OBGYN-2025")).one()
+    assert moscow.host_institution.city.code == "MOW"
+    places = set(
+        db.scalars(
+            select(City.code)
+            .join(Institution, Institution.city_id == City.id)
+            .join(Person, Person.institution_id == Institution.id)
+            .join(Enrolment, Enrolment.person_id == Person.id)
+            .where(Enrolment.course_id == moscow.id)
+        )
+    )
+    assert places == {"BEK", "ANG", "ALK", "NUR", "QCH", "YCH", "KIB", "OHN"}
+    statuses = db.scalars(select(Enrolment.status).where(Enrolment.course_id == moscow.id)).all()
+    assert (len(statuses), statuses.count("completed"), statuses.count("failed")) == (40, 37, 3)
+    completed = db.scalar(
+        select(func.count()).select_from(Enrolment).where(Enrolment.status == "completed")
+    )
+    assert _count(db, Credential) == completed
+    revoked = db.scalars(
+        select(Credential.revoked_reason).where(Credential.revoked_at.is_not(None))
+    ).all()
+    assert len(revoked) == 2
+    reach = cascade.reach(db=db, actor=admin, course_id=moscow.id)
+    assert reach.levels == {1: 37, 2: 36, 3: 12}
+    assert len(reach.sessions) == 18
+    scanned = db.scalar(
+        select(func.count()).select_from(Attendance).where(Attendance.method == AttendanceMethod.QR)
+    )
+    assert (scanned or 0) >= 1

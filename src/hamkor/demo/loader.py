@@ -46,6 +46,7 @@ from hamkor.programs.models import (
     ProgramKind,
     ProgramStatus,
 )
+from hamkor.training.demo import load_training
 
 SEED = Path(__file__).with_name("seed.json")
 DEMO_PASSWORD = "hamkor-demo"
@@ -484,7 +485,7 @@ def _course(
     return program
 
 
-STEPS = ("directory", "institutions", "people", "programs", "activities", "users")
+STEPS = ("directory", "institutions", "people", "programs", "activities", "users", "training")
 
 
 def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
@@ -512,4 +513,7 @@ def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
     _users(loader, institutions, {program.code: program, course.code: course})
     db.flush()
     step("users")
+    load_training(loader)
+    db.flush()
+    step("training")
     return summary

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from hamkor.core.models import User
+from hamkor.core.access import Actor
 
 
 class WaitingPatient(Protocol):
@@ -38,7 +38,7 @@ class WaitingPatient(Protocol):
 
 class WaitingForProgram(Protocol):
     def __call__(
-        self, *, db: Session, actor: User, program_id: int
+        self, *, db: Session, actor: Actor, program_id: int
     ) -> Sequence[WaitingPatient]: ...
 
 
@@ -46,7 +46,7 @@ class BookPlanned(Protocol):
     """Book each (referral id, activity id) consultation; the number booked."""
 
     def __call__(
-        self, *, db: Session, actor: User, placements: Sequence[tuple[int, int]]
+        self, *, db: Session, actor: Actor, placements: Sequence[tuple[int, int]]
     ) -> int: ...
 
 
@@ -54,7 +54,7 @@ class PlacePlanned(Protocol):
     """Place each (person id, activity id) trainee; the number placed."""
 
     def __call__(
-        self, *, db: Session, actor: User, placements: Sequence[tuple[int, int]]
+        self, *, db: Session, actor: Actor, placements: Sequence[tuple[int, int]]
     ) -> int: ...
 
 
@@ -83,8 +83,11 @@ def providers() -> Providers:
     return _providers
 
 
-def reset() -> None:
-    """Forget every provider (tests that register doubles put things back with this)."""
-    _providers.waiting_for_program = None
-    _providers.book_planned = None
-    _providers.place_planned = None
+def use(replacement: Providers) -> Providers:
+    """Put ``replacement`` in place of the registered providers; the ones it replaced.
+
+    Tests stand doubles of care and training in for one test and put the real ones back.
+    """
+    global _providers
+    replaced, _providers = _providers, replacement
+    return replaced

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hamkor.core.access import Actor
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.i18n import N_, Message
 from hamkor.core.models import User
@@ -480,7 +481,7 @@ def _patients(db: Session, user: User, program: Program, builder: _Builder) -> l
         return []
     days = set(builder.days)
     patients: list[m.Patient] = []
-    found = waiting(db=db, actor=user, program_id=program.id)
+    found = waiting(db=db, actor=Actor.of(user), program_id=program.id)
     cities = {city.id: city for city in db.scalars(select(City).where(City.id.in_(_ids(found))))}
     for patient in found:
         reach = [builder.city(cities[c]) for c in patient.city_ids if c in cities]

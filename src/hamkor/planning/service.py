@@ -287,9 +287,9 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
     activities = _write_activities(db, program, plan)
     providers = hooks.providers()
     pairs = [(row_id(c.patient, "p"), c.activity) for c in plan.consultations]
-    booked = _hand_over(db, user, providers.book_planned, pairs, activities)
+    booked = _hand_over(db, actor, providers.book_planned, pairs, activities)
     pairs = [(row_id(a.trainee, "t"), a.activity) for a in plan.attendances]
-    placed = _hand_over(db, user, providers.place_planned, pairs, activities)
+    placed = _hand_over(db, actor, providers.place_planned, pairs, activities)
     audit.record(
         db,
         action="accept",
@@ -303,7 +303,7 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
 
 def _hand_over(
     db: Session,
-    user: User,
+    actor: Actor,
     provider: hooks.BookPlanned | hooks.PlacePlanned | None,
     pairs: Sequence[tuple[int, str]],
     activities: dict[str, Activity],
@@ -312,7 +312,7 @@ def _hand_over(
     if provider is None or not pairs:
         return 0
     placements = [(row, activities[key].id) for row, key in pairs if key in activities]
-    return provider(db=db, actor=user, placements=placements)
+    return provider(db=db, actor=actor, placements=placements)
 
 
 def _write_activities(db: Session, program: Program, plan: Plan) -> dict[str, Activity]:

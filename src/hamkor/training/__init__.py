@@ -1,0 +1,1 @@
+"""Training: courses, sessions, enrolments, QR attendance and the mentoring cascade."""

@@ -1,0 +1,243 @@
+"""JSON API of training under /api/v1/training: the same schemas, filter and service functions
+as the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from hamkor.core.access import Action, get_for
+from hamkor.core.forms import PathId
+from hamkor.core.pages import page_size
+from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, settings_of
+from hamkor.training import attendance, cascade, service
+from hamkor.training.filters import CourseFilter
+from hamkor.training.models import Course, CourseSession
+from hamkor.training.schemas import (
+    AttendanceList,
+    CascadeSessionCreate,
+    CascadeSessionRead,
+    CourseCreate,
+    CoursePage,
+    CourseRead,
+    CourseUpdate,
+    EnrolmentCreate,
+    EnrolmentRead,
+    MentorshipCreate,
+    MentorshipRead,
+    ReachNode,
+    ReachPlace,
+    ReachRead,
+    ScoreChange,
+    SelfEnrolment,
+    SessionCreate,
+    SessionRead,
+)
+
+router = APIRouter(prefix="/api/v1/training", tags=["training"], responses=API_ERROR_RESPONSES)
+
+
+class CheckInRequest(BaseModel):
+    """The token of the QR code the trainee scanned."""
+
+    token: str
+
+
+class CheckInRead(BaseModel):
+    enrolment_id: int
+    session_id: int
+    already_checked_in: bool
+
+
+@router.get("/courses")
+def list_courses(ctx: ApiCtx, filters: Annotated[CourseFilter, Query()]) -> CoursePage:
+    """Courses, latest first (``?q=&kind=&specialty=&program=&issuer=&from=&to=&page=``)."""
+    page = service.list_courses(
+        db=ctx.db, actor=ctx.actor, filters=filters, page_size=page_size(ctx)
+    )
+    return CoursePage(
+        items=[CourseRead.model_validate(c) for c in page.items],
+        total=page.total,
+        page=page.number,
+        pages=page.pages,
+    )
+
+
+@router.post("/courses", status_code=201)
+def create_course(ctx: ApiCtx, data: CourseCreate) -> CourseRead:
+    """A new course of the caller's program or institution."""
+    return CourseRead.model_validate(service.create_course(db=ctx.db, actor=ctx.actor, data=data))
+
+
+@router.get("/courses/{course_id}")
+def get_course(ctx: ApiCtx, course_id: PathId) -> CourseRead:
+    return CourseRead.model_validate(get_for(ctx.db, ctx.actor, Course, course_id))
+
+
+@router.patch("/courses/{course_id}")
+def update_course(ctx: ApiCtx, course_id: PathId, data: CourseUpdate) -> CourseRead:
+    """Change what is given; the result is checked as a new course."""
+    course = service.update_course(db=ctx.db, actor=ctx.actor, course_id=course_id, data=data)
+    return CourseRead.model_validate(course)
+
+
+@router.get("/courses/{course_id}/sessions")
+def list_sessions(ctx: ApiCtx, course_id: PathId) -> list[SessionRead]:
+    course = get_for(ctx.db, ctx.actor, Course, course_id)
+    return [SessionRead.model_validate(s) for s in service.list_sessions(db=ctx.db, course=course)]
+
+
+@router.post("/courses/{course_id}/sessions", status_code=201)
+def add_session(ctx: ApiCtx, course_id: PathId, data: SessionCreate) -> SessionRead:
+    """A new session; its start must fall within the course's days on the host's clocks."""
+    session = service.add_session(db=ctx.db, actor=ctx.actor, course_id=course_id, data=data)
+    return SessionRead.model_validate(session)
+
+
+@router.delete("/sessions/{session_id}", status_code=204)
+def delete_session(ctx: ApiCtx, session_id: PathId) -> Response:
+    """Remove a session entered by mistake, with its attendance."""
+    service.delete_session(db=ctx.db, actor=ctx.actor, session_id=session_id)
+    return Response(status_code=204)
+
+
+@router.get("/courses/{course_id}/enrolments")
+def list_enrolments(ctx: ApiCtx, course_id: PathId) -> list[EnrolmentRead]:
+    """The course's enrolments the caller may see (a trainee sees their own)."""
+    course = get_for(ctx.db, ctx.actor, Course, course_id)
+    found = service.list_enrolments(db=ctx.db, actor=ctx.actor, course=course)
+    return [EnrolmentRead.model_validate(e) for e in found]
+
+
+@router.post("/courses/{course_id}/enrolments", status_code=201)
+def enrol(ctx: ApiCtx, course_id: PathId, data: EnrolmentCreate) -> EnrolmentRead:
+    """Enrol a person: a seat if one is free, else the waiting list."""
+    enrolment = service.enrol(
+        db=ctx.db,
+        actor=ctx.actor,
+        course_id=course_id,
+        person_id=data.person_id,
+        language=data.language,
+    )
+    return EnrolmentRead.model_validate(enrolment)
+
+
+@router.post("/courses/{course_id}/request", status_code=201)
+def request_place(ctx: ApiCtx, course_id: PathId, data: SelfEnrolment) -> EnrolmentRead:
+    """The caller asks for a place; a coordinator approves it."""
+    enrolment = service.request_enrolment(
+        db=ctx.db, actor=ctx.actor, course_id=course_id, language=data.language
+    )
+    return EnrolmentRead.model_validate(enrolment)
+
+
+@router.get("/me/enrolments")
+def my_enrolments(ctx: ApiCtx) -> list[EnrolmentRead]:
+    """The caller's own enrolments."""
+    return [
+        EnrolmentRead.model_validate(e) for e in service.my_enrolments(db=ctx.db, actor=ctx.actor)
+    ]
+
+
+@router.post("/enrolments/{enrolment_id}/approve")
+def approve(ctx: ApiCtx, enrolment_id: PathId) -> EnrolmentRead:
+    return EnrolmentRead.model_validate(
+        service.approve(db=ctx.db, actor=ctx.actor, enrolment_id=enrolment_id)
+    )
+
+
+@router.post("/enrolments/{enrolment_id}/withdraw")
+def withdraw(ctx: ApiCtx, enrolment_id: PathId) -> EnrolmentRead:
+    """Withdraw; a seat set free goes to the first on the waiting list."""
+    return EnrolmentRead.model_validate(
+        service.withdraw(db=ctx.db, actor=ctx.actor, enrolment_id=enrolment_id)
+    )
+
+
+@router.put("/enrolments/{enrolment_id}/score")
+def set_score(ctx: ApiCtx, enrolment_id: PathId, data: ScoreChange) -> EnrolmentRead:
+    return EnrolmentRead.model_validate(
+        service.set_score(db=ctx.db, actor=ctx.actor, enrolment_id=enrolment_id, score=data.score)
+    )
+
+
+@router.post("/enrolments/{enrolment_id}/complete")
+def complete(ctx: ApiCtx, enrolment_id: PathId) -> EnrolmentRead:
+    """Apply the completion rule (and issue the certificate when the trainee completes)."""
+    return EnrolmentRead.model_validate(
+        service.evaluate_completion(db=ctx.db, actor=ctx.actor, enrolment_id=enrolment_id)
+    )
+
+
+@router.put("/sessions/{session_id}/attendance")
+def mark_attendance(ctx: ApiCtx, session_id: PathId, data: AttendanceList) -> list[int]:
+    """Set who was present; answers the enrolments marked present."""
+    get_for(ctx.db, ctx.actor, CourseSession, session_id, Action.CHANGE)
+    marked = attendance.mark_attendance(
+        db=ctx.db, actor=ctx.actor, session_id=session_id, present=set(data.present)
+    )
+    return sorted(a.enrolment_id for a in marked)
+
+
+@router.post("/sessions/{session_id}/check-in")
+def check_in(ctx: ApiCtx, session_id: PathId, data: CheckInRequest) -> CheckInRead:
+    """Check the caller in by the token of the session's QR code."""
+    result = attendance.check_in(
+        db=ctx.db,
+        actor=ctx.actor,
+        session_id=session_id,
+        token=data.token,
+        secret_key=settings_of(ctx.request).resolved_secret_key(),
+    )
+    return CheckInRead(
+        enrolment_id=result.attendance.enrolment_id,
+        session_id=session_id,
+        already_checked_in=result.already,
+    )
+
+
+def _node(node: cascade.Node) -> ReachNode:
+    return ReachNode(
+        person_id=node.person.id, level=node.level, children=[_node(c) for c in node.children]
+    )
+
+
+@router.get("/courses/{course_id}/reach")
+def reach(ctx: ApiCtx, course_id: PathId) -> ReachRead:
+    """How far the course went: level 1 (completed it), 2 (their mentees), 3 (mentees' mentees)."""
+    found = cascade.reach(db=ctx.db, actor=ctx.actor, course_id=course_id)
+    return ReachRead(
+        course_id=course_id,
+        levels=found.levels,
+        places=[
+            ReachPlace(
+                country_id=p.country.id if p.country else None,
+                city_id=p.city.id if p.city else None,
+                level_1=p.counts[1],
+                level_2=p.counts[2],
+                level_3=p.counts[3],
+            )
+            for p in found.places
+        ],
+        tree=[_node(n) for n in found.roots],
+        cascade_sessions=len(found.sessions),
+        cascade_attendees=found.attendees,
+    )
+
+
+@router.post("/mentorships", status_code=201)
+def add_mentorship(ctx: ApiCtx, data: MentorshipCreate) -> MentorshipRead:
+    """A trained doctor mentoring a colleague at home."""
+    return MentorshipRead.model_validate(
+        cascade.add_mentorship(db=ctx.db, actor=ctx.actor, data=data)
+    )
+
+
+@router.post("/cascade-sessions", status_code=201)
+def record_cascade_session(ctx: ApiCtx, data: CascadeSessionCreate) -> CascadeSessionRead:
+    """A session a mentor held at home, with who came."""
+    return CascadeSessionRead.model_validate(
+        cascade.record_session(db=ctx.db, actor=ctx.actor, data=data)
+    )

@@ -1,0 +1,170 @@
+"""Pages of certificates: the holder's and managers' list and detail with downloads and
+revocation; the public verification page; and the issuers' published keys and status lists.
+
+Routes go in a fixed order: load (404), check access (403, audited), call the service, render.
+The public routes need no log-in and show nothing but what verification needs.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from hamkor.core.access import Action, NotFound, can
+from hamkor.core.forms import PathId
+from hamkor.core.i18n import N_
+from hamkor.core.pages import Refusal, save_form, see_other
+from hamkor.core.web import Ctx, Form, PageCtx, PublicCtx, Upload
+from hamkor.training.credentials import service, vc
+from hamkor.training.credentials.models import Credential
+from hamkor.training.credentials.schemas import (
+    MAX_CREDENTIAL_LENGTH,
+    RevokeRequest,
+    verification_read,
+)
+
+router = APIRouter(include_in_schema=False)
+Number = Annotated[str, Path(max_length=20, pattern=service.NUMBER_PATTERN)]
+NOTHING_TO_VERIFY = N_("Paste a certificate or choose its file.")
+NO_SUCH_NUMBER = N_("No certificate with the number %(number)s was issued here.")
+
+
+class Download(StrEnum):
+    JWT = "jwt"
+    JSON = "json"
+    PDF = "pdf"
+
+
+# --- the holder's and the managers' pages ---------------------------------------------------
+
+
+@router.get("/certificates", response_class=HTMLResponse)
+def certificates(ctx: PageCtx) -> Response:
+    """The certificates the user holds or whose courses they manage."""
+    found = service.list_credentials(db=ctx.db, actor=ctx.actor)
+    return ctx.render("credentials/list.html", credentials=found)
+
+
+def _detail(ctx: Ctx, credential: Credential, refusal: Refusal | None = None) -> Response:
+    return ctx.render(
+        "credentials/credential.html",
+        refusal.status_code if refusal else 200,
+        credential=credential,
+        verify_url=service.verify_url(credential.number),
+        may_revoke=can(ctx.db, ctx.actor, Action.CHANGE, credential),
+        errors=refusal.errors if refusal else {},
+    )
+
+
+@router.get("/certificates/{number}", response_class=HTMLResponse)
+def certificate(ctx: PageCtx, number: Number) -> Response:
+    """One certificate: what it says, its status, its downloads, and revocation for managers."""
+    return _detail(ctx, service.get_credential(db=ctx.db, actor=ctx.actor, number=number))
+
+
+@router.post("/certificates/{number}/revoke", response_class=HTMLResponse)
+def revoke(ctx: PageCtx, number: Number, form: Form) -> Response:
+    """Revoke with a reason; a refusal comes back beside the reason's box."""
+    actor = ctx.actor
+    credential = service.get_credential(db=ctx.db, actor=actor, number=number)
+    done = save_form(
+        ctx,
+        form,
+        RevokeRequest,
+        lambda data: service.revoke(db=ctx.db, actor=actor, number=number, reason=data.reason),
+    )
+    if isinstance(done, Refusal):
+        return _detail(ctx, credential, done)
+    return see_other(f"/certificates/{number}")
+
+
+@router.get("/certificates/{number}/download/{form}")
+def download(ctx: PageCtx, number: Number, form: Download) -> Response:
+    """The certificate as a file: the VC-JWT, the JSON envelope or the PDF."""
+    actor = ctx.actor
+    credential = service.get_credential(db=ctx.db, actor=actor, number=number)
+    if form == Download.PDF:
+        content = service.certificate_pdf(db=ctx.db, actor=actor, number=number)
+        media = "application/pdf"
+    elif form == Download.JSON:
+        content = json.dumps(vc.envelope(credential.token), indent=2).encode()
+        media = "application/json"
+    else:
+        content = credential.token.encode()
+        media = f"application/{vc.JWT_TYPE}"
+    disposition = f'attachment; filename="{number}.{form.value}"'
+    return Response(content, media_type=media, headers={"content-disposition": disposition})
+
+
+# --- public verification --------------------------------------------------------------------
+
+
+def _verify_page(
+    ctx: Ctx, data: str | bytes | None, status_code: int = 200, error: str | None = None
+) -> Response:
+    result = None
+    if data is not None:
+        result = verification_read(service.verify(db=ctx.db, data=data), ctx.translator)
+    return ctx.render("credentials/verify.html", status_code, result=result, error=error)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_form(
+    ctx: PublicCtx,
+    token: Annotated[str | None, Query(max_length=MAX_CREDENTIAL_LENGTH)] = None,
+) -> Response:
+    """The public verification page; with ``?token=`` it verifies that token at once."""
+    return _verify_page(ctx, token or None)
+
+
+@router.post("/verify", response_class=HTMLResponse)
+def verify_submitted(ctx: PublicCtx, form: Form) -> Response:
+    """Verify a pasted certificate or an uploaded file."""
+    upload = form.get("file")
+    pasted = form.get("token")
+    if isinstance(upload, Upload):
+        return _verify_page(ctx, upload.content[: MAX_CREDENTIAL_LENGTH + 1])
+    if isinstance(pasted, str) and pasted.strip():
+        return _verify_page(ctx, pasted[: MAX_CREDENTIAL_LENGTH + 1])
+    return _verify_page(ctx, None, 422, ctx._(NOTHING_TO_VERIFY))
+
+
+@router.get("/verify/{number}", response_class=HTMLResponse)
+def verify_number(ctx: PublicCtx, number: Number) -> Response:
+    """Where a certificate's QR code leads: the verification of the certificate it names."""
+    try:
+        token = service.public_token(db=ctx.db, number=number)
+    except NotFound:
+        return _verify_page(ctx, None, 404, ctx._(NO_SUCH_NUMBER, number=number))
+    return _verify_page(ctx, token)
+
+
+# --- what issuers publish -------------------------------------------------------------------
+
+
+def _json(document: dict[str, Any], media_type: str) -> Response:
+    return JSONResponse(document, media_type=media_type)
+
+
+@router.get("/institutions/{institution_id}/did.json")
+def did_document(ctx: PublicCtx, institution_id: PathId) -> Response:
+    """The did:web document of an issuing institution: all its keys, retired ones too."""
+    document = service.did_document(db=ctx.db, institution_id=institution_id)
+    return _json(document, "application/did+json")
+
+
+@router.get("/institutions/{institution_id}/jwks.json")
+def jwks(ctx: PublicCtx, institution_id: PathId) -> Response:
+    """The JWK set of an issuing institution."""
+    return _json(service.jwks(db=ctx.db, institution_id=institution_id), "application/jwk-set+json")
+
+
+@router.get("/institutions/{institution_id}/status-list")
+def status_list(ctx: PublicCtx, institution_id: PathId) -> Response:
+    """The institution's revocation list: a signed BitstringStatusListCredential (VC-JWT)."""
+    token = service.status_list_token(db=ctx.db, institution_id=institution_id)
+    return Response(token, media_type=f"application/{vc.JWT_TYPE}")

@@ -1,0 +1,55 @@
+"""The filter of the course list: one definition for the page and the JSON API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Select, or_, select
+
+from hamkor.core.forms import BlankIsNone
+from hamkor.core.translit import cyrl_to_latn
+from hamkor.programs.schemas import OptionalDay, OptionalId
+from hamkor.training.models import Course, CourseKind
+
+
+class CourseFilter(BaseModel):
+    """What the course list narrows by: words of the title or code, kind, specialty, program,
+    issuing institution and days (``?q=&kind=&specialty=&program=&issuer=&from=&to=``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    q: Annotated[str | None, BlankIsNone] = None
+    kind: Annotated[CourseKind | None, BlankIsNone] = None
+    specialty: Annotated[str | None, BlankIsNone] = None
+    program: OptionalId = None
+    issuer: OptionalId = None
+    from_: OptionalDay = Field(default=None, alias="from")
+    to: OptionalDay = None
+    page: int = Field(default=1, ge=1)
+
+    def statement(self) -> Select[Any]:
+        """Courses matching the filter, latest first."""
+        stmt = select(Course).order_by(Course.starts_on.desc(), Course.id.desc())
+        if self.q:
+            # Titles are folded with their Latin transliteration, so either script finds them.
+            words = self.q.strip().casefold()
+            stmt = stmt.where(
+                or_(
+                    Course.search.contains(words, autoescape=True),
+                    Course.search.contains(cyrl_to_latn(words), autoescape=True),
+                )
+            )
+        if self.kind:
+            stmt = stmt.where(Course.kind == self.kind)
+        if self.specialty:
+            stmt = stmt.where(Course.specialty == self.specialty)
+        if self.program:
+            stmt = stmt.where(Course.program_id == self.program)
+        if self.issuer:
+            stmt = stmt.where(Course.issuer_institution_id == self.issuer)
+        if self.from_:
+            stmt = stmt.where(Course.ends_on >= self.from_)
+        if self.to:
+            stmt = stmt.where(Course.starts_on <= self.to)
+        return stmt

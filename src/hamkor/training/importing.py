@@ -1,0 +1,87 @@
+"""Bulk enrolment from CSV or XLSX: a course's trainees by their directory codes.
+
+Every row is checked against the file (a person twice) and the database (unknown people,
+people already in the course) before anything is written; the rows are then enrolled by the
+same service function as the course page, in the file's order, so the seats go to the first
+lines and the rest join the waiting list. The format is in ``docs/formats/training-enrolments.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hamkor.core.access import Action, Actor, get_for
+from hamkor.core.i18n import N_, Message
+from hamkor.core.importing import (
+    ImportResult,
+    ParsedRow,
+    Progress,
+    RowError,
+    duplicates,
+    ids_by_code,
+    read_sheet,
+    run_import,
+    unknown_codes,
+)
+from hamkor.directory.models import Person
+from hamkor.training import service
+from hamkor.training.models import Course, Enrolment
+from hamkor.training.schemas import EnrolmentRow
+
+
+class EnrolmentImport:
+    """Enrolments of one course, which the actor must manage."""
+
+    entity = Enrolment.__tablename__
+    schema = EnrolmentRow
+
+    def __init__(self, db: Session, actor: Actor, course_id: int) -> None:
+        self.course = get_for(db, actor, Course, course_id, Action.CHANGE)
+        self.db, self.actor = db, actor
+        self.people: dict[str, int] = {}
+
+    def check(self, rows: Sequence[ParsedRow[EnrolmentRow]]) -> list[RowError]:
+        codes = {row.data.person for row in rows}
+        self.people = ids_by_code(self.db, select(Person.code, Person.id), Person.code, codes)
+        enrolled = set(
+            self.db.scalars(
+                select(Enrolment.person_id).where(
+                    Enrolment.course_id == self.course.id, Enrolment.status.in_(service.ACTIVE)
+                )
+            )
+        )
+        already = N_("%(value)s is already in the course.")
+        return [
+            *duplicates(rows, lambda data: data.person, "person"),
+            *unknown_codes(rows, lambda data: [data.person], self.people, "person"),
+            *(
+                RowError(row.line, "person", Message(already, {"value": row.data.person}))
+                for row in rows
+                if self.people.get(row.data.person) in enrolled
+            ),
+        ]
+
+    def write(self, row: EnrolmentRow) -> None:
+        service.enrol(
+            db=self.db,
+            actor=self.actor,
+            course_id=self.course.id,
+            person_id=self.people[row.person],
+            language=row.language,
+        )
+
+
+def import_enrolments(
+    *,
+    db: Session,
+    actor: Actor,
+    course_id: int,
+    content: bytes,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Enrol the people of a CSV or XLSX file: every row, or none when any row is refused."""
+    importer = EnrolmentImport(db, actor, course_id)
+    return run_import(db, read_sheet(content), importer, progress)
