@@ -357,16 +357,16 @@ def test_place_planned_names_the_pair_it_cannot_place(
     create_activity: ActivityFactory,
     create_trainee: TraineeFactory,
 ) -> None:
-    lecture = create_activity(
-        kz_uz_days.program, city=kz_uz_days.tashkent, kind=ActivityKind.LECTURE
+    exhibition = create_activity(
+        kz_uz_days.program, city=kz_uz_days.tashkent, kind=ActivityKind.EXHIBITION
     )
     person = create_trainee().person
     actor = coordinator(kz_uz_days)
     with pytest.raises(UserError) as error:
         service.place_planned(
-            db=db, actor=actor, placements=[(person.id, lecture.id), (99999, lecture.id)]
+            db=db, actor=actor, placements=[(person.id, exhibition.id), (99999, exhibition.id)]
         )
-    assert refused(error) == {"placements.0": "Only master classes and trainings have courses."}
+    assert refused(error) == {"placements.0": "Trainees do not attend this kind of activity."}
     with pytest.raises(UserError) as error:
-        service.place_planned(db=db, actor=actor, placements=[(99999, lecture.id)])
+        service.place_planned(db=db, actor=actor, placements=[(99999, exhibition.id)])
     assert refused(error) == {"placements.0": "Person 99999 does not exist."}

@@ -44,10 +44,16 @@ from hamkor.training.schemas import CourseCreate, CourseUpdate, SessionCreate
 SEATED = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED)
 #: Statuses that still count as being in the course (a new enrolment is refused for them).
 ACTIVE = (*SEATED, EnrolmentStatus.REQUESTED, EnrolmentStatus.WAITLISTED)
-#: The activities a program's trainees enrol in, and the course each becomes.
+#: The activities a program's trainees enrol in, and the course each becomes: local doctors
+#: also learn by watching demonstration operations, interventions and consultations (news/003:
+#: 45 doctors trained during the demonstration operations), which the planner seats them at.
 COURSE_KIND_OF_ACTIVITY: dict[ActivityKind, CourseKind] = {
     ActivityKind.MASTER_CLASS: CourseKind.MASTER_CLASS,
+    ActivityKind.LECTURE: CourseKind.MASTER_CLASS,
     ActivityKind.PRACTICAL_TRAINING: CourseKind.PRACTICAL_TRAINING,
+    ActivityKind.DEMONSTRATION_OPERATION: CourseKind.PRACTICAL_TRAINING,
+    ActivityKind.HIGH_TECH_INTERVENTION: CourseKind.PRACTICAL_TRAINING,
+    ActivityKind.CONSULTATION_SESSION: CourseKind.PRACTICAL_TRAINING,
 }
 _CHOOSE = N_("Choose one of the offered values.")
 
@@ -460,7 +466,7 @@ def course_for_activity(*, db: Session, actor: Actor, activity_id: int) -> Cours
         return found
     kind = COURSE_KIND_OF_ACTIVITY.get(ActivityKind(activity.kind))
     if kind is None:
-        raise UserError.one("activity_id", N_("Only master classes and trainings have courses."))
+        raise UserError.one("activity_id", N_("Trainees do not attend this kind of activity."))
     if activity.institution_id is None:
         raise UserError.one("activity_id", N_("Give the activity its institution first."))
     day = activity.starts_at.astimezone(ZoneInfo(activity.city.timezone)).date()
