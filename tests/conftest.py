@@ -22,6 +22,8 @@ pytest_plugins = [
     "tests.fixtures.core",
     "tests.fixtures.directory",
     "tests.fixtures.programs",
+    "tests.fixtures.care",
+    "tests.fixtures.fhir",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"

@@ -1,6 +1,7 @@
 """Who may see and change patient records: the one rule every care query goes through.
 
-A registrar sees the patients their institution registered; a specialist the patients booked
+A registrar sees the patients their institution registered and those booked into consultation
+sessions it hosts (the check-in desk); a specialist the patients booked
 into the consultation sessions they lead; a program coordinator the patients referred to their
 program; a platform admin everyone. An auditor reads the audit trail and no patient data
 (issue 4). Every row of care hangs off a patient, so one condition on patients scopes them all.
@@ -44,6 +45,19 @@ def _booked_with(actor: Actor) -> Select[int]:
         .join(Person, Person.id == activity_leads.c.person_id)
         .where(
             Person.user_id == actor.user_id,
+            Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
+        )
+    )
+
+
+def _booked_at(institutions: set[int]) -> Select[int]:
+    """Patients with an active appointment in a session the institutions host (their desk)."""
+    return (
+        select(Referral.patient_id)
+        .join(Appointment, Appointment.referral_id == Referral.id)
+        .join(Activity, Activity.id == Appointment.activity_id)
+        .where(
+            Activity.institution_id.in_(institutions),
             Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
         )
     )

@@ -316,7 +316,7 @@ class BookingCreate(BaseModel):
 
     referral_id: Annotated[Id, Required]
     activity_id: Annotated[Id, Required]
-    slot: Annotated[int | None, BlankIsNone, Field(ge=0, le=1000)] = None
+    slot: Annotated[Annotated[int, Field(ge=0, le=1000)] | None, BlankIsNone] = None
 
 
 class AppointmentRead(BaseModel):
