@@ -15,6 +15,8 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from hamkor.care.fhir import api as fhir_api
+from hamkor.care.fhir import outcome as fhir_outcome
 from hamkor.core import access
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
@@ -68,6 +70,8 @@ def error_response(
     """A translated error: JSON for the API, an HTML page for people."""
     translator = _translator(request)
     title = translator.gettext(_STATUS_TITLES.get(status, _STATUS_TITLES[400]))
+    if fhir_outcome.serves(request):
+        return fhir_outcome.error_response(status, title, errors or [])
     if _wants_json(request):
         return JSONResponse({"detail": title, "errors": errors or []}, status_code=status)
     html = render_template(
@@ -199,6 +203,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         directory_api.router,
         programs_views.router,
         programs_api.router,
+        fhir_api.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)
