@@ -399,6 +399,34 @@ class FollowUpRead(BaseModel):
     notes: str
 
 
+class PatientExport(BaseModel):
+    """Everything held about one patient: what the right of access gives them."""
+
+    patient: PatientRead
+    consents: list[ConsentRead]
+    referrals: list[ReferralRead]
+    status_history: list[ReferralStatusChangeRead]
+    appointments: list[AppointmentRead]
+    encounters: list[EncounterRead]
+    procedures: list[ProcedureRead]
+    follow_ups: list[FollowUpRead]
+
+
+class MergeRequest(BaseModel):
+    """The duplicate to merge into the patient of the address."""
+
+    merge_id: Annotated[Id, Required]
+
+
+class SlotRead(BaseModel):
+    """A slot of a consultation session and, when taken, its appointment."""
+
+    index: int
+    starts_at: datetime
+    ends_at: datetime
+    appointment_id: int | None
+
+
 @dataclass(frozen=True)
 class WaitingPatient:
     """A referral waiting for a consultation, as the planning solver takes it.

@@ -40,13 +40,22 @@ from hamkor.care.models import (
     ReferralStatusChange,
 )
 from hamkor.care.schemas import (
+    AppointmentRead,
     BookingCreate,
     ConsentCreate,
+    ConsentRead,
     EncounterCreate,
+    EncounterRead,
     FollowUpCreate,
+    FollowUpRead,
     PatientCreate,
+    PatientExport,
+    PatientRead,
     ProcedureCreate,
+    ProcedureRead,
     ReferralCreate,
+    ReferralRead,
+    ReferralStatusChangeRead,
     WaitingPatient,
 )
 from hamkor.core import audit
@@ -63,6 +72,11 @@ INTAKE_ROLES = (Role.REGISTRAR, Role.PROGRAM_COORDINATOR)
 #: Kinds of activity in which an operation is shown to local colleagues.
 OPERATION_KINDS = (ActivityKind.DEMONSTRATION_OPERATION, ActivityKind.HIGH_TECH_INTERVENTION)
 DEFAULT_SLOT_MINUTES = 20
+
+
+def today() -> date:
+    """Today's date (UTC): what 'overdue' is measured against."""
+    return utcnow().date()
 
 
 def as_actor(actor: Actor | User) -> Actor:
@@ -510,11 +524,15 @@ def set_slot_minutes(*, db: Session, actor: Actor, activity_id: int, minutes: in
     db.flush()
 
 
-def _session(db: Session, actor: Actor, activity_id: int, action: Action = Action.VIEW) -> Activity:
-    activity = get_for(db, actor, Activity, activity_id, action)
+def consultation_session(activity: Activity) -> Activity:
+    """The activity, when it is a consultation session; any other is not found as one."""
     if activity.kind != ActivityKind.CONSULTATION_SESSION:
-        raise NotFound("consultation_sessions", activity_id)
+        raise NotFound("consultation_sessions", activity.id)
     return activity
+
+
+def _session(db: Session, actor: Actor, activity_id: int, action: Action = Action.VIEW) -> Activity:
+    return consultation_session(get_for(db, actor, Activity, activity_id, action))
 
 
 def _active_appointments(db: Session, referral_id: int) -> list[Appointment]:
@@ -673,18 +691,14 @@ def book_planned(*, db: Session, actor: Actor | User, placements: Sequence[tuple
             activity = _session(db, actor, activity_id)
             _book(db, actor, referral, activity, None)
         except (UserError, NotFound) as error:
-            detail = (
-                error.errors[0].message
-                if isinstance(error, UserError)
-                else Message(N_("This page does not exist."))
-            )
-            raise UserError.one(
+            reasons = error.errors if isinstance(error, UserError) else []
+            which = _problem(
                 "placements",
-                N_("Referral %(referral)s cannot be booked into session %(session)s: %(reason)s"),
+                N_("Referral %(referral)s cannot be booked into session %(session)s."),
                 referral=referral_id,
                 session=activity_id,
-                reason=detail,
-            ) from error
+            )
+            raise UserError([which, *reasons]) from error
     return len(placements)
 
 
@@ -921,4 +935,22 @@ def patient_record(*, db: Session, actor: Actor, patient_id: int) -> PatientReco
         encounters=_of_referrals(db, Encounter, ids),
         procedures=_of_referrals(db, Procedure, ids),
         follow_ups=_of_referrals(db, FollowUpTask, ids),
+    )
+
+
+def export_record(*, db: Session, actor: Actor, patient_id: int) -> PatientExport:
+    """A patient's whole record as JSON, for the patient's right of access (audited)."""
+    record = patient_record(db=db, actor=actor, patient_id=patient_id)
+    audit.record(db, action="export", entity="patients", entity_id=patient_id)
+    return PatientExport(
+        patient=PatientRead.model_validate(record.patient),
+        consents=[ConsentRead.model_validate(c) for c in record.consents],
+        referrals=[ReferralRead.model_validate(r) for r in record.referrals],
+        status_history=[
+            ReferralStatusChangeRead.model_validate(h) for r in record.referrals for h in r.history
+        ],
+        appointments=[AppointmentRead.model_validate(a) for a in record.appointments],
+        encounters=[EncounterRead.model_validate(e) for e in record.encounters],
+        procedures=[ProcedureRead.model_validate(p) for p in record.procedures],
+        follow_ups=[FollowUpRead.model_validate(f) for f in record.follow_ups],
     )
