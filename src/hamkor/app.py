@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from hamkor.care import api as care_api
+from hamkor.care import views as care_views
 from hamkor.care.fhir import api as fhir_api
 from hamkor.care.fhir import outcome as fhir_outcome
 from hamkor.core import access
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         directory_api.router,
         programs_views.router,
         programs_api.router,
+        care_views.router,
         care_api.router,
         fhir_api.router,
     ):
