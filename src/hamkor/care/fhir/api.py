@@ -18,7 +18,7 @@ from hamkor.care.fhir import capability, importing
 from hamkor.care.fhir.capability import READ, SEARCH
 from hamkor.care.fhir.outcome import PREFIX, FhirResponse
 from hamkor.care.fhir.resources import Resource, validated
-from hamkor.care.fhir.search import check_format, check_known, page_bounds
+from hamkor.care.fhir.search import check_format, check_known, own_id, page_bounds
 from hamkor.care.fhir.served import SERVED, Row, Served
 from hamkor.core import access, audit
 from hamkor.core.web import ApiCtx, Ctx
@@ -61,11 +61,12 @@ def _rows(ctx: Ctx, stmt: Select[Any]) -> list[Row]:
 def _read(served: Served) -> Callable[[ApiCtx, str], FhirResponse]:
     def read(ctx: ApiCtx, record_id: str) -> FhirResponse:
         # FHIR ids are strings; ours are whole numbers, so any other id names nothing.
-        if not record_id.isdigit() or len(record_id) > 18:
-            raise access.NotFound(served.model.__tablename__, record_id)
-        access.get_for(ctx.db, ctx.actor, served.model, int(record_id))
+        found = own_id(record_id)
+        if found is None:
+            raise access.NotFound(served.model.__tablename__, record_id[:20])
+        access.get_for(ctx.db, ctx.actor, served.model, found)
         key = served.model.__mapper__.primary_key[0]
-        (row,) = _rows(ctx, served.statement().where(key == int(record_id)))
+        (row,) = _rows(ctx, served.statement().where(key == found))
         _audit_views(ctx, served, [row])
         return FhirResponse(validated(served.build(row)))
 

@@ -49,6 +49,8 @@ REFERRED = ("Organization", "Location")
 #: Told ``(entries done, entries)`` as the import goes, for a progress bar.
 Progress = Callable[[int, int], None]
 
+#: A stand-in id to check a referral whose patient is not written (nothing is written then).
+_CHECK_ONLY = 1
 _CONSENT_KINDS_BY_SCOPE = {"patient-privacy": ConsentKind.DATA_SHARING_ABROAD}
 
 
@@ -182,8 +184,12 @@ class _Importer:
             return None
 
     def _located(self, entry: Entry, mapped: _Mapped, error: UserError) -> None:
+        # An element the mapping already refused (an unknown institution) is told about once.
+        refused = {problem.field for problem in mapped.errors}
         for item in error.errors:
-            self.errors.append(FieldError(entry.at(mapped.origin(item.field)), item.message))
+            origin = mapped.origin(item.field)
+            if origin not in refused:
+                self.errors.append(FieldError(entry.at(origin), item.message))
 
     def _write(self, entry: Entry, mapped: _Mapped, write: Callable[[], Any]) -> Any:
         """Run a service function in a savepoint; its refusal is recorded at the elements."""
@@ -220,9 +226,8 @@ class _Importer:
         return patient is not None and access.can(self.db, self.actor, access.Action.VIEW, patient)
 
     def consent_entry(self, entry: Entry) -> None:
-        resource = entry.resource
-        patient_id = self._patient_of(entry, resource.get("patient"), "patient")
-        mapped = _consent(resource)
+        patient_id = self._patient_of(entry, "patient")
+        mapped = _consent(entry.resource)
         data = self._schema(entry, ConsentCreate, mapped)
         if data is None or mapped.errors or patient_id is None:
             return
@@ -236,9 +241,13 @@ class _Importer:
         if made is not None:
             self.outcomes.append(Outcome(entry.index, f"Consent/{made.id}", "201 Created"))
 
-    def _patient_of(self, entry: Entry, reference: Any, element: str) -> int | None:
+    def _patient_of(self, entry: Entry, element: str) -> int | None:
+        """The patient an entry refers to; a problem unless it is there, or is a patient entry
+        of the Bundle that was refused (that entry's problems are reported already)."""
+        reference = entry.resource.get(element)
         found = self.patient(reference)
-        if found is None:
+        target = self.index.target(reference)
+        if found is None and (target is None or target.resource_type != "Patient"):
             self.errors.append(
                 problem(
                     entry.at(element),
@@ -251,13 +260,12 @@ class _Importer:
         return found
 
     def referral_entry(self, entry: Entry) -> None:
-        resource = entry.resource
-        mapped = _referral(self, resource)
-        mapped.data["patient_id"] = self._patient_of(entry, resource.get("subject"), "subject")
-        if mapped.data["patient_id"] is None:
-            return
+        patient_id = self._patient_of(entry, "subject")
+        mapped = _referral(self, entry.resource)
+        # Checked even when its patient was refused, so that every problem is told at once.
+        mapped.data["patient_id"] = patient_id or _CHECK_ONLY
         data = self._schema(entry, ReferralCreate, mapped)
-        if data is None or mapped.errors:
+        if data is None or mapped.errors or patient_id is None:
             return
         made = self._write(
             entry, mapped, lambda: care.create_referral(db=self.db, actor=self.actor, data=data)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, and_, false, not_, or_, true
 
 from hamkor.core.errors import UserError
+from hamkor.core.forms import MAX_ID
 from hamkor.core.i18n import N_
 
 ParamType = Literal["token", "date", "reference", "number"]
@@ -165,16 +166,25 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def reference_id(parameter: str, text: str, resource_type: str) -> int:
-    """The id of ``Patient/12`` or ``12`` (references to our own resources only)."""
-    found = re.fullmatch(rf"(?:{resource_type}/)?(\d{{1,18}})", text)
+def own_id(text: str) -> int | None:
+    """Our id written in ``text``, if it can be one (a PINFL's 14 digits cannot)."""
+    if not text.isdigit() or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def reference_id(parameter: str, text: str, resource_type: str) -> int | None:
+    """The id of ``Patient/12`` or ``12`` (references to our own resources only); ``None``
+    for a number no record of ours can have."""
+    found = re.fullmatch(rf"(?:{resource_type}/)?(\d+)", text)
     if found is None:
         raise refuse(
             parameter,
             N_("Give a reference as %(type)s/<id> or the id alone."),
             type=resource_type,
         )
-    return int(found.group(1))
+    return own_id(found.group(1))
 
 
 #: The exact test of one value on a loaded record, for what SQL can only narrow.

@@ -16,7 +16,14 @@ from hamkor.care.fhir.patients import patient
 from hamkor.care.fhir.referrals import REQUEST_STATUSES, service_request
 from hamkor.care.fhir.resources import Resource
 from hamkor.care.fhir.scheduling import APPOINTMENT_STATUSES, appointment, slot_bounds
-from hamkor.care.fhir.search import DateRange, SearchParam, Token, reference_id, refuse
+from hamkor.care.fhir.search import (
+    DateRange,
+    SearchParam,
+    Token,
+    own_id,
+    reference_id,
+    refuse,
+)
 from hamkor.care.fhir.terms import identifier_kind, sid
 from hamkor.care.models import (
     Appointment,
@@ -60,7 +67,7 @@ def _own_id(system: str, token: Token, column: Any) -> ColumnElement[bool] | Non
         return None
     if token.value is None:
         return true()
-    return column == int(token.value) if token.value.isdigit() else false()
+    return column == own_id(token.value) if own_id(token.value) else false()
 
 
 def _patient_identifier(name: str, text: str) -> ColumnElement[bool]:
@@ -105,7 +112,8 @@ def _status(mapping: dict[Any, str], column: Any) -> Callable[[str, str], Column
 
 def _patient_of(column: Any) -> Callable[[str, str], ColumnElement[bool]]:
     def condition(name: str, text: str) -> ColumnElement[bool]:
-        return column == reference_id(name, text, "Patient")  # type: ignore[no-any-return]
+        found = reference_id(name, text, "Patient")
+        return false() if found is None else column == found
 
     return condition
 
