@@ -96,14 +96,24 @@ def import_(
         Path,
         typer.Argument(exists=True, dir_okay=False, readable=True, help="A FHIR Bundle (JSON)."),
     ],
+    user: Annotated[
+        str,
+        typer.Option(
+            "--user",
+            help="The registrar or coordinator who registers the referrals, with their rights.",
+        ),
+    ],
     program: Annotated[
         str | None,
         typer.Option("--program", help="The program's code, for referrals that do not name it."),
     ] = None,
-    user: UserOption = None,
 ) -> None:
     """Import referrals with their patients and consents from a transaction or collection
-    Bundle: all or nothing."""
+    Bundle: all or nothing.
+
+    Health records are registered by a person (the waitlist remembers who moved a referral),
+    so the import names its user rather than running as the operator.
+    """
     try:
         bundle = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
