@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hamkor.care import cli as care_cli
 from hamkor.care.fhir.cli import app as fhir_app
 from hamkor.core import catalogs
 from hamkor.core.cli import db_app, user_app
@@ -20,6 +21,7 @@ app = typer.Typer(help="Hamkor: cross-border medical cooperation programs.", no_
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(directory_app, name="import")
+care_cli.register(directory_app)
 app.add_typer(plan_app, name="plan")
 app.add_typer(fhir_app, name="fhir")
 app.command()(demo)

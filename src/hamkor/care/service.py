@@ -84,6 +84,11 @@ def as_actor(actor: Actor | User) -> Actor:
     return actor if isinstance(actor, Actor) else Actor.of(actor)
 
 
+def _by(actor: Actor) -> int | None:
+    """The user to name as author; the command line's operator (user 0) is nobody's row."""
+    return actor.user_id or None
+
+
 def _problem(field: str, text: str, **params: Any) -> FieldError:
     return FieldError(field, Message(text, params))
 
@@ -176,15 +181,24 @@ def find_duplicates(*, db: Session, data: PatientCreate) -> list[Duplicate]:
     return list(found.values())
 
 
-def _check_patient(db: Session, actor: Actor, data: PatientCreate) -> None:
+def require_intake(actor: Actor) -> None:
+    """Refuse (403, audited) anybody who does not register patients."""
     require_role(actor, INTAKE_ROLES, "patients")
+
+
+def may_register_for(actor: Actor, institution_id: int) -> bool:
+    """Registrars register for their own institutions; coordinators and admins for any."""
+    if actor.is_admin or actor.has_role(Role.PROGRAM_COORDINATOR):
+        return True
+    return institution_id in actor.institutions(Role.REGISTRAR)
+
+
+def _check_patient(db: Session, actor: Actor, data: PatientCreate) -> None:
+    require_intake(actor)
     errors: list[FieldError] = []
-    allowed = actor.institutions(Role.REGISTRAR)
     if not _exists(db, Institution, data.institution_id):
         errors.append(_problem("institution_id", N_("Choose one of the offered values.")))
-    elif not (actor.is_admin or actor.has_role(Role.PROGRAM_COORDINATOR)) and (
-        data.institution_id not in allowed
-    ):
+    elif not may_register_for(actor, data.institution_id):
         errors.append(
             _problem("institution_id", N_("You register patients for your own institution only."))
         )
@@ -290,7 +304,7 @@ def record_consent(*, db: Session, actor: Actor, patient_id: int, data: ConsentC
         representative_name=data.representative_name,
         representative_relation=data.representative_relation,
         decided_at=data.decided_at or utcnow(),
-        recorded_by_id=actor.user_id,
+        recorded_by_id=_by(actor),
     )
     db.add(consent)
     db.flush()
@@ -361,10 +375,26 @@ def _move(db: Session, actor: Actor, referral: Referral, status: ReferralStatus)
         return
     db.add(
         ReferralStatusChange(
-            referral=referral, by_id=actor.user_id, from_status=referral.status, to_status=status
+            referral=referral, by_id=_by(actor), from_status=referral.status, to_status=status
         )
     )
     referral.status = status
+
+
+ALREADY_WAITING = N_("The patient already waits for this specialty in this program.")
+
+
+def already_waiting(db: Session, patient_id: int, program_id: int, specialty_id: int) -> bool:
+    """Whether the patient is on the program's waitlist for the specialty (waiting or booked)."""
+    found = db.scalar(
+        select(Referral.id).where(
+            Referral.patient_id == patient_id,
+            Referral.program_id == program_id,
+            Referral.specialty_id == specialty_id,
+            Referral.status.in_((ReferralStatus.WAITING, ReferralStatus.BOOKED)),
+        )
+    )
+    return found is not None
 
 
 def create_referral(*, db: Session, actor: Actor | User, data: ReferralCreate) -> Referral:
@@ -398,6 +428,8 @@ def create_referral(*, db: Session, actor: Actor | User, data: ReferralCreate) -
             )
     if patient.merged_into_id is not None:
         errors.append(_problem("patient_id", N_("This patient was already merged into another.")))
+    if already_waiting(db, patient.id, data.program_id, data.specialty_id):
+        errors.append(_problem("specialty_id", ALREADY_WAITING))
     _refuse_any(errors)
     referral = Referral(
         patient_id=patient.id,
@@ -412,7 +444,7 @@ def create_referral(*, db: Session, actor: Actor | User, data: ReferralCreate) -
         cities=cities,
     )
     db.add(referral)
-    db.add(ReferralStatusChange(referral=referral, by_id=actor.user_id, to_status=referral.status))
+    db.add(ReferralStatusChange(referral=referral, by_id=_by(actor), to_status=referral.status))
     db.flush()
     return referral
 
@@ -652,7 +684,7 @@ def _book(
     candidates = [slot] if slot is not None else [s.index for s in slots if s.appointment is None]
     for index in candidates:
         appointment = Appointment(
-            activity_id=activity.id, slot=index, referral_id=referral.id, booked_by_id=actor.user_id
+            activity_id=activity.id, slot=index, referral_id=referral.id, booked_by_id=_by(actor)
         )
         refused = _insert(db, appointment)
         if refused is None:
@@ -748,7 +780,7 @@ def check_in_list(*, db: Session, actor: Actor, activity_id: int) -> tuple[Activ
 
 def person_of(db: Session, actor: Actor) -> Person | None:
     """The directory person who is the acting user (a specialist leads activities as one)."""
-    return db.scalar(select(Person).where(Person.user_id == actor.user_id))
+    return db.scalar(select(Person).where(Person.user_id == _by(actor)))
 
 
 def todays_patients(*, db: Session, actor: Actor, day: date) -> list[tuple[Appointment, Slot]]:
@@ -795,7 +827,7 @@ def record_encounter(*, db: Session, actor: Actor, data: EncounterCreate) -> Enc
         occurred_at=utcnow(),
         findings=data.findings,
         recommendation=data.recommendation,
-        recorded_by_id=actor.user_id,
+        recorded_by_id=_by(actor),
         diagnoses=[
             Diagnosis(rank=rank, icd10=code) for rank, code in enumerate(data.diagnoses, start=1)
         ],
@@ -835,7 +867,7 @@ def record_procedure(*, db: Session, actor: Actor, data: ProcedureCreate) -> Pro
         performed_on=data.performed_on,
         outcome=data.outcome,
         complications=data.complications,
-        recorded_by_id=actor.user_id,
+        recorded_by_id=_by(actor),
         surgeons=surgeons,
     )
     db.add(procedure)
@@ -857,7 +889,7 @@ def create_follow_up(*, db: Session, actor: Actor, data: FollowUpCreate) -> Foll
         kind=data.kind,
         due_on=data.due_on,
         notes=data.notes,
-        recorded_by_id=actor.user_id,
+        recorded_by_id=_by(actor),
     )
     db.add(task)
     db.flush()

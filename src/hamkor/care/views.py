@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
 from hamkor.care import labels, service
+from hamkor.care.importing import ReferralRow, import_referrals
 from hamkor.care.models import Appointment, IdentifierKind, Referral, ReferralStatus, Sex
 from hamkor.care.schemas import (
     BookingCreate,
@@ -27,9 +28,18 @@ from hamkor.care.schemas import (
     ReferralCreate,
 )
 from hamkor.core.access import Action, NotFound, get_for, restrict
-from hamkor.core.forms import PathId
-from hamkor.core.pages import Refusal, labelled_options, named_options, save_form, see_other
-from hamkor.core.web import Ctx, Form, PageCtx
+from hamkor.core.errors import UserError
+from hamkor.core.forms import PathId, error_map
+from hamkor.core.importing import columns_of
+from hamkor.core.pages import (
+    REFUSED,
+    Refusal,
+    labelled_options,
+    named_options,
+    save_form,
+    see_other,
+)
+from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.models import Activity, Program
@@ -403,6 +413,41 @@ def waitlist(ctx: PageCtx, status: ReferralStatus | None = ReferralStatus.WAITIN
     """The referrals the reader may see, most urgent first."""
     found = service.list_referrals(db=ctx.db, actor=ctx.actor, status=status)
     return _render(ctx, "care/waitlist.html", referrals=found, status=status)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def _import_page(ctx: Ctx, status: int = 200, **context: Any) -> Response:
+    defaults: dict[str, Any] = {"errors": {}, "result": None}
+    return _render(
+        ctx,
+        "care/import.html",
+        status,
+        columns=columns_of(ReferralRow),
+        **{**defaults, **context},
+    )
+
+
+@router.get("/care/import", response_class=HTMLResponse)
+def import_form(ctx: PageCtx) -> Response:
+    """The upload form of a referral list, with its columns."""
+    service.require_intake(ctx.actor)
+    return _import_page(ctx)
+
+
+@router.post("/care/import", response_class=HTMLResponse)
+def import_upload(ctx: PageCtx, form: Form) -> Response:
+    """Import the uploaded file: every row written, or none and a table of what to correct."""
+    upload = form.get("file")
+    if not isinstance(upload, Upload):
+        message = ctx._("This field is required.")
+        return _import_page(ctx, REFUSED, errors={"file": message})
+    try:
+        result = import_referrals(db=ctx.db, actor=ctx.actor, content=upload.content)
+    except UserError as error:
+        return _import_page(ctx, REFUSED, errors=error_map(error, ctx.language))
+    return _import_page(ctx, 200 if result.ok else REFUSED, result=result)
 
 
 # Last: its address would otherwise catch /care/appointments/{id}/encounter.
