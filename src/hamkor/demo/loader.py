@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hamkor.care.demo import load_care_demo
 from hamkor.core.db import Base
 from hamkor.core.models import Membership, Role, User
 from hamkor.core.users import create_user
@@ -483,7 +484,7 @@ def _course(
     return program
 
 
-STEPS = ("directory", "institutions", "people", "programs", "activities", "users")
+STEPS = ("directory", "institutions", "people", "programs", "activities", "users", "care")
 
 
 def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
@@ -510,4 +511,6 @@ def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
     _users(loader, institutions, {program.code: program, course.code: course})
     db.flush()
     step("users")
+    load_care_demo(db, seed()["people_names"], summary.count)
+    step("care")
     return summary
