@@ -55,4 +55,13 @@ def serve(
 
     settings = get_settings()
     console.print(f"Hamkor on http://{host}:{port} — database {settings.resolved_database_url()}")
-    uvicorn.run("hamkor.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # A worker imports the whole app before it answers the supervisor's pings; on a busy
+    # machine that takes longer than uvicorn's 5 s, and the workers were killed in a loop.
+    uvicorn.run(
+        "hamkor.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_worker_healthcheck=60,
+    )
