@@ -770,12 +770,31 @@ def mark_no_show(*, db: Session, actor: Actor, appointment_id: int) -> Appointme
 # --- the consultation day -------------------------------------------------------------------
 
 
-def check_in_list(*, db: Session, actor: Actor, activity_id: int) -> tuple[Activity, list[Slot]]:
-    """A session's slots with their patients, for the registrar's desk (audited as a view)."""
+@dataclass(frozen=True)
+class CheckInList:
+    """A session's slots for the desk; only the patients the reader may see are named."""
+
+    activity: Activity
+    slots: list[Slot]
+    visible: frozenset[int]
+
+    def shows(self, appointment: Appointment) -> bool:
+        return appointment.id in self.visible
+
+
+def check_in_list(*, db: Session, actor: Actor, activity_id: int) -> CheckInList:
+    """A session's slots with their patients, for the registrar's desk (audited as a view).
+
+    Slots held by patients the reader may not see show as taken, without a name.
+    """
     activity = _session(db, actor, activity_id)
     slots = session_slots(db, activity)
+    held = [s.appointment.id for s in slots if s.appointment is not None]
+    visible = frozenset(
+        db.scalars(restrict(select(Appointment.id).where(Appointment.id.in_(held)), actor))
+    )
     _viewed(db, "appointments", None, note=f"check-in list of session {activity.id}")
-    return activity, slots
+    return CheckInList(activity, slots, visible)
 
 
 def person_of(db: Session, actor: Actor) -> Person | None:

@@ -144,13 +144,14 @@ def _record_page(
 ) -> Response:
     errors, status = _errors(refusal)
     record = service.patient_record(db=ctx.db, actor=ctx.actor, patient_id=patient_id)
+    defaults = {"priority": 3, "referring_institution_id": record.patient.institution_id}
     return _render(
         ctx,
         "care/patient.html",
         status,
         record=record,
         in_force=record.in_force(),
-        form=form,
+        form={**defaults, **form},
         errors=errors,
         consent_kinds=labelled_options(ctx.translator, labels.CONSENT_KIND),
         decisions=labelled_options(ctx.translator, labels.CONSENT_DECISION),
@@ -164,7 +165,7 @@ def _record_page(
 @router.get("/care/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(ctx: PageCtx, patient_id: PathId) -> Response:
     """A patient's whole record: consents, referrals, appointments, outcomes (audited)."""
-    return _record_page(ctx, patient_id, form={"priority": 3})
+    return _record_page(ctx, patient_id)
 
 
 @router.get("/care/patients/{patient_id}/record.json")
@@ -270,8 +271,10 @@ def sessions(ctx: PageCtx) -> Response:
 @router.get("/care/sessions/{activity_id}", response_class=HTMLResponse)
 def check_in_list(ctx: PageCtx, activity_id: PathId) -> Response:
     """The registrar's check-in list of a session, printable (audited)."""
-    activity, slots = service.check_in_list(db=ctx.db, actor=ctx.actor, activity_id=activity_id)
-    return _render(ctx, "care/check_in.html", activity=activity, slots=slots)
+    sheet = service.check_in_list(db=ctx.db, actor=ctx.actor, activity_id=activity_id)
+    return _render(
+        ctx, "care/check_in.html", activity=sheet.activity, slots=sheet.slots, sheet=sheet
+    )
 
 
 @router.get("/care/today", response_class=HTMLResponse)
