@@ -734,37 +734,62 @@ def book_planned(*, db: Session, actor: Actor | User, placements: Sequence[tuple
     return len(placements)
 
 
-def cancel_appointment(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
-    """Cancel a booking: the slot is free again and the referral waits again."""
+@dataclass(frozen=True)
+class _Step:
+    """A step of an appointment: from which statuses, to which, and where the referral goes."""
+
+    allowed: tuple[AppointmentStatus, ...]
+    to: AppointmentStatus
+    referral: ReferralStatus | None
+    refusal: str
+
+
+_CANCEL = _Step(
+    (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+    AppointmentStatus.CANCELLED,
+    ReferralStatus.WAITING,
+    N_("Only a booked appointment can be cancelled."),
+)
+_CHECK_IN = _Step(
+    (AppointmentStatus.BOOKED,),
+    AppointmentStatus.CHECKED_IN,
+    None,
+    N_("Only a booked appointment can be checked in."),
+)
+_NO_SHOW = _Step(
+    (AppointmentStatus.BOOKED,),
+    AppointmentStatus.NO_SHOW,
+    ReferralStatus.WAITING,
+    N_("Only a booked appointment can be marked as missed."),
+)
+
+
+def _take_step(db: Session, actor: Actor, appointment_id: int, step: _Step) -> Appointment:
     appointment = get_for(db, actor, Appointment, appointment_id, Action.CHANGE)
-    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
-        raise UserError.one("status", N_("Only a booked appointment can be cancelled."))
-    appointment.status = AppointmentStatus.CANCELLED
-    _move(db, actor, appointment.referral, ReferralStatus.WAITING)
+    if appointment.status not in step.allowed:
+        raise UserError.one("status", step.refusal)
+    appointment.status = step.to
+    if step.to == AppointmentStatus.CHECKED_IN:
+        appointment.checked_in_at = utcnow()
+    if step.referral is not None:
+        _move(db, actor, appointment.referral, step.referral)
     db.flush()
     return appointment
+
+
+def cancel_appointment(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
+    """Cancel a booking: the slot is free again and the referral waits again."""
+    return _take_step(db, actor, appointment_id, _CANCEL)
 
 
 def check_in(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
     """The patient has arrived for their consultation."""
-    appointment = get_for(db, actor, Appointment, appointment_id, Action.CHANGE)
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise UserError.one("status", N_("Only a booked appointment can be checked in."))
-    appointment.status = AppointmentStatus.CHECKED_IN
-    appointment.checked_in_at = utcnow()
-    db.flush()
-    return appointment
+    return _take_step(db, actor, appointment_id, _CHECK_IN)
 
 
 def mark_no_show(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
     """The patient did not come: the referral waits again for another slot."""
-    appointment = get_for(db, actor, Appointment, appointment_id, Action.CHANGE)
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise UserError.one("status", N_("Only a booked appointment can be marked as missed."))
-    appointment.status = AppointmentStatus.NO_SHOW
-    _move(db, actor, appointment.referral, ReferralStatus.WAITING)
-    db.flush()
-    return appointment
+    return _take_step(db, actor, appointment_id, _NO_SHOW)
 
 
 # --- the consultation day -------------------------------------------------------------------

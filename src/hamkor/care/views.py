@@ -362,38 +362,33 @@ def outcomes(ctx: PageCtx, referral_id: PathId) -> Response:
     return _outcome_form(ctx, referral, {"institution_id": referral.referring_institution_id})
 
 
-@router.post("/care/referrals/{referral_id}/procedures", response_class=HTMLResponse)
-def record_procedure(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
-    """Save an operation performed."""
+def _save_outcome(
+    ctx: Ctx,
+    referral_id: int,
+    form: Mapping[str, Any],
+    schema: type[ProcedureCreate] | type[FollowUpCreate],
+    save: Callable[..., object],
+) -> Response:
+    """Save an operation or a follow-up of a referral, back to the patient's outcomes."""
     actor = ctx.actor
     referral = get_for(ctx.db, actor, Referral, referral_id, Action.CHANGE)
     data = {"surgeon_ids": [], **form, "referral_id": referral.id}
-    saved = save_form(
-        ctx,
-        data,
-        ProcedureCreate,
-        lambda data: service.record_procedure(db=ctx.db, actor=actor, data=data),
-    )
+    saved = save_form(ctx, data, schema, lambda data: save(db=ctx.db, actor=actor, data=data))
     if isinstance(saved, Refusal):
         return _outcome_form(ctx, referral, form, saved)
     return see_other(f"/care/patients/{referral.patient_id}#outcomes")
+
+
+@router.post("/care/referrals/{referral_id}/procedures", response_class=HTMLResponse)
+def record_procedure(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
+    """Save an operation performed."""
+    return _save_outcome(ctx, referral_id, form, ProcedureCreate, service.record_procedure)
 
 
 @router.post("/care/referrals/{referral_id}/follow-ups", response_class=HTMLResponse)
 def create_follow_up(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
     """Hand the follow-up to a local institution."""
-    actor = ctx.actor
-    referral = get_for(ctx.db, actor, Referral, referral_id, Action.CHANGE)
-    data = {**form, "referral_id": referral.id}
-    saved = save_form(
-        ctx,
-        data,
-        FollowUpCreate,
-        lambda data: service.create_follow_up(db=ctx.db, actor=actor, data=data),
-    )
-    if isinstance(saved, Refusal):
-        return _outcome_form(ctx, referral, form, saved)
-    return see_other(f"/care/patients/{referral.patient_id}#outcomes")
+    return _save_outcome(ctx, referral_id, form, FollowUpCreate, service.create_follow_up)
 
 
 @router.get("/care/follow-ups", response_class=HTMLResponse)
