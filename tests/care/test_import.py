@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from hamkor.care import service
 from hamkor.care.importing import import_referrals
 from hamkor.care.models import ConsentKind, Patient, Referral
+from hamkor.core import migrate
 from hamkor.core.access import Actor
+from hamkor.core.db import make_engine, make_sessionmaker, transaction
+from hamkor.programs.models import Program, ProgramKind
+from hamkor.settings import get_settings
 from tests.fixtures.care import CareWorld
 from tests.fixtures.core import ClientFactory, csrf_of
 from tests.fixtures.programs import DirectoryRows
@@ -107,3 +114,52 @@ def test_the_import_page(
     assert response.status_code == 200, response.text
     assert _count(db, Referral) == 4
     assert "4" in response.text
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite file the command's settings point at, with the sample's codes."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    with transaction(make_sessionmaker(engine)) as db:
+        rows = DirectoryRows(db)
+        uz, kz = rows.country("UZ"), rows.country("KZ")
+        tashkent = rows.city("TAS", uz, 41.3, 69.2, "Asia/Tashkent")
+        rows.city("NUK", uz, 42.46, 59.61, "Asia/Tashkent")
+        rows.institution("VAKHIDOV", tashkent)
+        for code in ("spine_surgery", "traumatology_orthopaedics", "paediatric_oncology"):
+            rows.specialty(code)
+        db.add(
+            Program(
+                code="KZ-UZ-2025",
+                kind=ProgramKind.MEDICAL_DAYS,
+                names={"en": "Days of Kazakh Medicine"},
+                guest_country_id=kz.id,
+                host_country_id=uz.id,
+                starts_on=date(2025, 10, 13),
+                ends_on=date(2025, 10, 17),
+            )
+        )
+    monkeypatch.setenv("HAMKOR_DATABASE_URL", url)
+    monkeypatch.setenv("HAMKOR_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("HAMKOR_DEFAULT_LANGUAGE", "en")
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    engine.dispose()
+
+
+def test_the_command_imports_the_sample_once(cli_database: str, tmp_path: Path) -> None:
+    from hamkor.cli import app
+
+    file = tmp_path / "referrals.csv"
+    file.write_bytes(sample())
+    result = CliRunner().invoke(app, ["import", "referrals", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "4 referrals imported" in result.output
+    again = CliRunner().invoke(app, ["import", "referrals", str(file)])
+    assert again.exit_code == 1
+    assert "Nothing was imported" in again.output
+    assert "already waits" in again.output

@@ -186,3 +186,28 @@ def test_the_waitlist_outcomes_and_follow_up_pages(
     overdue = client.get("/care/follow-ups?overdue=true")
     assert "Ergasheva Zilola" in overdue.text
     assert "overdue" in overdue.text
+
+
+def test_the_check_in_list_names_only_patients_the_reader_may_see(
+    client_for: ClientFactory,
+    db: Session,
+    care_world: CareWorld,
+    create_user: UserFactory,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+) -> None:
+    referral = create_referral(create_patient("Nazarova Sevara"))
+    service.book(
+        db=db,
+        actor=care_world.admin,
+        data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),
+    )
+    db.commit()
+    sheet = f"/care/sessions/{care_world.session.id}"
+    assert "Nazarova Sevara" in client_for(care_world.registrar).get(sheet).text
+    # A specialist of the visiting centre who does not lead this session.
+    colleague = create_user(Role.SPECIALIST, institution_id=care_world.days.syzganov.id)
+    page = client_for(colleague).get(sheet)
+    assert page.status_code == 200
+    assert "Nazarova Sevara" not in page.text
+    assert "Занято" in page.text  # "Taken", in the reader's Russian
