@@ -134,6 +134,24 @@ def get_patient(*, db: Session, actor: Actor, patient_id: int) -> Patient:
     return patient
 
 
+def get_referral(
+    *, db: Session, actor: Actor, referral_id: int, action: Action = Action.VIEW
+) -> Referral:
+    """A referral with its patient, for a page that shows them (the view is audited)."""
+    referral = get_for(db, actor, Referral, referral_id, action)
+    _viewed(db, "patients", referral.patient_id, note=f"referral {referral.id}")
+    return referral
+
+
+def get_appointment(
+    *, db: Session, actor: Actor, appointment_id: int, action: Action = Action.VIEW
+) -> Appointment:
+    """An appointment with its patient, for a page that shows them (the view is audited)."""
+    appointment = get_for(db, actor, Appointment, appointment_id, action)
+    _viewed(db, "patients", appointment.referral.patient_id, note=f"appointment {appointment.id}")
+    return appointment
+
+
 def _folded(names: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for name in names:

@@ -27,7 +27,7 @@ from hamkor.care.schemas import (
     ProcedureCreate,
     ReferralCreate,
 )
-from hamkor.core.access import Action, NotFound, get_for, restrict
+from hamkor.core.access import Action, NotFound, restrict
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, error_map
 from hamkor.core.importing import columns_of
@@ -236,7 +236,9 @@ def _booking_page(ctx: Ctx, referral: Referral, refusal: Refusal | None = None) 
 @router.get("/care/referrals/{referral_id}/book", response_class=HTMLResponse)
 def booking(ctx: PageCtx, referral_id: PathId) -> Response:
     """The free slots of the program's consultation sessions of the referral's specialty."""
-    referral = get_for(ctx.db, ctx.actor, Referral, referral_id, Action.CHANGE)
+    referral = service.get_referral(
+        db=ctx.db, actor=ctx.actor, referral_id=referral_id, action=Action.CHANGE
+    )
     return _booking_page(ctx, referral)
 
 
@@ -244,7 +246,9 @@ def booking(ctx: PageCtx, referral_id: PathId) -> Response:
 def book(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
     """Give the chosen slot to the referral; a taken slot or a full session is said plainly."""
     actor = ctx.actor
-    referral = get_for(ctx.db, actor, Referral, referral_id, Action.CHANGE)
+    referral = service.get_referral(
+        db=ctx.db, actor=actor, referral_id=referral_id, action=Action.CHANGE
+    )
     data = {**form, "referral_id": referral.id}
     saved = save_form(
         ctx, data, BookingCreate, lambda data: service.book(db=ctx.db, actor=actor, data=data)
@@ -303,7 +307,9 @@ def _encounter_form(
 @router.get("/care/appointments/{appointment_id}/encounter", response_class=HTMLResponse)
 def new_encounter(ctx: PageCtx, appointment_id: PathId) -> Response:
     """The encounter form, with the referral's reason and code to start from."""
-    appointment = get_for(ctx.db, ctx.actor, Appointment, appointment_id, Action.CHANGE)
+    appointment = service.get_appointment(
+        db=ctx.db, actor=ctx.actor, appointment_id=appointment_id, action=Action.CHANGE
+    )
     return _encounter_form(ctx, appointment, {"diagnoses": appointment.referral.icd10})
 
 
@@ -311,7 +317,9 @@ def new_encounter(ctx: PageCtx, appointment_id: PathId) -> Response:
 def record_encounter(ctx: PageCtx, appointment_id: PathId, form: Form) -> Response:
     """Save the findings, diagnoses and recommendation."""
     actor = ctx.actor
-    appointment = get_for(ctx.db, actor, Appointment, appointment_id, Action.CHANGE)
+    appointment = service.get_appointment(
+        db=ctx.db, actor=actor, appointment_id=appointment_id, action=Action.CHANGE
+    )
     codes = str(form.get("diagnoses", "")).replace(";", ",").replace(" ", ",").split(",")
     data = {**form, "appointment_id": appointment.id, "diagnoses": [c for c in codes if c]}
     saved = save_form(
@@ -358,7 +366,9 @@ def _outcome_form(
 @router.get("/care/referrals/{referral_id}/outcomes", response_class=HTMLResponse)
 def outcomes(ctx: PageCtx, referral_id: PathId) -> Response:
     """The forms of an operation performed and of a follow-up handed over."""
-    referral = get_for(ctx.db, ctx.actor, Referral, referral_id, Action.CHANGE)
+    referral = service.get_referral(
+        db=ctx.db, actor=ctx.actor, referral_id=referral_id, action=Action.CHANGE
+    )
     return _outcome_form(ctx, referral, {"institution_id": referral.referring_institution_id})
 
 
@@ -371,7 +381,9 @@ def _save_outcome(
 ) -> Response:
     """Save an operation or a follow-up of a referral, back to the patient's outcomes."""
     actor = ctx.actor
-    referral = get_for(ctx.db, actor, Referral, referral_id, Action.CHANGE)
+    referral = service.get_referral(
+        db=ctx.db, actor=actor, referral_id=referral_id, action=Action.CHANGE
+    )
     data = {"surgeon_ids": [], **form, "referral_id": referral.id}
     saved = save_form(ctx, data, schema, lambda data: save(db=ctx.db, actor=actor, data=data))
     if isinstance(saved, Refusal):
