@@ -545,6 +545,12 @@ def slot_minutes(db: Session, activity: Activity) -> int:
     return setting.slot_minutes if setting is not None else DEFAULT_SLOT_MINUTES
 
 
+def slot_start(db: Session, appointment: Appointment) -> datetime:
+    """When the appointment's slot begins."""
+    minutes = slot_minutes(db, appointment.activity)
+    return appointment.activity.starts_at + timedelta(minutes=appointment.slot * minutes)
+
+
 def slot_count(db: Session, activity: Activity) -> int:
     """How many consultations fit in the session: its duration over the consultation length."""
     minutes = (activity.ends_at - activity.starts_at).total_seconds() / 60

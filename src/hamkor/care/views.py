@@ -151,6 +151,7 @@ def _record_page(
         status,
         record=record,
         in_force=record.in_force(),
+        slot_start=lambda appointment: service.slot_start(ctx.db, appointment),
         form={**defaults, **form},
         errors=errors,
         consent_kinds=labelled_options(ctx.translator, labels.CONSENT_KIND),
