@@ -254,5 +254,7 @@ def _taken(client: TestClient, resource_type: str, name: str, kind: str) -> bool
     """Whether the search takes the parameter (any answer but the refusal of an unknown one;
     a token such as a status may still be refused for its value)."""
     value = {"token": "a|b", "date": "ge2025", "reference": "Patient/1", "number": "1"}[kind]
-    response = client.get(f"/fhir/{resource_type}", params={name: value})
+    response = client.get(
+        f"/fhir/{resource_type}", params={name: value}, headers={"accept-language": "en"}
+    )
     return response.status_code == 200 or "not supported" not in response.text
