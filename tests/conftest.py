@@ -25,6 +25,8 @@ pytest_plugins = [
     "tests.fixtures.planning",
     "tests.fixtures.training",
     "tests.fixtures.credentials",
+    "tests.fixtures.care",
+    "tests.fixtures.fhir",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"

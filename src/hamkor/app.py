@@ -16,6 +16,10 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from hamkor.care import api as care_api
+from hamkor.care import views as care_views
+from hamkor.care.fhir import api as fhir_api
+from hamkor.care.fhir import outcome as fhir_outcome
 from hamkor.core import access, jobs
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
@@ -75,6 +79,8 @@ def error_response(
     """A translated error: JSON for the API, an HTML page for people."""
     translator = _translator(request)
     title = translator.gettext(_STATUS_TITLES.get(status, _STATUS_TITLES[400]))
+    if fhir_outcome.serves(request):
+        return fhir_outcome.error_response(status, title, errors or [])
     if _wants_json(request):
         return JSONResponse({"detail": title, "errors": errors or []}, status_code=status)
     html = render_template(
@@ -223,6 +229,9 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         training_api.router,
         credentials_views.router,
         credentials_api.router,
+        care_views.router,
+        care_api.router,
+        fhir_api.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hamkor.care import cli as care_cli
+from hamkor.care.fhir.cli import app as fhir_app
 from hamkor.core import catalogs
 from hamkor.core.cli import db_app, user_app
 from hamkor.demo.cli import demo
@@ -21,9 +23,11 @@ app = typer.Typer(help="Hamkor: cross-border medical cooperation programs.", no_
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(directory_app, name="import")
+care_cli.register(directory_app)
 app.add_typer(plan_app, name="plan")
 app.add_typer(training_app, name="training")
 app.add_typer(cert_app, name="cert")
+app.add_typer(fhir_app, name="fhir")
 app.command()(demo)
 console = Console()
 
@@ -55,4 +59,13 @@ def serve(
 
     settings = get_settings()
     console.print(f"Hamkor on http://{host}:{port} — database {settings.resolved_database_url()}")
-    uvicorn.run("hamkor.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # A worker imports the whole app before it answers the supervisor's pings; on a busy
+    # machine that takes longer than uvicorn's 5 s, and the workers were killed in a loop.
+    uvicorn.run(
+        "hamkor.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_worker_healthcheck=60,
+    )

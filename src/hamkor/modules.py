@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from hamkor.care import access as care_access
+from hamkor.care import service as care_service
 from hamkor.core import jobs
 from hamkor.directory import access as directory_access
 from hamkor.planning import access as planning_access
@@ -17,11 +19,17 @@ from hamkor.training.credentials import access as credentials_access
 
 @cache
 def install() -> None:
-    """Register every module's access policies (idempotent; the app, CLI and tests call it)."""
+    """Register every module's access policies, the jobs and the providers planning asks for
+    (idempotent; the app, CLI and tests call it)."""
     directory_access.register()
     programs_access.register()
     planning_access.register()
-    jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)
     training_access.register()
     credentials_access.register()
+    care_access.register()
+    jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)
+    planning_hooks.register_patients(
+        waiting_for_program=care_service.waiting_for_program,
+        book_planned=care_service.book_planned,
+    )
     planning_hooks.register_trainees(place_planned=training_service.place_planned)

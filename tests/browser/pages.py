@@ -134,6 +134,27 @@ class ReplanForm:
 
 
 @dataclass
+class IntakeForm:
+    """The registrar's intake form of a patient."""
+
+    page: Page
+
+    def fill(
+        self, *, names: dict[str, str], birth_date: str, sex: str, pinfl: str, phone: str
+    ) -> None:
+        for language, text in names.items():
+            self.page.fill(f"[id='f-names.{language}']", text)
+        self.page.fill("#f-birth_date", birth_date)
+        self.page.select_option("#f-sex", sex)
+        self.page.select_option("[id='f-identifiers.0.kind']", "uz_pinfl")
+        self.page.fill("[id='f-identifiers.0.value']", pinfl)
+        self.page.fill("#f-phone", phone)
+
+    def register(self) -> None:
+        self.page.click("form.record button[type=submit].primary")
+
+
+@dataclass
 class CoursePage:
     """A course's page as its coordinator uses it: enrol, then mark completion."""
 
@@ -175,3 +196,76 @@ class SessionScreen:
 
     def attendance_of(self, enrolment_name: str) -> Locator:
         return self.page.locator("#attendance tr", has_text=enrolment_name)
+
+
+@dataclass
+class PatientRecord:
+    """A patient's record: consents, referral to a program, links to booking and outcomes."""
+
+    page: Page
+
+    def give_consent(self, kind: str) -> None:
+        form = self.page.locator("form[action$='/consents']")
+        form.locator("#f-kind").select_option(kind)
+        form.locator("button[type=submit]").click()
+
+    def refer(self, *, program_id: int, specialty_id: int, icd10: str, reason: str) -> None:
+        self.page.click("details summary")
+        form = self.page.locator("form[action$='/referrals']")
+        form.locator("#f-program_id").select_option(str(program_id))
+        form.locator("#f-specialty_id").select_option(str(specialty_id))
+        form.locator("#f-icd10").fill(icd10)
+        form.locator("#f-reason").fill(reason)
+        form.locator("#f-priority").select_option("4")
+        form.locator("button[type=submit]").click()
+
+
+@dataclass
+class BookingPage:
+    """The free slots of the sessions of a referral's specialty."""
+
+    page: Page
+
+    def book_first_free_slot(self) -> str:
+        button = self.page.locator("form.slots button[name=slot]").first
+        label = button.inner_text()
+        button.click()
+        return label
+
+
+@dataclass
+class CheckInList:
+    """A session's printable check-in list at the registrar's desk."""
+
+    page: Page
+
+    def check_in(self, patient: str) -> None:
+        row = self.page.locator("table.check-in tr", has_text=patient)
+        row.locator("form[action$='/check-in'] button").click()
+
+
+@dataclass
+class EncounterForm:
+    """The specialist's consultation form."""
+
+    page: Page
+
+    def record(self, *, findings: str, diagnoses: str, recommendation: str) -> None:
+        self.page.fill("#f-findings", findings)
+        self.page.fill("#f-diagnoses", diagnoses)
+        self.page.select_option("#f-recommendation", recommendation)
+        self.page.click("form.record button[type=submit].primary")
+
+
+@dataclass
+class FollowUpForm:
+    """Handing a patient's follow-up to a local institution."""
+
+    page: Page
+
+    def hand_over(self, *, institution_id: int, due_on: str) -> None:
+        form = self.page.locator("form[action$='/follow-ups']")
+        form.locator("#f-institution_id").select_option(str(institution_id))
+        form.locator("#f-kind").select_option("in_person")
+        form.locator("#f-due_on").fill(due_on)
+        form.locator("button[type=submit]").click()

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hamkor.care import identifiers, service
+from hamkor.care.models import (
+    Appointment,
+    AppointmentStatus,
+    Consent,
+    ConsentDecision,
+    FollowUpStatus,
+    FollowUpTask,
+    Patient,
+    Procedure,
+    Referral,
+)
 from hamkor.core.access import Actor
 from hamkor.core.models import User
 from hamkor.demo.loader import load_demo
-from hamkor.directory.models import City, Institution, Person
+from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.conflicts import ConflictKind
-from hamkor.programs.models import Activity, Delegation, Participation, Program
+from hamkor.programs.models import Activity, ActivityKind, Delegation, Participation, Program
 from hamkor.programs.service import program_conflicts
 from hamkor.training import cascade
 from hamkor.training.credentials.models import Credential
@@ -24,7 +38,7 @@ def _count(db: Session, model: type) -> int:
 def test_demo_is_at_the_scale_of_the_reports(db: Session) -> None:
     steps: list[str] = []
     summary = load_demo(db, progress=steps.append)
-    assert steps[-1] == "training"
+    assert steps[-3:] == ["users", "training", "care"]
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     delegates = db.scalar(
         select(func.count())
@@ -52,7 +66,10 @@ def test_names_are_in_all_five_languages(db: Session) -> None:
 
 def test_a_second_load_adds_nothing(db: Session) -> None:
     load_demo(db)
-    before = {model: _count(db, model) for model in (Person, Activity, Participation, User)}
+    before = {
+        model: _count(db, model)
+        for model in (Person, Activity, Participation, User, Patient, Referral, Appointment)
+    }
     again = load_demo(db)
     assert again.total == 0
     assert {model: _count(db, model) for model in before} == before
@@ -116,3 +133,56 @@ def test_the_demo_trains_45_local_doctors_and_the_tashkent_region_in_moscow(db: 
         select(func.count()).select_from(Attendance).where(Attendance.method == AttendanceMethod.QR)
     )
     assert (scanned or 0) >= 1
+
+
+def test_the_care_side_is_at_the_scale_of_the_reports(db: Session) -> None:
+    summary = load_demo(db)
+    assert summary.added["patients"] == _count(db, Patient) >= 100
+    # More than 100 patients with spine and large-joint pathology seen in one day (2019 forum).
+    seen = db.execute(
+        select(func.date(Activity.starts_at), func.count())
+        .join(Appointment, Appointment.activity_id == Activity.id)
+        .join(Specialty, Specialty.id == Activity.specialty_id)
+        .where(
+            Appointment.status == AppointmentStatus.SEEN,
+            Specialty.code.in_(("spine_surgery", "traumatology_orthopaedics")),
+        )
+        .group_by(func.date(Activity.starts_at))
+    ).all()
+    assert max(count for _day, count in seen) > 100
+    # The 17 high-tech interventions of the Syzganov centre, and the demonstration operations.
+    performed = dict(
+        db.execute(
+            select(Activity.kind, func.count())
+            .join(Procedure, Procedure.activity_id == Activity.id)
+            .group_by(Activity.kind)
+        ).all()
+    )
+    assert performed[ActivityKind.HIGH_TECH_INTERVENTION] == 17
+    assert performed[ActivityKind.DEMONSTRATION_OPERATION] >= 5
+    withdrawn = db.scalar(
+        select(func.count())
+        .select_from(Consent)
+        .where(Consent.decision == ConsentDecision.WITHDRAWN)
+    )
+    assert withdrawn is not None
+    assert withdrawn >= 3
+    overdue = db.scalar(
+        select(func.count())
+        .select_from(FollowUpTask)
+        .where(FollowUpTask.status == FollowUpStatus.OPEN, FollowUpTask.due_on < date(2026, 1, 1))
+    )
+    assert overdue is not None
+    assert overdue > 0
+    # Every patient has a valid PINFL that agrees with the record, and names in both scripts.
+    for patient in db.scalars(select(Patient)):
+        _number, data = identifiers.validate_pinfl(patient.identifiers[0].value)
+        assert data.birth_date == patient.birth_date
+        assert {"uz", "uz-Cyrl"} <= set(patient.names)
+    admin = db.scalars(select(User).where(User.username == "admin")).one()
+    program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
+    waiting = service.waiting_for_program(db=db, actor=admin, program_id=program.id)
+    assert waiting
+    assert all(w.priority in range(1, 6) for w in waiting)
+    referrals = db.scalars(select(Referral).where(Referral.status == "waiting")).all()
+    assert len(waiting) == len(referrals) - 3  # three withdrew their consent to treatment

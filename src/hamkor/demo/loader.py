@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hamkor.care.demo import load_care_demo
 from hamkor.core.db import Base
 from hamkor.core.models import Membership, Role, User
 from hamkor.core.users import create_user
@@ -485,7 +486,16 @@ def _course(
     return program
 
 
-STEPS = ("directory", "institutions", "people", "programs", "activities", "users", "training")
+STEPS = (
+    "directory",
+    "institutions",
+    "people",
+    "programs",
+    "activities",
+    "users",
+    "training",
+    "care",
+)
 
 
 def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
@@ -516,4 +526,6 @@ def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
     load_training(loader)
     db.flush()
     step("training")
+    load_care_demo(db, seed()["people_names"], summary.count)
+    step("care")
     return summary

@@ -1,0 +1,590 @@
+"""Benchmark of consultation booking: the JSON endpoint under concurrency, against PostgreSQL.
+
+Run (not part of the test suite; the database named is wiped)::
+
+    createdb -h 127.0.0.1 -U postgres bench_care
+    HAMKOR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_care \\
+        .venv/bin/python bench/booking.py [--workers 1 2 4] [--clients 8 32 64] \\
+        [--requests 3000] [--contested-requests 100000] [--pgbench]
+
+For each number of server workers it empties and migrates the database, seeds a program with
+consultation sessions of 5-minute slots, waiting referrals (patients with consent to
+treatment), a registrar and their API token, starts ``hamkor serve --workers W`` and sends
+``POST /api/v1/care/appointments`` from N concurrent HTTP clients (asyncio + httpx):
+
+* **distinct**: every request books its own referral into its own free slot (all should succeed);
+* **contested**: the requests aim at 50 slots of one session, each with its own referral, so
+  that concurrent requests race for the same slot (50 can succeed, the rest must be refused).
+
+It prints bookings per second, p50 and p99 latency, and the double bookings counted in the
+database afterwards (a slot or a referral holding two active appointments). With ``--pgbench``
+it runs the same booking transaction (the SQL the endpoint sends, ``bench/booking.pgbench.sql``)
+straight against PostgreSQL with ``pgbench -c 64 -j 2 -T 20`` for the ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.orm import Session
+
+from hamkor.care.models import (
+    Consent,
+    ConsentDecision,
+    ConsentKind,
+    ConsultationSetting,
+    Patient,
+    Referral,
+    Sex,
+)
+from hamkor.core import migrate
+from hamkor.core.db import make_engine, make_sessionmaker
+from hamkor.core.models import Membership, Role
+from hamkor.core.security import new_api_token
+from hamkor.core.users import create_user
+from hamkor.directory.models import City, Country, Institution, InstitutionKind, Person, Specialty
+from hamkor.programs.models import Activity, ActivityKind, Program, ProgramKind, activity_leads
+
+ROOT = Path(__file__).resolve().parents[1]
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+PGBENCH_SCRIPT = ROOT / "bench" / "booking.pgbench.sql"
+SLOT_MINUTES = 5
+SLOTS_PER_SESSION = 96  # 8 hours of 5-minute consultations
+CONTESTED_SLOTS = 50
+FIRST_DAY = date(2025, 10, 13)
+console = Console()
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One request: a referral into a slot of a session."""
+
+    referral_id: int
+    activity_id: int
+    slot: int
+
+
+@dataclass
+class Seeded:
+    """What the seeding made: the token, and the bookings each run will ask for."""
+
+    token: str
+    distinct: dict[int, list[Booking]]
+    contested: list[Booking]
+    pgbench_first_referral: int
+    pgbench_first_session: int
+
+
+def reset(engine: Engine) -> None:
+    """An empty database at the latest schema (the benchmark's database is ours to wipe)."""
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+
+
+def _directory(db: Session) -> tuple[Program, Institution, Specialty, City, Person]:
+    uz = Country(code="UZ", names={"en": "Uzbekistan"})
+    kz = Country(code="KZ", names={"en": "Kazakhstan"})
+    tashkent = City(
+        code="TAS",
+        country=uz,
+        names={"en": "Tashkent"},
+        latitude=41.3,
+        longitude=69.2,
+        timezone="Asia/Tashkent",
+    )
+    vakhidov = Institution(
+        code="VAKHIDOV",
+        kind=InstitutionKind.RESEARCH_CENTRE,
+        country=uz,
+        city=tashkent,
+        names={"en": "Vakhidov Centre"},
+    )
+    spine = Specialty(code="spine", names={"en": "Spine surgery"})
+    lead = Person(names={"en": "Dr Bekov"}, institution=vakhidov, specialties=[spine])
+    program = Program(
+        code="BENCH",
+        kind=ProgramKind.MEDICAL_DAYS,
+        names={"en": "Bench days"},
+        guest_country=kz,
+        host_country=uz,
+        starts_on=FIRST_DAY,
+        ends_on=FIRST_DAY + timedelta(days=400),
+    )
+    db.add_all([uz, kz, tashkent, vakhidov, spine, lead, program])
+    db.flush()
+    return program, vakhidov, spine, tashkent, lead
+
+
+def _sessions(
+    db: Session,
+    count: int,
+    program: Program,
+    specialty: Specialty,
+    city: City,
+    institution: Institution,
+    lead: Person,
+) -> list[int]:
+    """``count`` consultation sessions of 8 hours, one a day, with 5-minute slots."""
+    start = datetime(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day, 4, tzinfo=UTC)
+    rows = [
+        {
+            "program_id": program.id,
+            "kind": ActivityKind.CONSULTATION_SESSION,
+            "status": "confirmed",
+            "titles": {"en": f"Spine consultations {day + 1}"},
+            "specialty_id": specialty.id,
+            "city_id": city.id,
+            "institution_id": institution.id,
+            "starts_at": start + timedelta(days=day),
+            "ends_at": start + timedelta(days=day, minutes=SLOT_MINUTES * SLOTS_PER_SESSION),
+            "trainee_capacity": 0,
+            "created_at": start,
+            "updated_at": start,
+        }
+        for day in range(count)
+    ]
+    ids = list(
+        db.scalars(insert(Activity).returning(Activity.id, sort_by_parameter_order=True), rows)
+    )
+    db.execute(insert(activity_leads), [{"activity_id": i, "person_id": lead.id} for i in ids])
+    db.execute(
+        insert(ConsultationSetting),
+        [{"activity_id": i, "slot_minutes": SLOT_MINUTES} for i in ids],
+    )
+    return ids
+
+
+def _referrals(
+    db: Session, count: int, program: Program, specialty: Specialty, institution: Institution
+) -> list[int]:
+    """``count`` waiting referrals, each of its own patient with consent to treatment."""
+    now = datetime.now(UTC)
+    patients = list(
+        db.scalars(
+            insert(Patient).returning(Patient.id, sort_by_parameter_order=True),
+            [
+                {
+                    "names": {"uz": f"Bemor {n}"},
+                    "search": f"bemor {n}",
+                    "birth_date": date(1960, 1, 1) + timedelta(days=n % 15000),
+                    "sex": Sex.FEMALE if n % 2 else Sex.MALE,
+                    "languages": ["uz"],
+                    "institution_id": institution.id,
+                    "aliases": [],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(count)
+            ],
+        )
+    )
+    db.execute(
+        insert(Consent),
+        [
+            {
+                "patient_id": patient_id,
+                "kind": ConsentKind.TREATMENT,
+                "decision": ConsentDecision.GIVEN,
+                "by_patient": True,
+                "decided_at": now,
+                "recorded_at": now,
+            }
+            for patient_id in patients
+        ],
+    )
+    return list(
+        db.scalars(
+            insert(Referral).returning(Referral.id, sort_by_parameter_order=True),
+            [
+                {
+                    "patient_id": patient_id,
+                    "program_id": program.id,
+                    "specialty_id": specialty.id,
+                    "reason": "Lumbar disc herniation",
+                    "icd10": "M51.1",
+                    "priority": 3,
+                    "referring_institution_id": institution.id,
+                    "days": [],
+                    "status": "waiting",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for patient_id in patients
+            ],
+        )
+    )
+
+
+def _sessions_for(bookings: int) -> int:
+    return -(-bookings // SLOTS_PER_SESSION)
+
+
+def seed(
+    engine: Engine, clients: Sequence[int], requests: int, contested: int, pgbench_bookings: int
+) -> Seeded:
+    """The program, sessions, referrals, registrar and token every run of one server needs.
+
+    Sessions: the first holds the contested slots, the next ones the distinct bookings of the
+    HTTP runs, the last ones pgbench's; referrals likewise, so no run touches another's.
+    """
+    distinct_total = requests * len(clients)
+    pool = min(contested, 20_000)  # contested requests cycle over this many referrals
+    distinct_sessions = _sessions_for(distinct_total)
+    with make_sessionmaker(engine)() as db:
+        program, vakhidov, spine, tashkent, lead = _directory(db)
+        sessions = _sessions(
+            db,
+            1 + distinct_sessions + _sessions_for(pgbench_bookings) + 1,
+            program,
+            spine,
+            tashkent,
+            vakhidov,
+            lead,
+        )
+        referrals = _referrals(
+            db, distinct_total + pool + pgbench_bookings + 1, program, spine, vakhidov
+        )
+        registrar = create_user(
+            db, username="registrar", password="bench-password", display_name="Registrar"
+        )
+        db.add(Membership(user=registrar, role=Role.REGISTRAR, institution_id=vakhidov.id))
+        _token, secret = new_api_token(db, user=registrar, name="bench", scopes=["read", "write"])
+        db.commit()
+    slots = [(session, slot) for session in sessions[1:] for slot in range(SLOTS_PER_SESSION)]
+    distinct = {
+        level_clients: [
+            Booking(referrals[i], *slots[i]) for i in range(n * requests, (n + 1) * requests)
+        ]
+        for n, level_clients in enumerate(clients)
+    }
+    contested_pool = referrals[distinct_total : distinct_total + pool]
+    return Seeded(
+        token=secret,
+        distinct=distinct,
+        contested=[
+            Booking(contested_pool[i % pool], sessions[0], i % CONTESTED_SLOTS)
+            for i in range(contested)
+        ],
+        pgbench_first_referral=referrals[distinct_total + pool],
+        pgbench_first_session=sessions[1 + distinct_sessions],
+    )
+
+
+# --- the HTTP clients ---------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    label: str
+    clients: int
+    seconds: float
+    latencies: list[float]
+    statuses: dict[int, int]
+
+    @property
+    def booked(self) -> int:
+        return self.statuses.get(201, 0)
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+async def _client(
+    client: httpx.AsyncClient,
+    queue: Iterator[Booking],
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    for booking in queue:
+        started = time.perf_counter()
+        try:
+            response = await client.post(
+                "/api/v1/care/appointments",
+                json={
+                    "referral_id": booking.referral_id,
+                    "activity_id": booking.activity_id,
+                    "slot": booking.slot,
+                },
+            )
+            status = response.status_code
+        except httpx.TransportError:
+            status = 0  # the connection failed: counted, shown as "0" among the others
+        latencies.append(time.perf_counter() - started)
+        statuses[status] = statuses.get(status, 0) + 1
+
+
+async def _load(url: str, token: str, bookings: Sequence[Booking], clients: int) -> RunResult:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    shared = iter(bookings)  # the clients take the next request as they become free
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=url, headers={"authorization": f"Bearer {token}"}, limits=limits, timeout=60
+    ) as client:
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(_client(client, shared, latencies, statuses) for _ in range(clients))
+        )
+        seconds = time.perf_counter() - started
+    return RunResult("", clients, seconds, latencies, statuses)
+
+
+def load(url: str, token: str, bookings: Sequence[Booking], clients: int, label: str) -> RunResult:
+    result = asyncio.run(_load(url, token, bookings, clients))
+    result.label = label
+    return result
+
+
+def booked_in_database(engine: Engine, bookings: Sequence[Booking]) -> int:
+    """Active appointments of the run's referrals: a booking whose client gave up counts too."""
+    referrals = sorted({booking.referral_id for booking in bookings})
+    with engine.connect() as connection:
+        found = connection.scalar(
+            text(
+                "SELECT count(*) FROM appointments WHERE referral_id = ANY(:ids) "
+                "AND status IN ('booked', 'checked_in', 'seen')"
+            ),
+            {"ids": referrals},
+        )
+    return int(found or 0)
+
+
+def double_bookings(engine: Engine) -> tuple[int, int]:
+    """Slots, and referrals, that hold more than one active appointment."""
+    active = "status IN ('booked', 'checked_in', 'seen')"
+    with engine.connect() as connection:
+        slots = connection.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT activity_id, slot FROM appointments "
+                f"WHERE {active} GROUP BY activity_id, slot HAVING count(*) > 1) AS twice"
+            )
+        )
+        referrals = connection.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT referral_id FROM appointments "
+                f"WHERE {active} GROUP BY referral_id HAVING count(*) > 1) AS twice"
+            )
+        )
+    return int(slots or 0), int(referrals or 0)
+
+
+# --- the server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nobody listens on (other programs may serve on the usual ones)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def serve(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
+    """``hamkor serve`` on the benchmark's database, once it answers."""
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "hamkor"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env={**os.environ, "HAMKOR_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"hamkor serve exited with {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("hamkor serve did not answer within 180 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+# --- pgbench ------------------------------------------------------------------------------
+
+
+def pgbench(url: str, token: str, seeded: Seeded, clients: int, seconds: int) -> float:
+    """Transactions per second of the booking transaction straight against PostgreSQL."""
+    found = re.match(r"postgresql://(?P<user>[^@]+)@(?P<host>[^:/]+):(?P<port>\d+)/(?P<db>.+)", url)
+    if found is None:
+        raise SystemExit(f"cannot read {url} for pgbench")
+    with make_engine(url).begin() as connection:
+        connection.execute(text("DROP SEQUENCE IF EXISTS bench_booking"))
+        connection.execute(text("CREATE SEQUENCE bench_booking MINVALUE 0 START 0"))
+        ids = connection.execute(
+            text(
+                "SELECT t.id, t.user_id, m.institution_id FROM api_tokens t "
+                "JOIN memberships m ON m.user_id = t.user_id WHERE t.name = 'bench'"
+            )
+        ).one()
+    from hamkor.core.security import token_digest
+
+    variables = {
+        "token_hash": token_digest(token),
+        "token_id": ids[0],
+        "user_id": ids[1],
+        "institution_id": ids[2],
+        "referral0": seeded.pgbench_first_referral,
+        "session0": seeded.pgbench_first_session,
+        "slots": SLOTS_PER_SESSION,
+    }
+    command = [
+        PGBENCH,
+        "-h",
+        found["host"],
+        "-p",
+        found["port"],
+        "-U",
+        found["user"],
+        "-n",
+        "-c",
+        str(clients),
+        "-j",
+        "2",
+        "-T",
+        str(seconds),
+        "-f",
+        str(PGBENCH_SCRIPT),
+        *(f"-D{name}={value}" for name, value in variables.items()),
+        found["db"],
+    ]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
+    if tps is None:
+        raise SystemExit(output)
+    return float(tps.group(1))
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def _row(
+    table: Table, workers: int, result: RunResult, in_database: int, doubles: tuple[int, int]
+) -> None:
+    total = len(result.latencies)
+    refused = result.statuses.get(422, 0)
+    other = ", ".join(
+        f"{count}×{status}"
+        for status, count in sorted(result.statuses.items())
+        if status not in (201, 422)
+    )
+    table.add_row(
+        str(workers),
+        result.label,
+        str(result.clients),
+        f"{total:,}",
+        f"{result.booked:,}",
+        f"{in_database:,}",
+        f"{refused:,}",
+        other or "0",
+        f"{total / result.seconds:,.0f}",
+        f"{result.booked / result.seconds:,.0f}",
+        f"{result.percentile(0.5):.0f}",
+        f"{result.percentile(0.99):.0f}",
+        f"{doubles[0]} / {doubles[1]}",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
+    parser.add_argument("--requests", type=int, default=3000, help="distinct bookings per level")
+    parser.add_argument("--contested-requests", type=int, default=100_000)
+    parser.add_argument("--contested-workers", type=int, default=2)
+    parser.add_argument("--pgbench", action="store_true")
+    parser.add_argument("--pgbench-seconds", type=int, default=20)
+    args = parser.parse_args(argv)
+    url = os.environ.get("HAMKOR_DATABASE_URL", "")
+    if not url.startswith("postgresql://"):
+        raise SystemExit("set HAMKOR_DATABASE_URL=postgresql://... (the database is wiped)")
+    engine = make_engine(url)
+    table = Table(title="POST /api/v1/care/appointments on PostgreSQL")
+    for column in (
+        "workers",
+        "run",
+        "clients",
+        "requests",
+        "booked",
+        "in database",
+        "refused 422",
+        "other",
+        "req/s",
+        "bookings/s",
+        "p50 ms",
+        "p99 ms",
+        "double slots / referrals",
+    ):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    ceiling: float | None = None
+    best_at_64: float = 0
+    for workers in args.workers:
+        reset(engine)
+        contested = args.contested_requests if workers == args.contested_workers else 0
+        pgbench_bookings = 80_000 if args.pgbench and ceiling is None else 0
+        seeded = seed(engine, args.clients, args.requests, contested, pgbench_bookings)
+        if pgbench_bookings:
+            ceiling = pgbench(url, seeded.token, seeded, 64, args.pgbench_seconds)
+        port = free_port()
+        server = serve(url, workers, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for clients in args.clients:
+                asked = seeded.distinct[clients]
+                result = load(base, seeded.token, asked, clients, "distinct")
+                _row(
+                    table,
+                    workers,
+                    result,
+                    booked_in_database(engine, asked),
+                    double_bookings(engine),
+                )
+                if clients == 64:
+                    best_at_64 = max(best_at_64, result.booked / result.seconds)
+            if contested:
+                result = load(base, seeded.token, seeded.contested, 64, "contested (50 slots)")
+                in_database = booked_in_database(engine, seeded.contested)
+                _row(table, workers, result, in_database, double_bookings(engine))
+        finally:
+            stop(server)
+    console.print(table)
+    if ceiling is not None:
+        console.print(
+            f"pgbench, the same transaction, -c 64 -j 2 -T {args.pgbench_seconds}: "
+            f"{ceiling:,.0f} tps; the endpoint's best at 64 clients: {best_at_64:,.0f} "
+            f"bookings/s = {best_at_64 / ceiling:.2f} × the ceiling (goal ≥ 0.35)."
+        )
+
+
+if __name__ == "__main__":
+    main()

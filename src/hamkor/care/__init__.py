@@ -1,0 +1,1 @@
+"""Care: patients, consents, referrals, consultation booking, outcomes and follow-up."""

@@ -1,0 +1,161 @@
+"""The FHIR API under /fhir: read and search Patient, Appointment and ServiceRequest, import
+referrals from a Bundle, and the CapabilityStatement that lists exactly that.
+
+Authentication is the JSON API's (a bearer token, or the browser's session with its CSRF
+header). Every record goes through the care access policies (``core.access``), and every one
+returned is written to the audit trail as viewed; none is ever logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from sqlalchemy import Select, func, select
+
+from hamkor.care.fhir import capability, importing
+from hamkor.care.fhir.capability import READ, SEARCH
+from hamkor.care.fhir.outcome import PREFIX, FhirResponse
+from hamkor.care.fhir.resources import Resource, validated
+from hamkor.care.fhir.search import check_format, check_known, own_id, page_bounds
+from hamkor.care.fhir.served import SERVED, Row, Served
+from hamkor.core import access, audit
+from hamkor.core.web import ApiCtx, Ctx
+
+router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResponse)
+
+
+def base_url(request: Request) -> str:
+    """The address our resources' ``fullUrl`` starts with."""
+    return str(request.base_url).rstrip("/") + PREFIX
+
+
+def _audit_views(ctx: Ctx, served: Served, rows: Sequence[Row]) -> None:
+    for row in rows:
+        audit.record(
+            ctx.db,
+            action="view",
+            entity=served.model.__tablename__,
+            entity_id=row[0].id,
+            note=f"FHIR {served.resource_type}",
+        )
+
+
+def _entry(base: str, resource: Resource, mode: str | None = None) -> Resource:
+    entry: Resource = {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}"}
+    entry["resource"] = resource
+    if mode:
+        entry["search"] = {"mode": mode}
+    return entry
+
+
+def _query(request: Request) -> dict[str, list[str]]:
+    return {name: request.query_params.getlist(name) for name in request.query_params}
+
+
+def _rows(ctx: Ctx, stmt: Select[Any]) -> list[Row]:
+    return [(found[0], found[1]) for found in ctx.db.execute(stmt)]
+
+
+def _read(served: Served) -> Callable[[ApiCtx, str], FhirResponse]:
+    def read(ctx: ApiCtx, record_id: str) -> FhirResponse:
+        # FHIR ids are strings; ours are whole numbers, so any other id names nothing.
+        found = own_id(record_id)
+        if found is None:
+            raise access.NotFound(served.model.__tablename__, record_id[:20])
+        access.get_for(ctx.db, ctx.actor, served.model, found)
+        key = served.model.__mapper__.primary_key[0]
+        (row,) = _rows(ctx, served.statement().where(key == found))
+        _audit_views(ctx, served, [row])
+        return FhirResponse(validated(served.build(row)))
+
+    read.__doc__ = f"Read one {served.resource_type} the caller may see (audited)."
+    return read
+
+
+def _search(served: Served) -> Callable[[ApiCtx], FhirResponse]:
+    def search(ctx: ApiCtx) -> FhirResponse:
+        query = _query(ctx.request)
+        check_format(query)
+        check_known(query, served.params)
+        count, offset = page_bounds(query)
+        stmt: Select[Any] = served.statement()
+        tests = []
+        for param in served.params:
+            values = query.get(param.name) or []
+            stmt = param.narrow(stmt, values)
+            tests += param.tests(values)
+        key = served.model.__mapper__.primary_key[0]
+        stmt = access.restrict(stmt, ctx.actor).order_by(key)
+        if tests:
+            matching = [row for row in _rows(ctx, stmt) if all(test(row) for test in tests)]
+            total, rows = len(matching), matching[offset : offset + count]
+        else:
+            total = ctx.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            rows = _rows(ctx, stmt.limit(count).offset(offset))
+        _audit_views(ctx, served, rows)
+        return FhirResponse(
+            searchset(ctx.request, served, [served.build(row) for row in rows], total, offset)
+        )
+
+    search.__doc__ = (
+        f"Search the {served.resource_type} resources the caller may see (audited): "
+        + ", ".join(param.name for param in served.params)
+        + ", _count, _offset."
+    )
+    return search
+
+
+def searchset(
+    request: Request, served: Served, resources: list[Resource], total: int, offset: int
+) -> Resource:
+    base = base_url(request)
+    links = [{"relation": "self", "url": str(request.url)}]
+    if offset + len(resources) < total:
+        following = request.url.include_query_params(_offset=offset + len(resources))
+        links.append({"relation": "next", "url": str(following)})
+    return validated(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": total,
+            "link": links,
+            "entry": [_entry(base, resource, "match") for resource in resources],
+        }
+    )
+
+
+for _served in SERVED.values():
+    router.add_api_route(
+        f"/{_served.resource_type}/{{record_id}}",
+        _read(_served),
+        methods=["GET"],
+        name=f"fhir_{_served.resource_type}_{READ}",
+    )
+    router.add_api_route(
+        f"/{_served.resource_type}",
+        _search(_served),
+        methods=["GET"],
+        name=f"fhir_{_served.resource_type}_{SEARCH}",
+    )
+
+
+@router.get("/metadata")
+def metadata(request: Request) -> FhirResponse:
+    """The CapabilityStatement: what this server serves, and nothing more."""
+    return FhirResponse(capability.statement(base_url(request)))
+
+
+@router.post("")
+def transaction(
+    ctx: ApiCtx,
+    bundle: Annotated[dict[str, Any], Body()],
+    program: Annotated[str | None, Query(max_length=40)] = None,
+) -> FhirResponse:
+    """Import referrals with their patients from a transaction or collection Bundle: every
+    entry is checked, and all are written or, with any error, none."""
+    outcomes = importing.import_bundle(
+        db=ctx.db, actor=ctx.actor, bundle=bundle, program_code=program
+    )
+    return FhirResponse(importing.response_bundle(outcomes))

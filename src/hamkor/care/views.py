@@ -1,0 +1,482 @@
+"""Pages of care: intake, a patient's record, booking, the consultation day and follow-ups.
+
+Routes go in a fixed order: load (404), check access (403, audited), call the service, render.
+A refused form comes back with status 422 and each message beside its field; its work is done
+in a savepoint, so a refusal leaves nothing written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
+
+from hamkor.care import labels, service
+from hamkor.care.importing import ReferralRow, import_referrals
+from hamkor.care.models import Appointment, IdentifierKind, Referral, ReferralStatus, Sex
+from hamkor.care.schemas import (
+    BookingCreate,
+    ConsentCreate,
+    EncounterCreate,
+    FollowUpCreate,
+    PatientCreate,
+    ProcedureCreate,
+    ReferralCreate,
+)
+from hamkor.core.access import Action, NotFound, restrict
+from hamkor.core.errors import UserError
+from hamkor.core.forms import PathId, error_map
+from hamkor.core.importing import columns_of
+from hamkor.core.pages import (
+    REFUSED,
+    Refusal,
+    labelled_options,
+    named_options,
+    save_form,
+    see_other,
+)
+from hamkor.core.web import Ctx, Form, PageCtx, Upload
+from hamkor.directory import service as directory_service
+from hamkor.directory.models import City, Institution, Person, Specialty
+from hamkor.programs.models import Activity, Program
+
+router = APIRouter(include_in_schema=False)
+Options = list[tuple[Any, str]]
+
+
+def _render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> Response:
+    return ctx.render(template, status_code, labels=labels, **context)
+
+
+def _errors(refusal: Refusal | None) -> tuple[dict[str, str], int]:
+    return ({}, 200) if refusal is None else (refusal.errors, refusal.status_code)
+
+
+def _choices(ctx: Ctx, model: type[Any]) -> Options:
+    return named_options(
+        ctx.translator, directory_service.choices(db=ctx.db, actor=ctx.actor, model=model)
+    )
+
+
+def _programs(ctx: Ctx) -> Options:
+    rows = ctx.db.scalars(restrict(select(Program).order_by(Program.starts_on.desc()), ctx.actor))
+    return named_options(ctx.translator, rows)
+
+
+# --- patients -------------------------------------------------------------------------------
+
+
+@router.get("/care/patients", response_class=HTMLResponse)
+def patients(ctx: PageCtx, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """The patients the reader may see, searched by name in any script."""
+    found = service.list_patients(db=ctx.db, actor=ctx.actor, search=q)
+    return _render(ctx, "care/patients.html", patients=found, q=q or "")
+
+
+def _identifiers(form: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's one identifier row as the schema's list (an empty row is no identifier)."""
+    data = {k: v for k, v in form.items() if not k.startswith("identifiers.")}
+    value = str(form.get("identifiers.0.value", "")).strip()
+    data["identifiers"] = (
+        [
+            {
+                "kind": form.get("identifiers.0.kind", ""),
+                "value": value,
+                "issuer": form.get("identifiers.0.issuer", ""),
+            }
+        ]
+        if value
+        else []
+    )
+    data["confirm_new"] = form.get("confirm_new") == "on"
+    return data
+
+
+def _intake_form(ctx: Ctx, form: Mapping[str, Any], refusal: Refusal | None = None) -> Response:
+    errors, status = _errors(refusal)
+    return _render(
+        ctx,
+        "care/patient_form.html",
+        status,
+        form=form,
+        errors=errors,
+        sexes=labelled_options(ctx.translator, labels.SEX),
+        kinds=labelled_options(ctx.translator, labels.IDENTIFIER_KIND),
+        languages=labelled_options(ctx.translator, labels.PATIENT_LANGUAGES),
+        institutions=_choices(ctx, Institution),
+        cities=_choices(ctx, City),
+    )
+
+
+@router.get("/care/patients/new", response_class=HTMLResponse)
+def new_patient(ctx: PageCtx) -> Response:
+    """The intake form; the registrar's institution is chosen for them."""
+    registrar_of = sorted(ctx.actor.institutions())
+    form = {
+        "identifiers.0.kind": IdentifierKind.UZ_PINFL.value,
+        "institution_id": registrar_of[0] if registrar_of else "",
+        "sex": Sex.FEMALE.value,
+    }
+    return _intake_form(ctx, form)
+
+
+@router.post("/care/patients", response_class=HTMLResponse)
+def create_patient(ctx: PageCtx, form: Form) -> Response:
+    """Register the patient; a possible duplicate comes back with a confirmation box."""
+    actor = ctx.actor
+    saved = save_form(
+        ctx,
+        _identifiers(form),
+        PatientCreate,
+        lambda data: service.create_patient(db=ctx.db, actor=actor, data=data),
+    )
+    if isinstance(saved, Refusal):
+        return _intake_form(ctx, form, saved)
+    return see_other(f"/care/patients/{saved.id}")
+
+
+def _record_page(
+    ctx: Ctx, patient_id: int, refusal: Refusal | None = None, form: Mapping[str, Any] = {}
+) -> Response:
+    errors, status = _errors(refusal)
+    record = service.patient_record(db=ctx.db, actor=ctx.actor, patient_id=patient_id)
+    defaults = {"priority": 3, "referring_institution_id": record.patient.institution_id}
+    return _render(
+        ctx,
+        "care/patient.html",
+        status,
+        record=record,
+        in_force=record.in_force(),
+        slot_start=lambda appointment: service.slot_start(ctx.db, appointment),
+        form={**defaults, **form},
+        errors=errors,
+        consent_kinds=labelled_options(ctx.translator, labels.CONSENT_KIND),
+        decisions=labelled_options(ctx.translator, labels.CONSENT_DECISION),
+        programs=_programs(ctx),
+        specialties=_choices(ctx, Specialty),
+        institutions=_choices(ctx, Institution),
+        cities=_choices(ctx, City),
+    )
+
+
+@router.get("/care/patients/{patient_id}", response_class=HTMLResponse)
+def patient_page(ctx: PageCtx, patient_id: PathId) -> Response:
+    """A patient's whole record: consents, referrals, appointments, outcomes (audited)."""
+    return _record_page(ctx, patient_id)
+
+
+@router.get("/care/patients/{patient_id}/record.json")
+def patient_export(ctx: PageCtx, patient_id: PathId) -> Response:
+    """The whole record as a JSON file, for the patient's right of access (audited)."""
+    exported = service.export_record(db=ctx.db, actor=ctx.actor, patient_id=patient_id)
+    return JSONResponse(
+        exported.model_dump(mode="json"),
+        headers={"content-disposition": f'attachment; filename="patient-{patient_id}.json"'},
+    )
+
+
+@router.post("/care/patients/{patient_id}/consents", response_class=HTMLResponse)
+def record_consent(ctx: PageCtx, patient_id: PathId, form: Form) -> Response:
+    """Record a consent given or withdrawn."""
+    actor = ctx.actor
+    data = {**form, "by_patient": form.get("by_patient") == "on"}
+    saved = save_form(
+        ctx,
+        data,
+        ConsentCreate,
+        lambda data: service.record_consent(
+            db=ctx.db, actor=actor, patient_id=patient_id, data=data
+        ),
+    )
+    if isinstance(saved, Refusal):
+        return _record_page(ctx, patient_id, saved, form)
+    return see_other(f"/care/patients/{patient_id}#consents")
+
+
+@router.post("/care/patients/{patient_id}/referrals", response_class=HTMLResponse)
+def create_referral(ctx: PageCtx, patient_id: PathId, form: Form) -> Response:
+    """Put the patient on a program's waitlist, then offer the booking."""
+    actor = ctx.actor
+    data = {"city_ids": [], "days": [], **form, "patient_id": patient_id}
+    saved = save_form(
+        ctx,
+        data,
+        ReferralCreate,
+        lambda data: service.create_referral(db=ctx.db, actor=actor, data=data),
+    )
+    if isinstance(saved, Refusal):
+        return _record_page(ctx, patient_id, saved, form)
+    return see_other(f"/care/referrals/{saved.id}/book")
+
+
+# --- booking --------------------------------------------------------------------------------
+
+
+def _booking_page(ctx: Ctx, referral: Referral, refusal: Refusal | None = None) -> Response:
+    errors, status = _errors(refusal)
+    sessions = service.consultation_sessions(
+        db=ctx.db,
+        actor=ctx.actor,
+        program_id=referral.program_id,
+        specialty_id=referral.specialty_id,
+    )
+    return _render(
+        ctx,
+        "care/book.html",
+        status,
+        referral=referral,
+        sessions=[(s, service.session_slots(ctx.db, s)) for s in sessions],
+        errors=errors,
+    )
+
+
+@router.get("/care/referrals/{referral_id}/book", response_class=HTMLResponse)
+def booking(ctx: PageCtx, referral_id: PathId) -> Response:
+    """The free slots of the program's consultation sessions of the referral's specialty."""
+    referral = service.get_referral(
+        db=ctx.db, actor=ctx.actor, referral_id=referral_id, action=Action.CHANGE
+    )
+    return _booking_page(ctx, referral)
+
+
+@router.post("/care/referrals/{referral_id}/book", response_class=HTMLResponse)
+def book(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
+    """Give the chosen slot to the referral; a taken slot or a full session is said plainly."""
+    actor = ctx.actor
+    referral = service.get_referral(
+        db=ctx.db, actor=actor, referral_id=referral_id, action=Action.CHANGE
+    )
+    data = {**form, "referral_id": referral.id}
+    saved = save_form(
+        ctx, data, BookingCreate, lambda data: service.book(db=ctx.db, actor=actor, data=data)
+    )
+    if isinstance(saved, Refusal):
+        return _booking_page(ctx, referral, saved)
+    return see_other(f"/care/patients/{referral.patient_id}#appointments")
+
+
+# --- the consultation day -------------------------------------------------------------------
+
+
+@router.get("/care/sessions", response_class=HTMLResponse)
+def sessions(ctx: PageCtx) -> Response:
+    """The consultation sessions the reader may see, with their free slots."""
+    found = service.consultation_sessions(db=ctx.db, actor=ctx.actor)
+    return _render(
+        ctx,
+        "care/sessions.html",
+        sessions=[(s, service.session_slots(ctx.db, s)) for s in found],
+    )
+
+
+@router.get("/care/sessions/{activity_id}", response_class=HTMLResponse)
+def check_in_list(ctx: PageCtx, activity_id: PathId) -> Response:
+    """The registrar's check-in list of a session, printable (audited)."""
+    sheet = service.check_in_list(db=ctx.db, actor=ctx.actor, activity_id=activity_id)
+    return _render(
+        ctx, "care/check_in.html", activity=sheet.activity, slots=sheet.slots, sheet=sheet
+    )
+
+
+@router.get("/care/today", response_class=HTMLResponse)
+def today(ctx: PageCtx, day: date | None = None) -> Response:
+    """The specialist's patients of the day with their referral summaries."""
+    shown = day or service.today()
+    found = service.todays_patients(db=ctx.db, actor=ctx.actor, day=shown)
+    return _render(ctx, "care/today.html", day=shown, appointments=found)
+
+
+def _encounter_form(
+    ctx: Ctx, appointment: Appointment, form: Mapping[str, Any], refusal: Refusal | None = None
+) -> Response:
+    errors, status = _errors(refusal)
+    return _render(
+        ctx,
+        "care/encounter_form.html",
+        status,
+        appointment=appointment,
+        form=form,
+        errors=errors,
+        recommendations=labelled_options(ctx.translator, labels.RECOMMENDATION),
+    )
+
+
+@router.get("/care/appointments/{appointment_id}/encounter", response_class=HTMLResponse)
+def new_encounter(ctx: PageCtx, appointment_id: PathId) -> Response:
+    """The encounter form, with the referral's reason and code to start from."""
+    appointment = service.get_appointment(
+        db=ctx.db, actor=ctx.actor, appointment_id=appointment_id, action=Action.CHANGE
+    )
+    return _encounter_form(ctx, appointment, {"diagnoses": appointment.referral.icd10})
+
+
+@router.post("/care/appointments/{appointment_id}/encounter", response_class=HTMLResponse)
+def record_encounter(ctx: PageCtx, appointment_id: PathId, form: Form) -> Response:
+    """Save the findings, diagnoses and recommendation."""
+    actor = ctx.actor
+    appointment = service.get_appointment(
+        db=ctx.db, actor=actor, appointment_id=appointment_id, action=Action.CHANGE
+    )
+    codes = str(form.get("diagnoses", "")).replace(";", ",").replace(" ", ",").split(",")
+    data = {**form, "appointment_id": appointment.id, "diagnoses": [c for c in codes if c]}
+    saved = save_form(
+        ctx,
+        data,
+        EncounterCreate,
+        lambda data: service.record_encounter(db=ctx.db, actor=actor, data=data),
+    )
+    if isinstance(saved, Refusal):
+        return _encounter_form(ctx, appointment, form, saved)
+    return see_other(f"/care/patients/{appointment.referral.patient_id}#outcomes")
+
+
+def _outcome_form(
+    ctx: Ctx, referral: Referral, form: Mapping[str, Any], refusal: Refusal | None = None
+) -> Response:
+    errors, status = _errors(refusal)
+    operations = ctx.db.scalars(
+        restrict(
+            select(Activity)
+            .where(
+                Activity.program_id == referral.program_id,
+                Activity.kind.in_(service.OPERATION_KINDS),
+            )
+            .order_by(Activity.starts_at),
+            ctx.actor,
+        )
+    )
+    return _render(
+        ctx,
+        "care/outcome_form.html",
+        status,
+        referral=referral,
+        form=form,
+        errors=errors,
+        outcomes=labelled_options(ctx.translator, labels.PROCEDURE_OUTCOME),
+        follow_up_kinds=labelled_options(ctx.translator, labels.FOLLOW_UP_KIND),
+        operations=[(a.id, ctx.translator.name(a.titles)) for a in operations],
+        surgeons=_choices(ctx, Person),
+        institutions=_choices(ctx, Institution),
+    )
+
+
+@router.get("/care/referrals/{referral_id}/outcomes", response_class=HTMLResponse)
+def outcomes(ctx: PageCtx, referral_id: PathId) -> Response:
+    """The forms of an operation performed and of a follow-up handed over."""
+    referral = service.get_referral(
+        db=ctx.db, actor=ctx.actor, referral_id=referral_id, action=Action.CHANGE
+    )
+    return _outcome_form(ctx, referral, {"institution_id": referral.referring_institution_id})
+
+
+def _save_outcome(
+    ctx: Ctx,
+    referral_id: int,
+    form: Mapping[str, Any],
+    schema: type[ProcedureCreate] | type[FollowUpCreate],
+    save: Callable[..., object],
+) -> Response:
+    """Save an operation or a follow-up of a referral, back to the patient's outcomes."""
+    actor = ctx.actor
+    referral = service.get_referral(
+        db=ctx.db, actor=actor, referral_id=referral_id, action=Action.CHANGE
+    )
+    data = {"surgeon_ids": [], **form, "referral_id": referral.id}
+    saved = save_form(ctx, data, schema, lambda data: save(db=ctx.db, actor=actor, data=data))
+    if isinstance(saved, Refusal):
+        return _outcome_form(ctx, referral, form, saved)
+    return see_other(f"/care/patients/{referral.patient_id}#outcomes")
+
+
+@router.post("/care/referrals/{referral_id}/procedures", response_class=HTMLResponse)
+def record_procedure(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
+    """Save an operation performed."""
+    return _save_outcome(ctx, referral_id, form, ProcedureCreate, service.record_procedure)
+
+
+@router.post("/care/referrals/{referral_id}/follow-ups", response_class=HTMLResponse)
+def create_follow_up(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
+    """Hand the follow-up to a local institution."""
+    return _save_outcome(ctx, referral_id, form, FollowUpCreate, service.create_follow_up)
+
+
+@router.get("/care/follow-ups", response_class=HTMLResponse)
+def follow_ups(ctx: PageCtx, overdue: bool = False) -> Response:
+    """Follow-ups handed to local institutions; the overdue ones on their own list."""
+    shown = service.today()
+    found = service.follow_ups(db=ctx.db, actor=ctx.actor, overdue_on=shown if overdue else None)
+    return _render(ctx, "care/follow_ups.html", tasks=found, overdue=overdue, today=shown)
+
+
+@router.post("/care/follow-ups/{task_id}/done", response_class=HTMLResponse)
+def follow_up_done(ctx: PageCtx, task_id: PathId, form: Form) -> Response:
+    """The follow-up took place."""
+    service.complete_follow_up(db=ctx.db, actor=ctx.actor, task_id=task_id)
+    return see_other("/care/follow-ups")
+
+
+@router.get("/care/waitlist", response_class=HTMLResponse)
+def waitlist(ctx: PageCtx, status: ReferralStatus | None = ReferralStatus.WAITING) -> Response:
+    """The referrals the reader may see, most urgent first."""
+    found = service.list_referrals(db=ctx.db, actor=ctx.actor, status=status)
+    return _render(ctx, "care/waitlist.html", referrals=found, status=status)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def _import_page(ctx: Ctx, status: int = 200, **context: Any) -> Response:
+    defaults: dict[str, Any] = {"errors": {}, "result": None}
+    return _render(
+        ctx,
+        "care/import.html",
+        status,
+        columns=columns_of(ReferralRow),
+        **{**defaults, **context},
+    )
+
+
+@router.get("/care/import", response_class=HTMLResponse)
+def import_form(ctx: PageCtx) -> Response:
+    """The upload form of a referral list, with its columns."""
+    service.require_intake(ctx.actor)
+    return _import_page(ctx)
+
+
+@router.post("/care/import", response_class=HTMLResponse)
+def import_upload(ctx: PageCtx, form: Form) -> Response:
+    """Import the uploaded file: every row written, or none and a table of what to correct."""
+    upload = form.get("file")
+    if not isinstance(upload, Upload):
+        message = ctx._("This field is required.")
+        return _import_page(ctx, REFUSED, errors={"file": message})
+    try:
+        result = import_referrals(db=ctx.db, actor=ctx.actor, content=upload.content)
+    except UserError as error:
+        return _import_page(ctx, REFUSED, errors=error_map(error, ctx.language))
+    return _import_page(ctx, 200 if result.ok else REFUSED, result=result)
+
+
+# Last: its address would otherwise catch /care/appointments/{id}/encounter.
+_STEPS: dict[str, Callable[..., Appointment]] = {
+    "check-in": service.check_in,
+    "no-show": service.mark_no_show,
+    "cancel": service.cancel_appointment,
+}
+
+
+@router.post("/care/appointments/{appointment_id}/{step}", response_class=HTMLResponse)
+def appointment_step(ctx: PageCtx, appointment_id: PathId, step: str, form: Form) -> Response:
+    """Check a patient in, mark them absent, or cancel: back to the page the button was on."""
+    move = _STEPS.get(step)
+    if move is None:
+        raise NotFound("appointments", appointment_id)
+    appointment = move(db=ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+    back = str(form.get("back", ""))
+    return see_other(
+        back if back.startswith("/care/") else f"/care/sessions/{appointment.activity_id}"
+    )

@@ -1,0 +1,175 @@
+"""Who reaches a patient: per role, through the JSON API, with every view and denial audited.
+
+A registrar sees the patients of their institution (and those booked at its desk), a specialist
+the patients booked with them, a program coordinator those referred to the program, an auditor
+the audit trail and no patient, a platform admin everyone. Patient data never reaches the logs
+or an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hamkor.app import create_app
+from hamkor.care import service
+from hamkor.care.models import Patient
+from hamkor.care.schemas import BookingCreate
+from hamkor.core.models import AuditEntry, Role, User
+from hamkor.settings import Settings
+from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory
+from tests.fixtures.core import UserFactory
+from tests.fixtures.directory import bearer
+from tests.fixtures.programs import ProgramFactory
+
+
+def _entries(db: Session, action: str) -> list[tuple[str, str | None]]:
+    rows = db.execute(
+        select(AuditEntry.entity, AuditEntry.entity_id)
+        .where(AuditEntry.action == action)
+        .order_by(AuditEntry.id)
+    )
+    return [(entity, entity_id) for entity, entity_id in rows]
+
+
+@pytest.fixture
+def api(app_client: TestClient, db: Session) -> TestClient:
+    return app_client
+
+
+def _get(client: TestClient, db: Session, user: User, path: str) -> int:
+    return client.get(path, headers=bearer(db, user)).status_code
+
+
+@pytest.fixture
+def samarkand_patient(create_patient: PatientFactory, care_world: CareWorld) -> Patient:
+    """A patient registered by another institution (the Samarkand hospital)."""
+    return create_patient("Rahimov Jasur", institution_id=care_world.days.samarkand_hospital.id)
+
+
+def test_each_role_sees_its_own_patients(
+    api: TestClient,
+    db: Session,
+    care_world: CareWorld,
+    create_user: UserFactory,
+    create_program: ProgramFactory,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+    samarkand_patient: Patient,
+) -> None:
+    booked = create_patient("Aliyev Bobur")
+    waiting = create_patient("Karimova Dilnoza")
+    referral = create_referral(booked)
+    create_referral(waiting)
+    service.book(
+        db=db,
+        actor=care_world.admin,
+        data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),
+    )
+    db.commit()
+    other = create_program(
+        code="OTHER", guest=care_world.days.kazakhstan, host=care_world.days.uzbekistan
+    )
+    other_program_coordinator = create_user(Role.PROGRAM_COORDINATOR, program_id=other.id)
+    auditor = create_user(Role.AUDITOR)
+    expected = {
+        care_world.registrar: {booked.id, waiting.id},
+        care_world.specialist: {booked.id},
+        care_world.days.coordinator: {booked.id, waiting.id},
+        other_program_coordinator: set(),
+        auditor: set(),
+    }
+    for user, ids in expected.items():
+        found = api.get("/api/v1/care/patients", headers=bearer(db, user))
+        assert found.status_code == 200, user.username
+        assert {p["id"] for p in found.json()} == ids, user.username
+    assert samarkand_patient.id not in expected[care_world.registrar]
+
+
+def test_another_institutions_patient_is_refused_and_audited(
+    api: TestClient, db: Session, care_world: CareWorld, samarkand_patient: Patient
+) -> None:
+    for path in ("/api/v1/care/patients/{id}", "/api/v1/care/patients/{id}/record"):
+        status = _get(api, db, care_world.registrar, path.format(id=samarkand_patient.id))
+        assert status == 403
+    assert _entries(db, "denied") == [("patients", str(samarkand_patient.id))] * 2
+
+
+def test_an_auditor_reads_the_trail_but_no_patient(
+    api: TestClient,
+    db: Session,
+    care_world: CareWorld,
+    create_user: UserFactory,
+    create_patient: PatientFactory,
+) -> None:
+    patient = create_patient()
+    auditor = create_user(Role.AUDITOR)
+    assert _get(api, db, auditor, f"/api/v1/care/patients/{patient.id}") == 403
+
+
+def test_every_view_of_a_record_is_audited_without_its_values(
+    api: TestClient, db: Session, care_world: CareWorld, create_patient: PatientFactory
+) -> None:
+    patient = create_patient("Yusupova Nodira")
+    assert _get(api, db, care_world.registrar, f"/api/v1/care/patients/{patient.id}") == 200
+    assert ("patients", str(patient.id)) in _entries(db, "view")
+    created = db.scalar(
+        select(AuditEntry).where(AuditEntry.entity == "patients", AuditEntry.action == "create")
+    )
+    assert created is not None
+    assert set(created.changes.values()) == {"changed"}
+    assert "Yusupova" not in str(created.changes)
+
+
+def test_the_whole_record_is_exported_for_the_patient(
+    api: TestClient,
+    db: Session,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+) -> None:
+    patient = create_patient()
+    referral = create_referral(patient)
+    exported = api.get(
+        f"/api/v1/care/patients/{patient.id}/record", headers=bearer(db, care_world.registrar)
+    )
+    assert exported.status_code == 200
+    body = exported.json()
+    assert body["patient"]["names"] == {"uz": "Aliyev Bobur"}
+    assert [r["id"] for r in body["referrals"]] == [referral.id]
+    assert [c["kind"] for c in body["consents"]] == ["treatment"]
+    assert body["status_history"][0]["to_status"] == "waiting"
+    assert ("patients", str(patient.id)) in _entries(db, "export")
+
+
+def test_patient_data_never_reaches_logs_or_error_pages(
+    settings: Settings,
+    session_factory: object,
+    db: Session,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    patient = create_patient("Toʻxtayeva Saodat")
+
+    def crash(**_kwargs: object) -> None:
+        raise RuntimeError(f"boom with {patient.names} {patient.identifiers[0].value}")
+
+    monkeypatch.setattr(service, "export_record", crash)
+    with TestClient(create_app(settings, session_factory), raise_server_exceptions=False) as c:
+        caplog.set_level(logging.DEBUG)
+        response = c.get(
+            f"/api/v1/care/patients/{patient.id}/record",
+            headers=bearer(db, care_world.registrar),
+        )
+        page = c.get(f"/api/v1/care/patients/{patient.id}/record", headers={"accept": "text/html"})
+    assert response.status_code == 500
+    secrets = ("Saodat", patient.identifiers[0].value)
+    for text in (response.text, page.text, caplog.text):
+        assert not any(secret in text for secret in secrets)
+    assert "RuntimeError" in caplog.text

@@ -1,0 +1,165 @@
+"""Bulk import of referrals: the documented sample imports; a bad file writes nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from hamkor.care import service
+from hamkor.care.importing import import_referrals
+from hamkor.care.models import ConsentKind, Patient, Referral
+from hamkor.core import migrate
+from hamkor.core.access import Actor
+from hamkor.core.db import make_engine, make_sessionmaker, transaction
+from hamkor.programs.models import Program, ProgramKind
+from hamkor.settings import get_settings
+from tests.fixtures.care import CareWorld
+from tests.fixtures.core import ClientFactory, csrf_of
+from tests.fixtures.programs import DirectoryRows
+
+DOC = Path(__file__).parents[2] / "docs" / "formats" / "referral-import.md"
+
+
+def sample() -> bytes:
+    """The CSV sample of the format's documentation, exactly as it is written there."""
+    found = re.search(r"```csv\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert found is not None
+    return found.group(1).encode()
+
+
+@pytest.fixture
+def demo_codes(care_world: CareWorld, programs_directory: DirectoryRows) -> None:
+    """The codes of the sample that the program fixture lacks."""
+    rows = programs_directory
+    for code in ("spine_surgery", "traumatology_orthopaedics", "paediatric_oncology"):
+        rows.specialty(code)
+    rows.city("NUK", care_world.days.uzbekistan, 42.46, 59.61, "Asia/Tashkent", en="Nukus")
+    rows.db.commit()
+
+
+def _count(db: Session, model: type[Patient] | type[Referral]) -> int:
+    return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_the_documented_sample_imports(
+    db: Session, care_world: CareWorld, demo_codes: None
+) -> None:
+    seen: list[tuple[int, int]] = []
+    result = import_referrals(
+        db=db,
+        actor=care_world.admin,
+        content=sample(),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert result.ok, [(e.line, e.column, e.render("en")) for e in result.errors]
+    assert result.created == 4
+    assert seen[-1] == (4, 4)
+    assert _count(db, Patient) == 3
+    rahimov = db.scalar(select(Patient).where(Patient.search.contains("rahimov")))
+    assert rahimov is not None
+    assert rahimov.phone == "+998901234567"
+    referrals = service.list_referrals(db=db, actor=care_world.admin, patient_id=rahimov.id)
+    assert sorted(r.icd10 for r in referrals) == ["M17.1", "M51.1"]
+    assert service.may_share_abroad(db, rahimov.id)
+    child = db.scalar(select(Patient).where(Patient.search.contains("sobirova")))
+    assert child is not None
+    assert service.has_consent(db, child.id, ConsentKind.TELEMEDICINE)
+
+
+def test_a_bad_file_is_refused_row_by_row_and_nothing_is_written(
+    db: Session, care_world: CareWorld, demo_codes: None
+) -> None:
+    lines = sample().decode().splitlines()
+    lines[1] = lines[1].replace("31204680260174", "31204680260175")  # wrong check digit
+    lines[3] = lines[3].replace("C91.0", "C99.9")  # no such ICD-10 code
+    lines[4] = lines[4].replace("KZ-UZ-2025", "NO-SUCH")
+    before = (_count(db, Patient), _count(db, Referral))
+    result = import_referrals(db=db, actor=care_world.admin, content="\n".join(lines).encode())
+    assert not result.ok
+    assert {(e.line, e.column) for e in result.errors} >= {
+        (2, "identifier"),
+        (4, "icd10"),
+        (5, "program"),
+    }
+    assert (_count(db, Patient), _count(db, Referral)) == before
+
+
+def test_a_registrar_imports_for_their_own_institution_only(
+    db: Session, care_world: CareWorld, demo_codes: None
+) -> None:
+    content = sample().decode().replace(",VAKHIDOV,treatment", ",SAM-RH,treatment").encode()
+    result = import_referrals(db=db, actor=Actor.of(care_world.registrar), content=content)
+    assert not result.ok
+    assert {e.column for e in result.errors} == {"institution"}
+
+
+def test_the_import_page(
+    client_for: ClientFactory, db: Session, care_world: CareWorld, demo_codes: None
+) -> None:
+    client = client_for(care_world.registrar)
+    token_page = client.get("/care/import")
+    assert token_page.status_code == 200
+    response = client.post(
+        "/care/import",
+        data={"csrf_token": csrf_of(token_page.text)},
+        files={"file": ("referrals.csv", sample(), "text/csv")},
+    )
+    assert response.status_code == 200, response.text
+    assert _count(db, Referral) == 4
+    assert "4" in response.text
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite file the command's settings point at, with the sample's codes."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        migrate.upgrade(connection)
+    with transaction(make_sessionmaker(engine)) as db:
+        rows = DirectoryRows(db)
+        uz, kz = rows.country("UZ"), rows.country("KZ")
+        tashkent = rows.city("TAS", uz, 41.3, 69.2, "Asia/Tashkent")
+        rows.city("NUK", uz, 42.46, 59.61, "Asia/Tashkent")
+        rows.institution("VAKHIDOV", tashkent)
+        for code in ("spine_surgery", "traumatology_orthopaedics", "paediatric_oncology"):
+            rows.specialty(code)
+        db.add(
+            Program(
+                code="KZ-UZ-2025",
+                kind=ProgramKind.MEDICAL_DAYS,
+                names={"en": "Days of Kazakh Medicine"},
+                guest_country_id=kz.id,
+                host_country_id=uz.id,
+                starts_on=date(2025, 10, 13),
+                ends_on=date(2025, 10, 17),
+            )
+        )
+    monkeypatch.setenv("HAMKOR_DATABASE_URL", url)
+    monkeypatch.setenv("HAMKOR_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("HAMKOR_DEFAULT_LANGUAGE", "en")
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    engine.dispose()
+
+
+def test_the_command_imports_the_sample_once(cli_database: str, tmp_path: Path) -> None:
+    from hamkor.cli import app
+
+    file = tmp_path / "referrals.csv"
+    file.write_bytes(sample())
+    result = CliRunner().invoke(app, ["import", "referrals", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "4 referrals imported" in result.output
+    again = CliRunner().invoke(app, ["import", "referrals", str(file)])
+    assert again.exit_code == 1
+    assert "Nothing was imported" in again.output
+    assert "already waits" in again.output
