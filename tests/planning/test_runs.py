@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,29 +18,12 @@ from hamkor.planning.schemas import DisruptionCreate
 from hamkor.planning.solver.check import check
 from hamkor.planning.solver.model import Instance
 from hamkor.programs.models import Activity, ActivityStatus
-from tests.fixtures.planning import CareAndTrainingDoubles, PlannedDays, WaitingPatientDouble
-
-BEFORE = datetime(2025, 10, 1, tzinfo=UTC)
-
-
-def _solve(
-    db: Session, sessions: sessionmaker[Session], planned: PlannedDays, **options: object
-) -> PlanRun:
-    user = planned.days.coordinator
-    run = service.start_run(
-        db=db,
-        user=user,
-        program_id=planned.days.program.id,
-        time_limit_seconds=5,
-        as_of=BEFORE,
-        **options,  # type: ignore[arg-type]
-    )
-    db.commit()
-    assert jobs.run_next(sessions) == run.job_id
-    db.expire_all()
-    solved = db.get(PlanRun, run.id)
-    assert solved is not None
-    return solved
+from tests.fixtures.planning import (
+    CareAndTrainingDoubles,
+    PlannedDays,
+    WaitingPatientDouble,
+    solve_run,
+)
 
 
 def test_a_run_proposes_a_checked_plan_and_accepting_writes_it_once(
@@ -53,7 +36,7 @@ def test_a_run_proposes_a_checked_plan_and_accepting_writes_it_once(
     care_and_training.waiting = [
         WaitingPatientDouble(900 + n, "cardiac_surgery", 3, (days.tashkent.id,)) for n in range(3)
     ]
-    run = _solve(db, session_factory, planned_days)
+    run = solve_run(db, session_factory, planned_days)
     plan = service.plan_of(run)
     instance = Instance.model_validate(run.instance)
 
@@ -100,7 +83,7 @@ def test_a_run_proposes_a_checked_plan_and_accepting_writes_it_once(
 def test_a_stale_run_is_refused(
     db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
 ) -> None:
-    run = _solve(db, session_factory, planned_days)
+    run = solve_run(db, session_factory, planned_days)
     planned_days.lecture.duration_minutes = 90
     db.commit()
     count = db.scalar(select(Activity.id).limit(1))
@@ -115,7 +98,7 @@ def test_replanning_moves_only_what_the_unavailable_specialist_led(
     db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
 ) -> None:
     days = planned_days.days
-    first = _solve(db, session_factory, planned_days)
+    first = solve_run(db, session_factory, planned_days)
     service.accept_run(db=db, user=days.coordinator, run_id=first.id)
     db.commit()
     before = {p.activity: p for p in service.plan_of(first).activities}  # type: ignore[union-attr]
@@ -124,7 +107,7 @@ def test_replanning_moves_only_what_the_unavailable_specialist_led(
     assert touched, "the fixture's master class is led by the second surgeon"
 
     day = min(p.day for p in before.values())
-    replanned = _solve(
+    replanned = solve_run(
         db,
         session_factory,
         planned_days,
@@ -149,7 +132,7 @@ def test_replanning_moves_only_what_the_unavailable_specialist_led(
 def test_a_cancelled_activity_stays_out_of_the_accepted_plan(
     db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
 ) -> None:
-    run = _solve(db, session_factory, planned_days)
+    run = solve_run(db, session_factory, planned_days)
     service.accept_run(db=db, user=planned_days.days.coordinator, run_id=run.id)
     db.commit()
     request = db.get(PlanningRequest, planned_days.operation.id)
@@ -157,7 +140,7 @@ def test_a_cancelled_activity_stays_out_of_the_accepted_plan(
     assert request.activity is not None
     request.activity.status = ActivityStatus.CANCELLED
     db.commit()
-    again = _solve(db, session_factory, planned_days)
+    again = solve_run(db, session_factory, planned_days)
     instance = Instance.model_validate(again.instance)
     assert f"r{request.id}" not in {p.activity for p in instance.accepted}
     assert date(2025, 10, 13) in instance.program.days
@@ -168,7 +151,7 @@ def test_a_closed_room_is_left_on_its_days(
 ) -> None:
     days = planned_days.days
     closed = [date(2025, 10, 13), date(2025, 10, 14)]
-    run = _solve(
+    run = solve_run(
         db,
         session_factory,
         planned_days,
@@ -191,7 +174,7 @@ def test_a_refusing_provider_leaves_nothing_written(
     care_and_training.waiting = [
         WaitingPatientDouble(77, "cardiac_surgery", 4, (days.tashkent.id,))
     ]
-    run = _solve(db, session_factory, planned_days)
+    run = solve_run(db, session_factory, planned_days)
 
     def refuse(**_: object) -> int:
         raise UserError.one("referral", "This field is required.")
