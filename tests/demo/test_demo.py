@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hamkor.care import identifiers, service
 from hamkor.care.models import (
@@ -21,7 +24,7 @@ from hamkor.care.models import (
 )
 from hamkor.core.access import Actor
 from hamkor.core.models import User
-from hamkor.demo.loader import load_demo
+from hamkor.demo.loader import DemoSummary, load_demo
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.conflicts import ConflictKind
 from hamkor.programs.models import Activity, ActivityKind, Delegation, Participation, Program
@@ -29,15 +32,41 @@ from hamkor.programs.service import program_conflicts
 from hamkor.training import cascade
 from hamkor.training.credentials.models import Credential
 from hamkor.training.models import Attendance, AttendanceMethod, Course, Enrolment
+from tests.conftest import BACKENDS
+
+
+@dataclass
+class Loaded:
+    """The demo loaded once into a transaction that the module's tests share, then rolled back."""
+
+    db: Session
+    summary: DemoSummary
+    steps: list[str]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request: pytest.FixtureRequest) -> Iterator[Loaded]:
+    """Loading the whole demo takes long; these tests only read it, so it is loaded once per
+    database (a second load is itself one of the things tested, and adds nothing)."""
+    engine = request.getfixturevalue(f"{request.param}_engine")
+    with engine.connect() as connection:
+        outer = connection.begin()
+        sessions = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        with sessions() as db:
+            steps: list[str] = []
+            summary = load_demo(db, progress=steps.append)
+            yield Loaded(db=db, summary=summary, steps=steps)
+        outer.rollback()
 
 
 def _count(db: Session, model: type) -> int:
     return db.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_demo_is_at_the_scale_of_the_reports(db: Session) -> None:
-    steps: list[str] = []
-    summary = load_demo(db, progress=steps.append)
+def test_demo_is_at_the_scale_of_the_reports(loaded: Loaded) -> None:
+    db, summary, steps = loaded.db, loaded.summary, loaded.steps
     assert steps[-3:] == ["users", "training", "care"]
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     delegates = db.scalar(
@@ -56,16 +85,16 @@ def test_demo_is_at_the_scale_of_the_reports(db: Session) -> None:
     assert summary.added["people"] == _count(db, Person)
 
 
-def test_names_are_in_all_five_languages(db: Session) -> None:
-    load_demo(db)
+def test_names_are_in_all_five_languages(loaded: Loaded) -> None:
+    db = loaded.db
     for institution in db.scalars(select(Institution)):
         assert set(institution.names) == {"ru", "uz", "uz-Cyrl", "kk", "en"}
     person = db.scalars(select(Person).where(Person.code == "KZ-NEURO-001")).one()
     assert set(person.names) == {"ru", "uz", "uz-Cyrl", "kk", "en"}
 
 
-def test_a_second_load_adds_nothing(db: Session) -> None:
-    load_demo(db)
+def test_a_second_load_adds_nothing(loaded: Loaded) -> None:
+    db = loaded.db
     before = {
         model: _count(db, model)
         for model in (Person, Activity, Participation, User, Patient, Referral, Appointment)
@@ -75,8 +104,8 @@ def test_a_second_load_adds_nothing(db: Session) -> None:
     assert {model: _count(db, model) for model in before} == before
 
 
-def test_the_demo_shows_its_two_deliberate_conflicts(db: Session) -> None:
-    load_demo(db)
+def test_the_demo_shows_its_two_deliberate_conflicts(loaded: Loaded) -> None:
+    db = loaded.db
     admin = db.scalars(select(User).where(User.username == "admin")).one()
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     found = program_conflicts(db=db, actor=Actor.of(admin), program=program)
@@ -87,16 +116,16 @@ def test_the_demo_shows_its_two_deliberate_conflicts(db: Session) -> None:
     assert rooms == ["OR-1"]
 
 
-def test_the_demo_has_only_its_deliberate_conflicts(db: Session) -> None:
-    load_demo(db)
+def test_the_demo_has_only_its_deliberate_conflicts(loaded: Loaded) -> None:
+    db = loaded.db
     admin = db.scalars(select(User).where(User.username == "admin")).one()
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     found = program_conflicts(db=db, actor=Actor.of(admin), program=program)
     assert ConflictKind.LEAD_OVERLAP not in {conflict.kind for conflict in found}
 
 
-def test_the_demo_trains_45_local_doctors_and_the_tashkent_region_in_moscow(db: Session) -> None:
-    load_demo(db)
+def test_the_demo_trains_45_local_doctors_and_the_tashkent_region_in_moscow(loaded: Loaded) -> None:
+    db = loaded.db
     admin = Actor.of(db.scalars(select(User).where(User.username == "admin")).one())
     program_trainees = db.scalar(
         select(func.count(func.distinct(Enrolment.person_id)))
@@ -135,8 +164,8 @@ def test_the_demo_trains_45_local_doctors_and_the_tashkent_region_in_moscow(db: 
     assert (scanned or 0) >= 1
 
 
-def test_the_care_side_is_at_the_scale_of_the_reports(db: Session) -> None:
-    summary = load_demo(db)
+def test_the_care_side_is_at_the_scale_of_the_reports(loaded: Loaded) -> None:
+    db, summary = loaded.db, loaded.summary
     assert summary.added["patients"] == _count(db, Patient) >= 100
     # More than 100 patients with spine and large-joint pathology seen in one day (2019 forum).
     seen = db.execute(
