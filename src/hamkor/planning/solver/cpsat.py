@@ -76,12 +76,13 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from ortools.sat.python import cp_model
 
+from hamkor.planning.solver.greedy import greedy
 from hamkor.planning.solver.model import (
     Activity,
     Attendance,
@@ -97,6 +98,8 @@ from hamkor.planning.solver.model import (
     clock,
     minutes,
 )
+from hamkor.planning.solver.objective import score
+from hamkor.planning.solver.start import starts
 
 #: Weights are multiplied by this and rounded: CP-SAT's objective is integral.
 SCALE = 1000
@@ -328,6 +331,10 @@ def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _Acti
     return res
 
 
+#: A cell: (specialty, city, day index), where sessions or teaching activities take people.
+_Cell = tuple[str, str, int]
+
+
 @dataclass
 class _Built:
     model: cp_model.CpModel
@@ -336,20 +343,39 @@ class _Built:
     z: dict[tuple[str, int, str], cp_model.IntVar]
     start: dict[str, cp_model.IntVar]
     w: dict[tuple[str, str, int], cp_model.IntVar]
-    n: dict[tuple[int, str], cp_model.IntVar]
-    m: dict[tuple[int, str, int], cp_model.IntVar]
+    #: patients of class ``i`` consulted in cell ``c``: ``f[i, c]``
+    f: dict[tuple[int, _Cell], cp_model.IntVar]
+    #: trainees of class ``i`` attending an activity of cell ``c``: ``g[i, c]``
+    g: dict[tuple[int, _Cell], cp_model.IntVar]
     pclasses: list[list[str]]
     tclasses: list[list[str]]
-    pclass_of: dict[str, int] = field(default_factory=dict)
-    tclass_of: dict[str, int] = field(default_factory=dict)
-    c: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
-    e: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
-    loc: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
-    mv: dict[tuple[str, int, str, str], cp_model.IntVar] = field(default_factory=dict)
-    worked: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    dep: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    same: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    y: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    c: dict[tuple[str, int, str], cp_model.IntVar]
+    e: dict[tuple[str, int], cp_model.IntVar]
+    loc: dict[tuple[str, int, str], cp_model.IntVar]
+    mv: dict[tuple[str, int, str, str], cp_model.IntVar]
+    worked: dict[str, cp_model.IntVar]
+    dep: dict[str, cp_model.IntVar]
+    same: dict[str, cp_model.IntVar]
+    y: dict[tuple[str, int], cp_model.IntVar]
+
+    @property
+    def pclass_of(self) -> dict[str, int]:
+        return {pid: ci for ci, members in enumerate(self.pclasses) for pid in members}
+
+    @property
+    def tclass_of(self) -> dict[str, int]:
+        return {tid: ci for ci, members in enumerate(self.tclasses) for tid in members}
+
+
+#: An optional task of a resource: (presence literal, minutes, earliest start, latest end).
+_Energy = tuple[cp_model.IntVar, int, int, int]
+
+
+def _add_energy(model: cp_model.CpModel, tasks: list[_Energy]) -> None:
+    """Σ minutes of the present tasks ≤ the span they can occupy, when that can bind."""
+    span = max(t[3] for t in tasks) - min(t[2] for t in tasks)
+    if sum(t[1] for t in tasks) > span:
+        model.add(sum(dur * lit for lit, dur, _, _ in tasks) <= span)
 
 
 def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
@@ -371,6 +397,8 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
         list
     )
     obj: list[tuple[cp_model.IntVar, int]] = []
+    room_energy: dict[tuple[str, int], list[_Energy]] = defaultdict(list)
+    spec_energy: dict[tuple[str, int], list[_Energy]] = defaultdict(list)
     offset = 0.0
     pinned = set(inst.pinned)
 
@@ -406,6 +434,7 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
                         st, dur, zv, f"ri[{aid},{d},{o.room}]"
                     )
                 )
+                room_energy[(o.room, d)].append((zv, dur, o.starts[0], o.starts[-1] + dur))
             model.add(sum(zs) == y[(aid, d)])
             day_cities: dict[str, list[cp_model.IntVar]] = defaultdict(list)
             for o in by_day[d]:
@@ -421,6 +450,9 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
                     model.add(st + dur <= hi).only_enforce_if(wv)
                 spec_iv[(sid, d)].append(
                     model.new_optional_fixed_size_interval_var(st, dur, wv, f"si[{aid},{sid},{d}]")
+                )
+                spec_energy[(sid, d)].append(
+                    (wv, dur, max(lo, all_starts[0]), min(hi, all_starts[-1] + dur))
                 )
                 spec_day_w[(sid, d)].append(wv)
                 spec_day_acts[(sid, d)].append((aid, wv, set(day_cities)))
@@ -444,6 +476,10 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
     for ivs in spec_iv.values():
         if len(ivs) > 1:
             model.add_no_overlap(ivs)
+    # Redundant energy constraints (a room-day or specialist-day holds at most its span of
+    # minutes): NoOverlap has no LP relaxation of its own, these tighten CP-SAT's bound.
+    for energy in (*room_energy.values(), *spec_energy.values()):
+        _add_energy(model, energy)
 
     # One city per day per specialist.
     c: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -588,120 +624,163 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
             model.add(start[aid] == minutes(acc.start)).only_enforce_if(same)
             obj.append((same, round(wts.change * SCALE)))
 
-    # Patients, aggregated in classes of identical profiles.
-    pclass_index: dict[tuple[str, int, frozenset[str], frozenset[date]], int] = {}
-    pclasses: list[list[str]] = []
-    pkeys: list[tuple[str, int, frozenset[str], frozenset[date]]] = []
-    for pat in inst.patients:
-        key = (pat.specialty, pat.priority, frozenset(pat.cities), frozenset(pat.days))
-        if key not in pclass_index:
-            pclass_index[key] = len(pclasses)
-            pclasses.append([])
-            pkeys.append(key)
-        pclasses[pclass_index[key]].append(pat.id)
-    sessions_by_spec: dict[str, list[str]] = defaultdict(list)
+    # Patients and trainees, by cells: a cell is (specialty, city, day index). The model
+    # decides how many of each class of identical patients (or trainees) go to each cell, within
+    # the cell's capacity (the places of the sessions, or seats of the teaching activities, of
+    # that specialty placed in that city that day); which session of the cell each one goes to
+    # does not matter and is decided after the solve.
+    cell_of: dict[str, dict[_Cell, cp_model.LinearExprT]] = {}
     for aid in place:
+        ao = opts[aid]
+        by_cell: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
+        for o in ao.options:
+            by_cell[(ao.activity.specialty, o.city, o.day)].append(z[(aid, o.day, o.room)])
+        cell_of[aid] = {cell: (zs[0] if len(zs) == 1 else sum(zs)) for cell, zs in by_cell.items()}
+    pclasses, pcells = _patient_classes(data, opts, cell_of)
+    f: dict[tuple[int, _Cell], cp_model.IntVar] = {}
+    patient_load: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
+    # Which sessions (teaching activities) may be in a cell: a class takes no one from a cell
+    # where none is, the "strong" facility-location link that keeps the LP from spreading a
+    # session over every cell at once.
+    sessions_in: dict[_Cell, list[cp_model.LinearExprT]] = defaultdict(list)
+    teaching_in: dict[_Cell, list[cp_model.LinearExprT]] = defaultdict(list)
+    for aid, cells in cell_of.items():
         act = opts[aid].activity
-        if act.patient_capacity > 0:
-            sessions_by_spec[act.specialty].append(aid)
-    n: dict[tuple[int, str], cp_model.IntVar] = {}
-    session_load: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    for ci, (spec, prio, pcities, pdays) in enumerate(pkeys):
-        size = len(pclasses[ci])
+        for cell, expr in cells.items():
+            if act.patient_capacity > 0:
+                sessions_in[cell].append(expr)
+            if _teaching(act):
+                teaching_in[cell].append(expr)
+    for ci, (members, prio, reach) in enumerate(pclasses):
         mine = []
-        for aid in sessions_by_spec.get(spec, []):
-            ao = opts[aid]
-            comp = [
-                z[(aid, o.day, o.room)]
-                for o in ao.options
-                if o.city in pcities and (not pdays or data.days[o.day] in pdays)
-            ]
-            if not comp:
-                continue
-            ub = min(size, ao.activity.patient_capacity)
-            nv = model.new_int_var(0, ub, f"n[{ci},{aid}]")
-            n[(ci, aid)] = nv
-            if len(comp) == len(ao.options):
-                model.add(nv <= ub * place[aid])
-            else:
-                model.add(nv <= ub * sum(comp))
-            mine.append(nv)
-            session_load[aid].append(nv)
-            obj.append((nv, round(prio * wts.patient * SCALE)))
+        for cell in reach:
+            fv = model.new_int_var(0, min(len(members), pcells[cell]), f"f[{ci},{cell}]")
+            f[(ci, cell)] = fv
+            model.add(fv <= min(len(members), pcells[cell]) * sum(sessions_in[cell]))
+            mine.append(fv)
+            patient_load[cell].append(fv)
+            obj.append((fv, round(prio * wts.patient * SCALE)))
         if len(mine) > 1:
-            model.add(sum(mine) <= size)
-    for aid, loads in session_load.items():
-        model.add(sum(loads) <= opts[aid].activity.patient_capacity * place[aid])
+            model.add(sum(mine) <= len(members))
+    for cell, loads in patient_load.items():
+        model.add(
+            sum(loads)
+            <= sum(
+                opts[aid].activity.patient_capacity * cells[cell]
+                for aid, cells in cell_of.items()
+                if cell in cells and opts[aid].activity.patient_capacity > 0
+            )
+        )
 
-    # Trainees, aggregated; at most one activity per trainee per day.
-    tclass_index: dict[tuple[frozenset[str], str, frozenset[date]], int] = {}
-    tclasses: list[list[str]] = []
-    tkeys: list[tuple[frozenset[str], str, frozenset[date]]] = []
-    for tr in inst.trainees:
-        tkey = (frozenset(tr.specialties), tr.city, frozenset(tr.days))
-        if tkey not in tclass_index:
-            tclass_index[tkey] = len(tclasses)
-            tclasses.append([])
-            tkeys.append(tkey)
-        tclasses[tclass_index[tkey]].append(tr.id)
-    m: dict[tuple[int, str, int], cp_model.IntVar] = {}
-    seat_load: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    trainable = [
-        aid
-        for aid in place
-        if opts[aid].activity.trainee_seats > 0 and opts[aid].activity.consultation_minutes is None
-    ]
+    # Trainees: at most one activity per trainee per day (the model's stricter rule, so that
+    # attendances never overlap).
+    tclasses, tcells = _trainee_classes(data, opts, cell_of)
+    g: dict[tuple[int, _Cell], cp_model.IntVar] = {}
+    seat_load: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
     t_cost = round(wts.trainee * SCALE)
-    for ci, (specs, tcity, tdays) in enumerate(tkeys):
-        size = len(tclasses[ci])
+    for ci, (members, reach) in enumerate(tclasses):
         per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for aid in trainable:
-            ao = opts[aid]
-            if ao.activity.specialty not in specs:
-                continue
-            for d in sorted(ao.leads):
-                if tdays and data.days[d] not in tdays:
-                    continue
-                zs = [z[(aid, d, o.room)] for o in ao.options if o.day == d and o.city == tcity]
-                if not zs:
-                    continue
-                ub = min(size, ao.activity.trainee_seats)
-                mv2 = model.new_int_var(0, ub, f"m[{ci},{aid},{d}]")
-                m[(ci, aid, d)] = mv2
-                model.add(mv2 <= ub * sum(zs))
-                per_day[d].append(mv2)
-                seat_load[aid].append(mv2)
-                obj.append((mv2, t_cost))
+        for cell in reach:
+            gv = model.new_int_var(0, min(len(members), tcells[cell]), f"g[{ci},{cell}]")
+            g[(ci, cell)] = gv
+            model.add(gv <= min(len(members), tcells[cell]) * sum(teaching_in[cell]))
+            per_day[cell[2]].append(gv)
+            seat_load[cell].append(gv)
+            obj.append((gv, t_cost))
         for vs in per_day.values():
             if len(vs) > 1:
-                model.add(sum(vs) <= size)
-    for aid, loads in seat_load.items():
-        if len(loads) > 1:
-            model.add(sum(loads) <= opts[aid].activity.trainee_seats)
+                model.add(sum(vs) <= len(members))
+    for cell, loads in seat_load.items():
+        model.add(
+            sum(loads)
+            <= sum(
+                opts[aid].activity.trainee_seats * cells[cell]
+                for aid, cells in cell_of.items()
+                if cell in cells and _teaching(opts[aid].activity)
+            )
+        )
 
     model.maximize(sum(coef * v for v, coef in obj if coef != 0))
     return _Built(
-        model,
-        offset,
-        place,
-        z,
-        start,
-        w,
-        n,
-        m,
-        pclasses,
-        tclasses,
-        {pid: ci for ci, members in enumerate(pclasses) for pid in members},
-        {tid: ci for ci, members in enumerate(tclasses) for tid in members},
-        c,
-        e_vars,
-        loc_vars,
-        mv_vars,
-        worked_vars,
-        dep_vars,
-        same_vars,
-        y,
+        model=model,
+        offset=offset,
+        place=place,
+        z=z,
+        start=start,
+        w=w,
+        f=f,
+        g=g,
+        pclasses=[members for members, _, _ in pclasses],
+        tclasses=[members for members, _ in tclasses],
+        c=c,
+        e=e_vars,
+        loc=loc_vars,
+        mv=mv_vars,
+        worked=worked_vars,
+        dep=dep_vars,
+        same=same_vars,
+        y=y,
     )
+
+
+def _teaching(activity: Activity) -> bool:
+    """An activity trainees attend: not a consultation session, with seats."""
+    return activity.trainee_seats > 0 and activity.consultation_minutes is None
+
+
+def _patient_classes(
+    data: _Data, opts: dict[str, _ActivityOptions], cell_of: Mapping[str, Mapping[_Cell, object]]
+) -> tuple[list[tuple[list[str], int, list[_Cell]]], dict[_Cell, int]]:
+    """Patients grouped by (priority, the cells they can reach), and each cell's capacity.
+
+    Two patients of the same priority who can reach the same cells are interchangeable in
+    every plan; a patient who can reach no cell is left out (never consulted)."""
+    capacity: dict[_Cell, int] = defaultdict(int)
+    for aid, cells in cell_of.items():
+        for cell in cells:
+            capacity[cell] += opts[aid].activity.patient_capacity
+    capacity = defaultdict(int, {cell: cap for cell, cap in capacity.items() if cap > 0})
+    ndays = range(len(data.days))
+    classes: dict[tuple[int, tuple[_Cell, ...]], list[str]] = {}
+    for pat in data.instance.patients:
+        days = [d for d in ndays if not pat.days or data.days[d] in pat.days]
+        reach = tuple(
+            sorted(
+                (pat.specialty, city, d)
+                for city in set(pat.cities)
+                for d in days
+                if (pat.specialty, city, d) in capacity
+            )
+        )
+        if reach:
+            classes.setdefault((pat.priority, reach), []).append(pat.id)
+    return [(members, prio, list(reach)) for (prio, reach), members in classes.items()], capacity
+
+
+def _trainee_classes(
+    data: _Data, opts: dict[str, _ActivityOptions], cell_of: Mapping[str, Mapping[_Cell, object]]
+) -> tuple[list[tuple[list[str], list[_Cell]]], dict[_Cell, int]]:
+    """Trainees grouped by the cells they can attend, and each cell's seats (as for patients)."""
+    seats: dict[_Cell, int] = defaultdict(int)
+    for aid, cells in cell_of.items():
+        if _teaching(opts[aid].activity):
+            for cell in cells:
+                seats[cell] += opts[aid].activity.trainee_seats
+    ndays = range(len(data.days))
+    classes: dict[tuple[_Cell, ...], list[str]] = {}
+    for tr in data.instance.trainees:
+        days = [d for d in ndays if not tr.days or data.days[d] in tr.days]
+        reach = tuple(
+            sorted(
+                (sp, tr.city, d)
+                for sp in set(tr.specialties)
+                for d in days
+                if (sp, tr.city, d) in seats
+            )
+        )
+        if reach:
+            classes.setdefault(reach, []).append(tr.id)
+    return [(members, list(reach)) for reach, members in classes.items()], seats
 
 
 def _reasons(
@@ -779,24 +858,14 @@ def _reasons(
 
 
 def _objective(instance: Instance, plan: Plan) -> Objective:
-    from hamkor.planning.solver.objective import score
-
     return score(instance, plan)
 
 
 def _greedy(instance: Instance) -> Plan | None:
-    """The best of the greedy on the instance and on :func:`_targeted` (a start for CP-SAT)."""
-    try:
-        from hamkor.planning.solver.greedy import greedy
-    except ImportError:  # pragma: no cover - the greedy is written alongside
-        return None
+    """The best start for CP-SAT: the greedy baseline or a value-aware plan (``start.py``)."""
     best: Plan | None = None
     best_total = float("-inf")
-    for variant in (instance, _targeted(instance)):
-        try:
-            plan = greedy(variant)
-        except Exception:  # pragma: no cover - a hint is only a hint
-            continue
+    for plan in (greedy(instance), *starts(instance)):
         where = {p.activity: p for p in plan.activities}
         accepted = {p.activity: p for p in instance.accepted}
         if any(a.mandatory and a.id not in where for a in instance.activities) or any(
@@ -880,22 +949,29 @@ def _hint(built: _Built, data: _Data, plan: Plan) -> None:
             and (p.day, p.start, p.room, set(p.leads))
             == (acc.day, acc.start, acc.room, set(acc.leads)),
         )
-    counts: dict[tuple[int, str], int] = defaultdict(int)
+    pclass_of, tclass_of = built.pclass_of, built.tclass_of
+    spec = {a.id: a.specialty for a in inst.activities}
+
+    def cell(activity: str) -> _Cell:
+        p = placed[activity]
+        return (spec[activity], p.city, data.day_index[p.day])
+
+    counts: dict[tuple[int, _Cell], int] = defaultdict(int)
     for cons in plan.consultations:
-        counts[(built.pclass_of[cons.patient], cons.activity)] += 1
-    for key, nv in built.n.items():
-        model.add_hint(nv, counts.get(key, 0))
+        if cons.patient in pclass_of:
+            counts[(pclass_of[cons.patient], cell(cons.activity))] += 1
+    for pkey, fv in built.f.items():
+        model.add_hint(fv, counts.get(pkey, 0))
     seen: set[tuple[str, int]] = set()
-    tcounts: dict[tuple[int, str, int], int] = defaultdict(int)
+    tcounts: dict[tuple[int, _Cell], int] = defaultdict(int)
     for att in plan.attendances:
-        p = placed[att.activity]
-        d = data.day_index[p.day]
-        if (att.trainee, d) in seen:
-            continue  # the model's rule: one activity per trainee per day
-        seen.add((att.trainee, d))
-        tcounts[(built.tclass_of[att.trainee], att.activity, d)] += 1
-    for tkey, mv2 in built.m.items():
-        model.add_hint(mv2, tcounts.get(tkey, 0))
+        key = (att.trainee, data.day_index[placed[att.activity].day])
+        if key in seen or att.trainee not in tclass_of:
+            continue
+        seen.add(key)
+        tcounts[(tclass_of[att.trainee], cell(att.activity))] += 1
+    for tkey, gv in built.g.items():
+        model.add_hint(gv, tcounts.get(tkey, 0))
 
 
 def _infeasible(
@@ -1090,77 +1166,72 @@ def _extract(
         day_of[aid] = d
     order = {a.id: i for i, a in enumerate(data.instance.activities)}
     acts.sort(key=lambda p: order[p.activity])
-    cons: list[Consultation] = []
-    used: dict[int, int] = defaultdict(int)
-    for (ci, aid), nv in sorted(built.n.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
-        k = solver.value(nv)
-        if k <= 0 or aid not in day_of:
-            continue
-        members = built.pclasses[ci]
-        for pid in members[used[ci] : used[ci] + k]:
-            cons.append(Consultation(patient=pid, activity=aid))
-        used[ci] += k
-    atts: list[Attendance] = []
-    tused: dict[tuple[int, int], int] = defaultdict(int)
-    for (ci, aid, d), mv in sorted(
-        built.m.items(), key=lambda kv: (kv[0][0], kv[0][2], order[kv[0][1]])
-    ):
-        k = solver.value(mv)
-        if k <= 0 or day_of.get(aid) != d:
-            continue
-        members = built.tclasses[ci]
-        u = tused[(ci, d)]
-        for tid in members[u : u + k]:
-            atts.append(Attendance(trainee=tid, activity=aid))
-        tused[(ci, d)] = u + k
+    spec = {a.id: a for a in data.instance.activities}
+    sessions: dict[_Cell, list[tuple[str, int]]] = defaultdict(list)
+    teaching: dict[_Cell, list[tuple[str, int]]] = defaultdict(list)
+    for p in acts:
+        act = spec[p.activity]
+        at = (act.specialty, p.city, data.day_index[p.day])
+        if act.patient_capacity > 0:
+            sessions[at].append((p.activity, act.patient_capacity))
+        if _teaching(act):
+            teaching[at].append((p.activity, act.trainee_seats))
+    cons = [
+        Consultation(patient=pid, activity=aid)
+        for pid, aid in assign_people(
+            {key: solver.value(v) for key, v in built.f.items()}, built.pclasses, sessions
+        )
+    ]
+    atts = [
+        Attendance(trainee=tid, activity=aid)
+        for tid, aid in assign_people(
+            {key: solver.value(v) for key, v in built.g.items()},
+            built.tclasses,
+            teaching,
+            once_a_day=True,
+        )
+    ]
     return acts, cons, atts
 
 
+@dataclass
+class _Slot:
+    activity: str
+    free: int
+
+
+def assign_people(
+    counts: dict[tuple[int, _Cell], int],
+    classes: list[list[str]],
+    places: dict[_Cell, list[tuple[str, int]]],
+    *,
+    once_a_day: bool = False,
+) -> list[tuple[str, str]]:
+    """Turn the model's counts into (person, activity) pairs.
+
+    ``counts[i, cell]`` people of class ``i`` (interchangeable members ``classes[i]``) go to
+    the activities of ``cell``, whose ``places`` are ``(activity, places)`` pairs with enough
+    places in all for the counts (the model's cell constraint). Each class hands out its members
+    in order, so no one is given twice (with ``once_a_day``, twice the same day: trainees may
+    come back another day); each activity of the cell is filled before the next.
+    """
+    free = {cell: [_Slot(aid, n) for aid, n in items] for cell, items in places.items()}
+    handed: dict[tuple[int, int], int] = defaultdict(int)
+    out: list[tuple[str, str]] = []
+    for (ci, cell), count in sorted(counts.items()):
+        if count <= 0:
+            continue
+        key = (ci, cell[2] if once_a_day else -1)
+        members = classes[ci][handed[key] : handed[key] + count]
+        handed[key] += count
+        slots = iter(free[cell])
+        slot = next(slots)
+        for person in members:
+            while slot.free == 0:
+                slot = next(slots)
+            slot.free -= 1
+            out.append((person, slot.activity))
+    return out
+
+
 __all__: Sequence[str] = ["SCALE", "Progress", "solve"]
-
-
-def _targeted(instance: Instance) -> Instance:
-    """The instance with each consultation session held to the one allowed city where the
-    patients it can take are worth most (a heuristic for the greedy start; never less feasible
-    for the original instance, as it only narrows the cities)."""
-    kinds_in: dict[str, set[str]] = defaultdict(set)
-    for room in instance.rooms:
-        kinds_in[room.kind.value].add(room.city)
-    taken: set[str] = set()
-    pinned = set(instance.pinned)
-    by_spec: dict[str, list[tuple[int, str, frozenset[str]]]] = defaultdict(list)
-    for pat in instance.patients:
-        by_spec[pat.specialty].append((-pat.priority, pat.id, frozenset(pat.cities)))
-    for rows in by_spec.values():
-        rows.sort()
-    sessions = sorted(
-        (a for a in instance.activities if a.patient_capacity > 0 and a.id not in pinned),
-        key=lambda a: (-a.patient_capacity, a.id),
-    )
-    changed: dict[str, Activity] = {}
-    for act in sessions:
-        cities = [
-            c
-            for c in (act.cities or sorted(kinds_in[act.room_kind.value]))
-            if c in kinds_in[act.room_kind.value]
-        ]
-        best: tuple[int, str] | None = None
-        best_ids: list[str] = []
-        for city in cities:
-            ids: list[str] = []
-            value = 0
-            for neg, pid, reach in by_spec.get(act.specialty, []):
-                if pid in taken or city not in reach:
-                    continue
-                ids.append(pid)
-                value -= neg
-                if len(ids) == act.patient_capacity:
-                    break
-            if best is None or value > best[0]:
-                best, best_ids = (value, city), ids
-        if best is not None:
-            taken.update(best_ids)
-            changed[act.id] = act.model_copy(update={"cities": [best[1]]})
-    return instance.model_copy(
-        update={"activities": [changed.get(a.id, a) for a in instance.activities]}
-    )
