@@ -99,6 +99,7 @@ from hamkor.planning.solver.model import (
     minutes,
 )
 from hamkor.planning.solver.objective import score
+from hamkor.planning.solver.relaxation import lp_bound
 from hamkor.planning.solver.start import starts
 
 #: Weights are multiplied by this and rounded: CP-SAT's objective is integral.
@@ -118,12 +119,17 @@ class Progress:
 
 class _Callback(cp_model.CpSolverSolutionCallback):
     def __init__(
-        self, offset: float, on_progress: Callable[[Progress], None] | None, t0: float
+        self,
+        offset: float,
+        on_progress: Callable[[Progress], None] | None,
+        t0: float,
+        lp: float | None,
     ) -> None:
         super().__init__()
         self._offset = offset
         self._on_progress = on_progress
         self._t0 = t0
+        self._lp = lp
         self.solutions = 0
 
     def on_solution_callback(self) -> None:
@@ -133,9 +139,14 @@ class _Callback(cp_model.CpSolverSolutionCallback):
                 Progress(
                     seconds=time.monotonic() - self._t0,
                     objective=self.objective_value / SCALE + self._offset,
-                    bound=self.best_objective_bound / SCALE + self._offset,
+                    bound=_bound(self.best_objective_bound, self._lp) / SCALE + self._offset,
                 )
             )
+
+
+def _bound(cp_sat: float, lp: float | None) -> float:
+    """The better (lower) of CP-SAT's bound and the LP relaxation's, in model units."""
+    return cp_sat if lp is None else min(cp_sat, lp)
 
 
 @dataclass
@@ -372,10 +383,15 @@ _Energy = tuple[cp_model.IntVar, int, int, int]
 
 
 def _add_energy(model: cp_model.CpModel, tasks: list[_Energy]) -> None:
-    """Σ minutes of the present tasks ≤ the span they can occupy, when that can bind."""
+    """Σ minutes of the present tasks ≤ the span they can occupy, and for k = 1, 2, 3: at most
+    k of the tasks longer than span / (k + 1) (k + 1 of them do not fit), when these can bind."""
     span = max(t[3] for t in tasks) - min(t[2] for t in tasks)
     if sum(t[1] for t in tasks) > span:
         model.add(sum(dur * lit for lit, dur, _, _ in tasks) <= span)
+    for k in (1, 2, 3):
+        long = [lit for lit, dur, _, _ in tasks if dur * (k + 1) > span]
+        if len(long) > k:
+            model.add(sum(long) <= k)
 
 
 def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
@@ -1039,6 +1055,14 @@ def solve(
     greedy_plan = _greedy(instance)
     if greedy_plan is not None:
         _hint(built, data, greedy_plan)
+    # The travel part (cities per day, trips) is left out of the LP: its relaxation is weak
+    # (travel 0) and it doubles the LP's size.
+    travel_vars = [*built.c.values(), *built.e.values(), *built.loc.values(), *built.mv.values()]
+    lp = lp_bound(
+        built.model,
+        time_limit=min(0.15 * time_limit, 20.0),
+        leave_out=[*travel_vars, *built.worked.values(), *built.dep.values()],
+    )
     solver = cp_model.CpSolver()
     params = solver.parameters
     # keep time to turn the solution into a plan within the limit
@@ -1049,12 +1073,12 @@ def solve(
     params.random_seed = seed
     params.max_presolve_iterations = 1
     params.num_workers = nworkers
-    cb = _Callback(built.offset, on_progress, t0)
+    cb = _Callback(built.offset, on_progress, t0, lp)
     status = solver.solve(built.model, cb)
     name = solver.status_name(status).lower()
     bound: float | None = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = solver.best_objective_bound / SCALE + built.offset
+        bound = _bound(solver.best_objective_bound, lp) / SCALE + built.offset
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         reasons = [
             Unplaced(
