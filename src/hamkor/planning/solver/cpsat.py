@@ -378,6 +378,16 @@ class _Built:
         return {tid: ci for ci, members in enumerate(self.tclasses) for tid in members}
 
 
+def _lead_fits(
+    data: _Data, s: Specialist, d: int, option: _Option, window: tuple[int, int], dur: int
+) -> bool:
+    """Whether ``s`` can lead an activity of ``dur`` minutes at one of the option's starts,
+    within their window that day and their arrival and departure bounds in the option's city."""
+    lo, hi = data.city_bounds(s, d, option.city)
+    lo, hi = max(lo, window[0]), min(hi, window[1])
+    return any(lo <= t and t + dur <= hi for t in option.starts)
+
+
 #: An optional task of a resource: (presence literal, minutes, earliest start, latest end).
 _Energy = tuple[cp_model.IntVar, int, int, int]
 
@@ -460,6 +470,15 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
                 wv = model.new_bool_var(f"w[{aid},{sid},{d}]")
                 w[(aid, sid, d)] = wv
                 ws.append(wv)
+                # Redundant, for the LP: only options in a city the lead can reach in time on
+                # an arrival or departure day (enforced exactly below through the city).
+                fits = [
+                    z[(aid, d, o.room)]
+                    for o in by_day[d]
+                    if aid in pinned or _lead_fits(data, data.specs[sid], d, o, (lo, hi), dur)
+                ]
+                if len(fits) < len(by_day[d]):
+                    model.add(wv <= sum(fits))
                 if lo > all_starts[0]:
                     model.add(st >= lo).only_enforce_if(wv)
                 if hi - dur < all_starts[-1]:
