@@ -33,15 +33,24 @@ Variables:
 * ``loc[s,d,k]`` (bool): the last city ``s`` worked in up to day ``d`` (the arrival city
   before the first working day), and ``mv[s,d,k,l] >= loc[s,d-1,k] + c[s,d,l] - 1``: the travel
   cost between consecutive *working* days, from the arrival city, and to the departure city;
-* patients and trainees are aggregated into classes of identical profiles (patients: specialty,
-  priority, cities, days; trainees: specialties, city, days), so the model counts rather than
-  assigns: ``n[P,a]`` patients of class ``P`` in session ``a`` (only when some option of ``a``
-  is in a city and day of ``P``; bounded by those options' ``z``), ``sum_a n[P,a] <= |P|``,
-  ``sum_P n[P,a] <= capacity(a) * place[a]``; ``m[T,a,d]`` trainees of class ``T`` attending
-  ``a`` on day ``d`` (in their city, bounded by the ``z`` of that city and day),
-  ``sum_a m[T,a,d] <= |T|`` — the model's stricter rule: **a trainee attends at most one
-  activity per day**, so attendances never overlap — and ``sum_{T,d} m[T,a,d] <= seats(a)``.
-  The counts are turned into named patients and trainees after solving.
+* patients and trainees are counted, not assigned. A *cell* is (specialty, city, day): the
+  sessions (teaching activities) of that specialty placed in that city that day, with their
+  places (seats) added up; ``open(a, cell) = sum of z[a,d,r]`` over the rooms of that city and
+  day. Patients are grouped in *classes* of the same priority who can reach the same cells
+  (any two of them are interchangeable in every plan), trainees in classes who can attend the
+  same cells. ``f[P,cell]`` patients of class ``P`` are consulted in the cell:
+  ``sum_cell f[P,cell] <= |P|``, ``sum_P f[P,cell] <= sum_a capacity(a) * open(a, cell)`` and
+  the strong link ``f[P,cell] <= min(|P|, places of cell) * sum_a open(a, cell)`` (no one
+  from a cell where no session is; without it the LP spreads each session over every cell).
+  ``g[T,cell]`` trainees of class ``T`` attend an activity of the cell, the same way, with
+  ``sum_{cells of day d} g[T,cell] <= |T|`` -- the model's stricter rule: **a trainee attends
+  at most one activity per day**, so attendances never overlap. After the solve,
+  :func:`assign_people` hands each class's members out to the sessions of each cell.
+* redundant constraints that only tighten the LP relaxation (NoOverlap and the enforced
+  constraints have none): per room-day and per specialist-day, the minutes of the activities
+  are at most the span they can occupy, and at most ``k`` activities longer than
+  ``span / (k + 1)`` (k = 1, 2, 3); a lead ``w[a,s,d]`` only takes the options in cities they
+  can reach in time on their arrival or departure day.
 * re-planning: a pinned activity has one option, its accepted day, start, room and leads;
   ``same[a]`` (bool) implies the accepted day, room, start and leads; a change costs
   ``weights.change * (1 - same[a])``.
@@ -52,10 +61,10 @@ days, arrival and departure, nothing for a specialist with no activity).
 
 Search and result:
 
-* the start: the greedy (``greedy.py``) on the instance and on a variant whose consultation
-  sessions are held to the city where their patients are worth most; the better one is turned
-  into a *complete* hint (every variable, trainee places cut to one a day), so CP-SAT starts
-  from a feasible solution at once;
+* the start: the best of the greedy baseline (``greedy.py``) and the value-aware plans of
+  ``start.py`` (each activity where the patients, trainees and travel make it worth most),
+  turned into a *complete* hint (every variable, trainee places cut to one a day), so CP-SAT
+  starts from a feasible solution at once;
 * CP-SAT runs with ``num_workers`` (default: every core), ``random_seed`` and
   ``max_time_in_seconds`` (the time limit less the model building and a small reserve for
   writing the plan), one presolve pass; a solution callback reports each improving solution
@@ -64,9 +73,11 @@ Search and result:
   no overlap: legal for the checker); the plan's ``objective`` is ``objective.score`` of the
   returned plan; if the greedy start scores higher than the searched plan, the greedy plan is
   returned (with CP-SAT's status and bound);
-* ``bound`` is CP-SAT's proven bound divided back: a bound on every plan that keeps the
-  one-activity-per-trainee-per-day rule. Places added by the fill step are not covered by it,
-  so a total may in principle exceed it by those places (on the benchmarks it stays far below);
+* ``bound`` is the lower of CP-SAT's proven bound and the optimum of the LP relaxation of the
+  same model (``relaxation.py``, solved by GLOP before the search, the travel part left out),
+  divided back: a bound on every plan that keeps the one-activity-per-trainee-per-day rule.
+  Places added by the fill step are not covered by it, so a total may in principle exceed it
+  by those places (on the benchmarks it stays far below);
 * if CP-SAT finds nothing in the time limit, the greedy plan is returned (status ``unknown``);
   INFEASIBLE gives a plan with status ``infeasible`` that lists the mandatory activities.
 """
