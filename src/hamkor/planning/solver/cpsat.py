@@ -88,6 +88,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -110,7 +111,7 @@ from hamkor.planning.solver.model import (
     minutes,
 )
 from hamkor.planning.solver.objective import score
-from hamkor.planning.solver.relaxation import lp_bound
+from hamkor.planning.solver.relaxation import Relaxation
 from hamkor.planning.solver.start import starts
 
 #: Weights are multiplied by this and rounded: CP-SAT's objective is integral.
@@ -134,7 +135,7 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         offset: float,
         on_progress: Callable[[Progress], None] | None,
         t0: float,
-        lp: float | None,
+        lp: Future[float | None],
     ) -> None:
         super().__init__()
         self._offset = offset
@@ -150,9 +151,13 @@ class _Callback(cp_model.CpSolverSolutionCallback):
                 Progress(
                     seconds=time.monotonic() - self._t0,
                     objective=self.objective_value / SCALE + self._offset,
-                    bound=_bound(self.best_objective_bound, self._lp) / SCALE + self._offset,
+                    bound=_bound(self.best_objective_bound, self._lp_bound()) / SCALE
+                    + self._offset,
                 )
             )
+
+    def _lp_bound(self) -> float | None:
+        return self._lp.result() if self._lp.done() else None
 
 
 def _bound(cp_sat: float, lp: float | None) -> float:
@@ -322,8 +327,20 @@ def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _Acti
             if win is None:
                 continue
             lo, hi = max(win[0], lo_any), min(win[1], hi_any)
+            # the starts at which enough leads can be there (arrival and departure included)
+            city_win = [
+                (max(w[0], b[0]), min(w[1], b[1]))
+                for w, b in (
+                    (w, data.city_bounds(data.specs[sid], d, r.city)) for sid, w in lead_win.items()
+                )
+            ]
             starts = [
-                t for t in data.grid if t >= lo and t + dur <= hi and (fixed is None or t == fixed)
+                t
+                for t in data.grid
+                if t >= lo
+                and t + dur <= hi
+                and (fixed is None or t == fixed)
+                and sum(1 for a, b in city_win if a <= t and t + dur <= b) >= need
             ]
             if starts:
                 opts.append(_Option(d, r.id, r.city, starts))
@@ -907,32 +924,25 @@ def _objective(instance: Instance, plan: Plan) -> Objective:
     return score(instance, plan)
 
 
-def _greedy(instance: Instance) -> Plan | None:
-    """The best start for CP-SAT: the greedy baseline or a value-aware plan (``start.py``)."""
-    best: Plan | None = None
-    best_total = float("-inf")
-    for plan in (greedy(instance), *starts(instance)):
+def _starts(instance: Instance) -> tuple[Plan | None, Plan]:
+    """The best start for CP-SAT among the greedy baseline and the value-aware plans of
+    ``start.py``: the best *valid* one (every mandatory activity placed, the pinned ones where
+    they were), None when none is, and the best of all (a hint even when it is not valid)."""
+    plans = sorted(
+        (greedy(instance), *starts(instance)), key=lambda p: p.objective.total, reverse=True
+    )
+    accepted = {p.activity: p for p in instance.accepted}
+
+    def valid(plan: Plan) -> bool:
         where = {p.activity: p for p in plan.activities}
-        accepted = {p.activity: p for p in instance.accepted}
-        if any(a.mandatory and a.id not in where for a in instance.activities) or any(
-            pin in accepted
-            and (
-                (new := where.get(pin)) is None
-                or (new.day, new.start, new.room, sorted(new.leads))
-                != (
-                    accepted[pin].day,
-                    accepted[pin].start,
-                    accepted[pin].room,
-                    sorted(accepted[pin].leads),
-                )
-            )
-            for pin in instance.pinned
-        ):
-            continue
-        total = _objective(instance, plan).total
-        if total > best_total:
-            best, best_total = plan, total
-    return best
+        return all(a.id in where for a in instance.activities if a.mandatory) and all(
+            (new := where.get(pin)) is not None
+            and (new.day, new.start, new.room, sorted(new.leads))
+            == (old.day, old.start, old.room, sorted(old.leads))
+            for pin, old in ((pin, accepted[pin]) for pin in instance.pinned if pin in accepted)
+        )
+
+    return next((plan for plan in plans if valid(plan)), None), plans[0]
 
 
 def _hint(built: _Built, data: _Data, plan: Plan) -> None:
@@ -1082,16 +1092,22 @@ def solve(
         return _infeasible(instance, missing, "infeasible", t0, time_limit, seed, nworkers)
 
     built = _build(data, opts)
-    greedy_plan = _greedy(instance)
-    if greedy_plan is not None:
-        _hint(built, data, greedy_plan)
-    # The travel part (cities per day, trips) is left out of the LP: its relaxation is weak
-    # (travel 0) and it doubles the LP's size.
-    travel_vars = [*built.c.values(), *built.e.values(), *built.loc.values(), *built.mv.values()]
-    lp = lp_bound(
+    greedy_plan, hint = _starts(instance)
+    _hint(built, data, hint)
+    # The LP relaxation is solved in a thread while CP-SAT searches. The leads and the travel
+    # part are left out of it: with them it is twice as big and barely lower (the options are
+    # already filtered by the leads who can be there).
+    relaxation = Relaxation(
         built.model,
-        time_limit=min(0.15 * time_limit, 20.0),
-        leave_out=[*travel_vars, *built.worked.values(), *built.dep.values()],
+        leave_out=[
+            *built.w.values(),
+            *built.c.values(),
+            *built.e.values(),
+            *built.loc.values(),
+            *built.mv.values(),
+            *built.worked.values(),
+            *built.dep.values(),
+        ],
     )
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -1103,8 +1119,11 @@ def solve(
     params.random_seed = seed
     params.max_presolve_iterations = 1
     params.num_workers = nworkers
-    cb = _Callback(built.offset, on_progress, t0, lp)
-    status = solver.solve(built.model, cb)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lp_future = pool.submit(relaxation.bound, time_limit=params.max_time_in_seconds)
+        cb = _Callback(built.offset, on_progress, t0, lp_future)
+        status = solver.solve(built.model, cb)
+        lp = lp_future.result()  # GLOP has CP-SAT's time limit: no wait beyond it
     name = solver.status_name(status).lower()
     bound: float | None = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
