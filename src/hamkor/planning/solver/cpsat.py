@@ -61,7 +61,7 @@ days, arrival and departure, nothing for a specialist with no activity).
 
 Search and result:
 
-* the start: the best of the greedy baseline (``greedy.py``) and the value-aware plans of
+* the start: the better of the greedy baseline (``greedy.py``) and the value-aware plan of
   ``start.py`` (each activity where the patients, trainees and travel make it worth most),
   turned into a *complete* hint (every variable, trainee places cut to one a day), so CP-SAT
   starts from a feasible solution at once;
@@ -78,7 +78,8 @@ Search and result:
   divided back: a bound on every plan that keeps the one-activity-per-trainee-per-day rule.
   Places added by the fill step are not covered by it, so a total may in principle exceed it
   by those places (on the benchmarks it stays far below);
-* if CP-SAT finds nothing in the time limit, the greedy plan is returned (status ``unknown``);
+* if CP-SAT finds nothing in the time limit, the best start is returned (status ``unknown``,
+  the LP bound when GLOP proved one);
   INFEASIBLE gives a plan with status ``infeasible`` that lists the mandatory activities.
 """
 
@@ -111,8 +112,8 @@ from hamkor.planning.solver.model import (
     minutes,
 )
 from hamkor.planning.solver.objective import score
-from hamkor.planning.solver.relaxation import Relaxation
-from hamkor.planning.solver.start import starts
+from hamkor.planning.solver.relaxation import lp_bound
+from hamkor.planning.solver.start import start
 
 #: Weights are multiplied by this and rounded: CP-SAT's objective is integral.
 SCALE = 1000
@@ -202,6 +203,7 @@ class _Data:
             self.travel[(t.b, t.a)] = t.minutes
         self.rooms = {r.id: r for r in instance.rooms}
         self.specs = {s.id: s for s in instance.specialists}
+        self._city_bounds: dict[tuple[str, int, str], tuple[int, int]] = {}
         self.by_specialty: dict[str, list[Specialist]] = defaultdict(list)
         for s in instance.specialists:
             for sp in s.specialties:
@@ -246,13 +248,16 @@ class _Data:
 
     def city_bounds(self, s: Specialist, d: int, city: str) -> tuple[int, int]:
         """Earliest start and latest end in ``city`` on day ``d`` from arrival and departure."""
-        day = self.days[d]
-        lo, hi = 0, 24 * 60
-        if s.arrival is not None and day == s.arrival.day:
-            lo = minutes(s.arrival.time) + self.t(s.arrival.city, city)
-        if s.departure is not None and day == s.departure.day:
-            hi = minutes(s.departure.time) - self.t(city, s.departure.city)
-        return lo, hi
+        key = (s.id, d, city)
+        if key not in self._city_bounds:
+            day = self.days[d]
+            lo, hi = 0, 24 * 60
+            if s.arrival is not None and day == s.arrival.day:
+                lo = minutes(s.arrival.time) + self.t(s.arrival.city, city)
+            if s.departure is not None and day == s.departure.day:
+                hi = minutes(s.departure.time) - self.t(city, s.departure.city)
+            self._city_bounds[key] = (lo, hi)
+        return self._city_bounds[key]
 
 
 def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _ActivityOptions:
@@ -877,21 +882,20 @@ def _reasons(
             )
     acts = {a.id: a for a in inst.activities}
     consulted = {c.patient for c in consultations}
+    requested = {a.specialty for a in inst.activities if a.patient_capacity > 0}
+    placed_sessions: dict[str, list[PlacedActivity]] = defaultdict(list)
+    for p in plan_acts:
+        if acts[p.activity].patient_capacity > 0:
+            placed_sessions[acts[p.activity].specialty].append(p)
     for pat in inst.patients:
         if pat.id in consulted:
             continue
-        sessions = [
-            a for a in inst.activities if a.specialty == pat.specialty and a.patient_capacity > 0
-        ]
         reach = [
             p
-            for p in plan_acts
-            if acts[p.activity].specialty == pat.specialty
-            and acts[p.activity].patient_capacity > 0
-            and p.city in pat.cities
-            and (not pat.days or p.day in pat.days)
+            for p in placed_sessions[pat.specialty]
+            if p.city in pat.cities and (not pat.days or p.day in pat.days)
         ]
-        if not sessions:
+        if pat.specialty not in requested:
             reason, detail = "no_session_of_specialty", f"no session of {pat.specialty} requested"
         elif not reach:
             reason = "no_session_reachable"
@@ -925,11 +929,11 @@ def _objective(instance: Instance, plan: Plan) -> Objective:
 
 
 def _starts(instance: Instance) -> tuple[Plan | None, Plan]:
-    """The best start for CP-SAT among the greedy baseline and the value-aware plans of
+    """The best start for CP-SAT among the greedy baseline and the value-aware plan of
     ``start.py``: the best *valid* one (every mandatory activity placed, the pinned ones where
     they were), None when none is, and the best of all (a hint even when it is not valid)."""
     plans = sorted(
-        (greedy(instance), *starts(instance)), key=lambda p: p.objective.total, reverse=True
+        (greedy(instance), start(instance)), key=lambda p: p.objective.total, reverse=True
     )
     accepted = {p.activity: p for p in instance.accepted}
 
@@ -1094,33 +1098,38 @@ def solve(
     built = _build(data, opts)
     greedy_plan, hint = _starts(instance)
     _hint(built, data, hint)
-    # The LP relaxation is solved in a thread while CP-SAT searches. The leads and the travel
-    # part are left out of it: with them it is twice as big and barely lower (the options are
-    # already filtered by the leads who can be there).
-    relaxation = Relaxation(
-        built.model,
-        leave_out=[
-            *built.w.values(),
-            *built.c.values(),
-            *built.e.values(),
-            *built.loc.values(),
-            *built.mv.values(),
-            *built.worked.values(),
-            *built.dep.values(),
-        ],
-    )
+    # The LP relaxation is built and solved in a thread while CP-SAT searches (both leave the
+    # model as it is). The leads and the travel part are left out of it: with them it is twice
+    # as big and barely lower (the options are already filtered by the leads who can be there).
+    leave_out = [
+        *built.w.values(),
+        *built.c.values(),
+        *built.e.values(),
+        *built.loc.values(),
+        *built.mv.values(),
+        *built.worked.values(),
+        *built.dep.values(),
+    ]
     solver = cp_model.CpSolver()
     params = solver.parameters
     # keep time to turn the solution into a plan within the limit
     reserve = min(
-        0.1 * time_limit, 0.5 + len(instance.activities) / 100 + len(instance.patients) / 2000
+        0.15 * time_limit, 1 + len(instance.activities) / 50 + len(instance.patients) / 1000
     )
     params.max_time_in_seconds = max(0.1, time_limit - reserve - (time.monotonic() - t0))
     params.random_seed = seed
     params.max_presolve_iterations = 1
+    # Probing is the longest part of the presolve on big instances (11 s of 60 at scale 2)
+    # and does not pay for itself here; the search starts from the hint anyway.
+    params.cp_model_probing_level = 0
+    # Likewise the symmetry detection (8 s of 60 at scale 2 on a loaded machine): the bound
+    # comes mostly from the LP relaxation, and symmetry breaking only helps to prove.
+    params.symmetry_level = 0
     params.num_workers = nworkers
     with ThreadPoolExecutor(max_workers=1) as pool:
-        lp_future = pool.submit(relaxation.bound, time_limit=params.max_time_in_seconds)
+        lp_future = pool.submit(
+            lp_bound, built.model, time_limit=params.max_time_in_seconds, leave_out=leave_out
+        )
         cb = _Callback(built.offset, on_progress, t0, lp_future)
         status = solver.solve(built.model, cb)
         lp = lp_future.result()  # GLOP has CP-SAT's time limit: no wait beyond it
@@ -1128,6 +1137,8 @@ def solve(
     bound: float | None = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = _bound(solver.best_objective_bound, lp) / SCALE + built.offset
+    elif lp is not None:
+        bound = lp / SCALE + built.offset
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         reasons = [
             Unplaced(
@@ -1152,7 +1163,7 @@ def solve(
         if greedy_plan is None:
             return _infeasible(instance, [], name, t0, time_limit, seed, nworkers)
         info = info.model_copy(update={"wall_seconds": time.monotonic() - t0})
-        return greedy_plan.model_copy(update={"solver": info, "bound": None})
+        return greedy_plan.model_copy(update={"solver": info, "bound": bound})
 
     acts, cons, atts = _extract(solver, built, data, opts)
     atts = _fill_trainees(data, acts, atts)

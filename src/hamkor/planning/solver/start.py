@@ -28,13 +28,6 @@ from hamkor.planning.solver import rules
 from hamkor.planning.solver.greedy import State, build, first_start, place_first
 from hamkor.planning.solver.model import Activity, Instance, PlacedActivity, Plan, minutes
 
-#: Orders of the optional activities tried (after the mandatory ones): by weight, and by weight
-#: per hour of room and leads (short heavy activities first).
-ORDERS: dict[str, Callable[[Activity], tuple[float, str]]] = {
-    "weight": lambda a: (-a.weight, a.id),
-    "density": lambda a: (-a.weight / (a.duration_minutes * rules.leads_needed(a)), a.id),
-}
-
 
 class _Demand:
     """Who could come to what, and who has already been counted for an earlier activity."""
@@ -145,14 +138,8 @@ def _placer(demand: _Demand) -> Callable[[State, Activity], tuple[PlacedActivity
     return place
 
 
-def starts(instance: Instance) -> list[Plan]:
-    """The value-aware plans of ``instance``, one per order of :data:`ORDERS`."""
-    return [
-        build(
-            instance,
-            _placer(_Demand(instance)),
-            order=order,
-            name=f"start-{name}",
-        )
-        for name, order in ORDERS.items()
-    ]
+def start(instance: Instance) -> Plan:
+    """The value-aware plan of ``instance`` (optional activities by weight, as the greedy)."""
+    return build(
+        instance, _placer(_Demand(instance)), order=lambda a: (-a.weight, a.id), name="start"
+    )
