@@ -218,7 +218,7 @@ def build(
     instance: Instance,
     place: Placer,
     *,
-    order: Callable[[Activity], tuple[float, str]],
+    order: Callable[[Activity], tuple[float, str] | tuple[float, int, str]],
     name: str = "greedy",
 ) -> Plan:
     """A plan made in the greedy's steps (see the module's description): pinned activities;

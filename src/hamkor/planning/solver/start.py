@@ -139,7 +139,19 @@ def _placer(demand: _Demand) -> Callable[[State, Activity], tuple[PlacedActivity
 
 
 def start(instance: Instance) -> Plan:
-    """The value-aware plan of ``instance`` (optional activities by weight, as the greedy)."""
+    """The value-aware plan of ``instance``: optional activities by weight as in the greedy,
+    and among those of the same weight the least flexible first (fewest days × rooms × leads
+    that could hold them), so that the flexible ones take what is left."""
+    program = instance.program
+    flexibility = {
+        a.id: len(rules.activity_days(program, a))
+        * len(rules.eligible_rooms(instance, a))
+        * len(rules.eligible_leads(instance, a))
+        for a in instance.activities
+    }
     return build(
-        instance, _placer(_Demand(instance)), order=lambda a: (-a.weight, a.id), name="start"
+        instance,
+        _placer(_Demand(instance)),
+        order=lambda a: (-a.weight, flexibility[a.id], a.id),
+        name="start",
     )
