@@ -553,28 +553,17 @@ def _two_sessions() -> Instance:
         ],
         specialists=[Specialist(id=f"s{i}", specialties=["neuro"]) for i in range(4)],
         activities=[
-            *(
-                Activity(
-                    id=f"session-{i}",
-                    kind="consultation_session",
-                    specialty="neuro",
-                    duration_minutes=60,
-                    room_kind=CONS,
-                    consultation_minutes=30,
-                )
-                for i in (1, 2)
-            ),
-            *(
-                Activity(
-                    id=f"class-{i}",
-                    kind="master_class",
-                    specialty="neuro",
-                    duration_minutes=60,
-                    room_kind=OR,
-                    trainee_seats=1,
-                )
-                for i in (1, 2)
-            ),
+            Activity(
+                id=f"{kind}-{i}",
+                kind=kind,
+                specialty="neuro",
+                duration_minutes=60,
+                room_kind=CONS if kind == "session" else OR,
+                consultation_minutes=30 if kind == "session" else None,
+                trainee_seats=0 if kind == "session" else 1,
+            )
+            for kind in ("session", "class")
+            for i in (1, 2)
         ],
         patients=[
             *(Patient(id=f"p{i}", specialty="neuro", priority=3, cities=["a"]) for i in range(4)),

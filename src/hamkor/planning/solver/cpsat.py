@@ -705,68 +705,27 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
             by_cell[(ao.activity.specialty, o.city, o.day)].append(z[(aid, o.day, o.room)])
         cell_of[aid] = {cell: (zs[0] if len(zs) == 1 else sum(zs)) for cell, zs in by_cell.items()}
     pclasses, pcells = _patient_classes(data, opts, cell_of)
-    f: dict[tuple[int, _Cell], cp_model.IntVar] = {}
-    patient_load: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
-    # Which sessions (teaching activities) may be in a cell: a class takes no one from a cell
-    # where none is, the "strong" facility-location link that keeps the LP from spreading a
-    # session over every cell at once.
-    sessions_in: dict[_Cell, list[cp_model.LinearExprT]] = defaultdict(list)
-    teaching_in: dict[_Cell, list[cp_model.LinearExprT]] = defaultdict(list)
-    for aid, cells in cell_of.items():
-        act = opts[aid].activity
-        for cell, expr in cells.items():
-            if act.patient_capacity > 0:
-                sessions_in[cell].append(expr)
-            if _teaching(act):
-                teaching_in[cell].append(expr)
-    for ci, (members, prio, reach) in enumerate(pclasses):
-        mine = []
-        for cell in reach:
-            fv = model.new_int_var(0, min(len(members), pcells[cell]), f"f[{ci},{cell}]")
-            f[(ci, cell)] = fv
-            model.add(fv <= min(len(members), pcells[cell]) * sum(sessions_in[cell]))
-            mine.append(fv)
-            patient_load[cell].append(fv)
-            obj.append((fv, round(prio * wts.patient * SCALE)))
-        if len(mine) > 1:
-            model.add(sum(mine) <= len(members))
-    for cell, loads in patient_load.items():
-        model.add(
-            sum(loads)
-            <= sum(
-                opts[aid].activity.patient_capacity * cells[cell]
-                for aid, cells in cell_of.items()
-                if cell in cells and opts[aid].activity.patient_capacity > 0
-            )
-        )
-
+    f = _flows(
+        model,
+        obj,
+        [(members, reach, round(prio * wts.patient * SCALE)) for members, prio, reach in pclasses],
+        pcells,
+        _cell_links(cell_of, opts, lambda a: a.patient_capacity),
+        name="f",
+        group=lambda cell: 0,  # a patient is consulted once
+    )
     # Trainees: at most one activity per trainee per day (the model's stricter rule, so that
     # attendances never overlap).
     tclasses, tcells = _trainee_classes(data, opts, cell_of)
-    g: dict[tuple[int, _Cell], cp_model.IntVar] = {}
-    seat_load: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
-    t_cost = round(wts.trainee * SCALE)
-    for ci, (members, reach) in enumerate(tclasses):
-        per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for cell in reach:
-            gv = model.new_int_var(0, min(len(members), tcells[cell]), f"g[{ci},{cell}]")
-            g[(ci, cell)] = gv
-            model.add(gv <= min(len(members), tcells[cell]) * sum(teaching_in[cell]))
-            per_day[cell[2]].append(gv)
-            seat_load[cell].append(gv)
-            obj.append((gv, t_cost))
-        for vs in per_day.values():
-            if len(vs) > 1:
-                model.add(sum(vs) <= len(members))
-    for cell, loads in seat_load.items():
-        model.add(
-            sum(loads)
-            <= sum(
-                opts[aid].activity.trainee_seats * cells[cell]
-                for aid, cells in cell_of.items()
-                if cell in cells and _teaching(opts[aid].activity)
-            )
-        )
+    g = _flows(
+        model,
+        obj,
+        [(members, reach, round(wts.trainee * SCALE)) for members, reach in tclasses],
+        tcells,
+        _cell_links(cell_of, opts, lambda a: a.trainee_seats if _teaching(a) else 0),
+        name="g",
+        group=lambda cell: cell[2],
+    )
 
     model.maximize(sum(coef * v for v, coef in obj if coef != 0))
     return _Built(
@@ -789,6 +748,59 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
         same=same_vars,
         y=y,
     )
+
+
+def _cell_links(
+    cell_of: dict[str, dict[_Cell, cp_model.LinearExprT]],
+    opts: dict[str, _ActivityOptions],
+    places: Callable[[Activity], int],
+) -> dict[_Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]]:
+    """Per cell: the places there (Σ places(a) × open(a, cell)) and whether any activity with
+    places is there (Σ open(a, cell)), over the activities with ``places(a) > 0``."""
+    terms: dict[_Cell, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)
+    for aid, cells in cell_of.items():
+        n = places(opts[aid].activity)
+        if n > 0:
+            for cell, opened in cells.items():
+                terms[cell].append((n, opened))
+    return {
+        cell: (sum(n * opened for n, opened in items), sum(opened for _, opened in items))
+        for cell, items in terms.items()
+    }
+
+
+def _flows(
+    model: cp_model.CpModel,
+    obj: list[tuple[cp_model.IntVar, int]],
+    classes: list[tuple[list[str], list[_Cell], int]],
+    limits: dict[_Cell, int],
+    links: dict[_Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]],
+    *,
+    name: str,
+    group: Callable[[_Cell], int],
+) -> dict[tuple[int, _Cell], cp_model.IntVar]:
+    """How many members of each class (members, reachable cells, value of one) each cell
+    takes: within the class's size per ``group`` of cells, within the cell's places, and none
+    where no activity is (the "strong" facility-location link, which keeps the LP from
+    spreading an activity over every cell at once)."""
+    flow: dict[tuple[int, _Cell], cp_model.IntVar] = {}
+    load: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
+    for ci, (members, reach, value) in enumerate(classes):
+        per_group: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for cell in reach:
+            most = min(len(members), limits[cell])
+            var = model.new_int_var(0, most, f"{name}[{ci},{cell}]")
+            flow[(ci, cell)] = var
+            model.add(var <= most * links[cell][1])
+            per_group[group(cell)].append(var)
+            load[cell].append(var)
+            obj.append((var, value))
+        for vs in per_group.values():
+            if len(vs) > 1:
+                model.add(sum(vs) <= len(members))
+    for cell, vs in load.items():
+        model.add(sum(vs) <= links[cell][0])
+    return flow
 
 
 def _teaching(activity: Activity) -> bool:
