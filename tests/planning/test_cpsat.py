@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -604,11 +605,13 @@ def test_lp_bound_is_the_linear_relaxation() -> None:
     model.add(2 * x + 2 * y <= 5)  # integers: x + y <= 2; LP: 2.5
     model.add(x == 0).only_enforce_if(b)  # enforced: left out of the LP
     model.maximize(x + y + b)
-    bound = lp_bound(model, time_limit=5)
+    bound = lp_bound(model, deadline=time.monotonic() + 5)
     assert bound is not None
     assert 3.5 <= bound == pytest.approx(3.5, rel=1e-5)  # rounded outward, never under
     # leaving out what is on y loosens it (y up to 3 on its own)
-    assert lp_bound(model, time_limit=5, leave_out=[y]) == pytest.approx(7, rel=1e-5)
+    looser = lp_bound(model, deadline=time.monotonic() + 5, leave_out=[y])
+    assert looser == pytest.approx(7, rel=1e-5)
+    assert lp_bound(model, deadline=time.monotonic() - 1) is None  # no time left: no bound
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     assert solver.solve(model) == cp_model.OPTIMAL

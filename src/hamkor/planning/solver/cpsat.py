@@ -1139,12 +1139,11 @@ def solve(
     params.symmetry_level = 0
     params.num_workers = nworkers
     with ThreadPoolExecutor(max_workers=1) as pool:
-        lp_future = pool.submit(
-            lp_bound, built.model, time_limit=params.max_time_in_seconds, leave_out=leave_out
-        )
+        deadline = time.monotonic() + params.max_time_in_seconds
+        lp_future = pool.submit(lp_bound, built.model, deadline=deadline, leave_out=leave_out)
         cb = _Callback(built.offset, on_progress, t0, lp_future)
         status = solver.solve(built.model, cb)
-        lp = lp_future.result()  # GLOP has CP-SAT's time limit: no wait beyond it
+        lp = lp_future.result()  # GLOP stops by CP-SAT's deadline: no wait beyond it
     name = solver.status_name(status).lower()
     bound: float | None = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

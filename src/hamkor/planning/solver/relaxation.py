@@ -12,6 +12,7 @@ so :meth:`Relaxation.bound` can run in a thread while CP-SAT searches).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
@@ -95,10 +96,13 @@ class Relaxation:
 
 
 def lp_bound(
-    model: cp_model.CpModel, *, time_limit: float, leave_out: Iterable[cp_model.IntVar] = ()
+    model: cp_model.CpModel, *, deadline: float, leave_out: Iterable[cp_model.IntVar] = ()
 ) -> float | None:
-    """The bound of :class:`Relaxation` of ``model``, built and solved at once."""
-    return Relaxation(model, leave_out=leave_out).bound(time_limit=time_limit)
+    """The bound of :class:`Relaxation` of ``model``, built and solved by ``deadline`` (a
+    ``time.monotonic()`` instant), or None."""
+    relaxation = Relaxation(model, leave_out=leave_out)
+    left = deadline - time.monotonic()
+    return relaxation.bound(time_limit=left) if left > 0 else None
 
 
 def _variables(ct: cp_model_helper.ConstraintProto) -> set[int]:
