@@ -1236,17 +1236,16 @@ def _extract(
     solver: cp_model.CpSolver, built: _Built, data: _Data, opts: dict[str, _ActivityOptions]
 ) -> tuple[list[PlacedActivity], list[Consultation], list[Attendance]]:
     acts: list[PlacedActivity] = []
-    day_of: dict[str, int] = {}
+    leads_of: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for (aid, sid, d), wv in built.w.items():
+        if solver.boolean_value(wv):
+            leads_of[(aid, d)].append(sid)
     for (aid, d, r), zv in built.z.items():
         if not solver.boolean_value(zv):
             continue
         st = solver.value(built.start[aid])
         act = opts[aid].activity
-        leads = sorted(
-            sid
-            for (a2, sid, d2), wv in built.w.items()
-            if a2 == aid and d2 == d and solver.boolean_value(wv)
-        )
+        leads = sorted(leads_of[(aid, d)])
         acts.append(
             PlacedActivity(
                 activity=aid,
@@ -1258,7 +1257,6 @@ def _extract(
                 leads=leads,
             )
         )
-        day_of[aid] = d
     order = {a.id: i for i, a in enumerate(data.instance.activities)}
     acts.sort(key=lambda p: order[p.activity])
     spec = {a.id: a for a in data.instance.activities}
