@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections import defaultdict
+import time
+from collections import Counter, defaultdict
 from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from hamkor.planning.solver.check import check
-from hamkor.planning.solver.cpsat import Progress, solve
+from hamkor.planning.solver.cpsat import Progress, assign_people, solve
 from hamkor.planning.solver.generate import generate
 from hamkor.planning.solver.model import (
     INSTANCE_FORMAT,
@@ -34,6 +36,7 @@ from hamkor.planning.solver.model import (
     clock,
     minutes,
 )
+from hamkor.planning.solver.relaxation import lp_bound
 
 D1, D2 = date(2025, 10, 13), date(2025, 10, 14)
 OR, CONS = RoomKind.OPERATING_ROOM, RoomKind.CONSULTATION_ROOM
@@ -470,12 +473,20 @@ def test_pinned_activity_keeps_day_start_room_and_leads() -> None:
 def test_replan_after_losing_a_specialist_changes_only_what_it_must() -> None:
     inst = _small_generated(5)
     first = solve(inst, time_limit=5, workers=2)
+    # the busiest specialist among those who lead no mandatory activity (a mandatory one that
+    # must move may push an unaffected activity aside: then that change is needed too)
+    mandatory = {a.id for a in inst.activities if a.mandatory}
     counts: dict[str, int] = defaultdict(int)
     for p in first.activities:
         for lead in p.leads:
             counts[lead] += 1
+    for p in first.activities:
+        if p.activity in mandatory:
+            for lead in p.leads:
+                counts.pop(lead, None)
     gone = max(counts, key=lambda s: (counts[s], s))
     affected = {p.activity for p in first.activities if gone in p.leads}
+    assert affected
     specialists = [
         s.model_copy(update={"unavailable": list(inst.program.days)}) if s.id == gone else s
         for s in inst.specialists
@@ -499,3 +510,109 @@ def test_replan_after_losing_a_specialist_changes_only_what_it_must() -> None:
     }
     assert changed <= affected
     assert plan.objective.changes == pytest.approx(10_000.0 * len(changed))
+
+
+# --- classes of interchangeable patients and trainees -------------------------------------------
+
+
+def test_assign_people_splits_a_class_over_the_sessions_of_a_cell() -> None:
+    cell, other = ("neuro", "a", 0), ("neuro", "b", 0)
+    classes = [["p1", "p2", "p3", "p4", "p5"], ["q1"]]
+    places = {cell: [("s1", 2), ("s2", 3)], other: [("s3", 4)]}
+    pairs = assign_people({(0, cell): 4, (0, other): 1, (1, cell): 1}, classes, places)
+    assert sorted(pairs) == [
+        ("p1", "s1"), ("p2", "s1"), ("p3", "s2"), ("p4", "s2"), ("p5", "s3"), ("q1", "s2")
+    ]  # fmt: skip
+    # each person at most once; each session within its places
+    assert len({p for p, _ in pairs}) == len(pairs)
+    assert Counter(s for _, s in pairs) == {"s1": 2, "s2": 3, "s3": 1}
+
+
+def test_assign_people_once_a_day_lets_a_trainee_come_back_another_day() -> None:
+    monday, tuesday = ("neuro", "a", 0), ("neuro", "a", 1)
+    places = {monday: [("m1", 1), ("m2", 1)], tuesday: [("t1", 2)]}
+    pairs = assign_people(
+        {(0, monday): 2, (0, tuesday): 2}, [["t-a", "t-b", "t-c"]], places, once_a_day=True
+    )
+    assert sorted(pairs) == [("t-a", "m1"), ("t-a", "t1"), ("t-b", "m2"), ("t-b", "t1")]
+
+
+def _two_sessions() -> Instance:
+    """One city, one day: two one-hour neuro sessions of two places each at the same time, two
+    master classes of one seat each at the same time, five patients of whom four are identical,
+    and two identical trainees."""
+    day = Program(code="cls", days=[D1], day_start="09:00", day_end="10:00", slot_minutes=60)
+    return Instance(
+        format=INSTANCE_FORMAT,
+        program=day,
+        cities=[City(id="a")],
+        rooms=[
+            Room(id="c1", city="a", kind=CONS, capacity=2),
+            Room(id="c2", city="a", kind=CONS, capacity=2),
+            Room(id="o1", city="a", kind=OR, capacity=2),
+            Room(id="o2", city="a", kind=OR, capacity=2),
+        ],
+        specialists=[Specialist(id=f"s{i}", specialties=["neuro"]) for i in range(4)],
+        activities=[
+            Activity(
+                id=f"{kind}-{i}",
+                kind=kind,
+                specialty="neuro",
+                duration_minutes=60,
+                room_kind=CONS if kind == "session" else OR,
+                consultation_minutes=30 if kind == "session" else None,
+                trainee_seats=0 if kind == "session" else 1,
+            )
+            for kind in ("session", "class")
+            for i in (1, 2)
+        ],
+        patients=[
+            *(Patient(id=f"p{i}", specialty="neuro", priority=3, cities=["a"]) for i in range(4)),
+            Patient(id="low", specialty="neuro", priority=1, cities=["a"]),
+        ],
+        trainees=[Trainee(id=f"t{i}", specialties=["neuro"], city="a") for i in range(2)],
+    )
+
+
+def test_a_class_split_over_two_sessions_maps_back_to_a_valid_plan() -> None:
+    inst = _two_sessions()
+    plan = solve(inst, time_limit=10, workers=1)
+    assert plan.solver.status == "optimal"
+    assert check(inst, plan) == []
+    # the four identical patients fill both sessions; the priority-1 patient waits
+    assert {c.patient for c in plan.consultations} == {"p0", "p1", "p2", "p3"}
+    assert Counter(c.activity for c in plan.consultations) == {"session-1": 2, "session-2": 2}
+    assert [(u.item, u.reason) for u in plan.unplaced] == [("low", "sessions_full")]
+    # the two identical trainees take one seat of each master class
+    assert sorted((a.trainee, a.activity) for a in plan.attendances) in (
+        [("t0", "class-1"), ("t1", "class-2")],
+        [("t0", "class-2"), ("t1", "class-1")],
+    )
+    weights = inst.weights
+    assert plan.objective.total == pytest.approx(
+        4 * weights.activity + 12 * weights.patient + 2 * weights.trainee
+    )
+    assert plan.bound == pytest.approx(plan.objective.total)
+
+
+# --- the LP relaxation bound --------------------------------------------------------------------
+
+
+def test_lp_bound_is_the_linear_relaxation() -> None:
+    model = cp_model.CpModel()
+    x, y = model.new_int_var(0, 3, "x"), model.new_int_var(0, 3, "y")
+    b = model.new_bool_var("b")
+    model.add(2 * x + 2 * y <= 5)  # integers: x + y <= 2; LP: 2.5
+    model.add(x == 0).only_enforce_if(b)  # enforced: left out of the LP
+    model.maximize(x + y + b)
+    bound = lp_bound(model, deadline=time.monotonic() + 5)
+    assert bound is not None
+    assert 3.5 <= bound == pytest.approx(3.5, rel=1e-5)  # rounded outward, never under
+    # leaving out what is on y loosens it (y up to 3 on its own)
+    looser = lp_bound(model, deadline=time.monotonic() + 5, leave_out=[y])
+    assert looser == pytest.approx(7, rel=1e-5)
+    assert lp_bound(model, deadline=time.monotonic() - 1) is None  # no time left: no bound
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(model) == cp_model.OPTIMAL
+    assert solver.objective_value == 3

@@ -33,15 +33,24 @@ Variables:
 * ``loc[s,d,k]`` (bool): the last city ``s`` worked in up to day ``d`` (the arrival city
   before the first working day), and ``mv[s,d,k,l] >= loc[s,d-1,k] + c[s,d,l] - 1``: the travel
   cost between consecutive *working* days, from the arrival city, and to the departure city;
-* patients and trainees are aggregated into classes of identical profiles (patients: specialty,
-  priority, cities, days; trainees: specialties, city, days), so the model counts rather than
-  assigns: ``n[P,a]`` patients of class ``P`` in session ``a`` (only when some option of ``a``
-  is in a city and day of ``P``; bounded by those options' ``z``), ``sum_a n[P,a] <= |P|``,
-  ``sum_P n[P,a] <= capacity(a) * place[a]``; ``m[T,a,d]`` trainees of class ``T`` attending
-  ``a`` on day ``d`` (in their city, bounded by the ``z`` of that city and day),
-  ``sum_a m[T,a,d] <= |T|`` — the model's stricter rule: **a trainee attends at most one
-  activity per day**, so attendances never overlap — and ``sum_{T,d} m[T,a,d] <= seats(a)``.
-  The counts are turned into named patients and trainees after solving.
+* patients and trainees are counted, not assigned. A *cell* is (specialty, city, day): the
+  sessions (teaching activities) of that specialty placed in that city that day, with their
+  places (seats) added up; ``open(a, cell) = sum of z[a,d,r]`` over the rooms of that city and
+  day. Patients are grouped in *classes* of the same priority who can reach the same cells
+  (any two of them are interchangeable in every plan), trainees in classes who can attend the
+  same cells. ``f[P,cell]`` patients of class ``P`` are consulted in the cell:
+  ``sum_cell f[P,cell] <= |P|``, ``sum_P f[P,cell] <= sum_a capacity(a) * open(a, cell)`` and
+  the strong link ``f[P,cell] <= min(|P|, places of cell) * sum_a open(a, cell)`` (no one
+  from a cell where no session is; without it the LP spreads each session over every cell).
+  ``g[T,cell]`` trainees of class ``T`` attend an activity of the cell, the same way, with
+  ``sum_{cells of day d} g[T,cell] <= |T|`` -- the model's stricter rule: **a trainee attends
+  at most one activity per day**, so attendances never overlap. After the solve,
+  :func:`assign_people` hands each class's members out to the sessions of each cell.
+* redundant constraints that only tighten the LP relaxation (NoOverlap and the enforced
+  constraints have none): per room-day and per specialist-day, the minutes of the activities
+  are at most the span they can occupy, and at most ``k`` activities longer than
+  ``span / (k + 1)`` (k = 1, 2, 3); a lead ``w[a,s,d]`` only takes the options in cities they
+  can reach in time on their arrival or departure day.
 * re-planning: a pinned activity has one option, its accepted day, start, room and leads;
   ``same[a]`` (bool) implies the accepted day, room, start and leads; a change costs
   ``weights.change * (1 - same[a])``.
@@ -52,10 +61,10 @@ days, arrival and departure, nothing for a specialist with no activity).
 
 Search and result:
 
-* the start: the greedy (``greedy.py``) on the instance and on a variant whose consultation
-  sessions are held to the city where their patients are worth most; the better one is turned
-  into a *complete* hint (every variable, trainee places cut to one a day), so CP-SAT starts
-  from a feasible solution at once;
+* the start: the better of the greedy baseline (``greedy.py``) and the value-aware plan of
+  ``start.py`` (each activity where the patients, trainees and travel make it worth most),
+  turned into a *complete* hint (every variable, trainee places cut to one a day), so CP-SAT
+  starts from a feasible solution at once;
 * CP-SAT runs with ``num_workers`` (default: every core), ``random_seed`` and
   ``max_time_in_seconds`` (the time limit less the model building and a small reserve for
   writing the plan), one presolve pass; a solution callback reports each improving solution
@@ -64,10 +73,13 @@ Search and result:
   no overlap: legal for the checker); the plan's ``objective`` is ``objective.score`` of the
   returned plan; if the greedy start scores higher than the searched plan, the greedy plan is
   returned (with CP-SAT's status and bound);
-* ``bound`` is CP-SAT's proven bound divided back: a bound on every plan that keeps the
-  one-activity-per-trainee-per-day rule. Places added by the fill step are not covered by it,
-  so a total may in principle exceed it by those places (on the benchmarks it stays far below);
-* if CP-SAT finds nothing in the time limit, the greedy plan is returned (status ``unknown``);
+* ``bound`` is the lower of CP-SAT's proven bound and the optimum of the LP relaxation of the
+  same model (``relaxation.py``, solved by GLOP before the search, the travel part left out),
+  divided back: a bound on every plan that keeps the one-activity-per-trainee-per-day rule.
+  Places added by the fill step are not covered by it, so a total may in principle exceed it
+  by those places (on the benchmarks it stays far below);
+* if CP-SAT finds nothing in the time limit, the best start is returned (status ``unknown``,
+  the LP bound when GLOP proved one);
   INFEASIBLE gives a plan with status ``infeasible`` that lists the mandatory activities.
 """
 
@@ -76,12 +88,14 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
 from ortools.sat.python import cp_model
 
+from hamkor.planning.solver.greedy import greedy
 from hamkor.planning.solver.model import (
     Activity,
     Attendance,
@@ -97,6 +111,9 @@ from hamkor.planning.solver.model import (
     clock,
     minutes,
 )
+from hamkor.planning.solver.objective import score
+from hamkor.planning.solver.relaxation import lp_bound
+from hamkor.planning.solver.start import start
 
 #: Weights are multiplied by this and rounded: CP-SAT's objective is integral.
 SCALE = 1000
@@ -115,12 +132,17 @@ class Progress:
 
 class _Callback(cp_model.CpSolverSolutionCallback):
     def __init__(
-        self, offset: float, on_progress: Callable[[Progress], None] | None, t0: float
+        self,
+        offset: float,
+        on_progress: Callable[[Progress], None] | None,
+        t0: float,
+        lp: Future[float | None],
     ) -> None:
         super().__init__()
         self._offset = offset
         self._on_progress = on_progress
         self._t0 = t0
+        self._lp = lp
         self.solutions = 0
 
     def on_solution_callback(self) -> None:
@@ -130,9 +152,18 @@ class _Callback(cp_model.CpSolverSolutionCallback):
                 Progress(
                     seconds=time.monotonic() - self._t0,
                     objective=self.objective_value / SCALE + self._offset,
-                    bound=self.best_objective_bound / SCALE + self._offset,
+                    bound=_bound(self.best_objective_bound, self._lp_bound()) / SCALE
+                    + self._offset,
                 )
             )
+
+    def _lp_bound(self) -> float | None:
+        return self._lp.result() if self._lp.done() else None
+
+
+def _bound(cp_sat: float, lp: float | None) -> float:
+    """The better (lower) of CP-SAT's bound and the LP relaxation's, in model units."""
+    return cp_sat if lp is None else min(cp_sat, lp)
 
 
 @dataclass
@@ -172,6 +203,7 @@ class _Data:
             self.travel[(t.b, t.a)] = t.minutes
         self.rooms = {r.id: r for r in instance.rooms}
         self.specs = {s.id: s for s in instance.specialists}
+        self._city_bounds: dict[tuple[str, int, str], tuple[int, int]] = {}
         self.by_specialty: dict[str, list[Specialist]] = defaultdict(list)
         for s in instance.specialists:
             for sp in s.specialties:
@@ -216,13 +248,16 @@ class _Data:
 
     def city_bounds(self, s: Specialist, d: int, city: str) -> tuple[int, int]:
         """Earliest start and latest end in ``city`` on day ``d`` from arrival and departure."""
-        day = self.days[d]
-        lo, hi = 0, 24 * 60
-        if s.arrival is not None and day == s.arrival.day:
-            lo = minutes(s.arrival.time) + self.t(s.arrival.city, city)
-        if s.departure is not None and day == s.departure.day:
-            hi = minutes(s.departure.time) - self.t(city, s.departure.city)
-        return lo, hi
+        key = (s.id, d, city)
+        if key not in self._city_bounds:
+            day = self.days[d]
+            lo, hi = 0, 24 * 60
+            if s.arrival is not None and day == s.arrival.day:
+                lo = minutes(s.arrival.time) + self.t(s.arrival.city, city)
+            if s.departure is not None and day == s.departure.day:
+                hi = minutes(s.departure.time) - self.t(city, s.departure.city)
+            self._city_bounds[key] = (lo, hi)
+        return self._city_bounds[key]
 
 
 def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _ActivityOptions:
@@ -297,8 +332,20 @@ def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _Acti
             if win is None:
                 continue
             lo, hi = max(win[0], lo_any), min(win[1], hi_any)
+            # the starts at which enough leads can be there (arrival and departure included)
+            city_win = [
+                (max(w[0], b[0]), min(w[1], b[1]))
+                for w, b in (
+                    (w, data.city_bounds(data.specs[sid], d, r.city)) for sid, w in lead_win.items()
+                )
+            ]
             starts = [
-                t for t in data.grid if t >= lo and t + dur <= hi and (fixed is None or t == fixed)
+                t
+                for t in data.grid
+                if t >= lo
+                and t + dur <= hi
+                and (fixed is None or t == fixed)
+                and sum(1 for a, b in city_win if a <= t and t + dur <= b) >= need
             ]
             if starts:
                 opts.append(_Option(d, r.id, r.city, starts))
@@ -328,6 +375,10 @@ def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _Acti
     return res
 
 
+#: A cell: (specialty, city, day index), where sessions or teaching activities take people.
+_Cell = tuple[str, str, int]
+
+
 @dataclass
 class _Built:
     model: cp_model.CpModel
@@ -336,20 +387,54 @@ class _Built:
     z: dict[tuple[str, int, str], cp_model.IntVar]
     start: dict[str, cp_model.IntVar]
     w: dict[tuple[str, str, int], cp_model.IntVar]
-    n: dict[tuple[int, str], cp_model.IntVar]
-    m: dict[tuple[int, str, int], cp_model.IntVar]
+    #: patients of class ``i`` consulted in cell ``c``: ``f[i, c]``
+    f: dict[tuple[int, _Cell], cp_model.IntVar]
+    #: trainees of class ``i`` attending an activity of cell ``c``: ``g[i, c]``
+    g: dict[tuple[int, _Cell], cp_model.IntVar]
     pclasses: list[list[str]]
     tclasses: list[list[str]]
-    pclass_of: dict[str, int] = field(default_factory=dict)
-    tclass_of: dict[str, int] = field(default_factory=dict)
-    c: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
-    e: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
-    loc: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
-    mv: dict[tuple[str, int, str, str], cp_model.IntVar] = field(default_factory=dict)
-    worked: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    dep: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    same: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    y: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    c: dict[tuple[str, int, str], cp_model.IntVar]
+    e: dict[tuple[str, int], cp_model.IntVar]
+    loc: dict[tuple[str, int, str], cp_model.IntVar]
+    mv: dict[tuple[str, int, str, str], cp_model.IntVar]
+    worked: dict[str, cp_model.IntVar]
+    dep: dict[str, cp_model.IntVar]
+    same: dict[str, cp_model.IntVar]
+    y: dict[tuple[str, int], cp_model.IntVar]
+
+    @property
+    def pclass_of(self) -> dict[str, int]:
+        return {pid: ci for ci, members in enumerate(self.pclasses) for pid in members}
+
+    @property
+    def tclass_of(self) -> dict[str, int]:
+        return {tid: ci for ci, members in enumerate(self.tclasses) for tid in members}
+
+
+def _lead_fits(
+    data: _Data, s: Specialist, d: int, option: _Option, window: tuple[int, int], dur: int
+) -> bool:
+    """Whether ``s`` can lead an activity of ``dur`` minutes at one of the option's starts,
+    within their window that day and their arrival and departure bounds in the option's city."""
+    lo, hi = data.city_bounds(s, d, option.city)
+    lo, hi = max(lo, window[0]), min(hi, window[1])
+    return any(lo <= t and t + dur <= hi for t in option.starts)
+
+
+#: An optional task of a resource: (presence literal, minutes, earliest start, latest end).
+_Energy = tuple[cp_model.IntVar, int, int, int]
+
+
+def _add_energy(model: cp_model.CpModel, tasks: list[_Energy]) -> None:
+    """Σ minutes of the present tasks ≤ the span they can occupy, and for k = 1, 2, 3: at most
+    k of the tasks longer than span / (k + 1) (k + 1 of them do not fit), when these can bind."""
+    span = max(t[3] for t in tasks) - min(t[2] for t in tasks)
+    if sum(t[1] for t in tasks) > span:
+        model.add(sum(dur * lit for lit, dur, _, _ in tasks) <= span)
+    for k in (1, 2, 3):
+        long = [lit for lit, dur, _, _ in tasks if dur * (k + 1) > span]
+        if len(long) > k:
+            model.add(sum(long) <= k)
 
 
 def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
@@ -371,6 +456,8 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
         list
     )
     obj: list[tuple[cp_model.IntVar, int]] = []
+    room_energy: dict[tuple[str, int], list[_Energy]] = defaultdict(list)
+    spec_energy: dict[tuple[str, int], list[_Energy]] = defaultdict(list)
     offset = 0.0
     pinned = set(inst.pinned)
 
@@ -406,6 +493,7 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
                         st, dur, zv, f"ri[{aid},{d},{o.room}]"
                     )
                 )
+                room_energy[(o.room, d)].append((zv, dur, o.starts[0], o.starts[-1] + dur))
             model.add(sum(zs) == y[(aid, d)])
             day_cities: dict[str, list[cp_model.IntVar]] = defaultdict(list)
             for o in by_day[d]:
@@ -415,12 +503,24 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
                 wv = model.new_bool_var(f"w[{aid},{sid},{d}]")
                 w[(aid, sid, d)] = wv
                 ws.append(wv)
+                # Redundant, for the LP: only options in a city the lead can reach in time on
+                # an arrival or departure day (enforced exactly below through the city).
+                fits = [
+                    z[(aid, d, o.room)]
+                    for o in by_day[d]
+                    if aid in pinned or _lead_fits(data, data.specs[sid], d, o, (lo, hi), dur)
+                ]
+                if len(fits) < len(by_day[d]):
+                    model.add(wv <= sum(fits))
                 if lo > all_starts[0]:
                     model.add(st >= lo).only_enforce_if(wv)
                 if hi - dur < all_starts[-1]:
                     model.add(st + dur <= hi).only_enforce_if(wv)
                 spec_iv[(sid, d)].append(
                     model.new_optional_fixed_size_interval_var(st, dur, wv, f"si[{aid},{sid},{d}]")
+                )
+                spec_energy[(sid, d)].append(
+                    (wv, dur, max(lo, all_starts[0]), min(hi, all_starts[-1] + dur))
                 )
                 spec_day_w[(sid, d)].append(wv)
                 spec_day_acts[(sid, d)].append((aid, wv, set(day_cities)))
@@ -444,6 +544,10 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
     for ivs in spec_iv.values():
         if len(ivs) > 1:
             model.add_no_overlap(ivs)
+    # Redundant energy constraints (a room-day or specialist-day holds at most its span of
+    # minutes): NoOverlap has no LP relaxation of its own, these tighten CP-SAT's bound.
+    for energy in (*room_energy.values(), *spec_energy.values()):
+        _add_energy(model, energy)
 
     # One city per day per specialist.
     c: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -588,120 +692,175 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
             model.add(start[aid] == minutes(acc.start)).only_enforce_if(same)
             obj.append((same, round(wts.change * SCALE)))
 
-    # Patients, aggregated in classes of identical profiles.
-    pclass_index: dict[tuple[str, int, frozenset[str], frozenset[date]], int] = {}
-    pclasses: list[list[str]] = []
-    pkeys: list[tuple[str, int, frozenset[str], frozenset[date]]] = []
-    for pat in inst.patients:
-        key = (pat.specialty, pat.priority, frozenset(pat.cities), frozenset(pat.days))
-        if key not in pclass_index:
-            pclass_index[key] = len(pclasses)
-            pclasses.append([])
-            pkeys.append(key)
-        pclasses[pclass_index[key]].append(pat.id)
-    sessions_by_spec: dict[str, list[str]] = defaultdict(list)
+    # Patients and trainees, by cells: a cell is (specialty, city, day index). The model
+    # decides how many of each class of identical patients (or trainees) go to each cell, within
+    # the cell's capacity (the places of the sessions, or seats of the teaching activities, of
+    # that specialty placed in that city that day); which session of the cell each one goes to
+    # does not matter and is decided after the solve.
+    cell_of: dict[str, dict[_Cell, cp_model.LinearExprT]] = {}
     for aid in place:
-        act = opts[aid].activity
-        if act.patient_capacity > 0:
-            sessions_by_spec[act.specialty].append(aid)
-    n: dict[tuple[int, str], cp_model.IntVar] = {}
-    session_load: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    for ci, (spec, prio, pcities, pdays) in enumerate(pkeys):
-        size = len(pclasses[ci])
-        mine = []
-        for aid in sessions_by_spec.get(spec, []):
-            ao = opts[aid]
-            comp = [
-                z[(aid, o.day, o.room)]
-                for o in ao.options
-                if o.city in pcities and (not pdays or data.days[o.day] in pdays)
-            ]
-            if not comp:
-                continue
-            ub = min(size, ao.activity.patient_capacity)
-            nv = model.new_int_var(0, ub, f"n[{ci},{aid}]")
-            n[(ci, aid)] = nv
-            if len(comp) == len(ao.options):
-                model.add(nv <= ub * place[aid])
-            else:
-                model.add(nv <= ub * sum(comp))
-            mine.append(nv)
-            session_load[aid].append(nv)
-            obj.append((nv, round(prio * wts.patient * SCALE)))
-        if len(mine) > 1:
-            model.add(sum(mine) <= size)
-    for aid, loads in session_load.items():
-        model.add(sum(loads) <= opts[aid].activity.patient_capacity * place[aid])
-
-    # Trainees, aggregated; at most one activity per trainee per day.
-    tclass_index: dict[tuple[frozenset[str], str, frozenset[date]], int] = {}
-    tclasses: list[list[str]] = []
-    tkeys: list[tuple[frozenset[str], str, frozenset[date]]] = []
-    for tr in inst.trainees:
-        tkey = (frozenset(tr.specialties), tr.city, frozenset(tr.days))
-        if tkey not in tclass_index:
-            tclass_index[tkey] = len(tclasses)
-            tclasses.append([])
-            tkeys.append(tkey)
-        tclasses[tclass_index[tkey]].append(tr.id)
-    m: dict[tuple[int, str, int], cp_model.IntVar] = {}
-    seat_load: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    trainable = [
-        aid
-        for aid in place
-        if opts[aid].activity.trainee_seats > 0 and opts[aid].activity.consultation_minutes is None
-    ]
-    t_cost = round(wts.trainee * SCALE)
-    for ci, (specs, tcity, tdays) in enumerate(tkeys):
-        size = len(tclasses[ci])
-        per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for aid in trainable:
-            ao = opts[aid]
-            if ao.activity.specialty not in specs:
-                continue
-            for d in sorted(ao.leads):
-                if tdays and data.days[d] not in tdays:
-                    continue
-                zs = [z[(aid, d, o.room)] for o in ao.options if o.day == d and o.city == tcity]
-                if not zs:
-                    continue
-                ub = min(size, ao.activity.trainee_seats)
-                mv2 = model.new_int_var(0, ub, f"m[{ci},{aid},{d}]")
-                m[(ci, aid, d)] = mv2
-                model.add(mv2 <= ub * sum(zs))
-                per_day[d].append(mv2)
-                seat_load[aid].append(mv2)
-                obj.append((mv2, t_cost))
-        for vs in per_day.values():
-            if len(vs) > 1:
-                model.add(sum(vs) <= size)
-    for aid, loads in seat_load.items():
-        if len(loads) > 1:
-            model.add(sum(loads) <= opts[aid].activity.trainee_seats)
+        ao = opts[aid]
+        by_cell: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
+        for o in ao.options:
+            by_cell[(ao.activity.specialty, o.city, o.day)].append(z[(aid, o.day, o.room)])
+        cell_of[aid] = {cell: (zs[0] if len(zs) == 1 else sum(zs)) for cell, zs in by_cell.items()}
+    pclasses, pcells = _patient_classes(data, opts, cell_of)
+    f = _flows(
+        model,
+        obj,
+        [(members, reach, round(prio * wts.patient * SCALE)) for members, prio, reach in pclasses],
+        pcells,
+        _cell_links(cell_of, opts, lambda a: a.patient_capacity),
+        name="f",
+        group=lambda cell: 0,  # a patient is consulted once
+    )
+    # Trainees: at most one activity per trainee per day (the model's stricter rule, so that
+    # attendances never overlap).
+    tclasses, tcells = _trainee_classes(data, opts, cell_of)
+    g = _flows(
+        model,
+        obj,
+        [(members, reach, round(wts.trainee * SCALE)) for members, reach in tclasses],
+        tcells,
+        _cell_links(cell_of, opts, lambda a: a.trainee_seats if _teaching(a) else 0),
+        name="g",
+        group=lambda cell: cell[2],
+    )
 
     model.maximize(sum(coef * v for v, coef in obj if coef != 0))
     return _Built(
-        model,
-        offset,
-        place,
-        z,
-        start,
-        w,
-        n,
-        m,
-        pclasses,
-        tclasses,
-        {pid: ci for ci, members in enumerate(pclasses) for pid in members},
-        {tid: ci for ci, members in enumerate(tclasses) for tid in members},
-        c,
-        e_vars,
-        loc_vars,
-        mv_vars,
-        worked_vars,
-        dep_vars,
-        same_vars,
-        y,
+        model=model,
+        offset=offset,
+        place=place,
+        z=z,
+        start=start,
+        w=w,
+        f=f,
+        g=g,
+        pclasses=[members for members, _, _ in pclasses],
+        tclasses=[members for members, _ in tclasses],
+        c=c,
+        e=e_vars,
+        loc=loc_vars,
+        mv=mv_vars,
+        worked=worked_vars,
+        dep=dep_vars,
+        same=same_vars,
+        y=y,
     )
+
+
+def _cell_links(
+    cell_of: dict[str, dict[_Cell, cp_model.LinearExprT]],
+    opts: dict[str, _ActivityOptions],
+    places: Callable[[Activity], int],
+) -> dict[_Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]]:
+    """Per cell: the places there (Σ places(a) × open(a, cell)) and whether any activity with
+    places is there (Σ open(a, cell)), over the activities with ``places(a) > 0``."""
+    terms: dict[_Cell, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)
+    for aid, cells in cell_of.items():
+        n = places(opts[aid].activity)
+        if n > 0:
+            for cell, opened in cells.items():
+                terms[cell].append((n, opened))
+    return {
+        cell: (sum(n * opened for n, opened in items), sum(opened for _, opened in items))
+        for cell, items in terms.items()
+    }
+
+
+def _flows(
+    model: cp_model.CpModel,
+    obj: list[tuple[cp_model.IntVar, int]],
+    classes: list[tuple[list[str], list[_Cell], int]],
+    limits: dict[_Cell, int],
+    links: dict[_Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]],
+    *,
+    name: str,
+    group: Callable[[_Cell], int],
+) -> dict[tuple[int, _Cell], cp_model.IntVar]:
+    """How many members of each class (members, reachable cells, value of one) each cell
+    takes: within the class's size per ``group`` of cells, within the cell's places, and none
+    where no activity is (the "strong" facility-location link, which keeps the LP from
+    spreading an activity over every cell at once)."""
+    flow: dict[tuple[int, _Cell], cp_model.IntVar] = {}
+    load: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
+    for ci, (members, reach, value) in enumerate(classes):
+        per_group: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for cell in reach:
+            most = min(len(members), limits[cell])
+            var = model.new_int_var(0, most, f"{name}[{ci},{cell}]")
+            flow[(ci, cell)] = var
+            model.add(var <= most * links[cell][1])
+            per_group[group(cell)].append(var)
+            load[cell].append(var)
+            obj.append((var, value))
+        for vs in per_group.values():
+            if len(vs) > 1:
+                model.add(sum(vs) <= len(members))
+    for cell, vs in load.items():
+        model.add(sum(vs) <= links[cell][0])
+    return flow
+
+
+def _teaching(activity: Activity) -> bool:
+    """An activity trainees attend: not a consultation session, with seats."""
+    return activity.trainee_seats > 0 and activity.consultation_minutes is None
+
+
+def _patient_classes(
+    data: _Data, opts: dict[str, _ActivityOptions], cell_of: Mapping[str, Mapping[_Cell, object]]
+) -> tuple[list[tuple[list[str], int, list[_Cell]]], dict[_Cell, int]]:
+    """Patients grouped by (priority, the cells they can reach), and each cell's capacity.
+
+    Two patients of the same priority who can reach the same cells are interchangeable in
+    every plan; a patient who can reach no cell is left out (never consulted)."""
+    capacity: dict[_Cell, int] = defaultdict(int)
+    for aid, cells in cell_of.items():
+        for cell in cells:
+            capacity[cell] += opts[aid].activity.patient_capacity
+    capacity = defaultdict(int, {cell: cap for cell, cap in capacity.items() if cap > 0})
+    ndays = range(len(data.days))
+    classes: dict[tuple[int, tuple[_Cell, ...]], list[str]] = {}
+    for pat in data.instance.patients:
+        days = [d for d in ndays if not pat.days or data.days[d] in pat.days]
+        reach = tuple(
+            sorted(
+                (pat.specialty, city, d)
+                for city in set(pat.cities)
+                for d in days
+                if (pat.specialty, city, d) in capacity
+            )
+        )
+        if reach:
+            classes.setdefault((pat.priority, reach), []).append(pat.id)
+    return [(members, prio, list(reach)) for (prio, reach), members in classes.items()], capacity
+
+
+def _trainee_classes(
+    data: _Data, opts: dict[str, _ActivityOptions], cell_of: Mapping[str, Mapping[_Cell, object]]
+) -> tuple[list[tuple[list[str], list[_Cell]]], dict[_Cell, int]]:
+    """Trainees grouped by the cells they can attend, and each cell's seats (as for patients)."""
+    seats: dict[_Cell, int] = defaultdict(int)
+    for aid, cells in cell_of.items():
+        if _teaching(opts[aid].activity):
+            for cell in cells:
+                seats[cell] += opts[aid].activity.trainee_seats
+    ndays = range(len(data.days))
+    classes: dict[tuple[_Cell, ...], list[str]] = {}
+    for tr in data.instance.trainees:
+        days = [d for d in ndays if not tr.days or data.days[d] in tr.days]
+        reach = tuple(
+            sorted(
+                (sp, tr.city, d)
+                for sp in set(tr.specialties)
+                for d in days
+                if (sp, tr.city, d) in seats
+            )
+        )
+        if reach:
+            classes.setdefault(reach, []).append(tr.id)
+    return [(members, list(reach)) for reach, members in classes.items()], seats
 
 
 def _reasons(
@@ -735,21 +894,20 @@ def _reasons(
             )
     acts = {a.id: a for a in inst.activities}
     consulted = {c.patient for c in consultations}
+    requested = {a.specialty for a in inst.activities if a.patient_capacity > 0}
+    placed_sessions: dict[str, list[PlacedActivity]] = defaultdict(list)
+    for p in plan_acts:
+        if acts[p.activity].patient_capacity > 0:
+            placed_sessions[acts[p.activity].specialty].append(p)
     for pat in inst.patients:
         if pat.id in consulted:
             continue
-        sessions = [
-            a for a in inst.activities if a.specialty == pat.specialty and a.patient_capacity > 0
-        ]
         reach = [
             p
-            for p in plan_acts
-            if acts[p.activity].specialty == pat.specialty
-            and acts[p.activity].patient_capacity > 0
-            and p.city in pat.cities
-            and (not pat.days or p.day in pat.days)
+            for p in placed_sessions[pat.specialty]
+            if p.city in pat.cities and (not pat.days or p.day in pat.days)
         ]
-        if not sessions:
+        if pat.specialty not in requested:
             reason, detail = "no_session_of_specialty", f"no session of {pat.specialty} requested"
         elif not reach:
             reason = "no_session_reachable"
@@ -779,45 +937,28 @@ def _reasons(
 
 
 def _objective(instance: Instance, plan: Plan) -> Objective:
-    from hamkor.planning.solver.objective import score
-
     return score(instance, plan)
 
 
-def _greedy(instance: Instance) -> Plan | None:
-    """The best of the greedy on the instance and on :func:`_targeted` (a start for CP-SAT)."""
-    try:
-        from hamkor.planning.solver.greedy import greedy
-    except ImportError:  # pragma: no cover - the greedy is written alongside
-        return None
-    best: Plan | None = None
-    best_total = float("-inf")
-    for variant in (instance, _targeted(instance)):
-        try:
-            plan = greedy(variant)
-        except Exception:  # pragma: no cover - a hint is only a hint
-            continue
+def _starts(instance: Instance) -> tuple[Plan | None, Plan]:
+    """The best start for CP-SAT among the greedy baseline and the value-aware plan of
+    ``start.py``: the best *valid* one (every mandatory activity placed, the pinned ones where
+    they were), None when none is, and the best of all (a hint even when it is not valid)."""
+    plans = sorted(
+        (greedy(instance), start(instance)), key=lambda p: p.objective.total, reverse=True
+    )
+    accepted = {p.activity: p for p in instance.accepted}
+
+    def valid(plan: Plan) -> bool:
         where = {p.activity: p for p in plan.activities}
-        accepted = {p.activity: p for p in instance.accepted}
-        if any(a.mandatory and a.id not in where for a in instance.activities) or any(
-            pin in accepted
-            and (
-                (new := where.get(pin)) is None
-                or (new.day, new.start, new.room, sorted(new.leads))
-                != (
-                    accepted[pin].day,
-                    accepted[pin].start,
-                    accepted[pin].room,
-                    sorted(accepted[pin].leads),
-                )
-            )
-            for pin in instance.pinned
-        ):
-            continue
-        total = _objective(instance, plan).total
-        if total > best_total:
-            best, best_total = plan, total
-    return best
+        return all(a.id in where for a in instance.activities if a.mandatory) and all(
+            (new := where.get(pin)) is not None
+            and (new.day, new.start, new.room, sorted(new.leads))
+            == (old.day, old.start, old.room, sorted(old.leads))
+            for pin, old in ((pin, accepted[pin]) for pin in instance.pinned if pin in accepted)
+        )
+
+    return next((plan for plan in plans if valid(plan)), None), plans[0]
 
 
 def _hint(built: _Built, data: _Data, plan: Plan) -> None:
@@ -880,22 +1021,29 @@ def _hint(built: _Built, data: _Data, plan: Plan) -> None:
             and (p.day, p.start, p.room, set(p.leads))
             == (acc.day, acc.start, acc.room, set(acc.leads)),
         )
-    counts: dict[tuple[int, str], int] = defaultdict(int)
+    pclass_of, tclass_of = built.pclass_of, built.tclass_of
+    spec = {a.id: a.specialty for a in inst.activities}
+
+    def cell(activity: str) -> _Cell:
+        p = placed[activity]
+        return (spec[activity], p.city, data.day_index[p.day])
+
+    counts: dict[tuple[int, _Cell], int] = defaultdict(int)
     for cons in plan.consultations:
-        counts[(built.pclass_of[cons.patient], cons.activity)] += 1
-    for key, nv in built.n.items():
-        model.add_hint(nv, counts.get(key, 0))
+        if cons.patient in pclass_of:
+            counts[(pclass_of[cons.patient], cell(cons.activity))] += 1
+    for pkey, fv in built.f.items():
+        model.add_hint(fv, counts.get(pkey, 0))
     seen: set[tuple[str, int]] = set()
-    tcounts: dict[tuple[int, str, int], int] = defaultdict(int)
+    tcounts: dict[tuple[int, _Cell], int] = defaultdict(int)
     for att in plan.attendances:
-        p = placed[att.activity]
-        d = data.day_index[p.day]
-        if (att.trainee, d) in seen:
-            continue  # the model's rule: one activity per trainee per day
-        seen.add((att.trainee, d))
-        tcounts[(built.tclass_of[att.trainee], att.activity, d)] += 1
-    for tkey, mv2 in built.m.items():
-        model.add_hint(mv2, tcounts.get(tkey, 0))
+        key = (att.trainee, data.day_index[placed[att.activity].day])
+        if key in seen or att.trainee not in tclass_of:
+            continue
+        seen.add(key)
+        tcounts[(tclass_of[att.trainee], cell(att.activity))] += 1
+    for tkey, gv in built.g.items():
+        model.add_hint(gv, tcounts.get(tkey, 0))
 
 
 def _infeasible(
@@ -960,25 +1108,48 @@ def solve(
         return _infeasible(instance, missing, "infeasible", t0, time_limit, seed, nworkers)
 
     built = _build(data, opts)
-    greedy_plan = _greedy(instance)
-    if greedy_plan is not None:
-        _hint(built, data, greedy_plan)
+    greedy_plan, hint = _starts(instance)
+    _hint(built, data, hint)
+    # The LP relaxation is built and solved in a thread while CP-SAT searches (both leave the
+    # model as it is). The leads and the travel part are left out of it: with them it is twice
+    # as big and barely lower (the options are already filtered by the leads who can be there).
+    leave_out = [
+        *built.w.values(),
+        *built.c.values(),
+        *built.e.values(),
+        *built.loc.values(),
+        *built.mv.values(),
+        *built.worked.values(),
+        *built.dep.values(),
+    ]
     solver = cp_model.CpSolver()
     params = solver.parameters
     # keep time to turn the solution into a plan within the limit
     reserve = min(
-        0.1 * time_limit, 0.5 + len(instance.activities) / 100 + len(instance.patients) / 2000
+        0.15 * time_limit, 1 + len(instance.activities) / 50 + len(instance.patients) / 1000
     )
     params.max_time_in_seconds = max(0.1, time_limit - reserve - (time.monotonic() - t0))
     params.random_seed = seed
     params.max_presolve_iterations = 1
+    # Probing is the longest part of the presolve on big instances (11 s of 60 at scale 2)
+    # and does not pay for itself here; the search starts from the hint anyway.
+    params.cp_model_probing_level = 0
+    # Likewise the symmetry detection (8 s of 60 at scale 2 on a loaded machine): the bound
+    # comes mostly from the LP relaxation, and symmetry breaking only helps to prove.
+    params.symmetry_level = 0
     params.num_workers = nworkers
-    cb = _Callback(built.offset, on_progress, t0)
-    status = solver.solve(built.model, cb)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        deadline = time.monotonic() + params.max_time_in_seconds
+        lp_future = pool.submit(lp_bound, built.model, deadline=deadline, leave_out=leave_out)
+        cb = _Callback(built.offset, on_progress, t0, lp_future)
+        status = solver.solve(built.model, cb)
+        lp = lp_future.result()  # GLOP stops by CP-SAT's deadline: no wait beyond it
     name = solver.status_name(status).lower()
     bound: float | None = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = solver.best_objective_bound / SCALE + built.offset
+        bound = _bound(solver.best_objective_bound, lp) / SCALE + built.offset
+    elif lp is not None:
+        bound = lp / SCALE + built.offset
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         reasons = [
             Unplaced(
@@ -1003,7 +1174,7 @@ def solve(
         if greedy_plan is None:
             return _infeasible(instance, [], name, t0, time_limit, seed, nworkers)
         info = info.model_copy(update={"wall_seconds": time.monotonic() - t0})
-        return greedy_plan.model_copy(update={"solver": info, "bound": None})
+        return greedy_plan.model_copy(update={"solver": info, "bound": bound})
 
     acts, cons, atts = _extract(solver, built, data, opts)
     atts = _fill_trainees(data, acts, atts)
@@ -1065,17 +1236,16 @@ def _extract(
     solver: cp_model.CpSolver, built: _Built, data: _Data, opts: dict[str, _ActivityOptions]
 ) -> tuple[list[PlacedActivity], list[Consultation], list[Attendance]]:
     acts: list[PlacedActivity] = []
-    day_of: dict[str, int] = {}
+    leads_of: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for (aid, sid, d), wv in built.w.items():
+        if solver.boolean_value(wv):
+            leads_of[(aid, d)].append(sid)
     for (aid, d, r), zv in built.z.items():
         if not solver.boolean_value(zv):
             continue
         st = solver.value(built.start[aid])
         act = opts[aid].activity
-        leads = sorted(
-            sid
-            for (a2, sid, d2), wv in built.w.items()
-            if a2 == aid and d2 == d and solver.boolean_value(wv)
-        )
+        leads = sorted(leads_of[(aid, d)])
         acts.append(
             PlacedActivity(
                 activity=aid,
@@ -1087,80 +1257,74 @@ def _extract(
                 leads=leads,
             )
         )
-        day_of[aid] = d
     order = {a.id: i for i, a in enumerate(data.instance.activities)}
     acts.sort(key=lambda p: order[p.activity])
-    cons: list[Consultation] = []
-    used: dict[int, int] = defaultdict(int)
-    for (ci, aid), nv in sorted(built.n.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
-        k = solver.value(nv)
-        if k <= 0 or aid not in day_of:
-            continue
-        members = built.pclasses[ci]
-        for pid in members[used[ci] : used[ci] + k]:
-            cons.append(Consultation(patient=pid, activity=aid))
-        used[ci] += k
-    atts: list[Attendance] = []
-    tused: dict[tuple[int, int], int] = defaultdict(int)
-    for (ci, aid, d), mv in sorted(
-        built.m.items(), key=lambda kv: (kv[0][0], kv[0][2], order[kv[0][1]])
-    ):
-        k = solver.value(mv)
-        if k <= 0 or day_of.get(aid) != d:
-            continue
-        members = built.tclasses[ci]
-        u = tused[(ci, d)]
-        for tid in members[u : u + k]:
-            atts.append(Attendance(trainee=tid, activity=aid))
-        tused[(ci, d)] = u + k
+    spec = {a.id: a for a in data.instance.activities}
+    sessions: dict[_Cell, list[tuple[str, int]]] = defaultdict(list)
+    teaching: dict[_Cell, list[tuple[str, int]]] = defaultdict(list)
+    for p in acts:
+        act = spec[p.activity]
+        at = (act.specialty, p.city, data.day_index[p.day])
+        if act.patient_capacity > 0:
+            sessions[at].append((p.activity, act.patient_capacity))
+        if _teaching(act):
+            teaching[at].append((p.activity, act.trainee_seats))
+    cons = [
+        Consultation(patient=pid, activity=aid)
+        for pid, aid in assign_people(
+            {key: solver.value(v) for key, v in built.f.items()}, built.pclasses, sessions
+        )
+    ]
+    atts = [
+        Attendance(trainee=tid, activity=aid)
+        for tid, aid in assign_people(
+            {key: solver.value(v) for key, v in built.g.items()},
+            built.tclasses,
+            teaching,
+            once_a_day=True,
+        )
+    ]
     return acts, cons, atts
 
 
+@dataclass
+class _Slot:
+    activity: str
+    free: int
+
+
+def assign_people(
+    counts: dict[tuple[int, _Cell], int],
+    classes: list[list[str]],
+    places: dict[_Cell, list[tuple[str, int]]],
+    *,
+    once_a_day: bool = False,
+) -> list[tuple[str, str]]:
+    """Turn the model's counts into (person, activity) pairs.
+
+    ``counts[i, cell]`` people of class ``i`` (interchangeable members ``classes[i]``) go to
+    the activities of ``cell``, whose ``places`` are ``(activity, places)`` pairs with enough
+    places in all for the counts (the model's cell constraint). Each class hands out its members
+    in order, so no one is given twice (with ``once_a_day``, twice the same day: trainees may
+    come back another day); each activity of the cell is filled before the next.
+    """
+    free = {cell: [_Slot(aid, n) for aid, n in items] for cell, items in places.items()}
+    handed: dict[tuple[int, int], int] = defaultdict(int)
+    out: list[tuple[str, str]] = []
+    for (ci, cell), count in sorted(counts.items()):
+        if count <= 0:
+            continue
+        key = (ci, cell[2] if once_a_day else -1)
+        members = classes[ci][handed[key] : handed[key] + count]
+        handed[key] += count
+        slots = iter(free[cell])
+        slot = next(slots)
+        for person in members:
+            while slot.free == 0:
+                slot = next(slots)
+            slot.free -= 1
+            out.append((person, slot.activity))
+    return out
+
+
 __all__: Sequence[str] = ["SCALE", "Progress", "solve"]
-
-
-def _targeted(instance: Instance) -> Instance:
-    """The instance with each consultation session held to the one allowed city where the
-    patients it can take are worth most (a heuristic for the greedy start; never less feasible
-    for the original instance, as it only narrows the cities)."""
-    kinds_in: dict[str, set[str]] = defaultdict(set)
-    for room in instance.rooms:
-        kinds_in[room.kind.value].add(room.city)
-    taken: set[str] = set()
-    pinned = set(instance.pinned)
-    by_spec: dict[str, list[tuple[int, str, frozenset[str]]]] = defaultdict(list)
-    for pat in instance.patients:
-        by_spec[pat.specialty].append((-pat.priority, pat.id, frozenset(pat.cities)))
-    for rows in by_spec.values():
-        rows.sort()
-    sessions = sorted(
-        (a for a in instance.activities if a.patient_capacity > 0 and a.id not in pinned),
-        key=lambda a: (-a.patient_capacity, a.id),
-    )
-    changed: dict[str, Activity] = {}
-    for act in sessions:
-        cities = [
-            c
-            for c in (act.cities or sorted(kinds_in[act.room_kind.value]))
-            if c in kinds_in[act.room_kind.value]
-        ]
-        best: tuple[int, str] | None = None
-        best_ids: list[str] = []
-        for city in cities:
-            ids: list[str] = []
-            value = 0
-            for neg, pid, reach in by_spec.get(act.specialty, []):
-                if pid in taken or city not in reach:
-                    continue
-                ids.append(pid)
-                value -= neg
-                if len(ids) == act.patient_capacity:
-                    break
-            if best is None or value > best[0]:
-                best, best_ids = (value, city), ids
-        if best is not None:
-            taken.update(best_ids)
-            changed[act.id] = act.model_copy(update={"cities": [best[1]]})
-    return instance.model_copy(
-        update={"activities": [changed.get(a.id, a) for a in instance.activities]}
-    )

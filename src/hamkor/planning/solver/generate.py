@@ -120,12 +120,12 @@ SPECIALTIES: dict[str, RoomKind] = {
 #: Activity kind → (share in %, room kind or None for the specialty's, minutes choices,
 #: leads, (seats min, max), (weight min, max)).
 KINDS: dict[str, tuple[int, RoomKind | None, list[int], int, tuple[int, int], tuple[int, int]]] = {
-    "master_class": (24, RoomKind.TRAINING_ROOM, [90, 120], 1, (10, 20), (2, 4)),
-    "demonstration_operation": (16, RoomKind.OPERATING_ROOM, [120, 180, 240], 2, (3, 6), (3, 5)),
-    "high_tech_intervention": (10, None, [90, 120, 180], 2, (2, 4), (4, 6)),
-    "consultation_session": (30, RoomKind.CONSULTATION_ROOM, [180, 240], 1, (0, 0), (1, 3)),
+    "master_class": (24, RoomKind.TRAINING_ROOM, [120, 180], 1, (10, 20), (2, 4)),
+    "demonstration_operation": (16, RoomKind.OPERATING_ROOM, [180, 240, 300], 2, (3, 6), (3, 5)),
+    "high_tech_intervention": (10, None, [120, 180, 240], 2, (2, 4), (4, 6)),
+    "consultation_session": (30, RoomKind.CONSULTATION_ROOM, [240, 300, 360], 1, (0, 0), (1, 3)),
     "lecture": (10, RoomKind.LECTURE_HALL, [60, 90], 1, (40, 120), (1, 2)),
-    "practical_training": (10, RoomKind.TRAINING_ROOM, [120, 180], 1, (8, 16), (2, 3)),
+    "practical_training": (10, RoomKind.TRAINING_ROOM, [120, 180, 240], 1, (8, 16), (2, 3)),
 }
 
 FIRST_DAY = date(2025, 10, 13)
@@ -165,6 +165,30 @@ def _possible(base: Instance, activity: Activity) -> bool:
     return False
 
 
+def _lent(rng: random.Random, kind: RoomKind, days: list[date]) -> tuple[list[date], list[Hours]]:
+    """The days and hours a host lends a room to the guests (closed days, hours per day).
+
+    Hosts keep their own work going: operating theatres, cath labs and endoscopy rooms are
+    lent on three of the five days, half of those only after the morning list (from 13:00);
+    polyclinic consultation rooms 09:00-17:00 and not on one day in three rooms of ten;
+    university lecture halls and training rooms on three or four days, one of them from 14:00.
+    """
+    if kind in SURGICAL:
+        closed = sorted(rng.sample(days, 2))
+        lent = [day for day in days if day not in closed]
+        return closed, [
+            Hours(day=day, start="13:00", end="19:00") for day in lent if rng.random() < 0.5
+        ]
+    if kind == RoomKind.CONSULTATION_ROOM:
+        closed = [rng.choice(days)] if rng.random() < 0.3 else []
+        return closed, [
+            Hours(day=day, start="09:00", end="17:00") for day in days if day not in closed
+        ]
+    closed = sorted(rng.sample(days, rng.randint(1, 2)))
+    lent = [day for day in days if day not in closed]
+    return closed, [Hours(day=rng.choice(lent), start="14:00", end="19:00")]
+
+
 def _travel() -> list[Travel]:
     return [Travel(a=a, b=b, minutes=m) for (a, b), m in ROAD_MINUTES.items()]
 
@@ -193,17 +217,7 @@ def generate(scale: int = 1, seed: int = 0) -> Instance:
         where += rng.choices(city_ids, weights=city_weights, k=total - len(where))
         for city in where:
             number = len(rooms) + 1
-            closed = [rng.choice(days)] if rng.random() < 0.05 else []
-            hours: list[Hours] = []
-            if room_kind in SURGICAL and rng.random() < 0.4:
-                # Hosts lend their theatres to guests after the morning list.
-                hours = [
-                    Hours(day=day, start="11:00", end="19:00")
-                    for day in sorted(rng.sample(days, 2))
-                ]
-            elif rng.random() < 0.15:
-                hours = [Hours(day=rng.choice(days), start="09:00", end="17:00")]
-            hours = [h for h in hours if h.day not in closed]
+            closed, hours = _lent(rng, room_kind, days)
             rooms.append(
                 Room(
                     id=f"room-{number:03d}",
@@ -220,19 +234,20 @@ def generate(scale: int = 1, seed: int = 0) -> Instance:
         kinds_in.setdefault(room.kind, set()).add(room.city)
 
     # Specialists come in brigades (a national centre's team of one specialty, about five
-    # people) that arrive and leave together; a brigade stays three to five days.
+    # people) that stay two to four days; one in four of them comes a day later or leaves a
+    # day earlier than the brigade (other duties at home).
     specialty_names = list(SPECIALTIES)
     specialists: list[Specialist] = []
     brigade: tuple[Moment, Moment] | None = None
     for number in range(1, 150 * scale + 1):
         if (number - 1) % 5 == 0 or brigade is None:
             came = rng.choice([0, 0, 0, 1, 1, 2])
-            left = min(len(days) - 1, came + rng.randint(2, 4))
+            left = min(len(days) - 1, came + rng.randint(1, 3))
             brigade = (
                 Moment(
                     city=rng.choice(["tashkent"] * 7 + ["samarkand"] * 2 + ["bukhara"]),
                     day=days[came],
-                    time=rng.choice(["06:00", "07:00", "08:00", "10:00"]),
+                    time=rng.choice(["06:00", "07:00", "10:00", "14:00"]),
                 ),
                 Moment(city="tashkent", day=days[left], time=rng.choice(["21:00", "23:30"])),
             )
@@ -243,6 +258,11 @@ def generate(scale: int = 1, seed: int = 0) -> Instance:
             if second != first:
                 specialties.append(second)
         arrival, departure = brigade
+        if rng.random() < 0.25 and departure.day > arrival.day:
+            if rng.random() < 0.5:
+                arrival = arrival.model_copy(update={"day": arrival.day + timedelta(days=1)})
+            else:
+                departure = departure.model_copy(update={"day": departure.day - timedelta(days=1)})
         unavailable = [rng.choice(days[1:])] if rng.random() < 0.05 else []
         hours = (
             [Hours(day=rng.choice(days), start="08:00", end="14:00")] if rng.random() < 0.1 else []
@@ -286,9 +306,9 @@ def generate(scale: int = 1, seed: int = 0) -> Instance:
         consultation_minutes = rng.choice([15, 20]) if kind == "consultation_session" else None
         possible = sorted(kinds_in.get(room_kind, set()))
         roll = rng.random()
-        if roll < 0.05:
+        if roll < 0.2:
             cities: list[str] = []
-        elif roll < 0.85:
+        elif roll < 0.6:
             cities = [rng.choice(possible)]
         else:
             cities = sorted(rng.sample(possible, min(2, len(possible))))
@@ -344,7 +364,7 @@ def generate(scale: int = 1, seed: int = 0) -> Instance:
                 id=f"trainee-{number:04d}",
                 specialties=sorted(rng.sample(specialty_names, k)),
                 city=rng.choices(city_ids, weights=city_weights)[0],
-                days=sorted(rng.sample(days, rng.randint(2, 4))) if rng.random() < 0.3 else [],
+                days=sorted(rng.sample(days, rng.randint(1, 3))) if rng.random() < 0.7 else [],
             )
         )
 
@@ -352,17 +372,15 @@ def generate(scale: int = 1, seed: int = 0) -> Instance:
     for number in range(1, 2000 * scale + 1):
         home = rng.choices(city_ids, weights=city_weights)[0]
         reach = {home}
-        if rng.random() < 0.4:
+        if rng.random() < 0.25:
             reach.add("tashkent")
-        if rng.random() < 0.2:
-            reach.add(rng.choice(city_ids))
         patients.append(
             Patient(
                 id=f"patient-{number:05d}",
                 specialty=rng.choice(specialty_names),
                 priority=rng.choices([1, 2, 3, 4, 5], weights=[15, 25, 30, 20, 10])[0],
                 cities=sorted(reach),
-                days=sorted(rng.sample(days, rng.randint(1, 4))) if rng.random() < 0.3 else [],
+                days=sorted(rng.sample(days, rng.randint(1, 3))) if rng.random() < 0.6 else [],
             )
         )
 

@@ -1,10 +1,10 @@
 """An honest, simple baseline: place greedily, never undo.
 
-0. Pinned activities of the accepted plan (re-planning) stay as they are.
-1. Activities, mandatory first, then those of the accepted plan (kept where they were when
-   still feasible), then by weight (highest first), then id: the first day, room
-   and start on the grid (in that order) where enough leads are free; leads already working in
-   that city that day are preferred, then the least busy.
+0. Pinned activities of the accepted plan (re-planning) stay as they are; then every other
+   accepted activity that still can (mandatory first, then by weight) stays where it was.
+1. The other activities, mandatory first, then by weight (highest first), then id: the first
+   day, room and start on the grid (in that order) where enough leads are free; leads already
+   working in that city that day are preferred, then the least busy.
 2. Patients by priority (highest first), then id: the first reachable session of their
    specialty with a free place.
 3. Trainees by id: every activity of interest in their city and days, in time order, that still
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 
 from hamkor.planning.solver import rules
@@ -28,6 +29,7 @@ from hamkor.planning.solver.model import (
     Objective,
     PlacedActivity,
     Plan,
+    Room,
     SolverInfo,
     Specialist,
     Unplaced,
@@ -44,7 +46,7 @@ def _free(busy: list[Interval], start: int, end: int) -> bool:
     return all(end <= b_start or b_end <= start for b_start, b_end in busy)
 
 
-class _State:
+class State:
     """Who and what is busy when, and where each specialist works each day."""
 
     def __init__(self, instance: Instance) -> None:
@@ -99,7 +101,7 @@ class _State:
             self.load[lead] += end - start
 
 
-def _keep_accepted(state: _State, activity: Activity, old: PlacedActivity) -> PlacedActivity | None:
+def _keep_accepted(state: State, activity: Activity, old: PlacedActivity) -> PlacedActivity | None:
     """Book ``activity`` where the accepted plan has it, if that is still feasible."""
     instance = state.instance
     program = instance.program
@@ -126,7 +128,45 @@ def _keep_accepted(state: _State, activity: Activity, old: PlacedActivity) -> Pl
     return kept
 
 
-def _place_activity(state: _State, activity: Activity) -> tuple[PlacedActivity | None, str, str]:
+def first_start(
+    state: State, activity: Activity, day: date, room: Room, candidates: list[Specialist]
+) -> PlacedActivity | None:
+    """The earliest grid start on ``day`` in ``room`` at which the room and enough of the
+    ``candidates`` are free (leads already in that city that day first, then the least busy);
+    None when there is none. Nothing is booked."""
+    program = state.instance.program
+    window = rules.room_window(program, room, day)
+    if window is None:
+        return None
+    needed = rules.leads_needed(activity)
+    available = [s for s in candidates if state.window(s, day, room.city) is not None]
+    if len(available) < needed:
+        return None
+    available.sort(key=lambda s: (state.spec_city.get((s.id, day)) != room.city, state.load[s.id]))
+    for start in rules.slot_starts(program, activity, window):
+        end = start + activity.duration_minutes
+        if not _free(state.room_busy[room.id, day], start, end):
+            continue
+        chosen: list[Specialist] = []
+        for specialist in available:
+            if state.can_lead(specialist, day, room.city, start, end):
+                chosen.append(specialist)
+                if len(chosen) == needed:
+                    break
+        if len(chosen) == needed:
+            return PlacedActivity(
+                activity=activity.id,
+                day=day,
+                start=clock(start),
+                end=clock(end),
+                city=room.city,
+                room=room.id,
+                leads=sorted(s.id for s in chosen),
+            )
+    return None
+
+
+def place_first(state: State, activity: Activity) -> tuple[PlacedActivity | None, str, str]:
     """The first feasible placement, or None with a reason code and detail."""
     instance = state.instance
     program = instance.program
@@ -147,52 +187,45 @@ def _place_activity(state: _State, activity: Activity) -> tuple[PlacedActivity |
             "no_specialist_of_specialty",
             f"{len(candidates)} specialists of {activity.specialty}, {needed} needed",
         )
-    days = rules.activity_days(program, activity)
     leads_ever_free = False
-    for day in days:
+    for day in rules.activity_days(program, activity):
         for room in rooms:
-            window = rules.room_window(program, room, day)
-            if window is None:
+            if rules.room_window(program, room, day) is None:
                 continue
-            available = [s for s in candidates if state.window(s, day, room.city) is not None]
-            if len(available) < needed:
+            if sum(1 for s in candidates if state.window(s, day, room.city) is not None) < needed:
                 continue
             leads_ever_free = True
-            available.sort(
-                key=lambda s: (state.spec_city.get((s.id, day)) != room.city, state.load[s.id])
-            )
-            for start in rules.slot_starts(program, activity, window):
-                end = start + activity.duration_minutes
-                if not _free(state.room_busy[room.id, day], start, end):
-                    continue
-                chosen: list[Specialist] = []
-                for specialist in available:
-                    if state.can_lead(specialist, day, room.city, start, end):
-                        chosen.append(specialist)
-                        if len(chosen) == needed:
-                            break
-                if len(chosen) < needed:
-                    continue
-                placed = PlacedActivity(
-                    activity=activity.id,
-                    day=day,
-                    start=clock(start),
-                    end=clock(end),
-                    city=room.city,
-                    room=room.id,
-                    leads=sorted(s.id for s in chosen),
-                )
-                state.book(placed, start, end)
+            placed = first_start(state, activity, day, room, candidates)
+            if placed is not None:
+                state.book(placed, minutes(placed.start), minutes(placed.end))
                 return placed, "", ""
     if activity.named_leads and not leads_ever_free:
         return None, "named_lead_unavailable", "the named leads are never all available together"
     return None, "no_free_time", "no day, room and start with the room and leads all free"
 
 
+#: Places one activity (booking it in the state) or says why it cannot: the greedy's
+#: :func:`place_first`, or the optimizer's value-aware placer (``solver/start.py``).
+Placer = Callable[[State, Activity], tuple[PlacedActivity | None, str, str]]
+
+
 def greedy(instance: Instance) -> Plan:
     """The greedy plan of ``instance`` (see the module's description)."""
+    return build(instance, place_first, order=lambda a: (-a.weight, a.id))
+
+
+def build(
+    instance: Instance,
+    place: Placer,
+    *,
+    order: Callable[[Activity], tuple[float, str] | tuple[float, int, str]],
+    name: str = "greedy",
+) -> Plan:
+    """A plan made in the greedy's steps (see the module's description): pinned activities;
+    the accepted activities that can stay where they were; the others (mandatory first, then by
+    ``order``) each placed by ``place`` and never moved; then patients and trainees first-fit."""
     began = time.perf_counter()
-    state = _State(instance)
+    state = State(instance)
     placed: list[PlacedActivity] = []
     unplaced: list[Unplaced] = []
 
@@ -200,31 +233,65 @@ def greedy(instance: Instance) -> Plan:
     accepted = {item.activity: item for item in instance.accepted}
     pinned = [accepted[a] for a in instance.pinned if a in accepted]
     for item in pinned:
-        start = int(item.start[:2]) * 60 + int(item.start[3:])
-        end = int(item.end[:2]) * 60 + int(item.end[3:])
-        state.book(item, start, end)
+        state.book(item, minutes(item.start), minutes(item.end))
         placed.append(item)
     done = {item.activity for item in pinned}
 
-    # Mandatory first; within each, what the accepted plan has (to keep it where it was).
-    order = sorted(
+    # Mandatory first; within each, what the accepted plan has.
+    ordered = sorted(
         (a for a in instance.activities if a.id not in done),
-        key=lambda a: (not a.mandatory, a.id not in accepted, -a.weight, a.id),
+        key=lambda a: (not a.mandatory, a.id not in accepted, *order(a)),
     )
-    for activity in order:
+    # What the accepted plan has stays where it was when it still can, before anything moves
+    # (so that a moved activity never takes the place of one that could have stayed).
+    for activity in ordered:
         old = accepted.get(activity.id)
         kept = _keep_accepted(state, activity, old) if old is not None else None
         if kept is not None:
             placed.append(kept)
+            done.add(activity.id)
+    for activity in ordered:
+        if activity.id in done:
             continue
-        result, reason, detail = _place_activity(state, activity)
+        result, reason, detail = place(state, activity)
         if result is None:
             unplaced.append(
                 Unplaced(kind=UnplacedKind.ACTIVITY, item=activity.id, reason=reason, detail=detail)
             )
         else:
             placed.append(result)
+    consultations, missed = _patients(instance, placed)
+    attendances, unreached = _trainees(instance, placed)
+    plan = Plan(
+        program=instance.program.code,
+        activities=sorted(placed, key=lambda p: (p.day, p.start, p.room)),
+        consultations=consultations,
+        attendances=attendances,
+        unplaced=[*unplaced, *missed, *unreached],
+        objective=Objective(total=0, activities=0, patients=0, trainees=0, travel=0, changes=0),
+        solver=SolverInfo(name=name, status="feasible", wall_seconds=0.0),
+    )
+    activities = {a.id: a for a in instance.activities}
+    mandatory_left = any(
+        u.kind == UnplacedKind.ACTIVITY and activities[u.item].mandatory for u in unplaced
+    )
+    status = "infeasible" if mandatory_left else "feasible"
+    return plan.model_copy(
+        update={
+            "objective": score(instance, plan),
+            "solver": SolverInfo(
+                name=name, status=status, wall_seconds=time.perf_counter() - began
+            ),
+            "bound": None,
+        }
+    )
 
+
+def _patients(
+    instance: Instance, placed: list[PlacedActivity]
+) -> tuple[list[Consultation], list[Unplaced]]:
+    """Patients by priority (highest first), then id: the first reachable session (in time
+    order) of their specialty with a free place."""
     activities = {a.id: a for a in instance.activities}
     sessions = sorted(
         (p for p in placed if rules.is_consultation(activities[p.activity])),
@@ -235,6 +302,7 @@ def greedy(instance: Instance) -> Plan:
     for session in sessions:
         by_specialty[activities[session.activity].specialty].append(session)
     consultations: list[Consultation] = []
+    unplaced: list[Unplaced] = []
     for patient in sorted(instance.patients, key=lambda p: (-p.priority, p.id)):
         offered = by_specialty.get(patient.specialty, [])
         reachable = [
@@ -256,7 +324,15 @@ def greedy(instance: Instance) -> Plan:
         unplaced.append(
             Unplaced(kind=UnplacedKind.PATIENT, item=patient.id, reason=reason, detail=detail)
         )
+    return consultations, unplaced
 
+
+def _trainees(
+    instance: Instance, placed: list[PlacedActivity]
+) -> tuple[list[Attendance], list[Unplaced]]:
+    """Trainees by id: every activity of interest in their city and days, in time order, that
+    still has a seat and does not overlap one already taken."""
+    activities = {a.id: a for a in instance.activities}
     teaching = sorted(
         (
             p
@@ -271,6 +347,7 @@ def greedy(instance: Instance) -> Plan:
     for item in teaching:
         by_city[item.city].append(item)
     attendances: list[Attendance] = []
+    unplaced: list[Unplaced] = []
     for trainee in sorted(instance.trainees, key=lambda t: t.id):
         interests = set(trainee.specialties)
         of_interest = [
@@ -282,8 +359,7 @@ def greedy(instance: Instance) -> Plan:
         taken: dict[date, list[Interval]] = defaultdict(list)
         count = 0
         for item in of_interest:
-            start = int(item.start[:2]) * 60 + int(item.start[3:])
-            end = int(item.end[:2]) * 60 + int(item.end[3:])
+            start, end = minutes(item.start), minutes(item.end)
             if seats[item.activity] > 0 and _free(taken[item.day], start, end):
                 seats[item.activity] -= 1
                 taken[item.day].append((start, end))
@@ -297,27 +373,4 @@ def greedy(instance: Instance) -> Plan:
             unplaced.append(
                 Unplaced(kind=UnplacedKind.TRAINEE, item=trainee.id, reason=reason, detail=detail)
             )
-
-    plan = Plan(
-        program=instance.program.code,
-        activities=sorted(placed, key=lambda p: (p.day, p.start, p.room)),
-        consultations=consultations,
-        attendances=attendances,
-        unplaced=unplaced,
-        objective=Objective(total=0, activities=0, patients=0, trainees=0, travel=0, changes=0),
-        solver=SolverInfo(name="greedy", status="feasible", wall_seconds=0.0),
-    )
-    objective = score(instance, plan)
-    mandatory_left = any(
-        u.kind == UnplacedKind.ACTIVITY and activities[u.item].mandatory for u in unplaced
-    )
-    status = "infeasible" if mandatory_left else "feasible"
-    return plan.model_copy(
-        update={
-            "objective": objective,
-            "solver": SolverInfo(
-                name="greedy", status=status, wall_seconds=time.perf_counter() - began
-            ),
-            "bound": None,
-        }
-    )
+    return attendances, unplaced
