@@ -1,6 +1,6 @@
 """Benchmark of certificates: issuing and verifying against OpenSSL, PDFs against bare ReportLab.
 
-Run: ``.venv/bin/python bench/certificates.py [--count 2000] [--pdfs 200] [--openssl-seconds 10]``
+Run: ``.venv/bin/python bench/certificates.py [--count 2000] [--pdfs 200] [--seconds 10]``
 (not part of the test suite). It measures, in this one process (one core):
 
 - issuing: building, signing (EdDSA) and encoding N distinct Open Badges credentials;
@@ -13,8 +13,11 @@ Run: ``.venv/bin/python bench/certificates.py [--count 2000] [--pdfs 200] [--ope
 - PDF certificates per second and peak memory (tracemalloc) against a minimal ReportLab canvas
   script that draws the same strings and QR code at fixed places (no wrapping, no translation).
 
-The machine may be shared: every rate is the best of three runs, and the load average is printed
-with the figures.
+Every rate is per second of CPU time of this process, as ``openssl speed`` counts (its user
+time): on a shared machine, the time spent waiting for a core belongs to the others. The full
+verification runs over the N credentials again and again for as long as openssl runs, and its
+rate is the average over all of it; the other rates are the best of three runs. The load average
+is printed with the figures.
 """
 
 from __future__ import annotations
@@ -64,14 +67,26 @@ def openssl_verifies_per_second(seconds: int) -> float:
 
 
 def rate(count: int, work: Callable[[], object], rounds: int = 3) -> tuple[float, float]:
-    """Operations per second and the seconds ``work`` took for ``count`` operations: the best
-    of ``rounds`` runs, since the machine is shared and a slower run measures the others."""
+    """Operations per second and the CPU seconds ``work`` took for ``count`` operations: the
+    best of ``rounds`` runs. CPU time, as ``openssl speed`` divides by (its user time, unless
+    ``-elapsed``): on a shared machine, waiting for a core is not the code's time."""
     best = float("inf")
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = time.process_time()
         work()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return count / best, best
+
+
+def sustained_rate(count: int, work: Callable[[], object], seconds: float) -> tuple[float, float]:
+    """Operations per CPU second of ``work`` (``count`` operations) repeated for ``seconds``:
+    a long average like ``openssl speed``'s own, not a best run."""
+    done, start = 0, time.process_time()
+    while time.process_time() - start < seconds:
+        work()
+        done += count
+    spent = time.process_time() - start
+    return done / spent, spent
 
 
 def _message_and_signature(token: str) -> tuple[bytes, bytes]:
@@ -211,7 +226,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=2000, help="credentials to issue and verify")
     parser.add_argument("--pdfs", type=int, default=200, help="PDF certificates to draw")
-    parser.add_argument("--openssl-seconds", type=int, default=10)
+    parser.add_argument(
+        "--seconds", type=int, default=10, help="of openssl speed, and of the verification"
+    )
     args = parser.parse_args()
 
     issuer = MemoryIssuer()
@@ -227,11 +244,11 @@ def main() -> None:
         if not all(verifier.verify(t).valid for t in tokens):
             raise SystemExit("a freshly issued credential did not verify")
 
-    verify_rate, verify_s = rate(args.count, verify_all)
+    verify_rate, verify_s = sustained_rate(args.count, verify_all, args.seconds)
     steps = verification_steps(issuer, tokens)
     bare = bare_verifies(issuer, tokens)
     load = os.getloadavg()
-    openssl = openssl_verifies_per_second(args.openssl_seconds)
+    openssl = openssl_verifies_per_second(args.seconds)
     load_after = os.getloadavg()
 
     pdf.register_fonts()
@@ -241,7 +258,7 @@ def main() -> None:
     pdf_peak, base_peak = peak_kib(lambda: pdf.render(SHEET)), peak_kib(baseline_pdf)
 
     table = Table(title=f"Certificates: {args.count} credentials, {args.pdfs} PDFs, one core")
-    for column in ("measure", "per second", "seconds", "against", "ratio", "goal"):
+    for column in ("measure", "per second", "CPU seconds", "against", "ratio", "goal"):
         table.add_column(column, justify="right" if column != "measure" else "left")
     table.add_row("issue (build + sign)", f"{issue_rate:,.0f}", f"{issue_s:.2f}", "", "", "")
     table.add_row(

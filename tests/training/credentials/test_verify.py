@@ -154,3 +154,14 @@ def test_a_credential_issued_before_a_key_rotation_still_verifies(issuer: Memory
     assert jose.header(before)["kid"] == old_kid
     assert verify(issuer, before).valid
     assert verify(issuer, after).valid
+
+
+@pytest.mark.parametrize("inside", [" ", "\n", "\t", "=", "+"])
+def test_a_token_with_a_character_out_of_base64url_is_not_a_jwt(
+    issuer: MemoryIssuer, inside: str
+) -> None:
+    token = issuer.issue()
+    result = verify(issuer, token[:40] + inside + token[40:])
+    assert result.failures == [Failure.MALFORMED]
+    assert "not a JWT" in messages(result)[0]
+    assert [o.passed for o in result.outcomes[1:]] == [None] * 5
