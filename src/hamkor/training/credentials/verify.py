@@ -330,11 +330,12 @@ class Verifier:
 
     def _list_bits(self, token: str, url: str) -> bytes:
         try:
-            kid = jose.header(token).get("kid")
+            signed = jose.parse(token)
+            kid = signed.header.get("kid")
             key = self.resolver.key(kid) if isinstance(kid, str) else None
             if key is None:
                 raise _Refused(NO_STATUS)
-            document = jose.verify(token, key)
+            document = jose.verify(signed, key)
         except (jose.Malformed, jose.BadSignature) as error:
             raise _Refused(NO_STATUS) from error
         subject = document.get("credentialSubject")
