@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import OKPKey
@@ -30,7 +31,7 @@ class MemoryIssuer:
     def __post_init__(self) -> None:
         self.rotate()
 
-    @property
+    @cached_property
     def did(self) -> str:
         return institution_did(PUBLIC_URL, self.institution_id)
 

@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hamkor.training.credentials import jose, keys, vc
+from hamkor.training.credentials import jose, keys, status_list, vc
 from hamkor.training.credentials.verify import Check, Failure, Verification, Verifier
 from tests.training.credentials.issuing import MemoryIssuer
 
@@ -154,3 +155,52 @@ def test_a_credential_issued_before_a_key_rotation_still_verifies(issuer: Memory
     assert jose.header(before)["kid"] == old_kid
     assert verify(issuer, before).valid
     assert verify(issuer, after).valid
+
+
+@pytest.mark.parametrize("inside", [" ", "\n", "\t", "=", "+"])
+def test_a_token_with_a_character_out_of_base64url_is_not_a_jwt(
+    issuer: MemoryIssuer, inside: str
+) -> None:
+    token = issuer.issue()
+    result = verify(issuer, token[:40] + inside + token[40:])
+    assert result.failures == [Failure.MALFORMED]
+    assert "not a JWT" in messages(result)[0]
+    assert [o.passed for o in result.outcomes[1:]] == [None] * 5
+
+
+class _ForgedLists(MemoryIssuer):
+    """An issuer whose status list is replaced by what an attacker or a broken server sends."""
+
+    forged: str | None = None
+
+    def status_list(self, url: str) -> str | None:
+        return self.forged
+
+
+def _list_token(
+    issuer: MemoryIssuer, *, signer: Ed25519PrivateKey | None = None, list_url: str = ""
+) -> str:
+    document = status_list.list_credential(
+        list_url=list_url or issuer.list_url,
+        issuer={"id": issuer.did, "type": ["Profile"]},
+        revoked={},
+        valid_from=datetime.now(UTC),
+    )
+    key = issuer.keys[issuer.active_kid] if signer is None else signer
+    return jose.sign(document, key, kid=issuer.active_kid, typ=vc.JWT_TYPE)
+
+
+@pytest.mark.parametrize("forgery", ["missing", "foreign key", "another list", "not a JWT"])
+def test_a_status_list_that_does_not_check_out_leaves_the_status_unknown(forgery: str) -> None:
+    issuer = _ForgedLists()
+    issuer.forged = {
+        "missing": None,
+        "foreign key": _list_token(issuer, signer=keys.generate()),
+        "another list": _list_token(issuer, list_url="https://elsewhere.example/list"),
+        "not a JWT": "a.b.c",
+    }[forgery]
+    result = verify(issuer, issuer.issue())
+    assert result.failures == [Failure.STATUS_UNAVAILABLE]
+    assert messages(result) == [
+        "The revocation status could not be checked (the credential names no status list)."
+    ]

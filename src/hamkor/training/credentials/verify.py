@@ -121,6 +121,11 @@ class Outcome:
         return Message(self.message.text, params).render(language)
 
 
+# The outcomes that carry no parameter, made once: they are immutable and the same for all.
+_PASSED_OUTCOMES = {check: Outcome(check, True, Message(PASSED[check])) for check in Check}
+_SKIPPED_OUTCOMES = tuple(Outcome(check, None, Message(SKIPPED)) for check in Check)
+
+
 @dataclass
 class Verification:
     """Every check's outcome, and the credential when its payload could be read."""
@@ -141,7 +146,7 @@ class Verification:
         self.outcomes.append(Outcome(check, passed, message, **extra))
 
     def passed(self, check: Check) -> None:
-        self._add(check, True, Message(PASSED[check]))
+        self.outcomes.append(_PASSED_OUTCOMES[check])
 
     def failed(
         self, check: Check, failure: Failure, details: tuple[str, ...] = (), **params: Any
@@ -150,10 +155,8 @@ class Verification:
         self._add(check, False, message, failure=failure, details=details)
 
     def skip_rest(self) -> None:
-        done = {o.check for o in self.outcomes}
-        for check in Check:
-            if check not in done:
-                self._add(check, None, Message(SKIPPED))
+        """Mark the checks after the last one run as skipped (checks run in the order of Check)."""
+        self.outcomes.extend(_SKIPPED_OUTCOMES[len(self.outcomes) :])
 
 
 class _Refused(Exception):
@@ -172,8 +175,8 @@ def read_token(data: bytes | str) -> str:
     text = data.strip().lstrip("\ufeff")
     if text.startswith(("{", '"')):
         return _from_json(text)
-    if text.count(".") != 2 or any(c.isspace() for c in text):
-        raise _Refused(NOT_JWT)
+    if text.count(".") != 2:
+        raise _Refused(NOT_JWT)  # anything else not in a JWT's alphabet is refused by jose.parse
     return text
 
 
@@ -327,11 +330,12 @@ class Verifier:
 
     def _list_bits(self, token: str, url: str) -> bytes:
         try:
-            kid = jose.header(token).get("kid")
+            signed = jose.parse(token)
+            kid = signed.header.get("kid")
             key = self.resolver.key(kid) if isinstance(kid, str) else None
             if key is None:
                 raise _Refused(NO_STATUS)
-            document = jose.verify(token, key)
+            document = jose.verify(signed, key)
         except (jose.Malformed, jose.BadSignature) as error:
             raise _Refused(NO_STATUS) from error
         subject = document.get("credentialSubject")
