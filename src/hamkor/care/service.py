@@ -657,8 +657,8 @@ def _holds_slot(db: Session, referral_id: int) -> bool:
     return db.scalar(held.limit(1)) is not None
 
 
-def _free_slots(db: Session, activity: Activity) -> list[int]:
-    """The indexes of the session's free slots, in order, from the taken indexes alone."""
+def _free_slots(db: Session, activity: Activity, count: int) -> list[int]:
+    """The indexes of the session's ``count`` slots still free, in order (taken indexes only)."""
     taken = set(
         db.scalars(
             select(Appointment.slot).where(
@@ -667,7 +667,7 @@ def _free_slots(db: Session, activity: Activity) -> list[int]:
             )
         )
     )
-    return [index for index in range(slot_count(db, activity)) if index not in taken]
+    return [index for index in range(count) if index not in taken]
 
 
 def _check_booking(
@@ -697,8 +697,9 @@ def _check_booking(
         )
     _refuse_any(errors)
     _require_consent(db, referral.patient_id, ConsentKind.TREATMENT, "referral_id")
-    free = _free_slots(db, activity)
-    if slot is not None and slot >= slot_count(db, activity):
+    count = slot_count(db, activity)
+    free = _free_slots(db, activity, count)
+    if slot is not None and slot >= count:
         raise UserError.one("slot", N_("This session has no such slot."))
     if slot is not None and slot not in free:
         raise UserError.one("slot", _SLOT_TAKEN)
@@ -752,14 +753,18 @@ def _booking_parties(
 ) -> tuple[Referral, Activity]:
     """The referral and the session, through the access choke point, without their relations.
 
-    Both are first loaded bare (booking reads only their own columns): ``get_for`` then finds
-    them in the session's identity map instead of loading the patient, the places and the leads
-    that their mappings join in eagerly for the pages.
+    Both are first loaded bare (booking reads only their own columns) and held here, since the
+    session's identity map keeps them only while referenced: ``get_for`` then finds them there
+    instead of loading the patient, the places and the leads their mappings join in for pages.
     """
-    db.get(Referral, referral_id, options=[lazyload("*")])
-    db.get(Activity, activity_id, options=[lazyload("*")])
+    bare = (
+        db.get(Referral, referral_id, options=[lazyload("*")]),
+        db.get(Activity, activity_id, options=[lazyload("*")]),
+    )
     referral = get_for(db, actor, Referral, referral_id, Action.CHANGE)
-    return referral, _session(db, actor, activity_id)
+    activity = _session(db, actor, activity_id)
+    assert bare == (referral, activity)
+    return referral, activity
 
 
 def book(*, db: Session, actor: Actor, data: BookingCreate) -> Appointment:
