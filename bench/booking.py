@@ -489,7 +489,7 @@ def _row(
         for status, count in sorted(result.statuses.items())
         if status not in (201, 422)
     )
-    table.add_row(
+    cells = (
         str(workers),
         result.label,
         str(result.clients),
@@ -504,6 +504,8 @@ def _row(
         f"{result.percentile(0.99):.0f}",
         f"{doubles[0]} / {doubles[1]}",
     )
+    table.add_row(*cells)
+    console.print(" | ".join(cells))  # as it comes, so an interrupted run still tells something
 
 
 def main(argv: Sequence[str] | None = None) -> None:
