@@ -12,7 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -53,7 +54,11 @@ _STATUS_TITLES = {
     405: N_("This action is not allowed here."),
     422: N_("Some fields need correcting."),
     500: N_("Something went wrong on our side. The error was logged; please try again."),
+    503: N_("The server is busy right now. Please try again in a few seconds."),
 }
+
+#: Seconds a client should wait before retrying a request the server was too busy for.
+RETRY_AFTER_SECONDS = 2
 
 
 def _translator(request: Request) -> Translator:
@@ -146,6 +151,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         items = [{"field": "", "message": message.render(_translator(request).language)}]
         return error_response(request, 422, items)
 
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def busy(request: Request, exc: Exception) -> Response:
+        # No free database connection in time (or the database refused one): nothing was
+        # written, so the client may simply retry.
+        log.warning(
+            "database busy (%s) on %s %s", type(exc).__name__, request.method, request.url.path
+        )
+        response = error_response(request, 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return error_response(request, exc.status_code)
@@ -201,7 +218,11 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker or make_sessionmaker(
-        make_engine(settings.resolved_database_url())
+        make_engine(
+            settings.resolved_database_url(),
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout,
+        )
     )
     app.add_middleware(
         SessionMiddleware,

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     #: Threads of each app process that run long jobs (plan solves); 0 runs none here.
     job_workers: int = Field(default=1, ge=0, le=16)
+    #: PostgreSQL connections each app process keeps open; as many again are opened in bursts.
+    #: Workers × 2 × this must stay below the server's ``max_connections``.
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    #: Seconds a request waits for a free connection before it is answered 503 (retry later).
+    database_pool_timeout: float = Field(default=10, gt=0, le=300)
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file under ``var/`` that needs no set-up."""

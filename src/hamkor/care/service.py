@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from hamkor.care.models import (
     ACTIVE_APPOINTMENT_STATUSES,
@@ -648,14 +648,40 @@ _REFERRAL_BOOKED = N_("This referral already holds a slot; cancel that booking f
 _FULL = N_("This consultation session is full; choose another session.")
 
 
+def _holds_slot(db: Session, referral_id: int) -> bool:
+    """Whether the referral already holds an active appointment (its id only, no rows)."""
+    held = select(Appointment.id).where(
+        Appointment.referral_id == referral_id,
+        Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
+    )
+    return db.scalar(held.limit(1)) is not None
+
+
+def _free_slots(db: Session, activity: Activity, count: int) -> list[int]:
+    """The indexes of the session's ``count`` slots still free, in order (taken indexes only)."""
+    taken = set(
+        db.scalars(
+            select(Appointment.slot).where(
+                Appointment.activity_id == activity.id,
+                Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
+            )
+        )
+    )
+    return [index for index in range(count) if index not in taken]
+
+
 def _check_booking(
     db: Session, referral: Referral, activity: Activity, slot: int | None
-) -> list[Slot]:
-    """The session's slots, after refusing what may not be booked (nothing is written)."""
+) -> list[int]:
+    """The slots to try, after refusing what may not be booked (nothing is written).
+
+    Only ids and slot numbers are read: the partial unique indexes, not these checks, are what
+    keeps two concurrent bookings out of one slot.
+    """
     errors: list[FieldError] = []
     if referral.status not in (ReferralStatus.WAITING, ReferralStatus.BOOKED):
         errors.append(_problem("referral_id", N_("Only a waiting referral can be booked.")))
-    elif _active_appointments(db, referral.id):
+    elif _holds_slot(db, referral.id):
         errors.append(_problem("referral_id", _REFERRAL_BOOKED))
     if activity.program_id != referral.program_id:
         errors.append(_problem("activity_id", N_("This session belongs to another program.")))
@@ -671,14 +697,15 @@ def _check_booking(
         )
     _refuse_any(errors)
     _require_consent(db, referral.patient_id, ConsentKind.TREATMENT, "referral_id")
-    slots = session_slots(db, activity)
-    if slot is not None and slot >= len(slots):
+    count = slot_count(db, activity)
+    free = _free_slots(db, activity, count)
+    if slot is not None and slot >= count:
         raise UserError.one("slot", N_("This session has no such slot."))
-    if slot is not None and slots[slot].appointment is not None:
+    if slot is not None and slot not in free:
         raise UserError.one("slot", _SLOT_TAKEN)
-    if all(s.appointment is not None for s in slots):
+    if not free:
         raise UserError.one("activity_id", _FULL)
-    return slots
+    return [slot] if slot is not None else free
 
 
 def _insert(db: Session, appointment: Appointment) -> str | None:
@@ -704,9 +731,7 @@ def _insert(db: Session, appointment: Appointment) -> str | None:
 def _book(
     db: Session, actor: Actor, referral: Referral, activity: Activity, slot: int | None
 ) -> Appointment:
-    slots = _check_booking(db, referral, activity, slot)
-    candidates = [slot] if slot is not None else [s.index for s in slots if s.appointment is None]
-    for index in candidates:
+    for index in _check_booking(db, referral, activity, slot):
         appointment = Appointment(
             activity_id=activity.id, slot=index, referral_id=referral.id, booked_by_id=_by(actor)
         )
@@ -723,14 +748,32 @@ def _book(
     )
 
 
+def _booking_parties(
+    db: Session, actor: Actor, referral_id: int, activity_id: int
+) -> tuple[Referral, Activity]:
+    """The referral and the session, through the access choke point, without their relations.
+
+    Both are first loaded bare (booking reads only their own columns) and held here, since the
+    session's identity map keeps them only while referenced: ``get_for`` then finds them there
+    instead of loading the patient, the places and the leads their mappings join in for pages.
+    """
+    bare = (
+        db.get(Referral, referral_id, options=[lazyload("*")]),
+        db.get(Activity, activity_id, options=[lazyload("*")]),
+    )
+    referral = get_for(db, actor, Referral, referral_id, Action.CHANGE)
+    activity = _session(db, actor, activity_id)
+    assert bare == (referral, activity)
+    return referral, activity
+
+
 def book(*, db: Session, actor: Actor, data: BookingCreate) -> Appointment:
     """Give a slot of a consultation session to a referral.
 
     The partial unique indexes make a double booking impossible even between concurrent
     requests: the loser's insert fails, and becomes a translated 'slot already taken'.
     """
-    referral = get_for(db, actor, Referral, data.referral_id, Action.CHANGE)
-    activity = _session(db, actor, data.activity_id)
+    referral, activity = _booking_parties(db, actor, data.referral_id, data.activity_id)
     return _book(db, actor, referral, activity, data.slot)
 
 
@@ -743,8 +786,7 @@ def book_planned(*, db: Session, actor: Actor | User, placements: Sequence[tuple
     actor = as_actor(actor)
     for referral_id, activity_id in placements:
         try:
-            referral = get_for(db, actor, Referral, referral_id, Action.CHANGE)
-            activity = _session(db, actor, activity_id)
+            referral, activity = _booking_parties(db, actor, referral_id, activity_id)
             _book(db, actor, referral, activity, None)
         except (UserError, NotFound) as error:
             reasons = error.errors if isinstance(error, UserError) else []

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
@@ -79,16 +79,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; plain ``postgresql://`` URLs use psycopg 3."""
+def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 10) -> Engine:
+    """An engine for the URL; plain ``postgresql://`` URLs use psycopg 3.
+
+    The pool (of PostgreSQL, or of an SQLite file) keeps ``pool_size`` connections and opens as
+    many again in bursts; a request that finds none free within ``pool_timeout`` seconds fails
+    with the pool's ``TimeoutError``, which the app answers 503 rather than queueing for ever.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    pool: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": pool_size,
+        "pool_timeout": pool_timeout,
+    }
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, **({} if in_memory else pool)
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def make_sessionmaker(bind: Any) -> sessionmaker[Session]:

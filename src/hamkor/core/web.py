@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -18,7 +19,7 @@ from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_, Translator, negotiate
-from hamkor.core.models import User
+from hamkor.core.models import ApiToken, User
 from hamkor.core.templating import Formatter, render_template
 from hamkor.settings import Settings
 
@@ -200,6 +201,18 @@ def page_ctx(ctx: Annotated[Ctx, Depends(optional_ctx)]) -> Ctx:
 _bearer = HTTPBearer(auto_error=False, description=N_("An API token made on the API tokens page."))
 
 
+#: How precisely an API token's ``last_used_at`` is kept: writing it on every call made all the
+#: clients sharing a token wait for one another on its row lock until each commit.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def _note_use(token: ApiToken) -> None:
+    """Remember that the token was used, at most once per ``LAST_USED_PRECISION``."""
+    now = utcnow()
+    if token.last_used_at is None or token.last_used_at <= now - LAST_USED_PRECISION:
+        token.last_used_at = now
+
+
 def api_ctx(
     request: Request,
     db: DB,
@@ -217,7 +230,7 @@ def api_ctx(
                 "token",
                 N_("This API token may only read."),
             )
-        token.last_used_at = utcnow()
+        _note_use(token)
     else:
         user = _session_user(request, db)
         if user is None:
