@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.types import Message, Receive, Scope, Send
 
-from hamkor.app import create_app
+from hamkor.app import create_app, turned_away
+from hamkor.core import web
+from hamkor.core.admission import Admission
 from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.i18n import Translator
-from hamkor.core.models import User
+from hamkor.core.models import ApiToken, User
 from hamkor.core.security import new_api_token
 from hamkor.settings import Settings
 from tests.fixtures.core import csrf_of
@@ -84,3 +90,88 @@ def test_last_use_of_a_token_is_written_at_most_once_a_minute(
     used()
     assert token.last_used_at is not None
     assert token.last_used_at > first - timedelta(seconds=1)
+
+
+def test_requests_beyond_the_limit_wait_their_turn_or_are_turned_away() -> None:
+    """``Admission`` lets ``limit`` requests in; the next waits, and past the time-out is busy."""
+    release = asyncio.Event()
+    answered: list[str] = []
+
+    async def slow_app(scope: Scope, receive: Receive, send: Send) -> None:
+        await release.wait()
+        answered.append(scope["path"])
+
+    async def busy(scope: Scope, receive: Receive, send: Send) -> None:
+        answered.append("busy " + scope["path"])
+
+    gate = Admission(slow_app, limit=1, timeout=0.2, busy=busy)
+
+    async def request(path: str) -> None:
+        await gate({"type": "http", "path": path}, _nothing, _ignore)
+
+    async def scenario() -> None:
+        first = asyncio.create_task(request("/first"))
+        await asyncio.sleep(0)
+        await request("/turned-away")  # waits 0.2 s behind /first, then is busy
+        waiting = asyncio.create_task(request("/waited"))
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.gather(first, waiting)
+
+    asyncio.run(scenario())
+    assert answered == ["busy /turned-away", "/first", "/waited"]
+
+
+async def _nothing() -> Message:
+    return {"type": "http.request", "body": b""}
+
+
+async def _ignore(message: Message) -> None:
+    return None
+
+
+def test_the_turned_away_answer_is_the_translated_busy_503(app_client: TestClient) -> None:
+    app = app_client.app
+    assert isinstance(app, FastAPI)
+    held = asyncio.Event()
+
+    async def holding_or_app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/hold":
+            await held.wait()
+        else:
+            await app(scope, receive, send)
+
+    gate = Admission(holding_or_app, limit=1, timeout=0.05, busy=turned_away)
+    messages: list[Message] = []
+
+    async def collect(message: Message) -> None:
+        messages.append(message)
+
+    async def scenario() -> None:
+        holder = asyncio.create_task(gate({"type": "http", "path": "/hold"}, _nothing, collect))
+        await asyncio.sleep(0)
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/api/v1/me",
+            "headers": [(b"accept-language", b"ru")],
+            "query_string": b"",
+        }
+        await gate(scope, _nothing, collect)
+        held.set()
+        await holder
+
+    asyncio.run(scenario())
+    start, body = messages[0], messages[1]
+    assert start["status"] == 503
+    assert (b"retry-after", b"2") in start["headers"]
+    assert json.loads(body["body"])["detail"] == Translator("ru").gettext(BUSY)
+
+
+def test_concurrent_requests_seeing_a_stale_last_use_write_it_once() -> None:
+    """Once a minute every request sees the same stale ``last_used_at``: one writes it."""
+    stale = datetime.now(UTC) - timedelta(minutes=5)
+    seen_by = [ApiToken(token_hash="same-token", last_used_at=stale) for _ in range(3)]
+    for token in seen_by:
+        web._note_use(token)
+    assert [token.last_used_at == stale for token in seen_by] == [False, True, True]

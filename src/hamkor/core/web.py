@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -205,12 +206,26 @@ _bearer = HTTPBearer(auto_error=False, description=N_("An API token made on the 
 #: clients sharing a token wait for one another on its row lock until each commit.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
+#: Per token (by digest: ids repeat across databases), the stale ``last_used_at`` a request of
+#: this process is already replacing, and since when: once a minute every concurrent request
+#: sees the same stale value, and all but one must leave the row (and its lock, held to the end
+#: of the request) alone.
+_claims: dict[str, tuple[datetime | None, datetime]] = {}
+_claims_lock = threading.Lock()
+
 
 def _note_use(token: ApiToken) -> None:
     """Remember that the token was used, at most once per ``LAST_USED_PRECISION``."""
     now = utcnow()
-    if token.last_used_at is None or token.last_used_at <= now - LAST_USED_PRECISION:
-        token.last_used_at = now
+    stored = token.last_used_at
+    if stored is not None and stored > now - LAST_USED_PRECISION:
+        return
+    with _claims_lock:
+        claim = _claims.get(token.token_hash)
+        if claim is not None and claim[0] == stored and claim[1] > now - LAST_USED_PRECISION:
+            return
+        _claims[token.token_hash] = (stored, now)
+    token.last_used_at = now
 
 
 def api_ctx(
