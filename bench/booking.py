@@ -5,12 +5,13 @@ Run (not part of the test suite; the database named is wiped)::
     createdb -h 127.0.0.1 -U postgres bench_care
     HAMKOR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_care \\
         .venv/bin/python bench/booking.py [--workers 1 2 4] [--clients 8 32 64] \\
-        [--requests 3000] [--contested-requests 100000] [--pgbench]
+        [--requests 3000] [--contested-requests 100000] [--pgbench] [--client wrk|httpx]
 
 For each number of server workers it empties and migrates the database, seeds a program with
 consultation sessions of 5-minute slots, waiting referrals (patients with consent to
 treatment), a registrar and their API token, starts ``hamkor serve --workers W`` and sends
-``POST /api/v1/care/appointments`` from N concurrent HTTP clients (asyncio + httpx):
+``POST /api/v1/care/appointments`` from N concurrent HTTP clients, each on its own keep-alive
+connection:
 
 * **distinct**: every request books its own referral into its own free slot (all should succeed);
 * **contested**: the requests aim at 50 slots of one session, each with its own referral, so
@@ -20,20 +21,32 @@ It prints bookings per second, p50 and p99 latency, and the double bookings coun
 database afterwards (a slot or a referral holding two active appointments). With ``--pgbench``
 it runs the booking transaction itself (``bench/booking.pgbench.sql``: the checks, the
 appointment, the referral's status change and history, the audit rows; no HTTP, no token)
-straight against PostgreSQL with ``pgbench -c 64 -j 2 -T 20`` for the ceiling.
+straight against PostgreSQL with ``pgbench -c 64 -j 2 -T 20`` for the ceiling, after the HTTP runs.
+
+The HTTP client is ``wrk`` by default (``apt-get install wrk``, Debian's 4.1.0), a C load
+generator like pgbench's C client: the client shares the 2 cores with the server and
+PostgreSQL, and asyncio + httpx spends about 0.46 ms of CPU per request, which the
+comparison with pgbench would charge to the server. ``bench/booking.wrk.lua`` sends each
+booking exactly once (``wrk -t N -c N``, one connection per thread, the threads taking the
+next booking from one shared queue) and reports every request's latency and status.
+``--client httpx`` keeps the Python client (the default when ``/usr/bin/wrk`` is missing).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
+import signal
 import socket
 import subprocess
+import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -63,6 +76,10 @@ from hamkor.programs.models import Activity, ActivityKind, Program, ProgramKind,
 ROOT = Path(__file__).resolve().parents[1]
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 PGBENCH_SCRIPT = ROOT / "bench" / "booking.pgbench.sql"
+WRK = "/usr/bin/wrk"
+WRK_SCRIPT = ROOT / "bench" / "booking.wrk.lua"
+WRK_RECORD = 32  # bytes of one booking in the queue the wrk threads read
+CLIENT_TIMEOUT = 60  # seconds: later than this an answer counts as none (status 0)
 SLOT_MINUTES = 5
 SLOTS_PER_SESSION = 96  # 8 hours of 5-minute consultations
 CONTESTED_SLOTS = 50
@@ -268,6 +285,10 @@ def seed(
         db.add(Membership(user=registrar, role=Role.REGISTRAR, institution_id=vakhidov.id))
         _token, secret = new_api_token(db, user=registrar, name="bench", scopes=["read", "write"])
         db.commit()
+    with engine.connect() as connection:
+        # Statistics of the tables just filled, as autovacuum would gather them on a live
+        # database: without them the planner takes an institution for a handful of patients.
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     slots = [(session, slot) for session in sessions[1:] for slot in range(SLOTS_PER_SESSION)]
     distinct = {
         level_clients: [
@@ -293,11 +314,18 @@ def seed(
 
 @dataclass
 class RunResult:
+    """One run, whichever the client: a status (0: no answer) and a latency per request."""
+
     label: str
     clients: int
     seconds: float
     latencies: list[float]
     statuses: dict[int, int]
+    client_errors: dict[str, int] = field(default_factory=dict)  # wrk's socket errors
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
 
     @property
     def booked(self) -> int:
@@ -338,7 +366,10 @@ async def _load(url: str, token: str, bookings: Sequence[Booking], clients: int)
     shared = iter(bookings)  # the clients take the next request as they become free
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
-        base_url=url, headers={"authorization": f"Bearer {token}"}, limits=limits, timeout=60
+        base_url=url,
+        headers={"authorization": f"Bearer {token}"},
+        limits=limits,
+        timeout=CLIENT_TIMEOUT,
     ) as client:
         started = time.perf_counter()
         await asyncio.gather(
@@ -348,8 +379,77 @@ async def _load(url: str, token: str, bookings: Sequence[Booking], clients: int)
     return RunResult("", clients, seconds, latencies, statuses)
 
 
-def load(url: str, token: str, bookings: Sequence[Booking], clients: int, label: str) -> RunResult:
-    result = asyncio.run(_load(url, token, bookings, clients))
+def _wake(process: subprocess.Popen[str]) -> None:
+    """Interrupt wrk's main thread, which sleeps for the whole -d once its threads stopped.
+
+    It ignores SIGINT until its threads are started, hence again until it exits.
+    """
+    while process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+
+
+def _load_wrk(url: str, token: str, bookings: Sequence[Booking], clients: int) -> RunResult:
+    """The bookings sent by wrk (``bench/booking.wrk.lua``), each exactly once."""
+    with tempfile.TemporaryFile() as queue:
+        for booking in bookings:
+            line = f"{booking.referral_id},{booking.activity_id},{booking.slot}"
+            queue.write(line.ljust(WRK_RECORD - 1).encode() + b"\n")
+        queue.flush()
+        queue.seek(0)  # the threads read from here: one open file, one offset
+        command = [
+            WRK,
+            "-t",
+            str(clients),
+            "-c",
+            str(clients),
+            "-d",  # only a bound: the run ends when every booking is answered
+            f"{max(600, len(bookings))}s",
+            "--timeout",
+            f"{CLIENT_TIMEOUT}s",
+            "-s",
+            str(WRK_SCRIPT),
+            url,
+        ]
+        environment = {
+            **os.environ,
+            "HAMKOR_WRK_BOOKINGS_FD": str(queue.fileno()),
+            "HAMKOR_WRK_TOKEN": token,
+            "HAMKOR_WRK_TIMEOUT": str(CLIENT_TIMEOUT),
+        }
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, text=True, env=environment, pass_fds=[queue.fileno()]
+        ) as process:
+            assert process.stdout is not None
+            summary, done = None, 0
+            for line in process.stdout:
+                if line.startswith("wrk-thread-done"):
+                    done += 1
+                    if done == clients:  # wrk would sleep to the end of -d: wake it
+                        threading.Thread(target=_wake, args=(process,), daemon=True).start()
+                elif line.startswith("wrk-summary "):
+                    summary = json.loads(line.removeprefix("wrk-summary "))
+    if process.returncode != 0 or summary is None:
+        raise SystemExit(f"wrk failed (exit status {process.returncode}, no summary)")
+    statuses = {int(status): count for status, count in summary["statuses"].items()}
+    latencies = [ms / 1000 for ms in summary["latencies_ms"]]
+    if summary["sent"] != len(bookings) or sum(statuses.values()) != summary["sent"]:
+        console.print(
+            f"[red]wrk sent {summary['sent']:,} of {len(bookings):,} bookings and counted "
+            f"{sum(statuses.values()):,} outcomes[/red]"
+        )
+    # wrk's "status" errors are the answers >= 400, already counted by status
+    errors = {name: n for name, n in summary["errors"].items() if n and name != "status"}
+    return RunResult("", clients, summary["seconds"], latencies, statuses, errors)
+
+
+def load(
+    url: str, token: str, bookings: Sequence[Booking], clients: int, label: str, client: str
+) -> RunResult:
+    if client == "wrk":
+        result = _load_wrk(url, token, bookings, clients)
+    else:
+        result = asyncio.run(_load(url, token, bookings, clients))
     result.label = label
     return result
 
@@ -482,13 +582,16 @@ def pgbench(url: str, seeded: Seeded, clients: int, seconds: int) -> float:
 def _row(
     table: Table, workers: int, result: RunResult, in_database: int, doubles: tuple[int, int]
 ) -> None:
-    total = len(result.latencies)
+    total = result.requests
     refused = result.statuses.get(422, 0)
     other = ", ".join(
         f"{count}×{status}"
         for status, count in sorted(result.statuses.items())
         if status not in (201, 422)
     )
+    if result.client_errors:  # wrk's socket errors: the requests they lost are the "0"s
+        errors = ", ".join(f"{name} {count}" for name, count in result.client_errors.items())
+        other = f"{other or '0'} (wrk: {errors})"
     cells = (
         str(workers),
         result.label,
@@ -517,12 +620,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--contested-workers", type=int, default=2)
     parser.add_argument("--pgbench", action="store_true")
     parser.add_argument("--pgbench-seconds", type=int, default=20)
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "httpx"],
+        default=None,
+        help="HTTP load generator (default: wrk when /usr/bin/wrk exists, else httpx)",
+    )
     args = parser.parse_args(argv)
+    if args.client is None:
+        args.client = "wrk" if Path(WRK).exists() else "httpx"
+        if args.client == "httpx":
+            console.print(
+                f"{WRK} not found: the client is asyncio + httpx, whose CPU (~0.46 ms a "
+                "request) the server's 2 cores pay too (apt-get install wrk)"
+            )
+    elif args.client == "wrk" and not Path(WRK).exists():
+        raise SystemExit(f"{WRK} not found (apt-get install wrk)")
     url = os.environ.get("HAMKOR_DATABASE_URL", "")
     if not url.startswith("postgresql://"):
         raise SystemExit("set HAMKOR_DATABASE_URL=postgresql://... (the database is wiped)")
     engine = make_engine(url)
-    table = Table(title="POST /api/v1/care/appointments on PostgreSQL")
+    table = Table(title=f"POST /api/v1/care/appointments on PostgreSQL, client {args.client}")
     for column in (
         "workers",
         "run",
@@ -546,15 +664,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         contested = args.contested_requests if workers == args.contested_workers else 0
         pgbench_bookings = 80_000 if args.pgbench and ceiling is None else 0
         seeded = seed(engine, args.clients, args.requests, contested, pgbench_bookings)
-        if pgbench_bookings:
-            ceiling = pgbench(url, seeded, 64, args.pgbench_seconds)
         port = free_port()
         server = serve(url, workers, port)
         try:
             base = f"http://127.0.0.1:{port}"
             for clients in args.clients:
                 asked = seeded.distinct[clients]
-                result = load(base, seeded.token, asked, clients, "distinct")
+                result = load(base, seeded.token, asked, clients, "distinct", args.client)
                 _row(
                     table,
                     workers,
@@ -565,11 +681,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                 if clients == 64:
                     best_at_64 = max(best_at_64, result.booked / result.seconds)
             if contested:
-                result = load(base, seeded.token, seeded.contested, 64, "contested (50 slots)")
+                result = load(
+                    base, seeded.token, seeded.contested, 64, "contested (50 slots)", args.client
+                )
                 in_database = booked_in_database(engine, seeded.contested)
                 _row(table, workers, result, in_database, double_bookings(engine))
         finally:
             stop(server)
+        if pgbench_bookings:  # after the HTTP runs: its writes would leave them autovacuum
+            ceiling = pgbench(url, seeded, 64, args.pgbench_seconds)
     console.print(table)
     if ceiling is not None:
         console.print(

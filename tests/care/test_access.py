@@ -12,12 +12,12 @@ import logging
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hamkor.app import create_app
 from hamkor.care import service
-from hamkor.care.models import Patient
+from hamkor.care.models import Appointment, Patient
 from hamkor.care.schemas import BookingCreate
 from hamkor.core.models import AuditEntry, Role, User
 from hamkor.settings import Settings
@@ -173,3 +173,47 @@ def test_patient_data_never_reaches_logs_or_error_pages(
     for text in (response.text, page.text, caplog.text):
         assert not any(secret in text for secret in secrets)
     assert "RuntimeError" in caplog.text
+
+
+def test_booking_goes_through_the_access_choke_point_and_is_audited(
+    api: TestClient,
+    db: Session,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+    samarkand_patient: Patient,
+) -> None:
+    """The booking reads referral and session with their access condition in one statement
+    (``access.fetch_for``) and writes by SQL statements: the refusals and the trail must be
+    those of every other route."""
+    headers = bearer(db, care_world.registrar)
+    session_id = care_world.session.id
+
+    def book(referral_id: int, activity_id: int = session_id) -> int:
+        body = {"referral_id": referral_id, "activity_id": activity_id}
+        return api.post("/api/v1/care/appointments", json=body, headers=headers).status_code
+
+    theirs = create_referral(samarkand_patient)
+    ours = create_referral(create_patient("Aliyev Bobur"))
+    db.commit()
+    assert book(theirs.id) == 403
+    assert _entries(db, "denied") == [("referrals", str(theirs.id))]
+    assert book(10**6) == 404  # no such referral
+    assert book(ours.id, 10**6) == 404  # no such session
+    assert db.scalar(select(func.count()).select_from(Appointment)) == 0
+    before = db.scalar(select(func.max(AuditEntry.id)))
+    assert book(ours.id) == 201
+    written = db.execute(
+        select(AuditEntry.action, AuditEntry.entity, AuditEntry.changes, AuditEntry.actor_id)
+        .where(AuditEntry.id > before, AuditEntry.action.in_(["create", "update"]))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(action, entity) for action, entity, _, _ in written] == [
+        ("create", "appointments"),
+        ("create", "referral_status_changes"),
+        ("update", "referrals"),
+    ]
+    assert {actor for *_, actor in written} == {care_world.registrar.id}
+    for _, _, changes, _ in written:  # health data: which columns changed, never their values
+        assert set(changes.values()) == {"changed"}
+    assert set(written[2][2]) == {"status", "updated_at"}

@@ -14,9 +14,23 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import (
+    BindParameter,
+    Exists,
+    RowMapping,
+    ScalarSelect,
+    Select,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from hamkor.care.models import (
     ACTIVE_APPOINTMENT_STATUSES,
@@ -59,8 +73,8 @@ from hamkor.care.schemas import (
     WaitingPatient,
 )
 from hamkor.core import audit
-from hamkor.core.access import Action, Actor, NotFound, get_for, require_role, restrict
-from hamkor.core.db import utcnow
+from hamkor.core.access import Action, Actor, NotFound, fetch_for, get_for, require_role, restrict
+from hamkor.core.db import Base, utcnow
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.i18n import N_, Message, spellings
 from hamkor.core.models import Role, User
@@ -349,8 +363,19 @@ def consents_in_force(db: Session, patient_ids: Iterable[int]) -> dict[int, set[
     return result
 
 
+def _latest_decision(patient_id: int | BindParameter[int], kind: ConsentKind) -> ScalarSelect[str]:
+    """The patient's latest decision on one kind of consent: the one in force (or none)."""
+    return (
+        select(Consent.decision)
+        .where(Consent.patient_id == patient_id, Consent.kind == kind)
+        .order_by(Consent.decided_at.desc(), Consent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def has_consent(db: Session, patient_id: int, kind: ConsentKind) -> bool:
-    return kind in consents_in_force(db, [patient_id])[patient_id]
+    return db.scalar(select(_latest_decision(patient_id, kind))) == ConsentDecision.GIVEN
 
 
 def may_share_abroad(db: Session, patient_id: int) -> bool:
@@ -552,9 +577,12 @@ def slot_start(db: Session, appointment: Appointment) -> datetime:
 
 
 def slot_count(db: Session, activity: Activity) -> int:
+    return _slots_between(activity.starts_at, activity.ends_at, slot_minutes(db, activity))
+
+
+def _slots_between(starts_at: datetime, ends_at: datetime, minutes: int) -> int:
     """How many consultations fit in the session: its duration over the consultation length."""
-    minutes = (activity.ends_at - activity.starts_at).total_seconds() / 60
-    return int(minutes // slot_minutes(db, activity))
+    return int((ends_at - starts_at).total_seconds() / 60 // minutes)
 
 
 def set_slot_minutes(*, db: Session, actor: Actor, activity_id: int, minutes: int) -> None:
@@ -642,50 +670,95 @@ def consultation_sessions(
 
 
 # --- booking --------------------------------------------------------------------------------
+#
+# The booking is written with SQL statements over the columns it needs rather than with loaded
+# objects and a flush: it is what registrars' desks and accepted plans do most, under
+# concurrency (``bench/booking.py``), and the objects cost most of a request's time. Its writes
+# are audited by ``audit.statement_entry``, in the rows the flush hook would have written.
 
 _SLOT_TAKEN = N_("This slot was just taken by another booking; choose another slot.")
 _REFERRAL_BOOKED = N_("This referral already holds a slot; cancel that booking first.")
 _FULL = N_("This consultation session is full; choose another session.")
+_ACTIVE = Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES)
 
 
-def _holds_slot(db: Session, referral_id: int) -> bool:
-    """Whether the referral already holds an active appointment (its id only, no rows)."""
-    held = select(Appointment.id).where(
-        Appointment.referral_id == referral_id,
-        Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
-    )
-    return db.scalar(held.limit(1)) is not None
+@dataclass(frozen=True)
+class _Parties:
+    """The referral's and the session's own columns: all that booking reads of them."""
+
+    referral: RowMapping
+    session: RowMapping
 
 
-def _free_slots(db: Session, activity: Activity, count: int) -> list[int]:
-    """The indexes of the session's ``count`` slots still free, in order (taken indexes only)."""
-    taken = set(
-        db.scalars(
-            select(Appointment.slot).where(
-                Appointment.activity_id == activity.id,
-                Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
-            )
+def _booking_parties(db: Session, actor: Actor, referral_id: int, activity_id: int) -> _Parties:
+    """The referral (to change) and the session (to see), through the access choke point."""
+    referral = fetch_for(db, actor, Referral, referral_id, _REFERRAL_COLUMNS, Action.CHANGE)
+    session = fetch_for(db, actor, Activity, activity_id, _SESSION_COLUMNS)
+    if session["kind"] != ActivityKind.CONSULTATION_SESSION:
+        raise NotFound("consultation_sessions", activity_id)
+    return _Parties(referral, session)
+
+
+_REFERRAL_COLUMNS = ("id", "patient_id", "program_id", "specialty_id", "status")
+_SESSION_COLUMNS = ("id", "kind", "program_id", "specialty_id", "starts_at", "ends_at")
+
+
+def _holds_slot(referral_id: int | BindParameter[int]) -> Exists:
+    return exists().where(Appointment.referral_id == referral_id, _ACTIVE)
+
+
+def _facts(slot_asked: bool) -> Select[Any]:
+    """Whether the referral holds a slot, the consent in force, the slot length, and whether
+    the slot asked for (if one is) is taken: one statement, built once."""
+    taken = (
+        exists().where(
+            Appointment.activity_id == bindparam("activity_id"),
+            Appointment.slot == bindparam("slot"),
+            _ACTIVE,
         )
+        if slot_asked
+        else false()
     )
-    return [index for index in range(count) if index not in taken]
+    minutes = (
+        select(ConsultationSetting.slot_minutes)
+        .where(ConsultationSetting.activity_id == bindparam("activity_id"))
+        .scalar_subquery()
+    )
+    return select(
+        _holds_slot(bindparam("referral_id")).label("held"),
+        _latest_decision(bindparam("patient_id"), ConsentKind.TREATMENT).label("consent"),
+        minutes.label("minutes"),
+        taken.label("taken"),
+    )
 
 
-def _check_booking(
-    db: Session, referral: Referral, activity: Activity, slot: int | None
-) -> list[int]:
-    """The slots to try, after refusing what may not be booked (nothing is written).
+_FACTS = {slot_asked: _facts(slot_asked) for slot_asked in (True, False)}
 
-    Only ids and slot numbers are read: the partial unique indexes, not these checks, are what
-    keeps two concurrent bookings out of one slot.
+
+def _check_booking(db: Session, parties: _Parties, slot: int | None) -> int:
+    """The number of slots of the session, after refusing what may not be booked.
+
+    These checks give the clear refusals; the partial unique indexes, not they, keep two
+    concurrent bookings out of one slot.
     """
+    referral, session = parties.referral, parties.session
+    facts = db.execute(
+        _FACTS[slot is not None],
+        {
+            "referral_id": referral["id"],
+            "patient_id": referral["patient_id"],
+            "activity_id": session["id"],
+            "slot": slot,
+        },
+    ).one()
     errors: list[FieldError] = []
-    if referral.status not in (ReferralStatus.WAITING, ReferralStatus.BOOKED):
+    if referral["status"] not in (ReferralStatus.WAITING, ReferralStatus.BOOKED):
         errors.append(_problem("referral_id", N_("Only a waiting referral can be booked.")))
-    elif _holds_slot(db, referral.id):
+    elif facts.held:
         errors.append(_problem("referral_id", _REFERRAL_BOOKED))
-    if activity.program_id != referral.program_id:
+    if session["program_id"] != referral["program_id"]:
         errors.append(_problem("activity_id", N_("This session belongs to another program.")))
-    if activity.specialty_id != referral.specialty_id:
+    if session["specialty_id"] != referral["specialty_id"]:
         errors.append(
             _problem(
                 "activity_id",
@@ -696,51 +769,112 @@ def _check_booking(
             )
         )
     _refuse_any(errors)
-    _require_consent(db, referral.patient_id, ConsentKind.TREATMENT, "referral_id")
-    count = slot_count(db, activity)
-    free = _free_slots(db, activity, count)
+    if facts.consent != ConsentDecision.GIVEN:
+        raise UserError.one("referral_id", _CONSENT_REQUIRED[ConsentKind.TREATMENT])
+    count = _slots_between(
+        session["starts_at"], session["ends_at"], facts.minutes or DEFAULT_SLOT_MINUTES
+    )
     if slot is not None and slot >= count:
         raise UserError.one("slot", N_("This session has no such slot."))
-    if slot is not None and slot not in free:
+    if facts.taken:
         raise UserError.one("slot", _SLOT_TAKEN)
+    return count
+
+
+def _candidates(db: Session, session_id: int, slot: int | None, count: int) -> list[int]:
+    """The slots to try: the one asked for, or every free one in order (taken indexes only)."""
+    if slot is not None:
+        return [slot]
+    taken = set(
+        db.scalars(select(Appointment.slot).where(Appointment.activity_id == session_id, _ACTIVE))
+    )
+    free = [index for index in range(count) if index not in taken]
     if not free:
         raise UserError.one("activity_id", _FULL)
-    return [slot] if slot is not None else free
+    return free
 
 
-def _insert(db: Session, appointment: Appointment) -> str | None:
-    """Insert in a savepoint; the name of the unique index that refused it, if one did."""
-    try:
-        with db.begin_nested():
-            db.add(appointment)
-            db.flush()
-    except IntegrityError as error:
-        text = str(error.orig)
-        for index in ("uq_appointments_activity_slot_active", "uq_appointments_referral_active"):
-            if index in text:
-                return index
-        # SQLite names the columns, not the index.
-        return (
-            "uq_appointments_referral_active"
-            if "appointments.referral_id" in text and "activity_id" not in text
-            else "uq_appointments_activity_slot_active"
-        )
-    return None
+def _insert_unless_taken(db: Session, values: dict[str, Any]) -> int | None:
+    """Insert the appointment unless a partial unique index refuses it: its id, or None.
+
+    ``ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite) lets the refusal be an answer rather than
+    an error, so no savepoint is needed around it.
+    """
+    statement = _INSERT_UNLESS_TAKEN[db.get_bind().dialect.name]
+    new_id: int | None = db.connection().execute(statement, values).scalar()
+    return new_id
 
 
-def _book(
-    db: Session, actor: Actor, referral: Referral, activity: Activity, slot: int | None
-) -> Appointment:
-    for index in _check_booking(db, referral, activity, slot):
-        appointment = Appointment(
-            activity_id=activity.id, slot=index, referral_id=referral.id, booked_by_id=_by(actor)
-        )
-        refused = _insert(db, appointment)
-        if refused is None:
-            _move(db, actor, referral, ReferralStatus.BOOKED)
-            db.flush()
-            return appointment
-        if refused == "uq_appointments_referral_active":
+_INSERT_UNLESS_TAKEN = {
+    name: dialect_insert(Appointment).on_conflict_do_nothing().returning(Appointment.id)
+    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_MARK_BOOKED = (
+    update(Referral)
+    .where(Referral.id == bindparam("referral_id"))
+    .values(status=ReferralStatus.BOOKED, updated_at=bindparam("now"))
+)
+_INSERT_STATUS_CHANGE = insert(ReferralStatusChange).returning(ReferralStatusChange.id)
+
+
+def _record_booking(
+    db: Session, actor: Actor, referral: RowMapping, appointment_id: int, values: dict[str, Any]
+) -> None:
+    """Move the referral to 'booked' with its history row, and audit the three writes."""
+    now = values["created_at"]
+    entries = [_created(db, Appointment, appointment_id, values)]
+    if referral["status"] != ReferralStatus.BOOKED:
+        connection = db.connection()
+        connection.execute(_MARK_BOOKED, {"referral_id": referral["id"], "now": now})
+        loaded = db.identity_map.get(db.identity_key(Referral, referral["id"]))
+        if loaded is not None:  # a page or a plan holds the referral: let it read the change
+            db.expire(loaded, ["status", "updated_at", "history"])
+        change = {
+            "referral_id": referral["id"],
+            "at": now,
+            "by_id": _by(actor),
+            "from_status": referral["status"],
+            "to_status": ReferralStatus.BOOKED,
+        }
+        change_id = connection.execute(_INSERT_STATUS_CHANGE, change).scalar_one()
+        entries.append(_created(db, ReferralStatusChange, change_id, change))
+        moved = {"status": (referral["status"], ReferralStatus.BOOKED), "updated_at": (None, now)}
+        entries.append(audit.statement_entry(db, Referral, "update", referral["id"], moved))
+    audit.write(db, entries)
+
+
+def _created(db: Session, model: type[Base], new_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    written = {"id": (None, new_id), **{key: (None, value) for key, value in values.items()}}
+    return audit.statement_entry(db, model, "create", new_id, written)
+
+
+def _as_loaded(db: Session, appointment: Appointment) -> Appointment:
+    """The inserted appointment as a row of the session, as if loaded (no query is sent)."""
+    make_transient_to_detached(appointment)
+    db.add(appointment)
+    return appointment
+
+
+def _book(db: Session, actor: Actor, parties: _Parties, slot: int | None) -> Appointment:
+    referral, session = parties.referral, parties.session
+    count = _check_booking(db, parties, slot)
+    for index in _candidates(db, session["id"], slot, count):
+        now = utcnow()
+        values: dict[str, Any] = {
+            "activity_id": session["id"],
+            "slot": index,
+            "referral_id": referral["id"],
+            "status": AppointmentStatus.BOOKED,
+            "booked_by_id": _by(actor),
+            "checked_in_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        appointment_id = _insert_unless_taken(db, values)
+        if appointment_id is not None:
+            _record_booking(db, actor, referral, appointment_id, values)
+            return _as_loaded(db, Appointment(id=appointment_id, **values))
+        if db.scalar(select(_holds_slot(referral["id"]))):
             raise UserError.one("referral_id", _REFERRAL_BOOKED)
     # Every free slot went to concurrent bookings while we tried.
     raise UserError.one(
@@ -748,46 +882,26 @@ def _book(
     )
 
 
-def _booking_parties(
-    db: Session, actor: Actor, referral_id: int, activity_id: int
-) -> tuple[Referral, Activity]:
-    """The referral and the session, through the access choke point, without their relations.
-
-    Both are first loaded bare (booking reads only their own columns) and held here, since the
-    session's identity map keeps them only while referenced: ``get_for`` then finds them there
-    instead of loading the patient, the places and the leads their mappings join in for pages.
-    """
-    bare = (
-        db.get(Referral, referral_id, options=[lazyload("*")]),
-        db.get(Activity, activity_id, options=[lazyload("*")]),
-    )
-    referral = get_for(db, actor, Referral, referral_id, Action.CHANGE)
-    activity = _session(db, actor, activity_id)
-    assert bare == (referral, activity)
-    return referral, activity
-
-
 def book(*, db: Session, actor: Actor, data: BookingCreate) -> Appointment:
     """Give a slot of a consultation session to a referral.
 
     The partial unique indexes make a double booking impossible even between concurrent
-    requests: the loser's insert fails, and becomes a translated 'slot already taken'.
+    requests: the loser's insert is refused, and becomes a translated 'slot already taken'.
     """
-    referral, activity = _booking_parties(db, actor, data.referral_id, data.activity_id)
-    return _book(db, actor, referral, activity, data.slot)
+    parties = _booking_parties(db, actor, data.referral_id, data.activity_id)
+    return _book(db, actor, parties, data.slot)
 
 
 def book_planned(*, db: Session, actor: Actor | User, placements: Sequence[tuple[int, int]]) -> int:
     """Book an accepted plan: each (referral id, session id) into the session's first free slot.
 
-    Raises a :class:`UserError` naming the referral that cannot be booked; flushes only, so the
-    caller's transaction keeps all of the plan or none of it.
+    Raises a :class:`UserError` naming the referral that cannot be booked; writes in the
+    caller's transaction, so it keeps all of the plan or none of it.
     """
     actor = as_actor(actor)
     for referral_id, activity_id in placements:
         try:
-            referral, activity = _booking_parties(db, actor, referral_id, activity_id)
-            _book(db, actor, referral, activity, None)
+            _book(db, actor, _booking_parties(db, actor, referral_id, activity_id), None)
         except (UserError, NotFound) as error:
             reasons = error.errors if isinstance(error, UserError) else []
             which = _problem(

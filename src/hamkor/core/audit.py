@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -66,27 +67,61 @@ def _changes(obj: Base, action: str) -> dict[str, Any]:
         if action == "delete":
             new = None
             old = getattr(obj, key, None)
-        if key in _SECRET_COLUMNS or not keep_values:
-            changes[key] = "changed"
-        else:
-            changes[key] = [_plain(old), _plain(new)]
+        changes[key] = _shown(key, old, new, keep_values)
     return changes
 
 
-def _entry(db: Session, obj: Base, action: str) -> dict[str, Any]:
+def _shown(key: str, old: Any, new: Any, keep_values: bool) -> Any:
+    """What the trail keeps of one column's change: the values, or only that it changed."""
+    if key in _SECRET_COLUMNS or not keep_values:
+        return "changed"
+    return [_plain(old), _plain(new)]
+
+
+def _row(
+    db: Session, action: str, entity: str, entity_id: str | None, changes: Any
+) -> dict[str, Any]:
     actor = _actor(db)
-    # The identity key is set only after the flush; the primary key values are there already.
-    identity = inspect(obj).mapper.primary_key_from_instance(obj)
     return {
         "at": utcnow(),
         "actor_id": actor.user_id,
         "actor_name": actor.name,
         "action": action,
-        "entity": obj.__tablename__,
-        "entity_id": "/".join(str(part) for part in identity if part is not None) or None,
-        "changes": _changes(obj, action),
+        "entity": entity,
+        "entity_id": entity_id,
+        "changes": changes,
         "address": actor.address,
     }
+
+
+def _entry(db: Session, obj: Base, action: str) -> dict[str, Any]:
+    # The identity key is set only after the flush; the primary key values are there already.
+    identity = inspect(obj).mapper.primary_key_from_instance(obj)
+    entity_id = "/".join(str(part) for part in identity if part is not None) or None
+    return _row(db, action, obj.__tablename__, entity_id, _changes(obj, action))
+
+
+def statement_entry(
+    db: Session,
+    model: type[Base],
+    action: str,
+    entity_id: int,
+    changes: Mapping[str, tuple[Any, Any]],
+) -> dict[str, Any]:
+    """The audit row of a write made by a SQL statement, which the flush hook does not see.
+
+    The booking writes this way (see ``care.booking``); its rows read as the hook's would:
+    ``changes`` maps each column written to its old and new value.
+    """
+    keep_values = getattr(model, "__audit_values__", True)
+    shown = {key: _shown(key, old, new, keep_values) for key, (old, new) in changes.items()}
+    return _row(db, action, model.__tablename__, str(entity_id), shown)
+
+
+def write(db: Session, entries: Sequence[dict[str, Any]]) -> None:
+    """Append audit rows, all in one statement."""
+    if entries:
+        db.connection().execute(insert(AuditEntry), list(entries))
 
 
 @event.listens_for(Session, "after_flush")
@@ -99,8 +134,7 @@ def _record_writes(db: Session, _flush: UOWTransaction) -> None:
         and not isinstance(obj, _NOT_AUDITED)
         and (action != "update" or db.is_modified(obj, include_collections=False))
     ]
-    if rows:
-        db.connection().execute(insert(AuditEntry), rows)
+    write(db, rows)
 
 
 def record(

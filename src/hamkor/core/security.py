@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from hamkor.core.db import utcnow
 from hamkor.core.models import ApiToken, LoginAttempt, User
@@ -57,17 +57,28 @@ def new_api_token(
     return token, secret
 
 
+_TOKEN_USER = (
+    select(User, ApiToken)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+    .options(joinedload(User.memberships))
+)
+
+
 def user_for_token(db: Session, secret: str) -> tuple[User, ApiToken] | None:
-    """The active user behind a bearer token that is neither revoked nor expired."""
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
-    now = utcnow()
-    if token is None or token.revoked_at is not None:
+    """The active user behind a bearer token that is neither revoked nor expired.
+
+    The token, its user and the user's roles come in one statement: every API call asks.
+    """
+    found = db.execute(_TOKEN_USER, {"digest": token_digest(secret)}).unique().first()
+    if found is None:
         return None
-    if token.expires_at is not None and token.expires_at <= now:
+    user, token = found
+    if token.revoked_at is not None or not user.is_active:
         return None
-    if not token.user.is_active:
+    if token.expires_at is not None and token.expires_at <= utcnow():
         return None
-    return token.user, token
+    return user, token
 
 
 _FEED_SALT = "hamkor.calendar-feed"
