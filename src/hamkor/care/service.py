@@ -742,7 +742,7 @@ def _check_booking(db: Session, parties: _Parties, slot: int | None) -> int:
     concurrent bookings out of one slot.
     """
     referral, session = parties.referral, parties.session
-    facts = db.execute(
+    facts = db.connection().execute(
         _FACTS[slot is not None],
         {
             "referral_id": referral["id"],

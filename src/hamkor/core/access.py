@@ -202,10 +202,12 @@ def fetch_for(
     The same refusals (404, audited 403) by the same condition as ``can``, in one statement
     when access is granted, instead of a load of the record with its relations and then
     ``can``: the booking endpoint reads the referral and the session this way. The condition
-    stays in the WHERE clause, where PostgreSQL turns its subqueries into index lookups.
+    stays in the WHERE clause, where PostgreSQL turns its subqueries into index lookups; the
+    statement goes to the session's connection as it is, without the ORM's handling of it.
     """
-    row = db.execute(_fetch_statement(model, columns, actor, action), {"record_id": record_id})
-    found = row.mappings().first()
+    db.flush()  # what the session holds unwritten is read too, as by its own queries
+    statement = _fetch_statement(model, columns, actor, action)
+    found = db.connection().execute(statement, {"record_id": record_id}).mappings().first()
     if found is not None:
         return found
     key = inspect(model).primary_key[0]
