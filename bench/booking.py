@@ -39,6 +39,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -322,6 +323,7 @@ class RunResult:
     latencies: list[float]
     statuses: dict[int, int]
     client_errors: dict[str, int] = field(default_factory=dict)  # wrk's socket errors
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by part, during the run
 
     @property
     def requests(self) -> int:
@@ -444,14 +446,64 @@ def _load_wrk(url: str, token: str, bookings: Sequence[Booking], clients: int) -
 
 
 def load(
-    url: str, token: str, bookings: Sequence[Booking], clients: int, label: str, client: str
+    url: str,
+    token: str,
+    bookings: Sequence[Booking],
+    clients: int,
+    label: str,
+    client: str,
+    server_pid: int,
 ) -> RunResult:
+    before = cpu_by_part(server_pid)
     if client == "wrk":
         result = _load_wrk(url, token, bookings, clients)
     else:
         result = asyncio.run(_load(url, token, bookings, clients))
+    after = cpu_by_part(server_pid)
     result.label = label
+    result.cpu = {part: after[part] - before[part] for part in after}
     return result
+
+
+# --- where the CPU goes -------------------------------------------------------------------
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, name) of every process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            found.append((int(entry.name), int(stat[stat.rindex(")") + 2 :].split()[1]), name))
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_part(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server (its workers), PostgreSQL and the client.
+
+    The three share the machine's cores; their CPU per request shows which one bounds the
+    rate. The client is this process (httpx) and its ended children (wrk).
+    """
+    processes = _processes()
+    server = {server_pid} | {pid for pid, parent, _ in processes if parent == server_pid}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "server": sum(_cpu_seconds(pid) for pid in server),
+        "postgres": sum(_cpu_seconds(pid) for pid, _, name in processes if name == "postgres"),
+        "client": time.process_time() + children.ru_utime + children.ru_stime,
+    }
 
 
 def booked_in_database(engine: Engine, bookings: Sequence[Booking]) -> int:
@@ -606,6 +658,7 @@ def _row(
         f"{result.percentile(0.5):.0f}",
         f"{result.percentile(0.99):.0f}",
         f"{doubles[0]} / {doubles[1]}",
+        *(f"{result.cpu[part] / total * 1000:.2f}" for part in ("server", "postgres", "client")),
     )
     table.add_row(*cells)
     console.print(" | ".join(cells))  # as it comes, so an interrupted run still tells something
@@ -655,6 +708,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "p50 ms",
         "p99 ms",
         "double slots / referrals",
+        "server CPU ms/req",
+        "PostgreSQL CPU ms/req",
+        "client CPU ms/req",
     ):
         table.add_column(column, justify="left" if column == "run" else "right")
     ceiling: float | None = None
@@ -670,7 +726,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             base = f"http://127.0.0.1:{port}"
             for clients in args.clients:
                 asked = seeded.distinct[clients]
-                result = load(base, seeded.token, asked, clients, "distinct", args.client)
+                result = load(
+                    base, seeded.token, asked, clients, "distinct", args.client, server.pid
+                )
                 _row(
                     table,
                     workers,
@@ -682,7 +740,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                     best_at_64 = max(best_at_64, result.booked / result.seconds)
             if contested:
                 result = load(
-                    base, seeded.token, seeded.contested, 64, "contested (50 slots)", args.client
+                    base,
+                    seeded.token,
+                    seeded.contested,
+                    64,
+                    "contested (50 slots)",
+                    args.client,
+                    server.pid,
                 )
                 in_database = booked_in_database(engine, seeded.contested)
                 _row(table, workers, result, in_database, double_bookings(engine))

@@ -742,15 +742,19 @@ def _check_booking(db: Session, parties: _Parties, slot: int | None) -> int:
     concurrent bookings out of one slot.
     """
     referral, session = parties.referral, parties.session
-    facts = db.connection().execute(
-        _FACTS[slot is not None],
-        {
-            "referral_id": referral["id"],
-            "patient_id": referral["patient_id"],
-            "activity_id": session["id"],
-            "slot": slot,
-        },
-    ).one()
+    facts = (
+        db.connection()
+        .execute(
+            _FACTS[slot is not None],
+            {
+                "referral_id": referral["id"],
+                "patient_id": referral["patient_id"],
+                "activity_id": session["id"],
+                "slot": slot,
+            },
+        )
+        .one()
+    )
     errors: list[FieldError] = []
     if referral["status"] not in (ReferralStatus.WAITING, ReferralStatus.BOOKED):
         errors.append(_problem("referral_id", N_("Only a waiting referral can be booked.")))
