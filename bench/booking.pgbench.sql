@@ -1,12 +1,12 @@
 -- The booking transaction itself, for pgbench to run straight against PostgreSQL: the ceiling
 -- of POST /api/v1/care/appointments. It sends what the endpoint sends to book (care.service:
--- _booking_parties, _check_booking, _insert_unless_taken, _record_booking) and nothing of HTTP
--- or of authentication (no token, user, membership or access-scope conditions): read the
--- referral and the session (their own columns); in one statement, whether the referral holds
--- a slot, the consent to treatment in force, the slot length and whether the slot is taken;
--- insert the appointment unless a partial unique index refuses it; move the referral to
--- 'booked' with its status-history row; audit the three writes (the endpoint sends the three
--- audit rows as one executemany, here one INSERT of three rows).
+-- _booking_parties, _insert_unless_taken, _record_booking) and nothing of HTTP or of
+-- authentication (no token, user, membership or access-scope conditions): read the
+-- referral's own columns; read the session's with, in the same statement, whether the
+-- referral holds a slot, the consent to treatment in force, the slot length and whether the
+-- slot is taken; insert the appointment unless a partial unique index refuses it; move the
+-- referral to 'booked' with its status-history row; audit the three writes (the endpoint
+-- sends the three audit rows as one executemany, here one INSERT of three rows).
 -- Variables (bench/booking.py passes them with -D): user_id, referral0, session0, slots. Each
 -- transaction books the next referral into the next slot, numbered by a sequence, so no two
 -- clients ever ask for the same slot.
@@ -15,17 +15,17 @@ SELECT nextval('bench_booking') AS n \gset
 \set referral :referral0 + :n
 \set activity :session0 + :n / :slots
 \set slot :n % :slots
-SELECT id, patient_id, program_id, specialty_id, status FROM referrals WHERE id = :referral;
-SELECT id, kind, program_id, specialty_id, starts_at, ends_at FROM activities
-WHERE id = :activity;
+SELECT id, patient_id, program_id, specialty_id, status FROM referrals WHERE id = :referral
+\gset referral_
 SELECT EXISTS (SELECT * FROM appointments WHERE referral_id = :referral
                AND status IN ('booked', 'checked_in', 'seen')) AS held,
-       (SELECT decision FROM consents
-        WHERE patient_id = (SELECT patient_id FROM referrals WHERE id = :referral)
+       (SELECT decision FROM consents WHERE patient_id = :referral_patient_id
         AND kind = 'treatment' ORDER BY decided_at DESC, id DESC LIMIT 1) AS consent,
        (SELECT slot_minutes FROM consultation_settings WHERE activity_id = :activity) AS minutes,
        EXISTS (SELECT * FROM appointments WHERE activity_id = :activity AND slot = :slot
-               AND status IN ('booked', 'checked_in', 'seen')) AS taken;
+               AND status IN ('booked', 'checked_in', 'seen')) AS taken,
+       id, kind, program_id, specialty_id, starts_at, ends_at
+FROM activities WHERE id = :activity;
 INSERT INTO appointments (activity_id, slot, referral_id, status, booked_by_id, checked_in_at,
                           created_at, updated_at)
 VALUES (:activity, :slot, :referral, 'booked', :user_id, NULL, now(), now())

@@ -684,16 +684,35 @@ _ACTIVE = Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES)
 
 @dataclass(frozen=True)
 class _Parties:
-    """The referral's and the session's own columns: all that booking reads of them."""
+    """The referral's and the session's own columns, and the facts the checks need."""
 
     referral: RowMapping
     session: RowMapping
 
 
-def _booking_parties(db: Session, actor: Actor, referral_id: int, activity_id: int) -> _Parties:
-    """The referral (to change) and the session (to see), through the access choke point."""
+def _booking_parties(
+    db: Session, actor: Actor, referral_id: int, activity_id: int, slot: int | None
+) -> _Parties:
+    """The referral (to change) and the session (to see), through the access choke point.
+
+    The session is read with the booking's facts (``_FACTS``) in the same statement.
+    """
     referral = fetch_for(db, actor, Referral, referral_id, _REFERRAL_COLUMNS, Action.CHANGE)
-    session = fetch_for(db, actor, Activity, activity_id, _SESSION_COLUMNS)
+    facts = {
+        "referral_id": referral["id"],
+        "patient_id": referral["patient_id"],
+        "activity_id": activity_id,
+        "slot": slot,
+    }
+    session = fetch_for(
+        db,
+        actor,
+        Activity,
+        activity_id,
+        _SESSION_COLUMNS,
+        also=_FACTS[slot is not None],
+        params=facts,
+    )
     if session["kind"] != ActivityKind.CONSULTATION_SESSION:
         raise NotFound("consultation_sessions", activity_id)
     return _Parties(referral, session)
@@ -709,7 +728,7 @@ def _holds_slot(referral_id: int | BindParameter[int]) -> Exists:
 
 def _facts(slot_asked: bool) -> Select[Any]:
     """Whether the referral holds a slot, the consent in force, the slot length, and whether
-    the slot asked for (if one is) is taken: one statement, built once."""
+    the slot asked for (if one is) is taken: columns read with the session, built once."""
     taken = (
         exists().where(
             Appointment.activity_id == bindparam("activity_id"),
@@ -735,30 +754,17 @@ def _facts(slot_asked: bool) -> Select[Any]:
 _FACTS = {slot_asked: _facts(slot_asked) for slot_asked in (True, False)}
 
 
-def _check_booking(db: Session, parties: _Parties, slot: int | None) -> int:
+def _check_booking(parties: _Parties, slot: int | None) -> int:
     """The number of slots of the session, after refusing what may not be booked.
 
     These checks give the clear refusals; the partial unique indexes, not they, keep two
     concurrent bookings out of one slot.
     """
     referral, session = parties.referral, parties.session
-    facts = (
-        db.connection()
-        .execute(
-            _FACTS[slot is not None],
-            {
-                "referral_id": referral["id"],
-                "patient_id": referral["patient_id"],
-                "activity_id": session["id"],
-                "slot": slot,
-            },
-        )
-        .one()
-    )
     errors: list[FieldError] = []
     if referral["status"] not in (ReferralStatus.WAITING, ReferralStatus.BOOKED):
         errors.append(_problem("referral_id", N_("Only a waiting referral can be booked.")))
-    elif facts.held:
+    elif session["held"]:
         errors.append(_problem("referral_id", _REFERRAL_BOOKED))
     if session["program_id"] != referral["program_id"]:
         errors.append(_problem("activity_id", N_("This session belongs to another program.")))
@@ -773,14 +779,14 @@ def _check_booking(db: Session, parties: _Parties, slot: int | None) -> int:
             )
         )
     _refuse_any(errors)
-    if facts.consent != ConsentDecision.GIVEN:
+    if session["consent"] != ConsentDecision.GIVEN:
         raise UserError.one("referral_id", _CONSENT_REQUIRED[ConsentKind.TREATMENT])
     count = _slots_between(
-        session["starts_at"], session["ends_at"], facts.minutes or DEFAULT_SLOT_MINUTES
+        session["starts_at"], session["ends_at"], session["minutes"] or DEFAULT_SLOT_MINUTES
     )
     if slot is not None and slot >= count:
         raise UserError.one("slot", N_("This session has no such slot."))
-    if facts.taken:
+    if session["taken"]:
         raise UserError.one("slot", _SLOT_TAKEN)
     return count
 
@@ -861,7 +867,7 @@ def _as_loaded(db: Session, appointment: Appointment) -> Appointment:
 
 def _book(db: Session, actor: Actor, parties: _Parties, slot: int | None) -> Appointment:
     referral, session = parties.referral, parties.session
-    count = _check_booking(db, parties, slot)
+    count = _check_booking(parties, slot)
     for index in _candidates(db, session["id"], slot, count):
         now = utcnow()
         values: dict[str, Any] = {
@@ -892,7 +898,7 @@ def book(*, db: Session, actor: Actor, data: BookingCreate) -> Appointment:
     The partial unique indexes make a double booking impossible even between concurrent
     requests: the loser's insert is refused, and becomes a translated 'slot already taken'.
     """
-    parties = _booking_parties(db, actor, data.referral_id, data.activity_id)
+    parties = _booking_parties(db, actor, data.referral_id, data.activity_id, data.slot)
     return _book(db, actor, parties, data.slot)
 
 
@@ -905,7 +911,7 @@ def book_planned(*, db: Session, actor: Actor | User, placements: Sequence[tuple
     actor = as_actor(actor)
     for referral_id, activity_id in placements:
         try:
-            _book(db, actor, _booking_parties(db, actor, referral_id, activity_id), None)
+            _book(db, actor, _booking_parties(db, actor, referral_id, activity_id, None), None)
         except (UserError, NotFound) as error:
             reasons = error.errors if isinstance(error, UserError) else []
             which = _problem(
