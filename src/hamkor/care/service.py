@@ -81,6 +81,9 @@ from hamkor.core.models import Role, User
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program, activity_leads
 
+#: The appointments that hold their slot (and their referral).
+_ACTIVE = Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES)
+
 #: Roles that register patients and put them on a waitlist.
 INTAKE_ROLES = (Role.REGISTRAR, Role.PROGRAM_COORDINATOR)
 #: Kinds of activity in which an operation is shown to local colleagues.
@@ -374,8 +377,13 @@ def _latest_decision(patient_id: int | BindParameter[int], kind: ConsentKind) ->
     )
 
 
+def _decision(db: Session, patient_id: int, kind: ConsentKind) -> str | None:
+    decision: str | None = db.scalar(select(_latest_decision(patient_id, kind)))
+    return decision
+
+
 def has_consent(db: Session, patient_id: int, kind: ConsentKind) -> bool:
-    return db.scalar(select(_latest_decision(patient_id, kind))) == ConsentDecision.GIVEN
+    return _decision(db, patient_id, kind) == ConsentDecision.GIVEN
 
 
 def may_share_abroad(db: Session, patient_id: int) -> bool:
@@ -405,7 +413,12 @@ _CONSENT_REQUIRED = {
 
 
 def _require_consent(db: Session, patient_id: int, kind: ConsentKind, field: str) -> None:
-    if not has_consent(db, patient_id, kind):
+    _refuse_unless_given(_decision(db, patient_id, kind), kind, field)
+
+
+def _refuse_unless_given(decision: str | None, kind: ConsentKind, field: str) -> None:
+    """Refuse, naming ``field``, unless the latest decision on ``kind`` is 'given'."""
+    if decision != ConsentDecision.GIVEN:
         raise UserError.one(field, _CONSENT_REQUIRED[kind])
 
 
@@ -593,7 +606,7 @@ def set_slot_minutes(*, db: Session, actor: Actor, activity_id: int, minutes: in
     taken = db.scalar(
         select(func.max(Appointment.slot)).where(
             Appointment.activity_id == activity.id,
-            Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
+            _ACTIVE,
         )
     )
     setting = db.get(ConsultationSetting, activity.id) or ConsultationSetting(
@@ -624,7 +637,7 @@ def _active_appointments(db: Session, referral_id: int) -> list[Appointment]:
         db.scalars(
             select(Appointment).where(
                 Appointment.referral_id == referral_id,
-                Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
+                _ACTIVE,
             )
         )
     )
@@ -638,7 +651,7 @@ def session_slots(db: Session, activity: Activity) -> list[Slot]:
         for a in db.scalars(
             select(Appointment).where(
                 Appointment.activity_id == activity.id,
-                Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES),
+                _ACTIVE,
             )
         )
     }
@@ -679,7 +692,6 @@ def consultation_sessions(
 _SLOT_TAKEN = N_("This slot was just taken by another booking; choose another slot.")
 _REFERRAL_BOOKED = N_("This referral already holds a slot; cancel that booking first.")
 _FULL = N_("This consultation session is full; choose another session.")
-_ACTIVE = Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -779,8 +791,7 @@ def _check_booking(parties: _Parties, slot: int | None) -> int:
             )
         )
     _refuse_any(errors)
-    if session["consent"] != ConsentDecision.GIVEN:
-        raise UserError.one("referral_id", _CONSENT_REQUIRED[ConsentKind.TREATMENT])
+    _refuse_unless_given(session["consent"], ConsentKind.TREATMENT, "referral_id")
     count = _slots_between(
         session["starts_at"], session["ends_at"], session["minutes"] or DEFAULT_SLOT_MINUTES
     )

@@ -110,8 +110,8 @@ def statement_entry(
 ) -> dict[str, Any]:
     """The audit row of a write made by a SQL statement, which the flush hook does not see.
 
-    The booking writes this way (see ``care.booking``); its rows read as the hook's would:
-    ``changes`` maps each column written to its old and new value.
+    The booking writes this way (``care.service._record_booking``); its rows read as the
+    hook's would: ``changes`` maps each column written to its old and new value.
     """
     keep_values = getattr(model, "__audit_values__", True)
     shown = {key: _shown(key, old, new, keep_values) for key, (old, new) in changes.items()}
@@ -141,17 +141,6 @@ def record(
     db: Session, *, action: str, entity: str, entity_id: str | int | None, note: str | None = None
 ) -> None:
     """Record something that is not a write: a view of a sensitive record, a denial, a log-in."""
-    actor = _actor(db)
-    db.add(
-        AuditEntry(
-            actor_id=actor.user_id,
-            actor_name=actor.name,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            changes={},
-            address=actor.address,
-            note=note,
-        )
-    )
+    written = None if entity_id is None else str(entity_id)
+    db.add(AuditEntry(**_row(db, action, entity, written, {}), note=note))
     db.flush()
