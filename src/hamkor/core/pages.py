@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, Protocol, TypeVar
 
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from hamkor.core.errors import UserError
@@ -132,6 +132,21 @@ def save_form(
             return save(data)
     except UserError as error:
         return Refusal(error_map(error, ctx.language))
+
+
+def save_then(
+    ctx: Ctx,
+    form: Mapping[str, Any],
+    schema: type[Any],
+    save: Callable[[Any], Any],
+    *,
+    done: str,
+    again: Callable[[Refusal], Response],
+) -> Response:
+    """Save a form posted from a page and go on to ``done``, or show ``again`` the page with
+    the refusal beside its fields: what most form routes do after their access check."""
+    saved = save_form(ctx, form, schema, save)
+    return again(saved) if isinstance(saved, Refusal) else see_other(done)
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -22,6 +22,7 @@ from hamkor.core.pages import (
     labelled_options,
     named_options,
     save_form,
+    save_then,
     see_other,
 )
 from hamkor.core.web import Ctx, Form, PageCtx
@@ -130,17 +131,16 @@ def new_request(ctx: PageCtx, program_id: PathId) -> Response:
 def create_request(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    saved = save_form(
+    return save_then(
         ctx,
         _with_lists(form),
         RequestCreate,
         lambda data: service.create_request(
             db=ctx.db, actor=actor, program_id=program.id, data=data
         ),
+        done=f"/programs/{program.id}/planning",
+        again=lambda refusal: _request_form(ctx, program, None, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _request_form(ctx, program, None, form, saved)
-    return see_other(f"/programs/{program.id}/planning")
 
 
 @router.get("/planning/requests/{request_id}/edit", response_class=HTMLResponse)
@@ -153,17 +153,16 @@ def edit_request(ctx: PageCtx, request_id: PathId) -> Response:
 def update_request(ctx: PageCtx, request_id: PathId, form: Form) -> Response:
     actor = ctx.actor
     request = get_for(ctx.db, actor, PlanningRequest, request_id, Action.CHANGE)
-    saved = save_form(
+    return save_then(
         ctx,
         _with_lists(form),
         RequestUpdate,
         lambda data: service.update_request(
             db=ctx.db, actor=actor, request_id=request.id, data=data
         ),
+        done=f"/programs/{request.program_id}/planning",
+        again=lambda refusal: _request_form(ctx, request.program, request, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _request_form(ctx, request.program, request, form, saved)
-    return see_other(f"/programs/{request.program_id}/planning")
 
 
 @router.post("/planning/requests/{request_id}/delete")

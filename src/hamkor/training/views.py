@@ -29,6 +29,7 @@ from hamkor.core.pages import (
     page_size,
     pager_params,
     save_form,
+    save_then,
     see_other,
 )
 from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
@@ -162,7 +163,7 @@ def edit_course(ctx: PageCtx, course_id: PathId) -> Response:
 def update_course(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
     actor = ctx.actor
     course = get_for(ctx.db, actor, Course, course_id, Action.CHANGE)
-    return _save_then(
+    return save_then(
         ctx,
         form,
         CourseUpdate,
@@ -207,26 +208,11 @@ def _course_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Re
     )
 
 
-def _save_then(
-    ctx: Ctx,
-    form: Mapping[str, Any],
-    schema: type[Any],
-    save: Callable[[Any], Any],
-    *,
-    done: str,
-    again: Callable[[Refusal], Response],
-) -> Response:
-    """Save a form posted from a page and go back to ``done``, or show ``again`` the page
-    with the refusal beside its fields."""
-    saved = save_form(ctx, form, schema, save)
-    return again(saved) if isinstance(saved, Refusal) else see_other(done)
-
-
 def _on_course(
     ctx: Ctx, course: Course, form: Mapping[str, Any], schema: type[Any], save: Callable[[Any], Any]
 ) -> Response:
     """A form of the course page: back to it, or the page again with the refusal."""
-    return _save_then(
+    return save_then(
         ctx,
         form,
         schema,
@@ -374,7 +360,7 @@ def mark_attendance(ctx: PageCtx, session_id: PathId, form: Form) -> Response:
     """Save who was present from the coordinator's list."""
     actor = ctx.actor
     session = get_for(ctx.db, actor, CourseSession, session_id, Action.CHANGE)
-    return _save_then(
+    return save_then(
         ctx,
         {"present": [], **form},
         AttendanceList,
@@ -483,7 +469,7 @@ def _on_reach(
     ctx: Ctx, course: Course, form: Mapping[str, Any], schema: type[Any], save: Callable[[Any], Any]
 ) -> Response:
     """A form of the reach page: back to it, or the page again with the refusal."""
-    return _save_then(
+    return save_then(
         ctx,
         {**form, "course_id": str(course.id)},
         schema,
