@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from hamkor.care import service
 from hamkor.care.models import ReferralStatus
@@ -33,10 +33,11 @@ from hamkor.care.schemas import (
 )
 from hamkor.core.access import get_for
 from hamkor.core.forms import MAX_ID, PathId
+from hamkor.core.routing import Router
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 from hamkor.programs.models import Activity
 
-router = APIRouter(prefix="/api/v1/care", tags=["care"], responses=API_ERROR_RESPONSES)
+router = Router(prefix="/api/v1/care", tags=["care"], responses=API_ERROR_RESPONSES)
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 

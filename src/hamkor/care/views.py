@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
@@ -39,12 +39,13 @@ from hamkor.core.pages import (
     save_form,
     see_other,
 )
+from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.models import Activity, Program
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Options = list[tuple[Any, str]]
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import HTMLResponse, Response
 
 from hamkor.core.access import AccessDenied, Action, NotFound, get_for
@@ -32,6 +32,7 @@ from hamkor.core.pages import (
     save_then,
     see_other,
 )
+from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import Institution, Person, Specialty
@@ -54,7 +55,7 @@ from hamkor.training.schemas import (
     SessionForm,
 )
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Errors = dict[str, str]
 
 
