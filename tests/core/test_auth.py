@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hamkor.core.models import AuditEntry, Role, User
+from hamkor.core.db import utcnow
+from hamkor.core.models import AuditEntry, Membership, Role, User
 from hamkor.core.security import new_api_token
 from tests.fixtures.core import PASSWORD, ClientFactory, UserFactory, csrf_of, log_in
 
@@ -115,6 +117,46 @@ def test_revoked_and_unknown_tokens_are_refused(
     for bearer in (secret, "hk_not-a-token"):
         response = app_client.get("/api/v1/me", headers={"authorization": f"Bearer {bearer}"})
         assert response.status_code == 401
+
+
+def test_expired_tokens_and_tokens_of_deactivated_users_are_refused(
+    app_client: TestClient, create_user: UserFactory, db: Session
+) -> None:
+    _token, expired = new_api_token(
+        db, user=create_user(), name="old", scopes=["read"], expires_at=utcnow() - timedelta(1)
+    )
+    leaver = create_user(Role.REGISTRAR)
+    _token, orphaned = new_api_token(db, user=leaver, name="left", scopes=["read"])
+    leaver.is_active = False
+    db.commit()
+    for bearer in (expired, orphaned):
+        response = app_client.get("/api/v1/me", headers={"authorization": f"Bearer {bearer}"})
+        assert response.status_code == 401
+
+
+def test_a_token_brings_every_role_of_its_user(
+    app_client: TestClient, create_user: UserFactory, db: Session
+) -> None:
+    user = create_user(Role.REGISTRAR, username="two")
+    db.add(Membership(user=user, role=Role.AUDITOR))
+    _token, secret = new_api_token(db, user=user, name="both", scopes=["read"])
+    db.commit()
+    response = app_client.get("/api/v1/me", headers={"authorization": f"Bearer {secret}"})
+    assert sorted(grant["role"] for grant in response.json()["grants"]) == ["auditor", "registrar"]
+
+
+def test_a_read_only_token_may_not_write(app_client: TestClient, admin: User, db: Session) -> None:
+    _token, secret = new_api_token(db, user=admin, name="reader", scopes=["read"])
+    db.commit()
+    response = app_client.post(
+        "/api/v1/care/appointments",
+        json={"referral_id": 1, "activity_id": 1},
+        headers={"authorization": f"Bearer {secret}", "accept-language": "en"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "token", "message": "This API token may only read."}
+    ]
 
 
 def test_tokens_page_shows_a_new_secret_once(admin_client: TestClient, db: Session) -> None:

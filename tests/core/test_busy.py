@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from hamkor.app import create_app, turned_away
-from hamkor.core import web
+from hamkor.core import security, web
 from hamkor.core.admission import Admission
 from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.i18n import Translator
-from hamkor.core.models import ApiToken, User
+from hamkor.core.models import User
 from hamkor.core.security import new_api_token
 from hamkor.settings import Settings
 from tests.fixtures.core import csrf_of
@@ -177,10 +177,26 @@ def test_the_turned_away_answer_is_the_translated_busy_503(app_client: TestClien
     assert json.loads(body["body"])["detail"] == Translator("ru").gettext(BUSY)
 
 
-def test_concurrent_requests_seeing_a_stale_last_use_write_it_once() -> None:
+def test_concurrent_requests_seeing_a_stale_last_use_write_it_once(
+    db: Session, admin: User
+) -> None:
     """Once a minute every request sees the same stale ``last_used_at``: one writes it."""
+    token, secret = new_api_token(db, user=admin, name="shared", scopes=["read"])
     stale = datetime.now(UTC) - timedelta(minutes=5)
-    seen_by = [ApiToken(token_hash="same-token", last_used_at=stale) for _ in range(3)]
-    for token in seen_by:
-        web._note_use(token)
-    assert [token.last_used_at == stale for token in seen_by] == [False, True, True]
+    token.last_used_at = stale
+    db.flush()
+    seen = security.token_use(db, secret)
+    assert seen is not None
+    assert seen.last_used_at == stale
+
+    web._note_use(db, seen)
+    db.refresh(token)
+    assert token.last_used_at is not None
+    assert token.last_used_at > stale
+
+    token.last_used_at = stale  # so that a second write would show
+    db.flush()
+    web._note_use(db, seen)
+    web._note_use(db, seen)
+    db.refresh(token)
+    assert token.last_used_at == stale

@@ -44,7 +44,9 @@ class CountryCode(BaseModel):
 
 
 def ctx_of(db: Session, language: str = "en") -> Ctx:
-    return Ctx(request=Request({"type": "http"}), db=db, user=None, translator=Translator(language))
+    return Ctx(
+        request=Request({"type": "http"}), db=db, principal=None, translator=Translator(language)
+    )
 
 
 def test_named_options_are_sorted_by_the_readers_names() -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
 
+from hamkor.core.access import Actor, Grant
 from hamkor.core.db import utcnow
-from hamkor.core.models import ApiToken, LoginAttempt, User
+from hamkor.core.models import ApiToken, LoginAttempt, Membership, Role, User
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "hk_"
@@ -57,28 +59,74 @@ def new_api_token(
     return token, secret
 
 
-_TOKEN_USER = (
-    select(User, ApiToken)
-    .join(ApiToken, ApiToken.user_id == User.id)
+@dataclass(frozen=True)
+class TokenUse:
+    """What a valid bearer token stands for: who acts, with which roles, and what it may do."""
+
+    token_id: int
+    digest: str
+    scopes: tuple[str, ...]
+    last_used_at: datetime | None
+    actor: Actor
+
+
+_TOKEN_GRANTS = (
+    select(
+        ApiToken.id,
+        ApiToken.scopes,
+        ApiToken.last_used_at,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        User.id.label("user_id"),
+        User.username,
+        User.language,
+        User.is_active,
+        Membership.role,
+        Membership.institution_id,
+        Membership.program_id,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Membership, Membership.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("digest"))
-    .options(joinedload(User.memberships))
+    .order_by(Membership.id)
 )
 
 
-def user_for_token(db: Session, secret: str) -> tuple[User, ApiToken] | None:
-    """The active user behind a bearer token that is neither revoked nor expired.
+def token_use(db: Session, secret: str) -> TokenUse | None:
+    """The actor behind a bearer token that is neither revoked nor expired, if still active.
 
-    The token, its user and the user's roles come in one statement: every API call asks.
+    Every API call asks, so the token, its user and the user's roles come as plain rows of one
+    statement: loading them as ORM objects cost as much as the rest of a booking's checks. The
+    user row itself is loaded only if a route asks for it (``Ctx.user``).
     """
-    found = db.execute(_TOKEN_USER, {"digest": token_digest(secret)}).unique().first()
-    if found is None:
+    digest = token_digest(secret)
+    rows = db.connection().execute(_TOKEN_GRANTS, {"digest": digest}).all()
+    if not rows:
         return None
-    user, token = found
-    if token.revoked_at is not None or not user.is_active:
+    first = rows[0]
+    if first.revoked_at is not None or not first.is_active:
         return None
-    if token.expires_at is not None and token.expires_at <= utcnow():
+    if first.expires_at is not None and first.expires_at <= utcnow():
         return None
-    return user, token
+    grants = tuple(
+        Grant(Role(row.role), row.institution_id, row.program_id)
+        for row in rows
+        if row.role is not None
+    )
+    actor = Actor(first.user_id, first.username, grants, first.language)
+    return TokenUse(first.id, digest, tuple(first.scopes), first.last_used_at, actor)
+
+
+_NOTE_USE = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("at"))
+)
+
+
+def note_token_use(db: Session, token_id: int, at: datetime) -> None:
+    """Record when a token was last used (shown on the API tokens page)."""
+    db.connection().execute(_NOTE_USE, {"token_id": token_id, "at": at})
 
 
 _FEED_SALT = "hamkor.calendar-feed"

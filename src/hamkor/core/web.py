@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_, Translator, negotiate
-from hamkor.core.models import ApiToken, User
+from hamkor.core.models import User
 from hamkor.core.templating import Formatter, render_template
 from hamkor.settings import Settings
 
@@ -75,7 +76,8 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_db(request: Request) -> Iterator[Session]:
+@contextmanager
+def _unit_of_work(request: Request) -> Iterator[Session]:
     """The request's session: committed once when the route returns, rolled back on any error.
 
     A denial is the one failure still written down: the route's work is rolled back, then the
@@ -96,24 +98,29 @@ def get_db(request: Request) -> Iterator[Session]:
             raise
 
 
-DB = Annotated[Session, Depends(get_db, scope="function")]
-
-
 @dataclass
 class Ctx:
     """What every route needs: the session, the actor (if any) and the reader's language."""
 
     request: Request
     db: Session
-    user: User | None
+    principal: access.Actor | None
     translator: Translator
+    loaded_user: User | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def actor(self) -> access.Actor:
-        if self.user is None:
+        if self.principal is None:
             raise LoginRequired
-        return access.Actor.of(self.user)
+        return self.principal
+
+    @property
+    def user(self) -> User | None:
+        """The acting user's row: pages have it already; an API call loads it only if asked."""
+        if self.loaded_user is None and self.principal is not None:
+            self.loaded_user = self.db.get(User, self.principal.user_id)
+        return self.loaded_user
 
     @property
     def language(self) -> str:
@@ -142,7 +149,7 @@ class Ctx:
             "request": self.request,
             "ctx": self,
             "user": self.user,
-            "actor": access.Actor.of(self.user) if self.user else None,
+            "actor": self.principal,
             "lang": self.language,
             "_": self.translator.gettext,
             "gettext": self.translator.gettext,
@@ -167,15 +174,15 @@ def _session_user(request: Request, db: Session) -> User | None:
     return user
 
 
-def _attribute(db: Session, request: Request, user: User | None) -> None:
-    if user is not None:
-        act_as(db, AuditActor(user.id, user.username, client_address(request)))
+def _attribute(db: Session, request: Request, actor: access.Actor | None) -> None:
+    if actor is not None:
+        act_as(db, AuditActor(actor.user_id, actor.username, client_address(request)))
 
 
-def _translator(request: Request, user: User | None) -> Translator:
+def _translator(request: Request, actor: access.Actor | None) -> Translator:
     return Translator(
         negotiate(
-            user.language if user else None,
+            actor.language if actor else None,
             request.cookies.get(LANGUAGE_COOKIE),
             request.headers.get("accept-language"),
             settings_of(request).default_language,
@@ -183,18 +190,31 @@ def _translator(request: Request, user: User | None) -> Translator:
     )
 
 
-def optional_ctx(request: Request, db: DB) -> Ctx:
-    """The context of a page anyone may open (log-in, public pages)."""
-    user = _session_user(request, db)
-    _attribute(db, request, user)
-    ctx = Ctx(request=request, db=db, user=user, translator=_translator(request, user))
+def _context(
+    request: Request, db: Session, actor: access.Actor | None, user: User | None = None
+) -> Ctx:
+    """The request's context, with the audit trail and error pages told who acts."""
+    _attribute(db, request, actor)
+    ctx = Ctx(request, db, actor, _translator(request, actor), loaded_user=user)
     request.state.translator = ctx.translator
     return ctx
 
 
-def page_ctx(ctx: Annotated[Ctx, Depends(optional_ctx)]) -> Ctx:
-    """The context of a page that needs a logged-in user."""
-    if ctx.user is None:
+def optional_ctx(request: Request) -> Iterator[Ctx]:
+    """The context of a page anyone may open (log-in, public pages).
+
+    Each context is one generator dependency that opens the session, finds the actor and, after
+    the route, commits: FastAPI runs every sync dependency and each end of a generator in the
+    thread pool, and a separate session dependency cost a hop more on every request.
+    """
+    with _unit_of_work(request) as db:
+        user = _session_user(request, db)
+        yield _context(request, db, access.Actor.of(user) if user else None, user)
+
+
+async def page_ctx(ctx: Annotated[Ctx, Depends(optional_ctx, scope="function")]) -> Ctx:
+    """The context of a page that needs a logged-in user (a check: no thread needed)."""
+    if ctx.loaded_user is None:
         raise LoginRequired
     return ctx
 
@@ -214,68 +234,69 @@ _claims: dict[str, tuple[datetime | None, datetime]] = {}
 _claims_lock = threading.Lock()
 
 
-def _note_use(token: ApiToken) -> None:
+def _note_use(db: Session, use: security.TokenUse) -> None:
     """Remember that the token was used, at most once per ``LAST_USED_PRECISION``."""
     now = utcnow()
-    stored = token.last_used_at
+    stored = use.last_used_at
     if stored is not None and stored > now - LAST_USED_PRECISION:
         return
     with _claims_lock:
-        claim = _claims.get(token.token_hash)
+        claim = _claims.get(use.digest)
         if claim is not None and claim[0] == stored and claim[1] > now - LAST_USED_PRECISION:
             return
-        _claims[token.token_hash] = (stored, now)
-    token.last_used_at = now
+        _claims[use.digest] = (stored, now)
+    security.note_token_use(db, use.token_id, now)
 
 
 def api_ctx(
     request: Request,
-    db: DB,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Ctx:
+) -> Iterator[Ctx]:
     """The context of a JSON API call: a bearer token, or the browser's session plus CSRF."""
-    user: User | None
-    if credentials is not None:
-        found = security.user_for_token(db, credentials.credentials)
-        if found is None:
-            raise TokenRequired
-        user, token = found
-        if request.method not in SAFE_METHODS and "write" not in token.scopes:
-            raise UserError.one(
-                "token",
-                N_("This API token may only read."),
-            )
-        _note_use(token)
-    else:
-        user = _session_user(request, db)
-        if user is None:
-            raise TokenRequired
-        if request.method not in SAFE_METHODS and not security.csrf_matches(
-            request.session.get("csrf"), request.headers.get("x-csrf-token")
-        ):
-            raise CsrfFailed
-    _attribute(db, request, user)
-    ctx = Ctx(request=request, db=db, user=user, translator=_translator(request, user))
-    request.state.translator = ctx.translator
-    return ctx
+    with _unit_of_work(request) as db:
+        yield _api_context(request, db, credentials)
 
 
 def feed_ctx(
     request: Request,
-    db: DB,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     key: str | None = None,
-) -> Ctx:
+) -> Iterator[Ctx]:
     """The context of a calendar feed: a signed ``key`` in the address, else as the API."""
-    if key is None:
-        return api_ctx(request, db, credentials)
-    user = security.user_for_feed_key(db, settings_of(request).resolved_secret_key(), key)
+    with _unit_of_work(request) as db:
+        if key is None:
+            yield _api_context(request, db, credentials)
+            return
+        user = security.user_for_feed_key(db, settings_of(request).resolved_secret_key(), key)
+        if user is None:
+            raise TokenRequired
+        yield _context(request, db, access.Actor.of(user), user)
+
+
+def _api_context(
+    request: Request, db: Session, credentials: HTTPAuthorizationCredentials | None
+) -> Ctx:
+    if credentials is None:
+        return _browser_api_context(request, db)
+    use = security.token_use(db, credentials.credentials)
+    if use is None:
+        raise TokenRequired
+    if request.method not in SAFE_METHODS and "write" not in use.scopes:
+        raise UserError.one("token", N_("This API token may only read."))
+    _note_use(db, use)
+    return _context(request, db, use.actor)
+
+
+def _browser_api_context(request: Request, db: Session) -> Ctx:
+    """An API call from the app's own pages: the log-in session, and CSRF for writes."""
+    user = _session_user(request, db)
     if user is None:
         raise TokenRequired
-    _attribute(db, request, user)
-    ctx = Ctx(request=request, db=db, user=user, translator=_translator(request, user))
-    request.state.translator = ctx.translator
-    return ctx
+    if request.method not in SAFE_METHODS and not security.csrf_matches(
+        request.session.get("csrf"), request.headers.get("x-csrf-token")
+    ):
+        raise CsrfFailed
+    return _context(request, db, access.Actor.of(user), user)
 
 
 @dataclass(frozen=True)
@@ -309,7 +330,7 @@ async def form_data(request: Request) -> dict[str, Any]:
 
 
 PageCtx = Annotated[Ctx, Depends(page_ctx)]
-PublicCtx = Annotated[Ctx, Depends(optional_ctx)]
-ApiCtx = Annotated[Ctx, Depends(api_ctx)]
-FeedCtx = Annotated[Ctx, Depends(feed_ctx)]
+PublicCtx = Annotated[Ctx, Depends(optional_ctx, scope="function")]
+ApiCtx = Annotated[Ctx, Depends(api_ctx, scope="function")]
+FeedCtx = Annotated[Ctx, Depends(feed_ctx, scope="function")]
 Form = Annotated[dict[str, Any], Depends(form_data)]
