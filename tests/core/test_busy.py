@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
@@ -200,3 +200,30 @@ def test_concurrent_requests_seeing_a_stale_last_use_write_it_once(
     web._note_use(db, seen)
     db.refresh(token)
     assert token.last_used_at == stale
+
+
+def test_a_connection_the_database_dropped_costs_one_503_then_the_app_reconnects(
+    postgresql_engine: Engine, settings: Settings
+) -> None:
+    """The pool does not ping before each request (a round trip on every one); a connection
+    PostgreSQL closed meanwhile fails its request with the busy answer, and the pool starts
+    afresh for the next."""
+    url = postgresql_engine.url.update_query_dict({"application_name": "hamkor-dropped"})
+    engine = make_engine(url.render_as_string(hide_password=False), pool_size=2)
+    headers = {"authorization": "Bearer hk_unknown", "accept-language": "en"}
+    try:
+        with TestClient(create_app(settings, make_sessionmaker(engine))) as client:
+            assert client.get("/api/v1/me", headers=headers).status_code == 401
+            with postgresql_engine.connect() as admin_connection:
+                admin_connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'hamkor-dropped'"
+                    )
+                )
+            dropped = client.get("/api/v1/me", headers=headers)
+            assert dropped.status_code == 503
+            assert dropped.json() == {"detail": BUSY, "errors": []}
+            assert client.get("/api/v1/me", headers=headers).status_code == 401
+    finally:
+        engine.dispose()
