@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from hamkor.core import migrate
+from hamkor.core import migrate, security
 from hamkor.core.db import make_engine
 from hamkor.modules import install
 
@@ -35,6 +36,16 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def pytest_configure(config: pytest.Config) -> None:
     install()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheapest_password_hashes() -> Iterator[None]:
+    """Argon2 at the cost argon2-cffi gives for tests: at the production cost each test user's
+    password took a quarter of a second to hash on the CI machine, much of the suite's time.
+    Hashing and checking work the same; the production parameters are argon2-cffi's defaults."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
 
 
 @pytest.fixture(scope="session")
