@@ -65,7 +65,7 @@ class Formatter:
     def time(self, value: dt.datetime | None, zone: str | None = None) -> str:
         if value is None:
             return ""
-        return format_time(value.astimezone(ZoneInfo(zone or "UTC")), "HH:mm", locale=self.locale)
+        return format_time(value.astimezone(ZoneInfo(zone or "UTC")), "short", locale=self.locale)
 
     def number(self, value: float | int) -> str:
         return format_decimal(value, locale=self.locale)
