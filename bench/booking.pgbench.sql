@@ -1,5 +1,5 @@
 -- The booking transaction itself, for pgbench to run straight against PostgreSQL: the ceiling
--- of POST /api/v1/care/appointments. It sends what the endpoint sends to book (care.service:
+-- of POST /api/v1/care/appointments. It sends what the endpoint sends to book (care.booking:
 -- _booking_parties, _insert_unless_taken, _record_booking) and nothing of HTTP or of
 -- authentication (no token, user, membership or access-scope conditions): read the
 -- referral's own columns; read the session's with, in the same statement, whether the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from hamkor.care import access as care_access
+from hamkor.care import booking as care_booking
 from hamkor.care import service as care_service
 from hamkor.core import jobs
 from hamkor.directory import access as directory_access
@@ -30,6 +31,6 @@ def install() -> None:
     jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)
     planning_hooks.register_patients(
         waiting_for_program=care_service.waiting_for_program,
-        book_planned=care_service.book_planned,
+        book_planned=care_booking.book_planned,
     )
     planning_hooks.register_trainees(place_planned=training_service.place_planned)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hamkor.app import create_app
-from hamkor.care import service
+from hamkor.care import booking, service
 from hamkor.care.models import Appointment, Patient
 from hamkor.care.schemas import BookingCreate
 from hamkor.core.models import AuditEntry, Role, User
@@ -65,7 +65,7 @@ def test_each_role_sees_its_own_patients(
     waiting = create_patient("Karimova Dilnoza")
     referral = create_referral(booked)
     create_referral(waiting)
-    service.book(
+    booking.book(
         db=db,
         actor=care_world.admin,
         data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from hamkor.care import service
+from hamkor.care import booking, service
 from hamkor.care.models import ACTIVE_APPOINTMENT_STATUSES, Appointment, ConsentKind, Sex
 from hamkor.care.schemas import BookingCreate, ConsentCreate, PatientCreate, ReferralCreate
 from hamkor.core import migrate
@@ -159,7 +159,7 @@ def _world(factory: sessionmaker[Session], tag: str, slots_hours: int) -> World:
 
 
 def _race(
-    factory: sessionmaker[Session], world: World, booking: Callable[[int], BookingCreate]
+    factory: sessionmaker[Session], world: World, request: Callable[[int], BookingCreate]
 ) -> tuple[int, list[str]]:
     """Start 50 bookers at once; the number that booked and the messages of those refused."""
     barrier = threading.Barrier(BOOKERS)
@@ -168,7 +168,7 @@ def _race(
         barrier.wait()
         try:
             with transaction(factory) as db:
-                service.book(db=db, actor=world.actor, data=booking(index))
+                booking.book(db=db, actor=world.actor, data=request(index))
         except UserError as refused:
             return refused.errors[0].message.text
         return None
@@ -204,7 +204,7 @@ def test_fifty_bookers_for_thirty_free_slots(dedicated: sessionmaker[Session]) -
     assert len(active) == 30
     assert sorted(slot for slot, _ in active) == list(range(30))
     assert len({referral for _, referral in active}) == 30
-    assert set(refusals) <= {service._FULL, service._SLOT_TAKEN}
+    assert set(refusals) <= {booking._FULL, booking._SLOT_TAKEN}
 
 
 def test_fifty_bookers_for_one_slot(dedicated: sessionmaker[Session]) -> None:
@@ -218,7 +218,7 @@ def test_fifty_bookers_for_one_slot(dedicated: sessionmaker[Session]) -> None:
     )
     assert booked == 1
     assert _active(dedicated, world.session_id)[0][0] == 7
-    assert set(refusals) == {service._SLOT_TAKEN}
+    assert set(refusals) == {booking._SLOT_TAKEN}
 
 
 def test_one_referral_fifty_times_holds_one_slot(dedicated: sessionmaker[Session]) -> None:
@@ -232,4 +232,4 @@ def test_one_referral_fifty_times_holds_one_slot(dedicated: sessionmaker[Session
     )
     assert booked == 1
     assert len(_active(dedicated, world.session_id)) == 1
-    assert set(refusals) <= {service._REFERRAL_BOOKED}
+    assert set(refusals) <= {booking._REFERRAL_BOOKED}

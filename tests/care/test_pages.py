@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hamkor.care import service
+from hamkor.care import booking
 from hamkor.care.models import Appointment, AppointmentStatus, Patient, Sex
 from hamkor.care.schemas import BookingCreate
 from hamkor.core.models import Role
@@ -88,7 +88,7 @@ def test_booking_from_the_page_and_a_taken_slot(
     shown = client.get(page)
     assert shown.text.count('name="slot"') == 3
     other = create_referral(create_patient("Other"))
-    service.book(
+    booking.book(
         db=db,
         actor=care_world.admin,
         data=BookingCreate(referral_id=other.id, activity_id=care_world.session.id, slot=0),
@@ -110,7 +110,7 @@ def test_check_in_then_the_specialist_records_the_encounter(
     create_referral: ReferralFactory,
 ) -> None:
     referral = create_referral(create_patient("Tursunov Akmal"))
-    appointment = service.book(
+    appointment = booking.book(
         db=db,
         actor=care_world.admin,
         data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),
@@ -197,7 +197,7 @@ def test_the_check_in_list_names_only_patients_the_reader_may_see(
     create_referral: ReferralFactory,
 ) -> None:
     referral = create_referral(create_patient("Nazarova Sevara"))
-    service.book(
+    booking.book(
         db=db,
         actor=care_world.admin,
         data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hamkor.care import service
+from hamkor.care import booking, service
 from hamkor.care.models import (
     Appointment,
     AppointmentStatus,
@@ -212,7 +212,7 @@ def test_a_referral_keeps_its_status_history(
     create_referral: ReferralFactory,
 ) -> None:
     referral = create_referral(create_patient(), priority=5)
-    service.book(
+    booking.book(
         db=db,
         actor=care_world.admin,
         data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),
@@ -269,7 +269,7 @@ def test_referral_days_must_fall_in_the_program(
 def _book(
     db: Session, world: CareWorld, referral: Referral, slot: int | None = None
 ) -> Appointment:
-    return service.book(
+    return booking.book(
         db=db,
         actor=world.admin,
         data=BookingCreate(referral_id=referral.id, activity_id=world.session.id, slot=slot),
@@ -285,7 +285,7 @@ def test_booking_takes_the_first_free_slot_and_cancelling_frees_it(
     first = _book(db, care_world, create_referral(create_patient("A")))
     second = _book(db, care_world, create_referral(create_patient("B")))
     assert (first.slot, second.slot) == (0, 1)
-    service.cancel_appointment(db=db, actor=care_world.admin, appointment_id=first.id)
+    booking.cancel_appointment(db=db, actor=care_world.admin, appointment_id=first.id)
     assert first.referral.status == ReferralStatus.WAITING
     again = _book(db, care_world, create_referral(create_patient("C")))
     assert again.slot == 0
@@ -416,13 +416,13 @@ def test_book_planned_books_all_or_names_the_referral(
     referrals = [create_referral(create_patient(name)) for name in "ABCD"]
     session = care_world.session.id
     assert (
-        service.book_planned(
+        booking.book_planned(
             db=db, actor=care_world.admin, placements=[(r.id, session) for r in referrals[:2]]
         )
         == 2
     )
     with pytest.raises(UserError) as refused:
-        service.book_planned(
+        booking.book_planned(
             db=db, actor=care_world.admin, placements=[(r.id, session) for r in referrals[2:]]
         )
     assert str(referrals[3].id) in _texts(refused.value)
@@ -442,7 +442,7 @@ def test_the_consultation_day_from_check_in_to_follow_up(
     patient = create_patient(consents=(ConsentKind.TREATMENT,))
     referral = create_referral(patient)
     appointment = _book(db, care_world, referral)
-    service.check_in(db=db, actor=care_world.admin, appointment_id=appointment.id)
+    booking.check_in(db=db, actor=care_world.admin, appointment_id=appointment.id)
     specialist = Actor.of(care_world.specialist)
     today = service.todays_patients(db=db, actor=specialist, day=START)
     assert [a.id for a, _slot in today] == [appointment.id]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from hamkor.care import service
+from hamkor.care import booking, service
 from hamkor.care.models import ReferralStatus
 from hamkor.care.schemas import (
     AppointmentRead,
@@ -141,7 +141,7 @@ def slots(ctx: ApiCtx, activity_id: PathId) -> list[SlotRead]:
 @router.post("/appointments", status_code=201)
 def book(ctx: ApiCtx, data: BookingCreate) -> AppointmentRead:
     """Book a referral into a slot (the first free one when none is given)."""
-    appointment = service.book(db=ctx.db, actor=ctx.actor, data=data)
+    appointment = booking.book(db=ctx.db, actor=ctx.actor, data=data)
     return AppointmentRead.model_validate(appointment)
 
 
@@ -154,9 +154,9 @@ def _appointment_step(name: str, step: Any, doc: str) -> None:
     router.post(f"/appointments/{{appointment_id}}/{name}", name=f"appointment_{name}")(route)
 
 
-_appointment_step("cancel", service.cancel_appointment, "Cancel a booking: the slot is free.")
-_appointment_step("check-in", service.check_in, "The patient has arrived.")
-_appointment_step("no-show", service.mark_no_show, "The patient did not come.")
+_appointment_step("cancel", booking.cancel_appointment, "Cancel a booking: the slot is free.")
+_appointment_step("check-in", booking.check_in, "The patient has arrived.")
+_appointment_step("no-show", booking.mark_no_show, "The patient did not come.")
 
 
 # --- outcomes -------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.care import service
+from hamkor.care import booking, service
 from hamkor.care.identifiers import pinfl_check_digit
 from hamkor.care.models import (
     ConsentDecision,
@@ -304,15 +304,15 @@ class _CareDemo:
     def consult(
         self, session: Activity, referral: Referral, recommendation: Recommendation
     ) -> None:
-        appointment = service.book(
+        appointment = booking.book(
             db=self.db,
             actor=SYSTEM,
             data=BookingCreate(referral_id=referral.id, activity_id=session.id),
         )
         if self.rng.random() < 0.05:
-            service.mark_no_show(db=self.db, actor=SYSTEM, appointment_id=appointment.id)
+            booking.mark_no_show(db=self.db, actor=SYSTEM, appointment_id=appointment.id)
             return
-        service.check_in(db=self.db, actor=SYSTEM, appointment_id=appointment.id)
+        booking.check_in(db=self.db, actor=SYSTEM, appointment_id=appointment.id)
         encounter = service.record_encounter(
             db=self.db,
             actor=SYSTEM,

@@ -1,4 +1,5 @@
-"""Care: patients, consents, the waitlist, booking, the consultation day and follow-up.
+"""Care: patients, consents, the waitlist, the consultation day and follow-up (booking and
+an appointment's steps are in ``care.booking``, which shares the rules defined here).
 
 Every function takes keyword arguments, the session and the acting user, and only flushes: the
 request (or command) commits once. Every patient read goes through ``core.access`` and every
@@ -8,7 +9,7 @@ the database refuse with :class:`UserError` naming the field, before anything is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,21 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BindParameter,
-    Exists,
-    RowMapping,
     ScalarSelect,
     Select,
-    bindparam,
-    exists,
-    false,
     func,
-    insert,
     select,
-    update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from hamkor.care.models import (
     ACTIVE_APPOINTMENT_STATUSES,
@@ -55,7 +47,6 @@ from hamkor.care.models import (
 )
 from hamkor.care.schemas import (
     AppointmentRead,
-    BookingCreate,
     ConsentCreate,
     ConsentRead,
     EncounterCreate,
@@ -73,8 +64,8 @@ from hamkor.care.schemas import (
     WaitingPatient,
 )
 from hamkor.core import audit
-from hamkor.core.access import Action, Actor, NotFound, fetch_for, get_for, require_role, restrict
-from hamkor.core.db import Base, utcnow
+from hamkor.core.access import Action, Actor, NotFound, get_for, require_role, restrict
+from hamkor.core.db import utcnow
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.i18n import N_, Message, spellings
 from hamkor.core.models import Role, User
@@ -82,7 +73,7 @@ from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program, activity_leads
 
 #: The appointments that hold their slot (and their referral).
-_ACTIVE = Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES)
+ACTIVE = Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES)
 
 #: Roles that register patients and put them on a waitlist.
 INTAKE_ROLES = (Role.REGISTRAR, Role.PROGRAM_COORDINATOR)
@@ -101,16 +92,18 @@ def as_actor(actor: Actor | User) -> Actor:
     return actor if isinstance(actor, Actor) else Actor.of(actor)
 
 
-def _by(actor: Actor) -> int | None:
+def author_id(actor: Actor) -> int | None:
     """The user to name as author; the command line's operator (user 0) is nobody's row."""
     return actor.user_id or None
 
 
-def _problem(field: str, text: str, **params: Any) -> FieldError:
+def problem(field: str, text: str, **params: Any) -> FieldError:
+    """One refusal naming its field, translated when shown (rules gather several first)."""
     return FieldError(field, Message(text, params))
 
 
-def _refuse_any(errors: list[FieldError]) -> None:
+def refuse_any(errors: list[FieldError]) -> None:
+    """Refuse with every problem found at once, so the form shows them all together."""
     if errors:
         raise UserError(errors)
 
@@ -232,18 +225,18 @@ def _check_patient(db: Session, actor: Actor, data: PatientCreate) -> None:
     require_intake(actor)
     errors: list[FieldError] = []
     if not _exists(db, Institution, data.institution_id):
-        errors.append(_problem("institution_id", N_("Choose one of the offered values.")))
+        errors.append(problem("institution_id", N_("Choose one of the offered values.")))
     elif not may_register_for(actor, data.institution_id):
         errors.append(
-            _problem("institution_id", N_("You register patients for your own institution only."))
+            problem("institution_id", N_("You register patients for your own institution only."))
         )
     if not _exists(db, City, data.home_city_id):
-        errors.append(_problem("home_city_id", N_("Choose one of the offered values.")))
+        errors.append(problem("home_city_id", N_("Choose one of the offered values.")))
     duplicates = find_duplicates(db=db, data=data)
     holders = [d.patient_id for d in duplicates if d.by_identifier]
     if holders:
         errors.append(
-            _problem(
+            problem(
                 "identifiers",
                 N_("This number is already registered for patient record %(id)s."),
                 id=holders[0],
@@ -252,7 +245,7 @@ def _check_patient(db: Session, actor: Actor, data: PatientCreate) -> None:
     if not errors and duplicates and not data.confirm_new:
         ids = ", ".join(str(d.patient_id) for d in duplicates)
         errors.append(
-            _problem(
+            problem(
                 "confirm_new",
                 N_(
                     "A patient with this name and birth date is already registered (record "
@@ -261,7 +254,7 @@ def _check_patient(db: Session, actor: Actor, data: PatientCreate) -> None:
                 ids=ids,
             )
         )
-    _refuse_any(errors)
+    refuse_any(errors)
 
 
 def create_patient(*, db: Session, actor: Actor | User, data: PatientCreate) -> Patient:
@@ -339,7 +332,7 @@ def record_consent(*, db: Session, actor: Actor, patient_id: int, data: ConsentC
         representative_name=data.representative_name,
         representative_relation=data.representative_relation,
         decided_at=data.decided_at or utcnow(),
-        recorded_by_id=_by(actor),
+        recorded_by_id=author_id(actor),
     )
     db.add(consent)
     db.flush()
@@ -366,7 +359,7 @@ def consents_in_force(db: Session, patient_ids: Iterable[int]) -> dict[int, set[
     return result
 
 
-def _latest_decision(patient_id: int | BindParameter[int], kind: ConsentKind) -> ScalarSelect[str]:
+def latest_decision(patient_id: int | BindParameter[int], kind: ConsentKind) -> ScalarSelect[str]:
     """The patient's latest decision on one kind of consent: the one in force (or none)."""
     return (
         select(Consent.decision)
@@ -378,7 +371,7 @@ def _latest_decision(patient_id: int | BindParameter[int], kind: ConsentKind) ->
 
 
 def _decision(db: Session, patient_id: int, kind: ConsentKind) -> str | None:
-    decision: str | None = db.scalar(select(_latest_decision(patient_id, kind)))
+    decision: str | None = db.scalar(select(latest_decision(patient_id, kind)))
     return decision
 
 
@@ -413,10 +406,10 @@ _CONSENT_REQUIRED = {
 
 
 def _require_consent(db: Session, patient_id: int, kind: ConsentKind, field: str) -> None:
-    _refuse_unless_given(_decision(db, patient_id, kind), kind, field)
+    refuse_unless_given(_decision(db, patient_id, kind), kind, field)
 
 
-def _refuse_unless_given(decision: str | None, kind: ConsentKind, field: str) -> None:
+def refuse_unless_given(decision: str | None, kind: ConsentKind, field: str) -> None:
     """Refuse, naming ``field``, unless the latest decision on ``kind`` is 'given'."""
     if decision != ConsentDecision.GIVEN:
         raise UserError.one(field, _CONSENT_REQUIRED[kind])
@@ -425,13 +418,13 @@ def _refuse_unless_given(decision: str | None, kind: ConsentKind, field: str) ->
 # --- referrals ------------------------------------------------------------------------------
 
 
-def _move(db: Session, actor: Actor, referral: Referral, status: ReferralStatus) -> None:
+def move_referral(db: Session, actor: Actor, referral: Referral, status: ReferralStatus) -> None:
     """Move a referral on the waitlist, remembering who did it and when."""
     if referral.status == status:
         return
     db.add(
         ReferralStatusChange(
-            referral=referral, by_id=_by(actor), from_status=referral.status, to_status=status
+            referral=referral, by_id=author_id(actor), from_status=referral.status, to_status=status
         )
     )
     referral.status = status
@@ -461,21 +454,21 @@ def create_referral(*, db: Session, actor: Actor | User, data: ReferralCreate) -
     program = db.get(Program, data.program_id)
     choose = N_("Choose one of the offered values.")
     if program is None:
-        errors.append(_problem("program_id", choose))
+        errors.append(problem("program_id", choose))
     for field, model, record_id in (
         ("specialty_id", Specialty, data.specialty_id),
         ("referring_institution_id", Institution, data.referring_institution_id),
     ):
         if not _exists(db, model, record_id):
-            errors.append(_problem(field, choose))
+            errors.append(problem(field, choose))
     cities = list(db.scalars(select(City).where(City.id.in_(data.city_ids))))
     if len(cities) != len(set(data.city_ids)):
-        errors.append(_problem("city_ids", choose))
+        errors.append(problem("city_ids", choose))
     if program is not None:
         outside = [day for day in data.days if not program.starts_on <= day <= program.ends_on]
         if outside:
             errors.append(
-                _problem(
+                problem(
                     "days",
                     N_("Choose days between %(first)s and %(last)s, the program's dates."),
                     first=program.starts_on.isoformat(),
@@ -483,10 +476,10 @@ def create_referral(*, db: Session, actor: Actor | User, data: ReferralCreate) -
                 )
             )
     if patient.merged_into_id is not None:
-        errors.append(_problem("patient_id", N_("This patient was already merged into another.")))
+        errors.append(problem("patient_id", N_("This patient was already merged into another.")))
     if already_waiting(db, patient.id, data.program_id, data.specialty_id):
-        errors.append(_problem("specialty_id", ALREADY_WAITING))
-    _refuse_any(errors)
+        errors.append(problem("specialty_id", ALREADY_WAITING))
+    refuse_any(errors)
     referral = Referral(
         patient_id=patient.id,
         program_id=data.program_id,
@@ -500,7 +493,9 @@ def create_referral(*, db: Session, actor: Actor | User, data: ReferralCreate) -
         cities=cities,
     )
     db.add(referral)
-    db.add(ReferralStatusChange(referral=referral, by_id=_by(actor), to_status=referral.status))
+    db.add(
+        ReferralStatusChange(referral=referral, by_id=author_id(actor), to_status=referral.status)
+    )
     db.flush()
     return referral
 
@@ -532,7 +527,7 @@ def withdraw_referral(*, db: Session, actor: Actor, referral_id: int) -> Referra
     referral = get_for(db, actor, Referral, referral_id, Action.CHANGE)
     for appointment in _active_appointments(db, referral.id):
         appointment.status = AppointmentStatus.CANCELLED
-    _move(db, actor, referral, ReferralStatus.WITHDRAWN)
+    move_referral(db, actor, referral, ReferralStatus.WITHDRAWN)
     db.flush()
     return referral
 
@@ -590,10 +585,10 @@ def slot_start(db: Session, appointment: Appointment) -> datetime:
 
 
 def slot_count(db: Session, activity: Activity) -> int:
-    return _slots_between(activity.starts_at, activity.ends_at, slot_minutes(db, activity))
+    return slots_between(activity.starts_at, activity.ends_at, slot_minutes(db, activity))
 
 
-def _slots_between(starts_at: datetime, ends_at: datetime, minutes: int) -> int:
+def slots_between(starts_at: datetime, ends_at: datetime, minutes: int) -> int:
     """How many consultations fit in the session: its duration over the consultation length."""
     return int((ends_at - starts_at).total_seconds() / 60 // minutes)
 
@@ -606,7 +601,7 @@ def set_slot_minutes(*, db: Session, actor: Actor, activity_id: int, minutes: in
     taken = db.scalar(
         select(func.max(Appointment.slot)).where(
             Appointment.activity_id == activity.id,
-            _ACTIVE,
+            ACTIVE,
         )
     )
     setting = db.get(ConsultationSetting, activity.id) or ConsultationSetting(
@@ -637,7 +632,7 @@ def _active_appointments(db: Session, referral_id: int) -> list[Appointment]:
         db.scalars(
             select(Appointment).where(
                 Appointment.referral_id == referral_id,
-                _ACTIVE,
+                ACTIVE,
             )
         )
     )
@@ -651,7 +646,7 @@ def session_slots(db: Session, activity: Activity) -> list[Slot]:
         for a in db.scalars(
             select(Appointment).where(
                 Appointment.activity_id == activity.id,
-                _ACTIVE,
+                ACTIVE,
             )
         )
     }
@@ -680,317 +675,6 @@ def consultation_sessions(
     if specialty_id is not None:
         stmt = stmt.where(Activity.specialty_id == specialty_id)
     return list(db.scalars(restrict(stmt, actor)))
-
-
-# --- booking --------------------------------------------------------------------------------
-#
-# The booking is written with SQL statements over the columns it needs rather than with loaded
-# objects and a flush: it is what registrars' desks and accepted plans do most, under
-# concurrency (``bench/booking.py``), and the objects cost most of a request's time. Its writes
-# are audited by ``audit.statement_entry``, in the rows the flush hook would have written.
-
-_SLOT_TAKEN = N_("This slot was just taken by another booking; choose another slot.")
-_REFERRAL_BOOKED = N_("This referral already holds a slot; cancel that booking first.")
-_FULL = N_("This consultation session is full; choose another session.")
-
-
-@dataclass(frozen=True)
-class _Parties:
-    """The referral's and the session's own columns, and the facts the checks need."""
-
-    referral: RowMapping
-    session: RowMapping
-
-
-def _booking_parties(
-    db: Session, actor: Actor, referral_id: int, activity_id: int, slot: int | None
-) -> _Parties:
-    """The referral (to change) and the session (to see), through the access choke point.
-
-    The session is read with the booking's facts (``_FACTS``) in the same statement.
-    """
-    referral = fetch_for(db, actor, Referral, referral_id, _REFERRAL_COLUMNS, Action.CHANGE)
-    facts = {
-        "referral_id": referral["id"],
-        "patient_id": referral["patient_id"],
-        "activity_id": activity_id,
-        "slot": slot,
-    }
-    session = fetch_for(
-        db,
-        actor,
-        Activity,
-        activity_id,
-        _SESSION_COLUMNS,
-        also=_FACTS[slot is not None],
-        params=facts,
-    )
-    if session["kind"] != ActivityKind.CONSULTATION_SESSION:
-        raise NotFound("consultation_sessions", activity_id)
-    return _Parties(referral, session)
-
-
-_REFERRAL_COLUMNS = ("id", "patient_id", "program_id", "specialty_id", "status")
-_SESSION_COLUMNS = ("id", "kind", "program_id", "specialty_id", "starts_at", "ends_at")
-
-
-def _holds_slot(referral_id: int | BindParameter[int]) -> Exists:
-    return exists().where(Appointment.referral_id == referral_id, _ACTIVE)
-
-
-def _facts(slot_asked: bool) -> Select[Any]:
-    """Whether the referral holds a slot, the consent in force, the slot length, and whether
-    the slot asked for (if one is) is taken: columns read with the session, built once."""
-    taken = (
-        exists().where(
-            Appointment.activity_id == bindparam("activity_id"),
-            Appointment.slot == bindparam("slot"),
-            _ACTIVE,
-        )
-        if slot_asked
-        else false()
-    )
-    minutes = (
-        select(ConsultationSetting.slot_minutes)
-        .where(ConsultationSetting.activity_id == bindparam("activity_id"))
-        .scalar_subquery()
-    )
-    return select(
-        _holds_slot(bindparam("referral_id")).label("held"),
-        _latest_decision(bindparam("patient_id"), ConsentKind.TREATMENT).label("consent"),
-        minutes.label("minutes"),
-        taken.label("taken"),
-    )
-
-
-_FACTS = {slot_asked: _facts(slot_asked) for slot_asked in (True, False)}
-
-
-def _check_booking(parties: _Parties, slot: int | None) -> int:
-    """The number of slots of the session, after refusing what may not be booked.
-
-    These checks give the clear refusals; the partial unique indexes, not they, keep two
-    concurrent bookings out of one slot.
-    """
-    referral, session = parties.referral, parties.session
-    errors: list[FieldError] = []
-    if referral["status"] not in (ReferralStatus.WAITING, ReferralStatus.BOOKED):
-        errors.append(_problem("referral_id", N_("Only a waiting referral can be booked.")))
-    elif session["held"]:
-        errors.append(_problem("referral_id", _REFERRAL_BOOKED))
-    if session["program_id"] != referral["program_id"]:
-        errors.append(_problem("activity_id", N_("This session belongs to another program.")))
-    if session["specialty_id"] != referral["specialty_id"]:
-        errors.append(
-            _problem(
-                "activity_id",
-                N_(
-                    "This session is of another specialty than the referral's; choose a session "
-                    "of the referral's specialty."
-                ),
-            )
-        )
-    _refuse_any(errors)
-    _refuse_unless_given(session["consent"], ConsentKind.TREATMENT, "referral_id")
-    count = _slots_between(
-        session["starts_at"], session["ends_at"], session["minutes"] or DEFAULT_SLOT_MINUTES
-    )
-    if slot is not None and slot >= count:
-        raise UserError.one("slot", N_("This session has no such slot."))
-    if session["taken"]:
-        raise UserError.one("slot", _SLOT_TAKEN)
-    return count
-
-
-def _candidates(db: Session, session_id: int, slot: int | None, count: int) -> list[int]:
-    """The slots to try: the one asked for, or every free one in order (taken indexes only)."""
-    if slot is not None:
-        return [slot]
-    taken = set(
-        db.scalars(select(Appointment.slot).where(Appointment.activity_id == session_id, _ACTIVE))
-    )
-    free = [index for index in range(count) if index not in taken]
-    if not free:
-        raise UserError.one("activity_id", _FULL)
-    return free
-
-
-def _insert_unless_taken(db: Session, values: dict[str, Any]) -> int | None:
-    """Insert the appointment unless a partial unique index refuses it: its id, or None.
-
-    ``ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite) lets the refusal be an answer rather than
-    an error, so no savepoint is needed around it.
-    """
-    statement = _INSERT_UNLESS_TAKEN[db.get_bind().dialect.name]
-    new_id: int | None = db.connection().execute(statement, values).scalar()
-    return new_id
-
-
-_INSERT_UNLESS_TAKEN = {
-    name: dialect_insert(Appointment).on_conflict_do_nothing().returning(Appointment.id)
-    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
-_MARK_BOOKED = (
-    update(Referral)
-    .where(Referral.id == bindparam("referral_id"))
-    .values(status=ReferralStatus.BOOKED, updated_at=bindparam("now"))
-)
-_INSERT_STATUS_CHANGE = insert(ReferralStatusChange).returning(ReferralStatusChange.id)
-
-
-def _record_booking(
-    db: Session, actor: Actor, referral: RowMapping, appointment_id: int, values: dict[str, Any]
-) -> None:
-    """Move the referral to 'booked' with its history row, and audit the three writes."""
-    now = values["created_at"]
-    entries = [_created(db, Appointment, appointment_id, values)]
-    if referral["status"] != ReferralStatus.BOOKED:
-        connection = db.connection()
-        connection.execute(_MARK_BOOKED, {"referral_id": referral["id"], "now": now})
-        loaded = db.identity_map.get(db.identity_key(Referral, referral["id"]))
-        if loaded is not None:  # a page or a plan holds the referral: let it read the change
-            db.expire(loaded, ["status", "updated_at", "history"])
-        change = {
-            "referral_id": referral["id"],
-            "at": now,
-            "by_id": _by(actor),
-            "from_status": referral["status"],
-            "to_status": ReferralStatus.BOOKED,
-        }
-        change_id = connection.execute(_INSERT_STATUS_CHANGE, change).scalar_one()
-        entries.append(_created(db, ReferralStatusChange, change_id, change))
-        moved = {"status": (referral["status"], ReferralStatus.BOOKED), "updated_at": (None, now)}
-        entries.append(audit.statement_entry(db, Referral, "update", referral["id"], moved))
-    audit.write(db, entries)
-
-
-def _created(db: Session, model: type[Base], new_id: int, values: dict[str, Any]) -> dict[str, Any]:
-    written = {"id": (None, new_id), **{key: (None, value) for key, value in values.items()}}
-    return audit.statement_entry(db, model, "create", new_id, written)
-
-
-def _as_loaded(db: Session, appointment: Appointment) -> Appointment:
-    """The inserted appointment as a row of the session, as if loaded (no query is sent)."""
-    make_transient_to_detached(appointment)
-    db.add(appointment)
-    return appointment
-
-
-def _book(db: Session, actor: Actor, parties: _Parties, slot: int | None) -> Appointment:
-    referral, session = parties.referral, parties.session
-    count = _check_booking(parties, slot)
-    for index in _candidates(db, session["id"], slot, count):
-        now = utcnow()
-        values: dict[str, Any] = {
-            "activity_id": session["id"],
-            "slot": index,
-            "referral_id": referral["id"],
-            "status": AppointmentStatus.BOOKED,
-            "booked_by_id": _by(actor),
-            "checked_in_at": None,
-            "created_at": now,
-            "updated_at": now,
-        }
-        appointment_id = _insert_unless_taken(db, values)
-        if appointment_id is not None:
-            _record_booking(db, actor, referral, appointment_id, values)
-            return _as_loaded(db, Appointment(id=appointment_id, **values))
-        if db.scalar(select(_holds_slot(referral["id"]))):
-            raise UserError.one("referral_id", _REFERRAL_BOOKED)
-    # Every free slot went to concurrent bookings while we tried.
-    raise UserError.one(
-        "slot" if slot is not None else "activity_id", _SLOT_TAKEN if slot is not None else _FULL
-    )
-
-
-def book(*, db: Session, actor: Actor, data: BookingCreate) -> Appointment:
-    """Give a slot of a consultation session to a referral.
-
-    The partial unique indexes make a double booking impossible even between concurrent
-    requests: the loser's insert is refused, and becomes a translated 'slot already taken'.
-    """
-    parties = _booking_parties(db, actor, data.referral_id, data.activity_id, data.slot)
-    return _book(db, actor, parties, data.slot)
-
-
-def book_planned(*, db: Session, actor: Actor | User, placements: Sequence[tuple[int, int]]) -> int:
-    """Book an accepted plan: each (referral id, session id) into the session's first free slot.
-
-    Raises a :class:`UserError` naming the referral that cannot be booked; writes in the
-    caller's transaction, so it keeps all of the plan or none of it.
-    """
-    actor = as_actor(actor)
-    for referral_id, activity_id in placements:
-        try:
-            _book(db, actor, _booking_parties(db, actor, referral_id, activity_id, None), None)
-        except (UserError, NotFound) as error:
-            reasons = error.errors if isinstance(error, UserError) else []
-            which = _problem(
-                "placements",
-                N_("Referral %(referral)s cannot be booked into session %(session)s."),
-                referral=referral_id,
-                session=activity_id,
-            )
-            raise UserError([which, *reasons]) from error
-    return len(placements)
-
-
-@dataclass(frozen=True)
-class _Step:
-    """A step of an appointment: from which statuses, to which, and where the referral goes."""
-
-    allowed: tuple[AppointmentStatus, ...]
-    to: AppointmentStatus
-    referral: ReferralStatus | None
-    refusal: str
-
-
-_CANCEL = _Step(
-    (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
-    AppointmentStatus.CANCELLED,
-    ReferralStatus.WAITING,
-    N_("Only a booked appointment can be cancelled."),
-)
-_CHECK_IN = _Step(
-    (AppointmentStatus.BOOKED,),
-    AppointmentStatus.CHECKED_IN,
-    None,
-    N_("Only a booked appointment can be checked in."),
-)
-_NO_SHOW = _Step(
-    (AppointmentStatus.BOOKED,),
-    AppointmentStatus.NO_SHOW,
-    ReferralStatus.WAITING,
-    N_("Only a booked appointment can be marked as missed."),
-)
-
-
-def _take_step(db: Session, actor: Actor, appointment_id: int, step: _Step) -> Appointment:
-    appointment = get_for(db, actor, Appointment, appointment_id, Action.CHANGE)
-    if appointment.status not in step.allowed:
-        raise UserError.one("status", step.refusal)
-    appointment.status = step.to
-    if step.to == AppointmentStatus.CHECKED_IN:
-        appointment.checked_in_at = utcnow()
-    if step.referral is not None:
-        _move(db, actor, appointment.referral, step.referral)
-    db.flush()
-    return appointment
-
-
-def cancel_appointment(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
-    """Cancel a booking: the slot is free again and the referral waits again."""
-    return _take_step(db, actor, appointment_id, _CANCEL)
-
-
-def check_in(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
-    """The patient has arrived for their consultation."""
-    return _take_step(db, actor, appointment_id, _CHECK_IN)
-
-
-def mark_no_show(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
-    """The patient did not come: the referral waits again for another slot."""
-    return _take_step(db, actor, appointment_id, _NO_SHOW)
 
 
 # --- the consultation day -------------------------------------------------------------------
@@ -1025,7 +709,7 @@ def check_in_list(*, db: Session, actor: Actor, activity_id: int) -> CheckInList
 
 def person_of(db: Session, actor: Actor) -> Person | None:
     """The directory person who is the acting user (a specialist leads activities as one)."""
-    return db.scalar(select(Person).where(Person.user_id == _by(actor)))
+    return db.scalar(select(Person).where(Person.user_id == author_id(actor)))
 
 
 def todays_patients(*, db: Session, actor: Actor, day: date) -> list[tuple[Appointment, Slot]]:
@@ -1072,14 +756,14 @@ def record_encounter(*, db: Session, actor: Actor, data: EncounterCreate) -> Enc
         occurred_at=utcnow(),
         findings=data.findings,
         recommendation=data.recommendation,
-        recorded_by_id=_by(actor),
+        recorded_by_id=author_id(actor),
         diagnoses=[
             Diagnosis(rank=rank, icd10=code) for rank, code in enumerate(data.diagnoses, start=1)
         ],
     )
     db.add(encounter)
     appointment.status = AppointmentStatus.SEEN
-    _move(db, actor, referral, ReferralStatus.SEEN)
+    move_referral(db, actor, referral, ReferralStatus.SEEN)
     db.flush()
     return encounter
 
@@ -1095,15 +779,15 @@ def record_procedure(*, db: Session, actor: Actor, data: ProcedureCreate) -> Pro
         or activity.program_id != referral.program_id
     ):
         errors.append(
-            _problem(
+            problem(
                 "activity_id",
                 N_("Choose a demonstration operation or an intervention of the program."),
             )
         )
     surgeons = list(db.scalars(select(Person).where(Person.id.in_(data.surgeon_ids))))
     if len(surgeons) != len(set(data.surgeon_ids)):
-        errors.append(_problem("surgeon_ids", N_("Choose one of the offered values.")))
-    _refuse_any(errors)
+        errors.append(problem("surgeon_ids", N_("Choose one of the offered values.")))
+    refuse_any(errors)
     _require_consent(db, referral.patient_id, ConsentKind.TREATMENT, "referral_id")
     procedure = Procedure(
         referral_id=referral.id,
@@ -1112,11 +796,11 @@ def record_procedure(*, db: Session, actor: Actor, data: ProcedureCreate) -> Pro
         performed_on=data.performed_on,
         outcome=data.outcome,
         complications=data.complications,
-        recorded_by_id=_by(actor),
+        recorded_by_id=author_id(actor),
         surgeons=surgeons,
     )
     db.add(procedure)
-    _move(db, actor, referral, ReferralStatus.OPERATED)
+    move_referral(db, actor, referral, ReferralStatus.OPERATED)
     db.flush()
     return procedure
 
@@ -1134,7 +818,7 @@ def create_follow_up(*, db: Session, actor: Actor, data: FollowUpCreate) -> Foll
         kind=data.kind,
         due_on=data.due_on,
         notes=data.notes,
-        recorded_by_id=_by(actor),
+        recorded_by_id=author_id(actor),
     )
     db.add(task)
     db.flush()

@@ -15,7 +15,7 @@ from fastapi import Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
-from hamkor.care import labels, service
+from hamkor.care import booking, labels, service
 from hamkor.care.importing import ReferralRow, import_referrals
 from hamkor.care.models import Appointment, IdentifierKind, Referral, ReferralStatus, Sex
 from hamkor.care.schemas import (
@@ -236,7 +236,7 @@ def _booking_page(ctx: Ctx, referral: Referral, refusal: Refusal | None = None) 
 
 
 @router.get("/care/referrals/{referral_id}/book", response_class=HTMLResponse)
-def booking(ctx: PageCtx, referral_id: PathId) -> Response:
+def booking_form(ctx: PageCtx, referral_id: PathId) -> Response:
     """The free slots of the program's consultation sessions of the referral's specialty."""
     referral = service.get_referral(
         db=ctx.db, actor=ctx.actor, referral_id=referral_id, action=Action.CHANGE
@@ -253,7 +253,7 @@ def book(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
     )
     data = {**form, "referral_id": referral.id}
     saved = save_form(
-        ctx, data, BookingCreate, lambda data: service.book(db=ctx.db, actor=actor, data=data)
+        ctx, data, BookingCreate, lambda data: booking.book(db=ctx.db, actor=actor, data=data)
     )
     if isinstance(saved, Refusal):
         return _booking_page(ctx, referral, saved)
@@ -464,9 +464,9 @@ def import_upload(ctx: PageCtx, form: Form) -> Response:
 
 # Last: its address would otherwise catch /care/appointments/{id}/encounter.
 _STEPS: dict[str, Callable[..., Appointment]] = {
-    "check-in": service.check_in,
-    "no-show": service.mark_no_show,
-    "cancel": service.cancel_appointment,
+    "check-in": booking.check_in,
+    "no-show": booking.mark_no_show,
+    "cancel": booking.cancel_appointment,
 }
 
 
