@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -9,10 +10,18 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import Translator
-from hamkor.core.pages import Refusal, form_values, labelled_options, named_options, save_form
+from hamkor.core.pages import (
+    Refusal,
+    form_values,
+    labelled_options,
+    named_options,
+    save_form,
+    save_then,
+)
 from hamkor.core.web import Ctx
 from hamkor.directory.models import Country, InstitutionKind
 
@@ -116,3 +125,47 @@ def test_an_invalid_form_is_refused_before_anything_is_saved(db: Session) -> Non
     refusal = save_form(ctx_of(db), {}, CountryCode, save)
     assert isinstance(refusal, Refusal)
     assert set(refusal.errors) == {"code"}
+
+
+def _new_country(db: Session) -> Callable[[CountryCode], Country]:
+    def save(data: CountryCode) -> Country:
+        country = Country(code=data.code, names={"en": data.code})
+        db.add(country)
+        db.flush()
+        return country
+
+    return save
+
+
+def test_a_saved_form_leads_to_the_address_made_from_what_was_saved(db: Session) -> None:
+    def refused(_refusal: Refusal) -> Response:
+        raise AssertionError("a valid form must not be shown again")
+
+    response = save_then(
+        ctx_of(db),
+        {"code": "UZ"},
+        CountryCode,
+        _new_country(db),
+        done=lambda saved: f"/directory/countries/{saved.id}",
+        again=refused,
+    )
+    country_id = db.scalars(select(Country.id)).one()
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/directory/countries/{country_id}",
+    )
+
+
+def test_a_refused_form_is_shown_again_with_its_refusal(db: Session) -> None:
+    shown: list[Refusal] = []
+
+    def again(refusal: Refusal) -> Response:
+        shown.append(refusal)
+        return Response(status_code=refusal.status_code)
+
+    response = save_then(
+        ctx_of(db), {}, CountryCode, _new_country(db), done="/nowhere", again=again
+    )
+    assert response.status_code == 422
+    assert set(shown[0].errors) == {"code"}
+    assert db.scalars(select(Country.id)).all() == []

@@ -36,7 +36,7 @@ from hamkor.core.pages import (
     Refusal,
     labelled_options,
     named_options,
-    save_form,
+    save_then,
     see_other,
 )
 from hamkor.core.routing import Router
@@ -129,15 +129,14 @@ def new_patient(ctx: PageCtx) -> Response:
 def create_patient(ctx: PageCtx, form: Form) -> Response:
     """Register the patient; a possible duplicate comes back with a confirmation box."""
     actor = ctx.actor
-    saved = save_form(
+    return save_then(
         ctx,
         _identifiers(form),
         PatientCreate,
         lambda data: service.create_patient(db=ctx.db, actor=actor, data=data),
+        done=lambda saved: f"/care/patients/{saved.id}",
+        again=lambda refusal: _intake_form(ctx, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _intake_form(ctx, form, saved)
-    return see_other(f"/care/patients/{saved.id}")
 
 
 def _record_page(
@@ -185,17 +184,16 @@ def record_consent(ctx: PageCtx, patient_id: PathId, form: Form) -> Response:
     """Record a consent given or withdrawn."""
     actor = ctx.actor
     data = {**form, "by_patient": form.get("by_patient") == "on"}
-    saved = save_form(
+    return save_then(
         ctx,
         data,
         ConsentCreate,
         lambda data: service.record_consent(
             db=ctx.db, actor=actor, patient_id=patient_id, data=data
         ),
+        done=f"/care/patients/{patient_id}#consents",
+        again=lambda refusal: _record_page(ctx, patient_id, refusal, form),
     )
-    if isinstance(saved, Refusal):
-        return _record_page(ctx, patient_id, saved, form)
-    return see_other(f"/care/patients/{patient_id}#consents")
 
 
 @router.post("/care/patients/{patient_id}/referrals", response_class=HTMLResponse)
@@ -203,15 +201,14 @@ def create_referral(ctx: PageCtx, patient_id: PathId, form: Form) -> Response:
     """Put the patient on a program's waitlist, then offer the booking."""
     actor = ctx.actor
     data = {"city_ids": [], "days": [], **form, "patient_id": patient_id}
-    saved = save_form(
+    return save_then(
         ctx,
         data,
         ReferralCreate,
         lambda data: service.create_referral(db=ctx.db, actor=actor, data=data),
+        done=lambda saved: f"/care/referrals/{saved.id}/book",
+        again=lambda refusal: _record_page(ctx, patient_id, refusal, form),
     )
-    if isinstance(saved, Refusal):
-        return _record_page(ctx, patient_id, saved, form)
-    return see_other(f"/care/referrals/{saved.id}/book")
 
 
 # --- booking --------------------------------------------------------------------------------
@@ -252,12 +249,14 @@ def book(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
         db=ctx.db, actor=actor, referral_id=referral_id, action=Action.CHANGE
     )
     data = {**form, "referral_id": referral.id}
-    saved = save_form(
-        ctx, data, BookingCreate, lambda data: booking.book(db=ctx.db, actor=actor, data=data)
+    return save_then(
+        ctx,
+        data,
+        BookingCreate,
+        lambda data: booking.book(db=ctx.db, actor=actor, data=data),
+        done=f"/care/patients/{referral.patient_id}#appointments",
+        again=lambda refusal: _booking_page(ctx, referral, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _booking_page(ctx, referral, saved)
-    return see_other(f"/care/patients/{referral.patient_id}#appointments")
 
 
 # --- the consultation day -------------------------------------------------------------------
@@ -324,15 +323,14 @@ def record_encounter(ctx: PageCtx, appointment_id: PathId, form: Form) -> Respon
     )
     codes = str(form.get("diagnoses", "")).replace(";", ",").replace(" ", ",").split(",")
     data = {**form, "appointment_id": appointment.id, "diagnoses": [c for c in codes if c]}
-    saved = save_form(
+    return save_then(
         ctx,
         data,
         EncounterCreate,
         lambda data: service.record_encounter(db=ctx.db, actor=actor, data=data),
+        done=f"/care/patients/{appointment.referral.patient_id}#outcomes",
+        again=lambda refusal: _encounter_form(ctx, appointment, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _encounter_form(ctx, appointment, form, saved)
-    return see_other(f"/care/patients/{appointment.referral.patient_id}#outcomes")
 
 
 def _outcome_form(
@@ -387,10 +385,14 @@ def _save_outcome(
         db=ctx.db, actor=actor, referral_id=referral_id, action=Action.CHANGE
     )
     data = {"surgeon_ids": [], **form, "referral_id": referral.id}
-    saved = save_form(ctx, data, schema, lambda data: save(db=ctx.db, actor=actor, data=data))
-    if isinstance(saved, Refusal):
-        return _outcome_form(ctx, referral, form, saved)
-    return see_other(f"/care/patients/{referral.patient_id}#outcomes")
+    return save_then(
+        ctx,
+        data,
+        schema,
+        lambda data: save(db=ctx.db, actor=actor, data=data),
+        done=f"/care/patients/{referral.patient_id}#outcomes",
+        again=lambda refusal: _outcome_form(ctx, referral, form, refusal),
+    )
 
 
 @router.post("/care/referrals/{referral_id}/procedures", response_class=HTMLResponse)

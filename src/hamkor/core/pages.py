@@ -140,13 +140,16 @@ def save_then(
     schema: type[Any],
     save: Callable[[Any], Any],
     *,
-    done: str,
+    done: str | Callable[[Any], str],
     again: Callable[[Refusal], Response],
 ) -> Response:
-    """Save a form posted from a page and go on to ``done``, or show ``again`` the page with
-    the refusal beside its fields: what most form routes do after their access check."""
+    """Save a form posted from a page and go on to ``done`` (an address, or one made from what
+    was saved), or show ``again`` the page with the refusal beside its fields: what most form
+    routes do after their access check."""
     saved = save_form(ctx, form, schema, save)
-    return again(saved) if isinstance(saved, Refusal) else see_other(done)
+    if isinstance(saved, Refusal):
+        return again(saved)
+    return see_other(done if isinstance(done, str) else done(saved))
 
 
 def see_other(url: str) -> RedirectResponse:

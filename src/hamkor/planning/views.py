@@ -20,7 +20,6 @@ from hamkor.core.pages import (
     form_of,
     labelled_options,
     named_options,
-    save_form,
     save_then,
     see_other,
 )
@@ -183,19 +182,22 @@ def plan_program(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     user = ctx.user
     assert user is not None
     program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
-    saved = save_form(
+    return save_then(
         ctx,
         form,
         PlanStart,
         lambda data: service.start_run(
             db=ctx.db, user=user, program_id=program.id, time_limit_seconds=data.time_limit_seconds
         ),
+        done=lambda saved: f"/planning/runs/{saved.id}",
+        again=lambda refusal: _render(
+            ctx,
+            "planning/refused.html",
+            refusal.status_code,
+            program=program,
+            errors=refusal.errors,
+        ),
     )
-    if isinstance(saved, Refusal):
-        return _render(
-            ctx, "planning/refused.html", saved.status_code, program=program, errors=saved.errors
-        )
-    return see_other(f"/planning/runs/{saved.id}")
 
 
 def _replan_form(
@@ -229,7 +231,7 @@ def replan(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     user = ctx.user
     assert user is not None
     program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
-    saved = save_form(
+    return save_then(
         ctx,
         {"closed_days": [], **form},
         DisruptionCreate,
@@ -240,10 +242,9 @@ def replan(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
             time_limit_seconds=data.time_limit_seconds,
             disruption=data,
         ),
+        done=lambda saved: f"/planning/runs/{saved.id}",
+        again=lambda refusal: _replan_form(ctx, program, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _replan_form(ctx, program, form, saved)
-    return see_other(f"/planning/runs/{saved.id}")
 
 
 def _room_name(ctx: Ctx, room: Room) -> str:

@@ -25,6 +25,7 @@ from hamkor.core.pages import (
     page_size,
     pager_params,
     save_form,
+    save_then,
     see_other,
 )
 from hamkor.core.routing import Router
@@ -199,17 +200,16 @@ def update_program(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     """Save the program's changes; a refusal comes back beside its fields."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    saved = save_form(
+    return save_then(
         ctx,
         form,
         ProgramUpdate,
         lambda data: service.update_program(
             db=ctx.db, actor=actor, program_id=program.id, data=data
         ),
+        done=f"/programs/{program.id}",
+        again=lambda refusal: _program_form(ctx, program, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _program_form(ctx, program, form, saved)
-    return see_other(f"/programs/{program.id}")
 
 
 @router.post("/programs/{program_id}/status", response_class=HTMLResponse)
@@ -217,17 +217,16 @@ def change_status(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     """Move the program on in its life, or cancel it."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    saved = save_form(
+    return save_then(
         ctx,
         form,
         ProgramStatusChange,
         lambda data: service.change_status(
             db=ctx.db, actor=actor, program_id=program.id, status=data.status
         ),
+        done=f"/programs/{program.id}",
+        again=lambda refusal: _overview(ctx, program, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _overview(ctx, program, saved)
-    return see_other(f"/programs/{program.id}")
 
 
 # --- calendars and feeds --------------------------------------------------------------------
@@ -427,17 +426,16 @@ def update_activity(ctx: PageCtx, activity_id: PathId, form: Form) -> Response:
     """Save an activity's changes and show it on the calendar with its conflicts."""
     actor = ctx.actor
     activity = get_for(ctx.db, actor, Activity, activity_id, Action.CHANGE)
-    saved = save_form(
+    return save_then(
         ctx,
         _with_lists(form, "lead_ids"),
         ActivityUpdate,
         lambda data: service.update_activity(
             db=ctx.db, actor=actor, activity_id=activity.id, data=data
         ),
+        done=_saved_activity_url(activity),
+        again=lambda refusal: _activity_form(ctx, activity.program, activity, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _activity_form(ctx, activity.program, activity, form, saved)
-    return see_other(_saved_activity_url(activity))
 
 
 @router.post("/activities/{activity_id}/delete")
@@ -564,17 +562,16 @@ def update_delegation(
         program_id=program_id,
         action=Action.CHANGE,
     )
-    saved = save_form(
+    return save_then(
         ctx,
         form,
         DelegationUpdate,
         lambda data: service.update_delegation(
             db=ctx.db, actor=actor, delegation_id=delegation.id, data=data
         ),
+        done=f"/programs/{program_id}/delegations/{delegation.id}",
+        again=lambda refusal: _delegation_form(ctx, delegation.program, delegation, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _delegation_form(ctx, delegation.program, delegation, form, saved)
-    return see_other(f"/programs/{program_id}/delegations/{delegation.id}")
 
 
 @router.post("/programs/{program_id}/delegations/{delegation_id}/delete")
@@ -650,17 +647,16 @@ def create_participation(ctx: PageCtx, program_id: PathId, form: Form) -> Respon
     """Add a person to the program."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id, Action.CHANGE)
-    saved = save_form(
+    return save_then(
         ctx,
         form,
         ParticipationCreate,
         lambda data: service.create_participation(
             db=ctx.db, actor=actor, program_id=program.id, data=data
         ),
+        done=f"/programs/{program.id}/participants",
+        again=lambda refusal: _participation_form(ctx, program, None, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _participation_form(ctx, program, None, form, saved)
-    return see_other(f"/programs/{program.id}/participants")
 
 
 def _participation(
@@ -696,17 +692,16 @@ def update_participation(
     """Save a participation's changes."""
     actor = ctx.actor
     program, participation = _participation(ctx, program_id, participation_id)
-    saved = save_form(
+    return save_then(
         ctx,
         form,
         ParticipationUpdate,
         lambda data: service.update_participation(
             db=ctx.db, actor=actor, participation_id=participation.id, data=data
         ),
+        done=f"/programs/{program.id}/participants",
+        again=lambda refusal: _participation_form(ctx, program, participation, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _participation_form(ctx, program, participation, form, saved)
-    return see_other(f"/programs/{program.id}/participants")
 
 
 @router.post("/programs/{program_id}/participants/{participation_id}/delete")

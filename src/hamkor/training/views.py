@@ -28,9 +28,7 @@ from hamkor.core.pages import (
     named_options,
     page_size,
     pager_params,
-    save_form,
     save_then,
-    see_other,
 )
 from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
@@ -143,15 +141,14 @@ def new_course(ctx: PageCtx) -> Response:
 def create_course(ctx: PageCtx, form: Form) -> Response:
     """Save a new course and open it; a refusal comes back beside its fields."""
     actor = ctx.actor
-    saved = save_form(
+    return save_then(
         ctx,
         form,
         CourseCreate,
         lambda data: service.create_course(db=ctx.db, actor=actor, data=data),
+        done=lambda saved: f"/training/courses/{saved.id}",
+        again=lambda refusal: _course_form(ctx, None, form, refusal),
     )
-    if isinstance(saved, Refusal):
-        return _course_form(ctx, None, form, saved)
-    return see_other(f"/training/courses/{saved.id}")
 
 
 @router.get("/training/courses/{course_id}/edit", response_class=HTMLResponse)
