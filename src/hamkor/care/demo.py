@@ -263,7 +263,8 @@ class _CareDemo:
         return patient.id
 
     def consent(self, patient_id: int, kind: ConsentKind, decision: ConsentDecision) -> None:
-        child = self.db.get_one(Patient, patient_id).birth_date.year >= 2008
+        patient = self.db.get_one(Patient, patient_id)
+        mother = self._mother(patient) if patient.birth_date.year >= 2008 else None
         service.record_consent(
             db=self.db,
             actor=SYSTEM,
@@ -271,11 +272,19 @@ class _CareDemo:
             data=ConsentCreate(
                 kind=kind,
                 decision=decision,
-                by_patient=not child,
-                representative_name="Parent (legal representative)" if child else None,
-                representative_relation="parent" if child else None,
+                by_patient=mother is None,
+                representative_name=mother,
+                representative_relation="ona" if mother else None,
             ),
         )
+
+    def _mother(self, patient: Patient) -> str:
+        """Who consents for a child: the mother, written as a registrar in Uzbekistan would
+        (Latin script, the surname's feminine form; the same mother for every consent)."""
+        surname = patient.names["uz"].split()[0]
+        mothers = self.people.first[Sex.FEMALE]
+        first = mothers[patient.id % len(mothers)]["uz"]
+        return f"{surname if surname.endswith('a') else surname + 'a'} {first}"
 
     def referral(self, patient_id: int, specialty_id: int, code: str, city_id: int) -> Referral:
         icd10, reason = self.rng.choice(REASONS[code])
