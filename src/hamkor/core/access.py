@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -50,6 +50,22 @@ class Grant:
     def is_global(self) -> bool:
         return self.institution_id is None and self.program_id is None
 
+    @classmethod
+    def of(cls, membership: Held) -> Grant:
+        """The grant of a membership, as a loaded row or as the columns of one."""
+        return cls(Role(membership.role), membership.institution_id, membership.program_id)
+
+
+class Held(Protocol):
+    """A membership's columns, loaded as an object or read as a row."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def institution_id(self) -> int | None: ...
+    @property
+    def program_id(self) -> int | None: ...
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -65,9 +81,7 @@ class Actor:
         return cls(
             user_id=user.id,
             username=user.username,
-            grants=tuple(
-                Grant(Role(m.role), m.institution_id, m.program_id) for m in user.memberships
-            ),
+            grants=tuple(Grant.of(m) for m in user.memberships),
             language=user.language,
         )
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hamkor.core.access import Actor, Grant
 from hamkor.core.db import utcnow
-from hamkor.core.models import ApiToken, LoginAttempt, Membership, Role, User
+from hamkor.core.models import ApiToken, LoginAttempt, Membership, User
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "hk_"
@@ -108,11 +108,7 @@ def token_use(db: Session, secret: str) -> TokenUse | None:
         return None
     if first.expires_at is not None and first.expires_at <= utcnow():
         return None
-    grants = tuple(
-        Grant(Role(row.role), row.institution_id, row.program_id)
-        for row in rows
-        if row.role is not None
-    )
+    grants = tuple(Grant.of(row) for row in rows if row.role is not None)
     actor = Actor(first.user_id, first.username, grants, first.language)
     return TokenUse(first.id, digest, tuple(first.scopes), first.last_used_at, actor)
 
