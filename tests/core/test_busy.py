@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
@@ -21,7 +21,7 @@ from hamkor.core import security, web
 from hamkor.core.admission import Admission
 from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.i18n import Translator
-from hamkor.core.models import User
+from hamkor.core.models import AuditEntry, User
 from hamkor.core.security import new_api_token
 from hamkor.settings import Settings
 from tests.fixtures.core import csrf_of
@@ -92,6 +92,25 @@ def test_last_use_of_a_token_is_written_at_most_once_a_minute(
     used()
     assert token.last_used_at is not None
     assert token.last_used_at > first - timedelta(seconds=1)
+
+
+def test_the_last_use_of_a_token_is_audited_as_a_change_by_its_user(
+    app_client: TestClient, admin: User, db: Session
+) -> None:
+    token, secret = new_api_token(db, user=admin, name="audited", scopes=["read"])
+    db.commit()
+    assert app_client.get("/api/v1/me", headers={"authorization": f"Bearer {secret}"}).is_success
+    entry = db.scalars(
+        select(AuditEntry).where(
+            AuditEntry.entity == "api_tokens",
+            AuditEntry.entity_id == str(token.id),
+            AuditEntry.action == "update",
+        )
+    ).one()
+    db.refresh(token)
+    assert token.last_used_at is not None
+    assert (entry.actor_id, entry.actor_name) == (admin.id, admin.username)
+    assert entry.changes == {"last_used_at": [None, token.last_used_at.isoformat()]}
 
 
 def test_requests_beyond_the_limit_wait_their_turn_or_are_turned_away() -> None:

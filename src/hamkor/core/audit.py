@@ -110,7 +110,7 @@ def statement_entry(
 ) -> dict[str, Any]:
     """The audit row of a write made by a SQL statement, which the flush hook does not see.
 
-    The booking writes this way (``care.service._record_booking``); its rows read as the
+    The booking writes this way (``care.booking._record_booking``); its rows read as the
     hook's would: ``changes`` maps each column written to its old and new value.
     """
     keep_values = getattr(model, "__audit_values__", True)

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from hamkor.core import audit
 from hamkor.core.access import Actor, Grant
 from hamkor.core.db import utcnow
 from hamkor.core.models import ApiToken, LoginAttempt, Membership, User
@@ -120,9 +121,12 @@ _NOTE_USE = (
 )
 
 
-def note_token_use(db: Session, token_id: int, at: datetime) -> None:
-    """Record when a token was last used (shown on the API tokens page)."""
-    db.connection().execute(_NOTE_USE, {"token_id": token_id, "at": at})
+def note_token_use(db: Session, use: TokenUse, at: datetime) -> None:
+    """Record when a token was last used (shown on the API tokens page), with the audit row
+    the flush hook wrote when this was an ORM change."""
+    db.connection().execute(_NOTE_USE, {"token_id": use.token_id, "at": at})
+    changed = {"last_used_at": (use.last_used_at, at)}
+    audit.write(db, [audit.statement_entry(db, ApiToken, "update", use.token_id, changed)])
 
 
 _FEED_SALT = "hamkor.calendar-feed"

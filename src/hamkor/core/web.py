@@ -245,7 +245,7 @@ def _note_use(db: Session, use: security.TokenUse) -> None:
         if claim is not None and claim[0] == stored and claim[1] > now - LAST_USED_PRECISION:
             return
         _claims[use.digest] = (stored, now)
-    security.note_token_use(db, use.token_id, now)
+    security.note_token_use(db, use, now)
 
 
 def api_ctx(
@@ -283,8 +283,9 @@ def _api_context(
         raise TokenRequired
     if request.method not in SAFE_METHODS and "write" not in use.scopes:
         raise UserError.one("token", N_("This API token may only read."))
-    _note_use(db, use)
-    return _context(request, db, use.actor)
+    ctx = _context(request, db, use.actor)
+    _note_use(db, use)  # after _context: its audit row names the token's user
+    return ctx
 
 
 def _browser_api_context(request: Request, db: Session) -> Ctx:
