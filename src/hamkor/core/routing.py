@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import Scope
 
+from hamkor.core.web import Route
+
 
 class Router(APIRouter):
     """An ``APIRouter`` that turns a request away at once when no route of its can take the path.
+
+    Its routes are ``web.Route``: one hop to the thread pool per request.
 
     Since 0.137, FastAPI keeps an included router as one node and, for every request, asks each
     route of each included router in turn, twice (once to find the router, once to find the
@@ -24,6 +30,9 @@ class Router(APIRouter):
     _paths: frozenset[str] = frozenset()
     _heads: tuple[str, ...] = ()
     _indexed: int = -1
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(route_class=Route, **kwargs)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http" and not self._may_take(get_route_path(scope)):

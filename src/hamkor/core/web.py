@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial, wraps
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from hamkor.core import access, security
@@ -200,23 +204,55 @@ def _context(
     return ctx
 
 
-def optional_ctx(request: Request) -> Iterator[Ctx]:
-    """The context of a page anyone may open (log-in, public pages).
+@dataclass(frozen=True)
+class Pending:
+    """A request's context before its session is open: the route's own thread builds it.
 
-    Each context is one generator dependency that opens the session, finds the actor and, after
-    the route, commits: FastAPI runs every sync dependency and each end of a generator in the
-    thread pool, and a separate session dependency cost a hop more on every request.
+    FastAPI runs each sync dependency, each end of a generator dependency, the route and the
+    validation of its answer in the thread pool, one hop each: four for an API call, about a
+    tenth of the booking endpoint's CPU in hops and thread switches. The context dependencies
+    only note what the request brings (on the event loop, no thread); ``Route`` then opens the
+    session, builds the context, runs the route and commits in one hop.
     """
-    with _unit_of_work(request) as db:
-        user = _session_user(request, db)
-        yield _context(request, db, access.Actor.of(user) if user else None, user)
+
+    request: Request
+    build: Callable[[Session], Ctx] = field(repr=False)  # it holds the bearer token
 
 
-async def page_ctx(ctx: Annotated[Ctx, Depends(optional_ctx, scope="function")]) -> Ctx:
-    """The context of a page that needs a logged-in user (a check: no thread needed)."""
-    if ctx.loaded_user is None:
+def _pending(request: Request, build: Callable[[Session], Ctx]) -> Pending:
+    pending = Pending(request, build)
+    request.state.pending = pending  # for ``identify``, should the request's fields be refused
+    return pending
+
+
+def identify(request: Request) -> None:
+    """Build, and drop, the context of a request whose fields were refused before its route ran.
+
+    FastAPI checks the fields before the route's thread builds the context. Building it here
+    keeps the order callers knew: no token or no CSRF token is refused first, and the field
+    errors are written in the user's language. Nothing it does is committed.
+    """
+    pending = getattr(request.state, "pending", None)
+    if isinstance(pending, Pending):
+        with request.app.state.sessionmaker() as db:
+            pending.build(db)
+
+
+async def optional_ctx(request: Request) -> Pending:
+    """The context of a page anyone may open (log-in, public pages)."""
+    return _pending(request, partial(_page_context, request, required=False))
+
+
+async def page_ctx(request: Request) -> Pending:
+    """The context of a page that needs a logged-in user."""
+    return _pending(request, partial(_page_context, request, required=True))
+
+
+def _page_context(request: Request, db: Session, *, required: bool) -> Ctx:
+    user = _session_user(request, db)
+    if user is None and required:
         raise LoginRequired
-    return ctx
+    return _context(request, db, access.Actor.of(user) if user else None, user)
 
 
 _bearer = HTTPBearer(auto_error=False, description=N_("An API token made on the API tokens page."))
@@ -248,33 +284,34 @@ def _note_use(db: Session, use: security.TokenUse) -> None:
     security.note_token_use(db, use, now)
 
 
-def api_ctx(
+async def api_ctx(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Iterator[Ctx]:
+) -> Pending:
     """The context of a JSON API call: a bearer token, or the browser's session plus CSRF."""
-    with _unit_of_work(request) as db:
-        yield _api_context(request, db, credentials)
+    return _pending(request, partial(_api_context, request, credentials=credentials))
 
 
-def feed_ctx(
+async def feed_ctx(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     key: str | None = None,
-) -> Iterator[Ctx]:
+) -> Pending:
     """The context of a calendar feed: a signed ``key`` in the address, else as the API."""
-    with _unit_of_work(request) as db:
-        if key is None:
-            yield _api_context(request, db, credentials)
-            return
-        user = security.user_for_feed_key(db, settings_of(request).resolved_secret_key(), key)
-        if user is None:
-            raise TokenRequired
-        yield _context(request, db, access.Actor.of(user), user)
+    if key is None:
+        return await api_ctx(request, credentials)
+    return _pending(request, partial(_feed_context, request, key=key))
+
+
+def _feed_context(request: Request, db: Session, *, key: str) -> Ctx:
+    user = security.user_for_feed_key(db, settings_of(request).resolved_secret_key(), key)
+    if user is None:
+        raise TokenRequired
+    return _context(request, db, access.Actor.of(user), user)
 
 
 def _api_context(
-    request: Request, db: Session, credentials: HTTPAuthorizationCredentials | None
+    request: Request, db: Session, *, credentials: HTTPAuthorizationCredentials | None
 ) -> Ctx:
     if credentials is None:
         return _browser_api_context(request, db)
@@ -330,8 +367,39 @@ async def form_data(request: Request) -> dict[str, Any]:
     return data
 
 
+def _in_unit_of_work(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
+    """Run a route: with its context built in a session committed when it returns."""
+    for name, value in values.items():
+        if isinstance(value, Pending):
+            with _unit_of_work(value.request) as db:
+                return endpoint(**{**values, name: value.build(db)})
+    return endpoint(**values)
+
+
+def _one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(endpoint)
+    async def run(**values: Any) -> Any:
+        return await run_in_threadpool(_in_unit_of_work, endpoint, values)
+
+    return run
+
+
+class Route(APIRoute):
+    """A route whose session, context, work and commit take one hop to the thread pool.
+
+    A sync endpoint is wrapped in a coroutine that runs ``_in_unit_of_work`` in the pool; FastAPI
+    then treats it as async: no hops of its own, and it validates the answer (a model the route
+    built while its session was open) on the event loop.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _one_hop(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
 PageCtx = Annotated[Ctx, Depends(page_ctx)]
-PublicCtx = Annotated[Ctx, Depends(optional_ctx, scope="function")]
-ApiCtx = Annotated[Ctx, Depends(api_ctx, scope="function")]
-FeedCtx = Annotated[Ctx, Depends(feed_ctx, scope="function")]
+PublicCtx = Annotated[Ctx, Depends(optional_ctx)]
+ApiCtx = Annotated[Ctx, Depends(api_ctx)]
+FeedCtx = Annotated[Ctx, Depends(feed_ctx)]
 Form = Annotated[dict[str, Any], Depends(form_data)]
