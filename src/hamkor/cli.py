@@ -61,6 +61,8 @@ def serve(
     console.print(f"Hamkor on http://{host}:{port} — database {settings.resolved_database_url()}")
     # A worker imports the whole app before it answers the supervisor's pings; on a busy
     # machine that takes longer than uvicorn's 5 s, and the workers were killed in a loop.
+    # No access log: uvicorn's writes every address whole, and a search's address holds what
+    # was searched for, a patient's name (who read which record is the audit trail's job).
     uvicorn.run(
         "hamkor.app:create_app",
         factory=True,
@@ -68,4 +70,5 @@ def serve(
         port=port,
         workers=workers,
         timeout_worker_healthcheck=60,
+        access_log=False,
     )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from alembic import command
 from sqlalchemy import inspect, select
@@ -65,3 +70,39 @@ def test_migrations_go_down_to_nothing_and_up_again(database_url: str) -> None:
     assert inspect(engine).get_table_names() == ["alembic_version"]
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert "audit_log" in inspect(engine).get_table_names()
+
+
+def test_serve_writes_no_address_to_its_output(database_url: str, tmp_path: Path) -> None:
+    """A search's address holds a patient's name: the server's log must not repeat it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    output = tmp_path / "serve.log"
+    with output.open("w") as log:
+        server = subprocess.Popen(
+            [Path(sys.executable).parent / "hamkor", "serve", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            answer = _first_answer(f"http://127.0.0.1:{port}/care/patients?q=Dilnoza+Karimova")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert answer == 303  # to the log-in page: the request was served
+    written = output.read_text()
+    assert "Hamkor on http://127.0.0.1" in written
+    assert "Dilnoza" not in written
+    assert "/care/patients" not in written
+
+
+def _first_answer(url: str) -> int:
+    """The status of ``url`` once the server listens (it imports the app first)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return httpx.get(url, follow_redirects=False).status_code
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
