@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from hamkor.core.i18n import Translator
-from hamkor.core.templating import Formatter
+from hamkor.core.templating import Formatter, environment
 
 START = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)  # 09:00 in Tashkent
 END = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)  # 13:00 in Tashkent
@@ -28,3 +28,11 @@ def test_both_ends_of_a_time_range_read_alike(language: str, start: str, end: st
     assert fmt.datetime(START, "Asia/Tashkent").endswith(start)
     assert fmt.time(START, "Asia/Tashkent") == start
     assert fmt.time(END, "Asia/Tashkent") == end
+
+
+def test_a_name_spelt_alike_in_two_languages_is_shown_once() -> None:
+    template = environment().from_string(
+        "{% for code, text in names | spellings %}{{ code }}={{ text }};{% endfor %}"
+    )
+    names = {"ru": "Каримова Феруза", "uz": "Karimova Feruza", "uz-Cyrl": "Каримова Феруза"}
+    assert template.render(names=names) == "ru=Каримова Феруза;uz=Karimova Feruza;"

@@ -37,7 +37,17 @@ def environment() -> Environment:
     )
     env.globals["LANGUAGES"] = LANGUAGES
     env.filters["query"] = _query
+    env.filters["spellings"] = _spellings
     return env
+
+
+def _spellings(names: dict[str, str]) -> list[tuple[str, str]]:
+    """Each spelling of a name once, with the first language it is given in: a name in Russian
+    and in Uzbek Cyrillic, or in Uzbek Latin and in English, is often the same letters."""
+    seen: dict[str, str] = {}
+    for language, text in names.items():
+        seen.setdefault(text, language)
+    return [(language, text) for text, language in seen.items()]
 
 
 def _query(params: dict[str, Any], **changes: Any) -> str:
