@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -132,61 +132,21 @@ def _user_error_items(error: UserError, translator: Translator) -> list[dict[str
     ]
 
 
-async def _login_required(request: Request, _exc: Exception) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={target}", status_code=303)
-
-
-async def _token_required(request: Request, _exc: Exception) -> Response:
-    return error_response(request, 401)
-
-
-async def _csrf_failed(request: Request, _exc: Exception) -> Response:
-    message = Message(N_("The form has expired. Please reload the page and try again."))
-    items = [{"field": "csrf_token", "message": message.render(_translator(request).language)}]
-    return error_response(request, 400, items)
-
-
-async def _user_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, UserError)
-    return error_response(request, exc.status_code, _user_error_items(exc, _translator(request)))
-
-
-async def _busy(request: Request, exc: Exception) -> Response:
-    # No free database connection in time (or the database refused one): nothing was
-    # written, so the client may simply retry.
-    log.warning("database busy (%s) on %s %s", type(exc).__name__, request.method, request.url.path)
-    return busy_response(request)
-
-
-#: What building a request's context may raise, and the answer to each: not logged in, no
-#: valid token, no CSRF token, a token that may only read, no database connection.
-_CONTEXT_FAILURES: dict[type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
-    LoginRequired: _login_required,
-    TokenRequired: _token_required,
-    CsrfFailed: _csrf_failed,
-    UserError: _user_error,
-    PoolTimeout: _busy,
-    OperationalError: _busy,
-}
-
-
-async def _invalid_request(request: Request, exc: Exception) -> Response:
-    """The request's fields refused, once the caller is known (see ``web.identify``)."""
-    assert isinstance(exc, RequestValidationError)
-    try:
-        await run_in_threadpool(identify, request)
-    except tuple(_CONTEXT_FAILURES) as failure:
-        kind = next(kind for kind in _CONTEXT_FAILURES if isinstance(failure, kind))
-        return await _CONTEXT_FAILURES[kind](request, failure)
-    translated = from_error_items(exc.errors())
-    return error_response(request, 422, _user_error_items(translated, _translator(request)))
-
-
 def _install_error_handlers(app: FastAPI) -> None:
-    for kind, answer in _CONTEXT_FAILURES.items():
-        app.add_exception_handler(kind, answer)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(TokenRequired)
+    async def token_required(request: Request, _exc: TokenRequired) -> Response:
+        return error_response(request, 401)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        message = Message(N_("The form has expired. Please reload the page and try again."))
+        items = [{"field": "csrf_token", "message": message.render(_translator(request).language)}]
+        return error_response(request, 400, items)
 
     @app.exception_handler(access.AccessDenied)
     async def denied(request: Request, _exc: access.AccessDenied) -> Response:
@@ -196,6 +156,22 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, _exc: access.NotFound) -> Response:
         return error_response(request, 404)
 
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> Response:
+        return error_response(
+            request, exc.status_code, _user_error_items(exc, _translator(request))
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # The fields are checked before the route's thread identifies the caller: identify
+        # them now (``web.identify``). What that raises (no token, a read-only token, no free
+        # connection) gets its own answer: an exception a handler of the route raises reaches
+        # the app's ExceptionMiddleware, which hands it to its handler here.
+        await run_in_threadpool(identify, request)
+        translated = from_error_items(exc.errors())
+        return error_response(request, 422, _user_error_items(translated, _translator(request)))
+
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:
         # A value the database cannot hold (out of range, a NUL byte) that validation let past.
@@ -203,6 +179,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = Message(N_("A value is too large or contains characters that are not allowed."))
         items = [{"field": "", "message": message.render(_translator(request).language)}]
         return error_response(request, 422, items)
+
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def busy(request: Request, exc: Exception) -> Response:
+        # No free database connection in time (or the database refused one): nothing was
+        # written, so the client may simply retry.
+        log.warning(
+            "database busy (%s) on %s %s", type(exc).__name__, request.method, request.url.path
+        )
+        return busy_response(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

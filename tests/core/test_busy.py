@@ -62,6 +62,19 @@ def test_no_free_connection_is_a_503_to_retry(busy_client: TestClient) -> None:
     assert "Traceback" not in page.text
 
 
+def test_refused_fields_without_a_free_connection_are_a_503_too(busy_client: TestClient) -> None:
+    """The caller of a request with bad fields is identified first (``web.identify``), which
+    needs the database: without a connection, the answer is the busy 503, not a crash."""
+    response = busy_client.post(
+        "/api/v1/cities",
+        json={"latitude": 95},
+        headers={"authorization": "Bearer hk_anything", "accept-language": "en"},
+    )
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "2"
+    assert response.json() == {"detail": BUSY, "errors": []}
+
+
 def test_the_busy_answer_is_translated(busy_client: TestClient) -> None:
     api = busy_client.get(
         "/api/v1/me", headers={"authorization": "Bearer hk_anything", "accept-language": "ru"}

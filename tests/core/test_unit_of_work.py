@@ -77,6 +77,18 @@ def test_a_refused_body_is_answered_after_the_caller_is_known_in_their_language(
     assert app_client.post("/api/v1/cities", json=body, headers=stranger).status_code == 401
 
 
+def test_a_read_only_token_with_bad_fields_is_told_it_may_only_read(
+    app_client: TestClient, admin: User, db: Session, uzbekistan: Country
+) -> None:
+    body = city_body(uzbekistan, latitude=95)
+    headers = {**bearer(db, admin, write=False), "accept-language": "en"}
+    response = app_client.post("/api/v1/cities", json=body, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "token", "message": "This API token may only read."}
+    ]
+
+
 def test_a_page_takes_one_hop(admin_client: TestClient, hops: list[str]) -> None:
     response = admin_client.get("/")
     assert response.status_code == 200
