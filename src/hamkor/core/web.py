@@ -216,10 +216,10 @@ class Pending:
     """
 
     request: Request
-    build: Callable[[Session], Ctx] = field(repr=False)  # it holds the bearer token
+    build: Callable[[Request, Session], Ctx] = field(repr=False)  # it may hold a bearer token
 
 
-def _pending(request: Request, build: Callable[[Session], Ctx]) -> Pending:
+def _pending(request: Request, build: Callable[[Request, Session], Ctx]) -> Pending:
     pending = Pending(request, build)
     request.state.pending = pending  # for ``identify``, should the request's fields be refused
     return pending
@@ -235,17 +235,17 @@ def identify(request: Request) -> None:
     pending = getattr(request.state, "pending", None)
     if isinstance(pending, Pending):
         with request.app.state.sessionmaker() as db:
-            pending.build(db)
+            pending.build(request, db)
 
 
 async def optional_ctx(request: Request) -> Pending:
     """The context of a page anyone may open (log-in, public pages)."""
-    return _pending(request, partial(_page_context, request, required=False))
+    return _pending(request, partial(_page_context, required=False))
 
 
 async def page_ctx(request: Request) -> Pending:
     """The context of a page that needs a logged-in user."""
-    return _pending(request, partial(_page_context, request, required=True))
+    return _pending(request, partial(_page_context, required=True))
 
 
 def _page_context(request: Request, db: Session, *, required: bool) -> Ctx:
@@ -289,7 +289,7 @@ async def api_ctx(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Pending:
     """The context of a JSON API call: a bearer token, or the browser's session plus CSRF."""
-    return _pending(request, partial(_api_context, request, credentials=credentials))
+    return _pending(request, partial(_api_context, credentials=credentials))
 
 
 async def feed_ctx(
@@ -300,7 +300,7 @@ async def feed_ctx(
     """The context of a calendar feed: a signed ``key`` in the address, else as the API."""
     if key is None:
         return await api_ctx(request, credentials)
-    return _pending(request, partial(_feed_context, request, key=key))
+    return _pending(request, partial(_feed_context, key=key))
 
 
 def _feed_context(request: Request, db: Session, *, key: str) -> Ctx:
@@ -372,7 +372,7 @@ def _in_unit_of_work(endpoint: Callable[..., Any], values: dict[str, Any]) -> An
     for name, value in values.items():
         if isinstance(value, Pending):
             with _unit_of_work(value.request) as db:
-                return endpoint(**{**values, name: value.build(db)})
+                return endpoint(**{**values, name: value.build(value.request, db)})
     return endpoint(**values)
 
 
