@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from hamkor.core.models import Role, User
 from hamkor.directory.models import City, Country
-from tests.directory.test_api import city_body
 from tests.fixtures.core import UserFactory
-from tests.fixtures.directory import bearer
+from tests.fixtures.directory import bearer, city_body
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -12,24 +10,12 @@ from sqlalchemy.orm import Session
 from hamkor.core.models import AuditEntry, Role, User
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
 from tests.fixtures.core import UserFactory
-from tests.fixtures.directory import SAMARKAND, bearer
+from tests.fixtures.directory import bearer, city_body
 
 
 @pytest.fixture
 def as_admin(db: Session, admin: User) -> dict[str, str]:
     return bearer(db, admin)
-
-
-def city_body(country: Country, **changes: Any) -> dict[str, Any]:
-    return {
-        "code": "SKD",
-        "country_id": country.id,
-        "names": SAMARKAND,
-        "latitude": 39.6542,
-        "longitude": 66.9597,
-        "timezone": "Asia/Samarkand",
-        **changes,
-    }
 
 
 def test_cities_are_created_read_and_replaced(
