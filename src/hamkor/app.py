@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -25,7 +24,7 @@ from hamkor.care import api as care_api
 from hamkor.care import views as care_views
 from hamkor.care.fhir import api as fhir_api
 from hamkor.care.fhir import outcome as fhir_outcome
-from hamkor.core import access, jobs
+from hamkor.core import access, jobs, threads
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
 from hamkor.core.admission import Admission
@@ -168,7 +167,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         # them now (``web.identify``). What that raises (no token, a read-only token, no free
         # connection) gets its own answer: an exception a handler of the route raises reaches
         # the app's ExceptionMiddleware, which hands it to its handler here.
-        await run_in_threadpool(identify, request)
+        await threads.in_thread(identify, request)
         translated = from_error_items(exc.errors())
         return error_response(request, 422, _user_error_items(translated, _translator(request)))
 

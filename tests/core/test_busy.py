@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -24,7 +22,7 @@ from hamkor.core.i18n import Translator
 from hamkor.core.models import AuditEntry, User
 from hamkor.core.security import new_api_token
 from hamkor.settings import Settings
-from tests.fixtures.core import csrf_of
+from tests.fixtures.core import csrf_of, run_async
 
 BUSY = "The server is busy right now. Please try again in a few seconds."
 
@@ -152,15 +150,8 @@ def test_requests_beyond_the_limit_wait_their_turn_or_are_turned_away() -> None:
         release.set()
         await asyncio.gather(first, waiting)
 
-    _run(scenario)
+    run_async(scenario)
     assert answered == ["busy /turned-away", "/first", "/waited"]
-
-
-def _run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run in a thread of its own: a browser test's driver may keep an event loop running in
-    this one, where ``asyncio.run`` refuses to start another."""
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(lambda: asyncio.run(scenario())).result()
 
 
 async def _nothing() -> Message:
@@ -202,7 +193,7 @@ def test_the_turned_away_answer_is_the_translated_busy_503(app_client: TestClien
         held.set()
         await holder
 
-    _run(scenario)
+    run_async(scenario)
     start, body = messages[0], messages[1]
     assert start["status"] == 503
     assert (b"retry-after", b"2") in start["headers"]

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hamkor.core import threads
 from hamkor.core.models import Role, User
 from hamkor.directory.models import City, Country
 from tests.fixtures.core import UserFactory
@@ -20,18 +21,25 @@ from tests.fixtures.directory import bearer, city_body
 
 @pytest.fixture
 def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the functions sent to the thread pool, by FastAPI, Starlette or us."""
+    """The names of the functions sent to a thread, by FastAPI or Starlette (anyio) or by us."""
     sent: list[str] = []
-    run_sync = anyio.to_thread.run_sync
+    run_sync, in_thread = anyio.to_thread.run_sync, threads.in_thread
 
-    async def counted(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        called = function
-        while isinstance(called, partial):
-            called = called.func
-        sent.append(called.__name__)
+    def name(function: Callable[..., Any]) -> str:
+        while isinstance(function, partial):
+            function = function.func
+        return function.__name__
+
+    async def counted_run_sync(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        sent.append(name(function))
         return await run_sync(function, *args, **kwargs)
 
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    async def counted_in_thread(function: Callable[..., Any], *args: Any) -> Any:
+        sent.append(name(function))
+        return await in_thread(function, *args)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted_run_sync)
+    monkeypatch.setattr(threads, "in_thread", counted_in_thread)
     return sent
 
 

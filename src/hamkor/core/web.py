@@ -17,10 +17,9 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from hamkor.core import access, security
+from hamkor.core import access, security, threads
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
@@ -379,15 +378,16 @@ def _in_unit_of_work(endpoint: Callable[..., Any], values: dict[str, Any]) -> An
 def _one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(endpoint)
     async def run(**values: Any) -> Any:
-        return await run_in_threadpool(_in_unit_of_work, endpoint, values)
+        return await threads.in_thread(_in_unit_of_work, endpoint, values)
 
     return run
 
 
 class Route(APIRoute):
-    """A route whose session, context, work and commit take one hop to the thread pool.
+    """A route whose session, context, work and commit take one hop to a request thread.
 
-    A sync endpoint is wrapped in a coroutine that runs ``_in_unit_of_work`` in the pool; FastAPI
+    A sync endpoint is wrapped in a coroutine that runs ``_in_unit_of_work`` in a thread
+    (``threads.in_thread``); FastAPI
     then treats it as async: no hops of its own, and it validates the answer (a model the route
     built while its session was open) on the event loop.
     """
