@@ -2,7 +2,7 @@
 -- of POST /api/v1/care/appointments. It sends what the endpoint sends to book (care.booking:
 -- _booking_parties, _insert_unless_taken, _record_booking) and nothing of HTTP or of
 -- authentication (no token, user, membership or access-scope conditions): read the
--- referral's own columns; read the session's with, in the same statement, whether the
+-- referral's and the session's own columns with, in the same statement, whether the
 -- referral holds a slot, the consent to treatment in force, the slot length and whether the
 -- slot is taken; insert the appointment unless a partial unique index refuses it; move the
 -- referral to 'booked' with its status-history row; audit the three writes (the endpoint
@@ -15,17 +15,18 @@ SELECT nextval('bench_booking') AS n \gset
 \set referral :referral0 + :n
 \set activity :session0 + :n / :slots
 \set slot :n % :slots
-SELECT id, patient_id, program_id, specialty_id, status FROM referrals WHERE id = :referral
-\gset referral_
 SELECT EXISTS (SELECT * FROM appointments WHERE referral_id = :referral
                AND status IN ('booked', 'checked_in', 'seen')) AS held,
-       (SELECT decision FROM consents WHERE patient_id = :referral_patient_id
+       (SELECT decision FROM consents WHERE patient_id = referrals.patient_id
         AND kind = 'treatment' ORDER BY decided_at DESC, id DESC LIMIT 1) AS consent,
        (SELECT slot_minutes FROM consultation_settings WHERE activity_id = :activity) AS minutes,
        EXISTS (SELECT * FROM appointments WHERE activity_id = :activity AND slot = :slot
                AND status IN ('booked', 'checked_in', 'seen')) AS taken,
-       id, kind, program_id, specialty_id, starts_at, ends_at
-FROM activities WHERE id = :activity;
+       referrals.id, referrals.patient_id, referrals.program_id, referrals.specialty_id,
+       referrals.status, activities.id, activities.kind, activities.program_id,
+       activities.specialty_id, activities.starts_at, activities.ends_at
+FROM referrals JOIN activities ON activities.id = :activity
+WHERE referrals.id = :referral;
 INSERT INTO appointments (activity_id, slot, referral_id, status, booked_by_id, checked_in_at,
                           created_at, updated_at)
 VALUES (:activity, :slot, :referral, 'booked', :user_id, NULL, now(), now())

@@ -20,11 +20,12 @@ from hamkor.care import booking, service
 from hamkor.care.models import Appointment, Patient
 from hamkor.care.schemas import BookingCreate
 from hamkor.core.models import AuditEntry, Role, User
+from hamkor.programs.models import ActivityKind
 from hamkor.settings import Settings
 from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory
 from tests.fixtures.core import UserFactory
 from tests.fixtures.directory import bearer
-from tests.fixtures.programs import ProgramFactory
+from tests.fixtures.programs import ActivityFactory, ProgramFactory
 
 
 def _entries(db: Session, action: str) -> list[tuple[str, str | None]]:
@@ -175,6 +176,40 @@ def test_patient_data_never_reaches_logs_or_error_pages(
     assert "RuntimeError" in caplog.text
 
 
+def test_a_booking_into_a_session_out_of_sight_or_of_another_kind_is_refused(
+    api: TestClient,
+    db: Session,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+    create_program: ProgramFactory,
+    create_activity: ActivityFactory,
+) -> None:
+    """The booking reads referral and session in one statement, which then finds nothing; the
+    refusal must still say which and why, as for any record."""
+    days = care_world.days
+    ours = create_referral(create_patient("Aliyev Bobur"))
+    elsewhere = create_activity(  # a program the registrar's centre takes no part in
+        create_program(),
+        city=days.tashkent,
+        kind=ActivityKind.CONSULTATION_SESSION,
+        institution=days.syzganov,
+        specialty=days.cardiac_surgery,
+    )
+    lecture = create_activity(days.program, city=days.tashkent, institution=days.vakhidov)
+    db.commit()
+    headers = bearer(db, care_world.registrar)
+
+    def book(activity_id: int) -> int:
+        body = {"referral_id": ours.id, "activity_id": activity_id}
+        return api.post("/api/v1/care/appointments", json=body, headers=headers).status_code
+
+    assert book(elsewhere.id) == 403
+    assert _entries(db, "denied") == [("activities", str(elsewhere.id))]
+    assert book(lecture.id) == 404  # a master class is no consultation session
+    assert db.scalar(select(func.count()).select_from(Appointment)) == 0
+
+
 def test_booking_goes_through_the_access_choke_point_and_is_audited(
     api: TestClient,
     db: Session,
@@ -183,9 +218,9 @@ def test_booking_goes_through_the_access_choke_point_and_is_audited(
     create_referral: ReferralFactory,
     samarkand_patient: Patient,
 ) -> None:
-    """The booking reads referral and session with their access condition in one statement
-    (``access.fetch_for``) and writes by SQL statements: the refusals and the trail must be
-    those of every other route."""
+    """The booking reads referral and session under their access conditions in one statement
+    and writes by SQL statements: the refusals and the trail must be those of every other
+    route."""
     headers = bearer(db, care_world.registrar)
     session_id = care_world.session.id
 

@@ -16,9 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    BindParameter,
     ScalarSelect,
     Select,
+    SQLColumnExpression,
     func,
     select,
 )
@@ -359,7 +359,9 @@ def consents_in_force(db: Session, patient_ids: Iterable[int]) -> dict[int, set[
     return result
 
 
-def latest_decision(patient_id: int | BindParameter[int], kind: ConsentKind) -> ScalarSelect[str]:
+def latest_decision(
+    patient_id: int | SQLColumnExpression[int], kind: ConsentKind
+) -> ScalarSelect[str]:
     """The patient's latest decision on one kind of consent: the one in force (or none)."""
     return (
         select(Consent.decision)

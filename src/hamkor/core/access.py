@@ -7,17 +7,14 @@ condition of one row, so lists and single records can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    RowMapping,
     Select,
-    bindparam,
     false,
     inspect,
     or_,
@@ -201,58 +198,6 @@ def get_for(
         raise NotFound(model.__tablename__, record_id)
     require(db, actor, action, obj)
     return obj
-
-
-def fetch_for(
-    db: Session,
-    actor: Actor,
-    model: type[Base],
-    record_id: int,
-    columns: tuple[str, ...],
-    action: Action = Action.VIEW,
-    *,
-    also: Select[Any] | None = None,
-    params: Mapping[str, Any] | None = None,
-) -> RowMapping:
-    """``get_for`` for a hot path: some columns of a record, read only if the actor may.
-
-    The same refusals (404, audited 403) by the same condition as ``can``, in one statement
-    when access is granted, instead of a load of the record with its relations and then
-    ``can``: the booking endpoint reads the referral and the session this way. ``also`` is a
-    select of columns only (subqueries, with ``params``) read in the same statement: the
-    booking's checks ride along with the session. The condition stays in the WHERE clause,
-    where PostgreSQL turns its subqueries into index lookups; the statement goes to the
-    session's connection as it is, without the ORM's handling of it.
-    """
-    db.flush()  # what the session holds unwritten is read too, as by its own queries
-    statement = _fetch_statement(model, columns, actor, action, also)
-    values = {**(params or {}), "record_id": record_id}
-    found = db.connection().execute(statement, values).mappings().first()
-    if found is not None:
-        return found
-    key = inspect(model).primary_key[0]
-    if db.scalar(select(key).where(key == record_id)) is None:
-        raise NotFound(model.__tablename__, record_id)
-    raise AccessDenied(model.__tablename__, record_id, action)
-
-
-@lru_cache(maxsize=1024)
-def _fetch_statement(
-    model: type[Base],
-    columns: tuple[str, ...],
-    actor: Actor,
-    action: Action,
-    also: Select[Any] | None,
-) -> Select[Any]:
-    """The statement of ``fetch_for``, built once per actor and grants.
-
-    Building a statement with its access condition, and deriving its cache key, cost more than
-    running it; a statement kept is also one whose compiled form SQLAlchemy finds at once.
-    """
-    key = inspect(model).primary_key[0]
-    read = [getattr(model, name) for name in columns]
-    base = select(*read) if also is None else also.add_columns(*read)
-    return base.where(key == bindparam("record_id"), condition(model, actor, action))
 
 
 def require(db: Session, actor: Actor, action: Action, obj: Base) -> None:
