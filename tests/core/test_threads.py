@@ -49,15 +49,16 @@ def test_a_cancelled_request_ends_only_after_its_work_has_ended() -> None:
         release.wait()
         ended.append("work")
 
-    async def scenario() -> None:
+    async def scenario() -> bool:
         task = asyncio.create_task(in_thread(work))
         await asyncio.to_thread(started.wait)
         task.cancel()
         await asyncio.sleep(0.05)
-        assert not task.done()  # still waiting for the work, which is still blocked
+        done_while_blocked = task.done()
         release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert ended == ["work"]
+        return done_while_blocked
 
-    run_async(scenario)
+    assert run_async(scenario) is False  # it still waited for the work, which was blocked
+    assert ended == ["work"]
