@@ -387,9 +387,8 @@ class Route(APIRoute):
     """A route whose session, context, work and commit take one hop to a request thread.
 
     A sync endpoint is wrapped in a coroutine that runs ``_in_unit_of_work`` in a thread
-    (``threads.in_thread``); FastAPI
-    then treats it as async: no hops of its own, and it validates the answer (a model the route
-    built while its session was open) on the event loop.
+    (``threads.in_thread``); FastAPI then treats it as async: no hops of its own, and it
+    validates the answer (a model the route built while its session was open) on the event loop.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
