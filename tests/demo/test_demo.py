@@ -26,7 +26,7 @@ from hamkor.core.access import Actor
 from hamkor.core.models import User
 from hamkor.demo.loader import DemoSummary, load_demo
 from hamkor.directory.models import City, Institution, Person, Specialty
-from hamkor.programs.conflicts import ConflictKind
+from hamkor.programs.conflict_rules import ConflictKind
 from hamkor.programs.models import Activity, ActivityKind, Delegation, Participation, Program
 from hamkor.programs.service import program_conflicts
 from hamkor.training import cascade

@@ -12,7 +12,8 @@ from hamkor.core.i18n import Translator
 from hamkor.directory.models import City, Person, Room
 from hamkor.directory.service import derive_minutes, estimated_road_km
 from hamkor.programs import conflicts, service
-from hamkor.programs.conflicts import Conflict, ConflictKind
+from hamkor.programs.conflict_rules import ConflictKind
+from hamkor.programs.conflicts import Conflict
 from hamkor.programs.models import Activity, ActivityStatus
 from tests.fixtures.programs import ActivityFactory, KzUzDays
 

@@ -19,7 +19,8 @@ from icalendar import Calendar, Event
 from hamkor.core.i18n import N_, Translator
 from hamkor.core.templating import Formatter
 from hamkor.directory.models import City
-from hamkor.programs.conflicts import TravelMinutes, minutes_between
+from hamkor.programs.conflict_rules import minutes_between
+from hamkor.programs.conflicts import TravelMinutes
 from hamkor.programs.labels import ACTIVITY_KIND
 from hamkor.programs.models import Activity, ActivityStatus, Delegation
 

@@ -2,40 +2,25 @@
 
 A plan is edited by many hands and changes by the hour (a flight late, a surgeon ill), so a
 conflicting activity is saved and flagged rather than refused: the coordinator sees it and
-fixes it. Three kinds are found:
-
-* a specialist leading two activities that overlap in time;
-* a room booked for two activities that overlap in time;
-* a move between cities faster than the road allows: consecutive activities of the same lead,
-  or of the same brigade, in different cities with less time between them than the travel takes.
-
-Cancelled activities take no time and no room. Each person's, room's and brigade's activities
-are swept once in order of start, so a program of hundreds of activities costs
-O(n log n + conflicts), not a comparison of every pair.
+fixes it. What counts as a conflict is defined once, in :mod:`.conflict_rules` (the planner's
+checker uses the same rules); this module reads the program's activities into it and names
+what it finds in the reader's language. Cancelled activities take no time and no room.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from itertools import pairwise
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 
-from hamkor.core.i18n import N_, Translator
+from hamkor.core.i18n import N_, Message, Translator, localized
 from hamkor.directory.models import City, Person, Room
+from hamkor.programs.conflict_rules import Booking, Clash, ConflictKind, Over
+from hamkor.programs.conflict_rules import find as find_clashes
 from hamkor.programs.models import Activity, ActivityStatus, Delegation
 
 #: Minutes of travel from one city to another.
 TravelMinutes = Callable[[City, City], int]
-
-
-class ConflictKind(StrEnum):
-    LEAD_OVERLAP = "lead_overlap"
-    ROOM_OVERLAP = "room_overlap"
-    TOO_FAST_MOVE = "too_fast_move"
 
 
 @dataclass(frozen=True)
@@ -76,82 +61,51 @@ class Conflict:
         return self.second.city if self.kind is ConflictKind.TOO_FAST_MOVE else None
 
 
-def minutes_between(end: datetime, start: datetime) -> int:
-    return int((start - end).total_seconds() // 60)
+def booking(activity: Activity) -> Booking:
+    """``activity`` as the conflict rules see it, keyed by its id."""
+    return Booking(
+        key=activity.id,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        city=activity.city_id,
+        room=activity.room_id,
+        leads=tuple(person.id for person in activity.leads),
+        brigade=activity.delegation_id,
+    )
 
 
-def _overlapping(activities: Sequence[Activity]) -> Iterator[tuple[Activity, Activity]]:
-    """Pairs of overlapping activities among ``activities`` (sorted by start).
-
-    A heap keeps the activities still running at each start, ordered by their end; every one
-    left in it when the next activity starts overlaps that activity.
-    """
-    running: list[tuple[datetime, int, Activity]] = []
-    for activity in activities:
-        while running and running[0][0] <= activity.starts_at:
-            heapq.heappop(running)
-        for _end, _id, earlier in running:
-            yield earlier, activity
-        heapq.heappush(running, (activity.ends_at, activity.id, activity))
-
-
-def _too_fast(
-    activities: Sequence[Activity],
-    travel: TravelMinutes,
-    *,
-    person: Person | None = None,
-    delegation: Delegation | None = None,
-) -> Iterator[Conflict]:
-    """Moves of one lead or brigade between consecutive activities (sorted by start) in
-    different cities, with less time between them than the road takes."""
-    for before, after in pairwise(activities):
-        if before.city_id == after.city_id:
-            continue
-        needed = travel(before.city, after.city)
-        available = minutes_between(before.ends_at, after.starts_at)
-        if available < needed:
-            yield Conflict(
-                ConflictKind.TOO_FAST_MOVE,
-                before,
-                after,
-                person=person,
-                delegation=delegation,
-                needed_minutes=needed,
-                available_minutes=available,
-            )
+def live(activities: Iterable[Activity]) -> list[Activity]:
+    """The activities that take time and rooms (not cancelled), by start, then id."""
+    return sorted(
+        (a for a in activities if a.status != ActivityStatus.CANCELLED),
+        key=lambda a: (a.starts_at, a.id),
+    )
 
 
 def find(activities: Iterable[Activity], travel: TravelMinutes) -> list[Conflict]:
     """Every conflict among ``activities`` (of one program), earliest first."""
-    live = sorted(
-        (a for a in activities if a.status != ActivityStatus.CANCELLED),
-        key=lambda a: (a.starts_at, a.id),
+    rows: dict[Hashable, Activity] = {activity.id: activity for activity in live(activities)}
+    cities: dict[Hashable, City] = {activity.city_id: activity.city for activity in rows.values()}
+    clashes = find_clashes(
+        [booking(activity) for activity in rows.values()],
+        lambda a, b: travel(cities[a], cities[b]),
     )
-    by_lead: dict[Person, list[Activity]] = defaultdict(list)
-    by_room: dict[Room, list[Activity]] = defaultdict(list)
-    by_delegation: dict[Delegation, list[Activity]] = defaultdict(list)
-    for activity in live:
-        for lead in activity.leads:
-            by_lead[lead].append(activity)
-        if activity.room is not None:
-            by_room[activity.room].append(activity)
-        if activity.delegation is not None:
-            by_delegation[activity.delegation].append(activity)
+    return [_conflict(clash, rows) for clash in clashes]
 
-    found: list[Conflict] = []
-    for person, led in by_lead.items():
-        found += (
-            Conflict(ConflictKind.LEAD_OVERLAP, a, b, person=person) for a, b in _overlapping(led)
-        )
-        found += _too_fast(led, travel, person=person)
-    for room, booked in by_room.items():
-        found += (
-            Conflict(ConflictKind.ROOM_OVERLAP, a, b, room=room) for a, b in _overlapping(booked)
-        )
-    for delegation, travelled in by_delegation.items():
-        found += _too_fast(travelled, travel, delegation=delegation)
-    found.sort(key=lambda c: (c.first.starts_at, c.second.starts_at, c.kind, c.first.id))
-    return found
+
+def _conflict(clash: Clash, rows: Mapping[Hashable, Activity]) -> Conflict:
+    first, second = rows[clash.first.key], rows[clash.second.key]
+    over = clash.over
+    return Conflict(
+        clash.kind,
+        first,
+        second,
+        person=next(p for p in first.leads if p.id == clash.subject) if over is Over.LEAD else None,
+        room=first.room if over is Over.ROOM else None,
+        delegation=first.delegation if over is Over.BRIGADE else None,
+        needed_minutes=clash.needed_minutes,
+        available_minutes=clash.available_minutes,
+    )
 
 
 def by_activity(conflicts: Iterable[Conflict]) -> dict[int, list[Conflict]]:
@@ -177,16 +131,67 @@ _SENTENCES = {
 }
 
 
-def describe(conflict: Conflict, translator: Translator) -> str:
-    """The conflict in a sentence of the reader's language."""
-    name = translator.name
-    return translator.gettext(
-        _SENTENCES[conflict.kind],
-        subject=name(conflict.subject.names),
-        first=name(conflict.first.titles),
-        second=name(conflict.second.titles),
-        origin=name(conflict.first.city.names),
-        destination=name(conflict.second.city.names),
-        available=max(conflict.available_minutes or 0, 0),
+#: Names in every language they are given in (``{"ru": ..., "en": ...}``).
+Names = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """The words that name a conflict, in every language its names have, so that it can be
+    said to any reader, now or later (a refusal is rendered in the language of its reader)."""
+
+    kind: ConflictKind
+    subject: Names
+    first: Names
+    second: Names
+    origin: Names
+    destination: Names
+    available: int = 0
+    needed: int | None = None
+
+    def render(self, language: str) -> str:
+        name = _name_in(language)
+        return Translator(language).gettext(
+            _SENTENCES[self.kind],
+            subject=name(self.subject),
+            first=name(self.first),
+            second=name(self.second),
+            origin=name(self.origin),
+            destination=name(self.destination),
+            available=max(self.available, 0),
+            needed=self.needed,
+        )
+
+
+def _name_in(language: str) -> Callable[[Names], str]:
+    return lambda names: localized(dict(names), language)
+
+
+def sentence(conflict: Conflict) -> Sentence:
+    return Sentence(
+        kind=conflict.kind,
+        subject=conflict.subject.names,
+        first=conflict.first.titles,
+        second=conflict.second.titles,
+        origin=conflict.first.city.names,
+        destination=conflict.second.city.names,
+        available=conflict.available_minutes or 0,
         needed=conflict.needed_minutes,
     )
+
+
+def describe(conflict: Conflict, translator: Translator) -> str:
+    """The conflict in a sentence of the reader's language."""
+    return sentence(conflict).render(translator.language)
+
+
+@dataclass(frozen=True)
+class ConflictsMessage(Message):
+    """A refusal that names conflicts: ``text`` takes them as ``%(conflicts)s``, each said in
+    the language the refusal is shown in."""
+
+    sentences: tuple[Sentence, ...] = field(default=())
+
+    def render(self, language: str) -> str:
+        said = " ".join(item.render(language) for item in self.sentences)
+        return Translator(language).gettext(self.text, conflicts=said, **self.params)

@@ -7,7 +7,7 @@ show it, so the stored values stay stable while the words change with the reader
 from __future__ import annotations
 
 from hamkor.core.i18n import N_
-from hamkor.programs.conflicts import ConflictKind
+from hamkor.programs.conflict_rules import ConflictKind
 from hamkor.programs.models import (
     ActivityKind,
     ActivityStatus,

@@ -29,7 +29,7 @@ from hamkor.core.errors import invalid
 from hamkor.core.forms import BlankIsNone, FormId, FormList
 from hamkor.core.i18n import N_
 from hamkor.core.names import Names
-from hamkor.programs.conflicts import ConflictKind
+from hamkor.programs.conflict_rules import ConflictKind
 from hamkor.programs.models import (
     ActivityKind,
     ActivityStatus,
