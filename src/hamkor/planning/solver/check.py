@@ -2,17 +2,29 @@
 
 Written apart from the solvers on purpose: it imports neither :mod:`.rules` nor any solver, so a
 mistake in the shared rules cannot hide itself. It reads the semantics of ``docs/planning.md``
-directly. Only :func:`.objective.score` is shared, to compare the plan's stated objective.
+directly. Only :func:`.objective.score` is shared, to compare the plan's stated objective, and
+what a conflict is (:mod:`hamkor.programs.conflict_rules`, the rules of the program's conflict
+panel): a plan may add no conflict among its activities nor with the busy times of what it may
+not move.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
-from hamkor.planning.solver.model import Activity, Instance, PlacedActivity, Plan
+from hamkor.planning.solver.model import Activity, Busy, Instance, PlacedActivity, Plan
 from hamkor.planning.solver.objective import score
+from hamkor.programs.conflict_rules import Booking, Clash, ConflictKind, find
+
+#: The checker's name for each kind of conflict.
+_CONFLICTS = {
+    ConflictKind.LEAD_OVERLAP: "specialist_overlap",
+    ConflictKind.ROOM_OVERLAP: "room_overlap",
+    ConflictKind.TOO_FAST_MOVE: "too_fast_move",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,31 @@ def _m(text: str) -> int:
 
 def _hhmm(value: int) -> str:
     return f"{value // 60:02d}:{value % 60:02d}"
+
+
+def _at(day: date, clock: str) -> datetime:
+    return datetime.combine(day, time.fromisoformat(clock))
+
+
+def _clashes(
+    placed: Iterable[PlacedActivity], busy: Iterable[Busy], trip: Callable[[str, str], int]
+) -> list[Clash]:
+    """The conflicts the plan takes part in, among its activities and with the busy times
+    (those among busy times alone are the program's, not the plan's)."""
+    ours = [
+        Booking(p.activity, _at(p.day, p.start), _at(p.day, p.end), p.city, p.room, tuple(p.leads))
+        for p in placed
+    ]
+    theirs = [
+        Booking(b.id, _at(b.day, b.start), _at(b.day, b.end), b.city, b.room, tuple(b.leads))
+        for b in busy
+    ]
+    mine = {id(booking) for booking in ours}
+    return [
+        clash
+        for clash in find([*ours, *theirs], lambda a, b: trip(str(a), str(b)))
+        if id(clash.first) in mine or id(clash.second) in mine
+    ]
 
 
 def check(instance: Instance, plan: Plan) -> list[Violation]:
@@ -167,46 +204,51 @@ def check(instance: Instance, plan: Plan) -> list[Violation]:
                         f"{trip(item.city, dep.city)} min from {item.city}",
                     )
 
-    # --- pairs in time: rooms, specialists ----------------------------------------------------
-    def overlaps(a: PlacedActivity, b: PlacedActivity) -> bool:
-        return a.day == b.day and _m(a.start) < _m(b.end) and _m(b.start) < _m(a.end)
+    # --- conflicts, by the program's own definition, with what the plan may not move -------
+    busy = list(instance.busy)
+    for clash in _clashes(placed.values(), busy, trip):
+        bad(
+            _CONFLICTS[clash.kind],
+            [str(clash.subject), str(clash.first.key), str(clash.second.key)],
+            f"{clash.first.starts_at:%Y-%m-%d %H:%M} and {clash.second.starts_at:%Y-%m-%d %H:%M}",
+        )
 
-    by_room: dict[str, list[PlacedActivity]] = defaultdict(list)
+    # --- the planner's stricter rules: a specialist's day in one city, the trip between days --
+    busy_by_lead: dict[str, list[Busy]] = defaultdict(list)
+    for taken in busy:
+        for lead in set(taken.leads):
+            busy_by_lead[lead].append(taken)
     by_lead: dict[str, list[PlacedActivity]] = defaultdict(list)
     for item in placed.values():
-        by_room[item.room].append(item)
         for lead in set(item.leads):
             by_lead[lead].append(item)
-    for room_id, items in sorted(by_room.items()):
-        for i, a in enumerate(items):
-            for b in items[i + 1 :]:
-                if overlaps(a, b):
-                    bad("room_overlap", [room_id, a.activity, b.activity], f"both on {a.day}")
     for lead, items in sorted(by_lead.items()):
-        for i, a in enumerate(items):
-            for b in items[i + 1 :]:
-                if overlaps(a, b):
-                    bad("specialist_overlap", [lead, a.activity, b.activity], f"both on {a.day}")
-        per_day: dict[date, list[PlacedActivity]] = defaultdict(list)
+        ours: dict[date, list[PlacedActivity]] = defaultdict(list)
         for item in items:
-            per_day[item.day].append(item)
-        city_of: dict[date, str] = {}
-        for day, todays in per_day.items():
-            cities = sorted({item.city for item in todays})
+            ours[item.day].append(item)
+        # (start, city) of everything the lead does each day: the plan's and the busy times
+        doing: dict[date, list[tuple[int, str]]] = defaultdict(list)
+        for item in items:
+            doing[item.day].append((_m(item.start), item.city))
+        for taken in busy_by_lead.get(lead, []):
+            doing[taken.day].append((_m(taken.start), taken.city))
+        for day in sorted(ours):
+            cities = sorted({city for _, city in doing[day]})
             if len(cities) > 1:
                 bad("one_city_per_day", [lead, *cities], f"several cities on {day}")
-            city_of[day] = cities[0]
-        for i in range(len(program.days) - 1):
-            d1, d2 = program.days[i], program.days[i + 1]
-            if d1 in city_of and d2 in city_of and city_of[d1] != city_of[d2]:
-                first = min(_m(item.start) for item in per_day[d2])
-                need = p_start + trip(city_of[d1], city_of[d2])
-                if first < need:
-                    bad(
-                        "travel_after_city_change",
-                        [lead, city_of[d1], city_of[d2]],
-                        f"starts {_hhmm(first)} on {d2}, cannot before {_hhmm(need)}",
-                    )
+        for d1, d2 in zip(program.days, program.days[1:], strict=False):
+            if d1 not in ours and d2 not in ours:
+                continue  # the plan has the lead on neither day: not the plan's doing
+            for k1 in sorted({city for _, city in doing.get(d1, [])}):
+                for k2 in sorted({city for _, city in doing.get(d2, [])} - {k1}):
+                    first = min(start for start, city in doing[d2] if city == k2)
+                    need = p_start + trip(k1, k2)
+                    if first < need:
+                        bad(
+                            "travel_after_city_change",
+                            [lead, k1, k2],
+                            f"starts {_hhmm(first)} on {d2}, cannot before {_hhmm(need)}",
+                        )
 
     # --- mandatory and pinned -----------------------------------------------------------------
     for act in instance.activities:
@@ -274,6 +316,9 @@ def check(instance: Instance, plan: Plan) -> list[Violation]:
         )
         if len(who) > cap:
             bad("consultation_capacity", [activity_id], f"{len(who)} patients for {cap} places")
+
+    def overlaps(a: PlacedActivity, b: PlacedActivity) -> bool:
+        return a.day == b.day and _m(a.start) < _m(b.end) and _m(b.start) < _m(a.end)
 
     # --- trainees -----------------------------------------------------------------------------
     seated: dict[str, int] = defaultdict(int)

@@ -8,6 +8,11 @@ Pre-filtering, before any variable is made:
 * rooms of an activity: the right kind, big enough for its trainee seats, in one of its cities;
 * days: ``fixed_day``, the room not ``closed``, at least one start on the slot grid that fits the
   program's day and the room's hours that day (and ``fixed_start``);
+* busy times (what the plan may not move): a start whose interval meets its room's busy time
+  that day is dropped; a lead's busy times bound the cities and starts open to them that day
+  (``rules.busy_window``: one city a day, the trip from and to the cities they are busy in the
+  days around), through the same city bounds as arrival and departure, and are fixed intervals
+  in the lead's ``NoOverlap``;
 * leads: the named leads, or the specialists of the specialty, on the days they are available
   (not ``unavailable``, not before arrival, not after departure) with working hours that can hold
   the activity. A day with too few possible leads is dropped. An activity left with no option
@@ -95,6 +100,7 @@ from datetime import date
 
 from ortools.sat.python import cp_model
 
+from hamkor.planning.solver import rules
 from hamkor.planning.solver.greedy import greedy
 from hamkor.planning.solver.model import (
     Activity,
@@ -203,6 +209,8 @@ class _Data:
             self.travel[(t.b, t.a)] = t.minutes
         self.rooms = {r.id: r for r in instance.rooms}
         self.specs = {s.id: s for s in instance.specialists}
+        self.taken = rules.Taken.of(instance)
+        self._table = rules.travel_table(instance)
         self._city_bounds: dict[tuple[str, int, str], tuple[int, int]] = {}
         self.by_specialty: dict[str, list[Specialist]] = defaultdict(list)
         for s in instance.specialists:
@@ -247,7 +255,9 @@ class _Data:
         return (lo, hi) if lo < hi else None
 
     def city_bounds(self, s: Specialist, d: int, city: str) -> tuple[int, int]:
-        """Earliest start and latest end in ``city`` on day ``d`` from arrival and departure."""
+        """Earliest start and latest end in ``city`` on day ``d`` from arrival, departure and
+        the specialist's busy times; an empty window (end before start) where they may not
+        lead there that day."""
         key = (s.id, d, city)
         if key not in self._city_bounds:
             day = self.days[d]
@@ -256,7 +266,8 @@ class _Data:
                 lo = minutes(s.arrival.time) + self.t(s.arrival.city, city)
             if s.departure is not None and day == s.departure.day:
                 hi = minutes(s.departure.time) - self.t(city, s.departure.city)
-            self._city_bounds[key] = (lo, hi)
+            busy = rules.busy_window(self.instance, self.taken, self._table, s.id, day, city)
+            self._city_bounds[key] = (max(lo, busy[0]), hi) if busy is not None else (0, -1)
         return self._city_bounds[key]
 
 
@@ -345,6 +356,7 @@ def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _Acti
                 if t >= lo
                 and t + dur <= hi
                 and (fixed is None or t == fixed)
+                and data.taken.free((r.id, data.days[d]), t, t + dur, room=True)
                 and sum(1 for a, b in city_win if a <= t and t + dur <= b) >= need
             ]
             if starts:
@@ -538,6 +550,10 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
             model.add(p == 1)
         obj.append((p, round(act.weight * wts.activity * SCALE)))
 
+    # What the plan may not move holds its rooms and leads: fixed intervals beside the options.
+    for (sid, d), ivs in spec_iv.items():
+        for lo, hi in data.taken.leads.get((sid, data.days[d]), []):
+            ivs.append(model.new_fixed_size_interval_var(lo, hi - lo, f"busy[{sid},{d},{lo}]"))
     for ivs in room_iv.values():
         if len(ivs) > 1:
             model.add_no_overlap(ivs)

@@ -1,6 +1,8 @@
 """An honest, simple baseline: place greedily, never undo.
 
-0. Pinned activities of the accepted plan (re-planning) stay as they are; then every other
+0. The busy times (what the plan may not move) hold their rooms and leads from the start, and
+   bound where and when those leads may work (``rules.busy_window``). Pinned activities of the
+   accepted plan (re-planning) stay as they are; then every other
    accepted activity that still can (mandatory first, then by weight) stays where it was.
 1. The other activities, mandatory first, then by weight (highest first), then id: the first
    day, room and start on the grid (in that order) where enough leads are free; leads already
@@ -47,15 +49,21 @@ def _free(busy: list[Interval], start: int, end: int) -> bool:
 
 
 class State:
-    """Who and what is busy when, and where each specialist works each day."""
+    """Who and what is busy when (the instance's busy times first), and where each specialist
+    works each day."""
 
     def __init__(self, instance: Instance) -> None:
         self.instance = instance
         self.travel = rules.travel_table(instance)
+        self.taken = rules.Taken.of(instance)
         self.day_start, _ = rules.program_window(instance.program)
         self.days = list(instance.program.days)
         self.room_busy: dict[tuple[str, date], list[Interval]] = defaultdict(list)
         self.spec_busy: dict[tuple[str, date], list[Interval]] = defaultdict(list)
+        for key, windows in self.taken.rooms.items():
+            self.room_busy[key] += windows
+        for key, windows in self.taken.leads.items():
+            self.spec_busy[key] += windows
         self.spec_city: dict[tuple[str, date], str] = {}
         self.load: dict[str, int] = defaultdict(int)
         self._windows: dict[tuple[str, date, str], Interval | None] = {}
@@ -64,7 +72,7 @@ class State:
         key = (specialist.id, day, city)
         if key not in self._windows:
             self._windows[key] = rules.specialist_window(
-                self.instance, specialist, day, city, self.travel
+                self.instance, specialist, day, city, self.travel, self.taken
             )
         return self._windows[key]
 

@@ -248,6 +248,18 @@ def validate_instance(instance: Instance) -> list[Problem]:
         elif pinned not in accepted:
             problems.append(Problem(f"pinned[{index}]", f"{pinned!r} is not in the accepted plan"))
 
+    for index, taken in enumerate(instance.busy):
+        here = f"busy[{index}]"
+        if taken.id in activities:
+            problems.append(Problem(f"{here}.id", f"{taken.id!r} is also a requested activity"))
+        if taken.room is not None and taken.room not in rooms:
+            problems.append(Problem(f"{here}.room", f"unknown room {taken.room!r}"))
+        city_ref(f"{here}.city", taken.city)
+        day_ref(f"{here}.day", taken.day)
+        for j, lead in enumerate(taken.leads):
+            if lead not in specialists:
+                problems.append(Problem(f"{here}.leads[{j}]", f"unknown specialist {lead!r}"))
+
     ordered = list(used)
     for i, first in enumerate(ordered):
         for second in ordered[i + 1 :]:

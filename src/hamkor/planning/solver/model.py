@@ -150,6 +150,32 @@ class Activity(Strict):
         return self.duration_minutes // self.consultation_minutes
 
 
+class Busy(Strict):
+    """Time a room and its leads are taken by an activity the plan may not move (entered by
+    hand, done, pinned, past), on one program day: the plan books neither its room nor its
+    leads then, and its leads are in its city that day (they travel from it and to it).
+
+    Busy times may break the planner's own rules among themselves (a lead in two cities on one
+    day, a room booked twice): they are the program as it stands, and the plan adds to it
+    without adding a conflict (``docs/planning.md``). An activity past midnight is one entry a
+    day, the first ending at 23:59.
+    """
+
+    id: Id
+    day: date
+    start: Clock
+    end: Clock
+    city: Id
+    room: Id | None = None
+    leads: list[Id] = []
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Busy:
+        if minutes(self.end) <= minutes(self.start):
+            raise ValueError("end must be after start")
+        return self
+
+
 class Trainee(Strict):
     id: Id
     specialties: list[Id] = Field(min_length=1)
@@ -217,6 +243,8 @@ class Instance(Strict):
     accepted: list[PlacedActivity] = []
     #: Activities of the accepted plan that must not move (done, or pinned by a coordinator).
     pinned: list[Id] = []
+    #: Rooms and leads already taken by what the plan may not move.
+    busy: list[Busy] = []
 
 
 class UnplacedKind(StrEnum):

@@ -8,7 +8,9 @@ written apart so that it can catch a mistake here.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from hamkor.planning.solver.model import (
@@ -63,12 +65,95 @@ def travel_table(instance: Instance) -> dict[tuple[str, str], int]:
     return table
 
 
+@dataclass(frozen=True)
+class Taken:
+    """What the instance's busy times take: the windows of each (room, day) and (specialist,
+    day), merged where they overlap, and the cities each specialist is in each day with their
+    earliest busy start there."""
+
+    rooms: dict[tuple[str, date], list[Window]]
+    leads: dict[tuple[str, date], list[Window]]
+    cities: dict[tuple[str, date], dict[str, int]]
+
+    @classmethod
+    def of(cls, instance: Instance) -> Taken:
+        rooms: dict[tuple[str, date], list[Window]] = defaultdict(list)
+        leads: dict[tuple[str, date], list[Window]] = defaultdict(list)
+        cities: dict[tuple[str, date], dict[str, int]] = defaultdict(dict)
+        for busy in instance.busy:
+            window = (minutes(busy.start), minutes(busy.end))
+            if busy.room is not None:
+                rooms[busy.room, busy.day].append(window)
+            for lead in set(busy.leads):
+                leads[lead, busy.day].append(window)
+                here = cities[lead, busy.day]
+                here[busy.city] = min(here.get(busy.city, window[0]), window[0])
+        return cls(
+            rooms={key: merged(windows) for key, windows in rooms.items()},
+            leads={key: merged(windows) for key, windows in leads.items()},
+            cities=dict(cities),
+        )
+
+    def free(self, key: tuple[str, date], start: int, end: int, *, room: bool) -> bool:
+        """Whether the room (or specialist) of ``key`` has no busy time within start–end."""
+        taken = (self.rooms if room else self.leads).get(key, [])
+        return all(end <= lo or hi <= start for lo, hi in taken)
+
+
+def merged(windows: Iterable[Window]) -> list[Window]:
+    """The union of ``windows`` as disjoint windows, by start."""
+    out: list[Window] = []
+    for start, end in sorted(windows):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def busy_window(
+    instance: Instance,
+    taken: Taken,
+    travel: dict[tuple[str, str], int],
+    specialist_id: str,
+    day: date,
+    city: str,
+) -> Window | None:
+    """When the specialist's busy times let them lead in ``city`` on ``day`` by the planner's
+    own rules, the whole day when they have none; None when not at all.
+
+    One city a day: not on a day they are busy in another city. The trip between days: from a
+    city they are busy in the day before, they start no earlier than the day's start plus the
+    trip (and not at all when a busy time of theirs that day already starts before it); to a
+    city they are busy in the day after, the trip must fit before that busy time starts.
+    """
+    days = instance.program.days
+    day_start, _ = program_window(instance.program)
+    here = taken.cities.get((specialist_id, day), {})
+    if set(here) - {city}:
+        return None
+    index = days.index(day)
+    earliest = 0
+    if index > 0:
+        for before in set(taken.cities.get((specialist_id, days[index - 1]), {})) - {city}:
+            need = day_start + travel[before, city]
+            if here.get(city, need) < need:
+                return None
+            earliest = max(earliest, need)
+    if index + 1 < len(days):
+        after = taken.cities.get((specialist_id, days[index + 1]), {})
+        if any(first < day_start + travel[city, k] for k, first in after.items() if k != city):
+            return None
+    return earliest, 24 * 60
+
+
 def specialist_window(
     instance: Instance,
     specialist: Specialist,
     day: date,
     city: str,
     travel: dict[tuple[str, str], int] | None = None,
+    taken: Taken | None = None,
 ) -> Window | None:
     """When ``specialist`` may lead an activity in ``city`` on ``day``.
 
@@ -76,13 +161,15 @@ def specialist_window(
     unavailable day, before the arrival day or after the departure day. On the arrival day
     activities start no earlier than arrival time + travel from the arrival city; on the
     departure day they end no later than departure time − travel to the departure city.
-    Travel between the cities of consecutive days is not included (it depends on the plan).
+    The specialist's busy times narrow it (:func:`busy_window`). Travel between the cities of
+    consecutive days the plan itself gives them is not included (it depends on the plan).
     """
     if day in specialist.unavailable:
         return None
     table = travel if travel is not None else travel_table(instance)
     program = program_window(instance.program)
-    window = intersect(_hours_on(specialist.hours, day) or program, program)
+    busy = busy_window(instance, taken or Taken.of(instance), table, specialist.id, day, city)
+    window = intersect(intersect(_hours_on(specialist.hours, day) or program, program), busy)
     if window is None:
         return None
     start, end = window
