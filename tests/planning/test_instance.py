@@ -99,7 +99,7 @@ def test_a_fixed_day_outside_the_program_is_refused_naming_the_place(
     assert places == ["activities[2].fixed_day"]
 
 
-def test_an_activity_entered_by_hand_is_pinned_and_keeps_its_room(
+def test_an_activity_entered_by_hand_is_busy_and_holds_its_room(
     db: Session, planned_days: PlannedDays, create_activity: ActivityFactory
 ) -> None:
     days = planned_days.days
@@ -112,14 +112,16 @@ def test_an_activity_entered_by_hand_is_pinned_and_keeps_its_room(
         start="08:00",
         end="19:00",
     )
-    elsewhere = create_activity(days.program, city=days.almaty, title="At home")
     instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
 
     key = f"a{by_hand.id}"
-    assert key in instance.pinned
-    assert f"a{elsewhere.id}" not in {a.id for a in instance.activities}
-    placed = next(p for p in instance.accepted if p.activity == key)
-    assert (placed.day, placed.start, placed.end) == (date(2025, 10, 13), "08:00", "19:00")
+    assert key not in {a.id for a in instance.activities}
+    taken = next(b for b in instance.busy if b.id == key)
+    assert (taken.day, taken.start, taken.end) == (date(2025, 10, 13), "08:00", "19:00")
+    assert (taken.room, taken.leads) == (
+        f"m{days.operating_room.id}",
+        [f"s{days.second_surgeon.id}"],
+    )
     plan = greedy(instance)
     assert check(instance, plan) == []
     first_day_in_theatre = [
@@ -127,14 +129,14 @@ def test_an_activity_entered_by_hand_is_pinned_and_keeps_its_room(
         for p in plan.activities
         if p.room == f"m{days.operating_room.id}" and p.day == date(2025, 10, 13)
     ]
-    assert [p.activity for p in first_day_in_theatre] == [key]
+    assert first_day_in_theatre == []
 
 
-def test_activities_entered_by_hand_that_break_a_rule_are_not_pinned(
+def test_activities_entered_by_hand_that_break_a_rule_are_busy_all_the_same(
     db: Session, planned_days: PlannedDays, create_activity: ActivityFactory
 ) -> None:
     days = planned_days.days
-    first, second, apart = (
+    made = [
         create_activity(
             days.program,
             city=days.tashkent,
@@ -150,10 +152,9 @@ def test_activities_entered_by_hand_that_break_a_rule_are_not_pinned(
             (days.operating_room, days.surgeon, "10:00", "12:00"),  # the same room and time
             (days.lecture_hall, days.neurosurgeon, "14:00", "15:00"),
         )
-    )
+    ]
+    elsewhere = create_activity(days.program, city=days.almaty, title="At home")
     instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
 
-    assert f"a{first.id}" not in instance.pinned
-    assert f"a{second.id}" not in instance.pinned
-    assert f"a{apart.id}" in instance.pinned
+    assert {b.id for b in instance.busy} == {f"a{a.id}" for a in [*made, elsewhere]}
     assert check(instance, greedy(instance)) == []

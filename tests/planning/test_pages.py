@@ -110,6 +110,8 @@ def test_plan_progress_review_and_accept_through_the_pages(
     assert review.text.count('<tr class="change-added">') == 4
     assert "Demonstration operation" in review.text
     assert "Proven bound" in review.text
+    assert "This plan adds no conflict to the program." in review.text
+    assert "The program has no conflict as it stands." in review.text
 
     accepted = client.post(
         f"{run_url}/accept",

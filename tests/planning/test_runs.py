@@ -6,13 +6,14 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hamkor.core import jobs
 from hamkor.core.errors import UserError
 from hamkor.core.models import AuditEntry
-from hamkor.planning import hooks, review, service
+from hamkor.directory.models import Room
+from hamkor.planning import hooks, proposal, review, service
 from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
 from hamkor.planning.schemas import DisruptionCreate
 from hamkor.planning.solver.check import check
@@ -24,6 +25,7 @@ from tests.fixtures.planning import (
     WaitingPatientDouble,
     solve_run,
 )
+from tests.fixtures.programs import ActivityFactory
 
 
 def test_a_run_proposes_a_checked_plan_and_accepting_writes_it_once(
@@ -92,6 +94,50 @@ def test_a_stale_run_is_refused(
         service.accept_run(db=db, user=planned_days.days.coordinator, run_id=run.id)
     assert "changed" in stale.value.errors[0].message.text
     assert db.scalar(select(Activity.id).limit(1)) == count
+
+
+def test_a_proposal_made_stale_by_an_activity_entered_by_hand_is_refused_naming_the_conflict(
+    db: Session,
+    session_factory: sessionmaker[Session],
+    planned_days: PlannedDays,
+    create_activity: ActivityFactory,
+) -> None:
+    days = planned_days.days
+    run = solve_run(db, session_factory, planned_days)
+    plan = service.plan_of(run)
+    assert plan is not None
+    instance = Instance.model_validate(run.instance)
+    operation = next(p for p in plan.activities if p.activity == f"r{planned_days.operation.id}")
+    room = db.get(Room, int(operation.room[1:]))
+    assert room is not None
+    found = proposal.find_conflicts(db=db, program=days.program, instance=instance, plan=plan)
+    assert (found.existing, found.added) == ([], [])
+    create_activity(
+        days.program,
+        city=room.institution.city,
+        room=room,
+        day=operation.day,
+        start=operation.start,
+        end=operation.end,
+        title="Entered after the solve",
+    )
+    activities = db.scalar(select(func.count()).select_from(Activity))
+
+    with pytest.raises(UserError) as refused:
+        service.accept_run(db=db, user=days.coordinator, run_id=run.id)
+    db.rollback()
+
+    assert refused.value.status_code == 409
+    said = refused.value.errors[0].message.render("en")
+    assert said.startswith("Accepting this plan would add conflicts to the program: ")
+    assert f"{room.names['en']} is booked twice at the same time" in said
+    assert "Entered after the solve" in said
+    assert "Demonstration operation" in said
+    assert "Принятие этого плана" in refused.value.errors[0].message.render("ru")
+    assert db.scalar(select(func.count()).select_from(Activity)) == activities
+    unchanged = db.get(PlanRun, run.id)
+    assert unchanged is not None
+    assert unchanged.status == RunStatus.PROPOSED
 
 
 def test_replanning_moves_only_what_the_unavailable_specialist_led(

@@ -1,10 +1,11 @@
 """From the database to the solver's instance (``hamkor.plan-instance/1``) of one program.
 
 Every id in the instance names its row, so a plan maps straight back: ``r12`` is planning
-request 12, ``a7`` the program activity 7 entered by hand (pinned where it is, so that the plan
-leaves its room and leads alone), ``s34`` the person 34 as a specialist, ``t56`` the person 56
-as a trainee, ``p78`` the referral 78 (a waiting patient), ``m9`` the room 9, ``c3`` the city 3.
-Times are the local times of the city concerned, as the solver expects.
+request 12, ``a7`` the program activity 7 as a busy time (one the plan may not move: entered
+by hand, done, pinned or past, so that the plan leaves its room and leads alone), ``s34`` the
+person 34 as a specialist, ``t56`` the person 56 as a trainee, ``p78`` the referral 78 (a
+waiting patient), ``m9`` the room 9, ``c3`` the city 3. Times are the local times of the city
+concerned, as the solver expects.
 
 What the database does not hold yet is taken as the program's working hours: rooms are open and
 specialists work 08:00–19:00 local time on every program day between their arrival and their
@@ -14,7 +15,7 @@ institutions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,7 +33,6 @@ from hamkor.directory.service import travel_matrix
 from hamkor.planning import hooks
 from hamkor.planning.models import PlanningRequest
 from hamkor.planning.solver import model as m
-from hamkor.planning.solver.check import check
 from hamkor.planning.solver.io import validate_instance
 from hamkor.programs.models import (
     Activity,
@@ -111,7 +111,6 @@ class _Builder:
     db: Session
     program: Program
     days: list[date]
-    as_of: datetime
     disruption: Disruption
     cities: dict[int, City] = field(default_factory=dict)
 
@@ -232,50 +231,35 @@ class _Builder:
             leads=[rid("s", person.id) for person in activity.leads],
         )
 
-    def fixed(
-        self, activity: Activity, room_ids: set[str], specialists: dict[int, m.Specialist]
-    ) -> tuple[m.Activity, m.PlacedActivity] | None:
-        """An activity entered by hand, pinned where it is so that the plan leaves its room
-        and leads alone; None when the instance cannot hold it (no room of the host country,
-        a lead not among the program's specialists, not within one program day)."""
-        start, end = (
-            _local(activity.starts_at, activity.city),
-            _local(activity.ends_at, activity.city),
-        )
-        room = rid("m", activity.room_id or 0)
-        leads = [rid("s", person.id) for person in activity.leads]
-        duration = int((end - start).total_seconds() // 60)
-        if (
-            room not in room_ids
-            or any(person.id not in specialists for person in activity.leads)
-            or start.date() != end.date()
-            or start.date() not in self.days
-            or not 0 < duration <= 12 * 60
-            or activity.room is None
-        ):
-            return None
-        key = rid("a", activity.id)
-        requested = m.Activity(
-            id=key,
-            kind=activity.kind,
-            title=activity.titles.get("en") or next(iter(activity.titles.values()), ""),
-            specialty=activity.specialty.code if activity.specialty else "none",
-            duration_minutes=duration,
-            room_kind=m.RoomKind(activity.room.kind),
-            leads=max(1, len(leads)),
-            named_leads=leads,
-            weight=0,
-        )
-        placed = m.PlacedActivity(
-            activity=key,
-            day=start.date(),
-            start=_clock(start),
-            end=_clock(end),
-            city=self.city(activity.city),
-            room=room,
-            leads=leads,
-        )
-        return requested, placed
+    def busy(
+        self, activity: Activity, room_ids: set[str], specialists: Mapping[int, m.Specialist]
+    ) -> list[m.Busy]:
+        """``activity``, which the plan may not move, as the time it takes on each program day
+        it touches: its room when it is one the plan could use, its leads when the plan could
+        give them work (a room or lead the instance lacks cannot clash with anything planned)."""
+        city = activity.city
+        start, end = _local(activity.starts_at, city), _local(activity.ends_at, city)
+        room = rid("m", activity.room_id) if activity.room_id is not None else None
+        leads = sorted(rid("s", person.id) for person in activity.leads if person.id in specialists)
+        entries: list[m.Busy] = []
+        for day in self.days:
+            if not start.date() <= day <= end.date():
+                continue
+            first = _clock(start) if day == start.date() else "00:00"
+            last = _clock(end) if day == end.date() else "23:59"
+            if first < last:
+                entries.append(
+                    m.Busy(
+                        id=rid("a", activity.id),
+                        day=day,
+                        start=first,
+                        end=last,
+                        city=self.city(city),
+                        room=room if room in room_ids else None,
+                        leads=leads,
+                    )
+                )
+        return entries
 
     def travel(self) -> list[m.Travel]:
         matrix = travel_matrix(self.db, self.cities)
@@ -304,8 +288,8 @@ def _requests(db: Session, program_id: int) -> Sequence[PlanningRequest]:
     ).all()
 
 
-def _fixed_activities(db: Session, program_id: int, linked: set[int | None]) -> Sequence[Activity]:
-    """The program's activities entered by hand (not made from a request), still to happen."""
+def _by_hand(db: Session, program_id: int, linked: set[int | None]) -> Sequence[Activity]:
+    """The program's activities entered by hand (not made from a request), not cancelled."""
     return db.scalars(
         select(Activity)
         .where(
@@ -315,6 +299,14 @@ def _fixed_activities(db: Session, program_id: int, linked: set[int | None]) -> 
         )
         .order_by(Activity.id)
     ).all()
+
+
+def _held(request: PlanningRequest, as_of: datetime) -> bool:
+    """Whether the request's activity is not the planner's to move: pinned, done or past."""
+    current = _current(request)
+    return current is not None and (
+        request.pinned or current.status == ActivityStatus.DONE or current.ends_at <= as_of
+    )
 
 
 def _current(request: PlanningRequest) -> Activity | None:
@@ -334,12 +326,14 @@ def build(
 ) -> m.Instance:
     """The instance of ``program`` as it stands: requests, people, rooms, the accepted plan.
 
-    Activities that ended before ``as_of``, are done, or belong to a pinned request are pinned;
-    the other accepted ones may move at the cost of a change. Refuses (naming each place) an
+    Every activity the planner may not move (entered by hand, or of a request that is pinned,
+    done or ended before ``as_of``) is a busy time, rule-breaking or not: nothing of the program
+    is left out for the plan to book over. The accepted activities of the other requests may
+    move at the cost of a change. Refuses (naming each place) an
     instance the solver could not read, such as a fixed day outside the program's dates.
     """
     days = program_days(program)
-    builder = _Builder(db, program, days, as_of, disruption or Disruption())
+    builder = _Builder(db, program, days, disruption or Disruption())
     participations = db.scalars(
         select(Participation)
         .where(Participation.program_id == program.id)
@@ -366,26 +360,28 @@ def build(
             N_("The host country's institutions have no rooms in the directory: add them first."),
         )
     room_ids = {room.id for room in rooms}
-    activities = [builder.activity(request) for request in requests]
+    movable = [request for request in requests if not _held(request, as_of)]
+    activities = [builder.activity(request) for request in movable]
     accepted: list[m.PlacedActivity] = []
-    pinned: list[str] = []
-    for request in requests:
+    for request in movable:
         current = _current(request)
         if current is None or current.room_id is None:
             continue
         placed = builder.placed(request, current)
         leads_known = all(row_id(lead, "s") in specialists for lead in placed.leads)
-        if placed.day not in days or placed.room not in room_ids or not leads_known:
-            continue
-        accepted.append(placed)
-        if request.pinned or current.status == ActivityStatus.DONE or current.ends_at <= as_of:
-            pinned.append(placed.activity)
+        if placed.day in days and placed.room in room_ids and leads_known:
+            accepted.append(placed)
 
     linked = {request.activity_id for request in requests}
-    by_hand = [
-        fixed
-        for activity in _fixed_activities(db, program.id, linked)
-        if (fixed := builder.fixed(activity, room_ids, specialists)) is not None
+    held = [
+        *(request.activity for request in requests if _held(request, as_of)),
+        *_by_hand(db, program.id, linked),
+    ]
+    busy = [
+        entry
+        for activity in held
+        if activity is not None
+        for entry in builder.busy(activity, room_ids, specialists)
     ]
 
     trainees = [
@@ -395,84 +391,30 @@ def build(
         and (made := builder.trainee(participation)) is not None
     ]
     patients = _patients(db, user, program, builder)
-    instance = _with_consistent(
-        by_hand,
-        m.Instance(
-            format=m.INSTANCE_FORMAT,
-            program=m.Program(
-                code=program.code,
-                days=days,
-                day_start=DAY_START,
-                day_end=DAY_END,
-                slot_minutes=SLOT,
-            ),
-            cities=[
-                m.City(id=rid("c", city.id), name=city.names.get("en") or city.code)
-                for city in sorted(builder.cities.values(), key=lambda c: c.id)
-            ],
-            travel=builder.travel(),
-            rooms=rooms,
-            specialists=list(specialists.values()),
-            activities=activities,
-            trainees=trainees,
-            patients=patients,
-            accepted=accepted,
-            pinned=pinned,
+    instance = m.Instance(
+        format=m.INSTANCE_FORMAT,
+        program=m.Program(
+            code=program.code,
+            days=days,
+            day_start=DAY_START,
+            day_end=DAY_END,
+            slot_minutes=SLOT,
         ),
+        cities=[
+            m.City(id=rid("c", city.id), name=city.names.get("en") or city.code)
+            for city in sorted(builder.cities.values(), key=lambda c: c.id)
+        ],
+        travel=builder.travel(),
+        rooms=rooms,
+        specialists=list(specialists.values()),
+        activities=activities,
+        trainees=trainees,
+        patients=patients,
+        accepted=accepted,
+        busy=busy,
     )
     _refuse_unreadable(validate_instance(instance))
     return instance
-
-
-def _with_consistent(
-    by_hand: Sequence[tuple[m.Activity, m.PlacedActivity]], instance: m.Instance
-) -> m.Instance:
-    """``instance`` with the activities entered by hand pinned, but for those that break a rule
-    of the planner as they stand (a room or a lead booked twice, no time to travel, a lead of
-    another specialty): pinning those would make every plan infeasible. The program's conflict
-    panel shows them; the planner works around the others."""
-    kept = list(by_hand)
-    while kept:
-        trial = instance.model_copy(
-            update={
-                "activities": [*instance.activities, *(a for a, _ in kept)],
-                "accepted": [*instance.accepted, *(p for _, p in kept)],
-                "pinned": [*instance.pinned, *(p.activity for _, p in kept)],
-            }
-        )
-        pinned = set(trial.pinned)
-        placed = [p for p in trial.accepted if p.activity in pinned]
-        violations = [
-            set(violation.items)
-            for violation in check(trial, _plan_of(trial, placed))
-            if violation.constraint != "objective_mismatch"
-        ]
-        consistent = [
-            (a, p) for a, p in kept if not any(_involved(p, items) for items in violations)
-        ]
-        if len(consistent) == len(kept):
-            return trial  # what is broken is not entered by hand: the solver will say so
-        kept = consistent
-    return instance
-
-
-def _involved(placed: m.PlacedActivity, items: set[str]) -> bool:
-    """Whether a violation concerns ``placed``: it names it, or names one of its leads and no
-    activity (a lead's day or travel)."""
-    if placed.activity in items:
-        return True
-    names_activity = any(item[0] in "ar" for item in items)
-    return not names_activity and any(lead in items for lead in placed.leads)
-
-
-def _plan_of(instance: m.Instance, placed: list[m.PlacedActivity]) -> m.Plan:
-    nothing = m.Objective(total=0, activities=0, patients=0, trainees=0, travel=0, changes=0)
-    return m.Plan(
-        program=instance.program.code,
-        activities=placed,
-        objective=nothing,
-        solver=m.SolverInfo(name="pinned", status="given", wall_seconds=0),
-    )
 
 
 def _patients(db: Session, user: User, program: Program, builder: _Builder) -> list[m.Patient]:

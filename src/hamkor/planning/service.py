@@ -23,12 +23,13 @@ from hamkor.core.forms import validate
 from hamkor.core.i18n import N_, Message
 from hamkor.core.models import User
 from hamkor.directory.models import City, Person, Room, Specialty
-from hamkor.planning import hooks, instance
+from hamkor.planning import hooks, instance, proposal
 from hamkor.planning.instance import Disruption, row_id
 from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
 from hamkor.planning.schemas import DisruptionCreate, RequestCreate, RequestRead, RequestUpdate
 from hamkor.planning.solver import cpsat
 from hamkor.planning.solver.model import Instance, Plan
+from hamkor.programs.conflicts import ConflictsMessage
 from hamkor.programs.models import Activity, ActivityStatus, Program
 
 SOLVE_JOB = "planning.solve"
@@ -257,16 +258,29 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
     """Write the proposed plan: activities, consultations and trainee places, all or nothing.
 
     Refused when the run is not a proposal any more (accepted, discarded), when the plan is
-    infeasible, or when the program changed since the instance was built (a stale plan).
+    infeasible, when it would add a conflict to the program as it stands now (each named), or
+    when the program changed since the instance was built (a stale plan). The program's row is
+    locked first, so that no other accept or edit of its plan slips in between the check and
+    the writes.
     """
     actor = Actor.of(user)
     run = get_for(db, actor, PlanRun, run_id, Action.CHANGE)
+    program = db.scalars(
+        select(Program).where(Program.id == run.program_id).with_for_update()
+    ).one()
     plan = plan_of(run)
     if run.status != RunStatus.PROPOSED or plan is None:
         raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
     if plan.solver.status == "infeasible":
         raise _refuse(N_("This plan is infeasible and cannot be accepted."))
-    program = run.program
+    frozen = Instance.model_validate(run.instance)
+    found = proposal.find_conflicts(db=db, program=program, instance=frozen, plan=plan)
+    if found.added:
+        message = ConflictsMessage(
+            N_("Accepting this plan would add conflicts to the program: %(conflicts)s"),
+            sentences=tuple(found.added),
+        )
+        raise UserError([FieldError("run", message)], status_code=409)
     fresh = instance.build(
         db=db,
         user=user,
@@ -284,7 +298,7 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
-    activities = _write_activities(db, program, plan)
+    activities = _write_activities(db, program, frozen, plan)
     providers = hooks.providers()
     pairs = [(row_id(c.patient, "p"), c.activity) for c in plan.consultations]
     booked = _hand_over(db, actor, providers.book_planned, pairs, activities)
@@ -315,11 +329,16 @@ def _hand_over(
     return provider(db=db, actor=actor, placements=placements)
 
 
-def _write_activities(db: Session, program: Program, plan: Plan) -> dict[str, Activity]:
-    """Create or move each placed request's activity; cancel those the plan leaves out."""
+def _write_activities(
+    db: Session, program: Program, frozen: Instance, plan: Plan
+) -> dict[str, Activity]:
+    """Create or move each placed request's activity; cancel those of the instance's requests
+    the plan leaves out (the requests it held as busy times keep theirs)."""
+    planned = {activity.id for activity in frozen.activities}
     requests = {
         instance.rid("r", r.id): r
         for r in db.scalars(select(PlanningRequest).where(PlanningRequest.program_id == program.id))
+        if instance.rid("r", r.id) in planned
     }
     rooms = {
         room.id: room
@@ -337,9 +356,7 @@ def _write_activities(db: Session, program: Program, plan: Plan) -> dict[str, Ac
     }
     written: dict[str, Activity] = {}
     for placed in plan.activities:
-        request = requests.get(placed.activity)
-        if request is None:
-            continue  # an activity entered by hand, pinned: the plan leaves it as it is
+        request = requests[placed.activity]
         room = rooms[row_id(placed.room, "m")]
         city = room.institution.city
         zone = ZoneInfo(city.timezone)

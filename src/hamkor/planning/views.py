@@ -28,7 +28,7 @@ from hamkor.core.web import Ctx, Form, PageCtx
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Person, Room, Specialty
 from hamkor.directory.views import ROOM_KINDS
-from hamkor.planning import labels, review, service
+from hamkor.planning import labels, proposal, review, service
 from hamkor.planning.instance import row_id
 from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
 from hamkor.planning.schemas import (
@@ -278,6 +278,11 @@ def _run_page(ctx: Ctx, run: PlanRun, refusal: Mapping[str, str] | None = None) 
     instance = Instance.model_validate(run.instance)
     plan = service.plan_of(run)
     lines = review.compare(instance, plan) if plan else []
+    found = (
+        proposal.find_conflicts(db=ctx.db, program=run.program, instance=instance, plan=plan)
+        if plan is not None and run.status == RunStatus.PROPOSED
+        else None
+    )
     return _render(
         ctx,
         "planning/run.html",
@@ -288,6 +293,7 @@ def _run_page(ctx: Ctx, run: PlanRun, refusal: Mapping[str, str] | None = None) 
         plan=plan,
         lines=lines,
         counts=review.counts(lines),
+        found=found,
         names=_names(ctx, instance),
         may_change=programs_service.may_change(ctx.db, ctx.actor, run.program),
         errors=refusal or {},
