@@ -265,9 +265,8 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
     """
     actor = Actor.of(user)
     run = get_for(db, actor, PlanRun, run_id, Action.CHANGE)
-    program = db.scalars(
-        select(Program).where(Program.id == run.program_id).with_for_update()
-    ).one()
+    db.execute(select(Program.id).where(Program.id == run.program_id).with_for_update())
+    program = run.program
     plan = plan_of(run)
     if run.status != RunStatus.PROPOSED or plan is None:
         raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
