@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hamkor.app import create_app
 from hamkor.care import booking, service
-from hamkor.care.models import Appointment, Patient
+from hamkor.care.models import Appointment, ConsentKind, Encounter, Patient, Procedure
 from hamkor.care.schemas import BookingCreate
 from hamkor.core.models import AuditEntry, Role, User
 from hamkor.programs.models import ActivityKind
@@ -252,3 +252,53 @@ def test_booking_goes_through_the_access_choke_point_and_is_audited(
     for _, _, changes, _ in written:  # health data: which columns changed, never their values
         assert set(changes.values()) == {"changed"}
     assert set(written[2][2]) == {"status", "updated_at"}
+
+
+def test_a_registrar_writes_no_clinical_record_and_the_refusal_is_audited(
+    api: TestClient,
+    db: Session,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+    create_activity: ActivityFactory,
+) -> None:
+    """Issue 15: encounters and procedures as registrar were written with no specialist."""
+    patient = create_patient("Aliyev Bobur", consents=(ConsentKind.TREATMENT,))
+    referral = create_referral(patient)
+    appointment = booking.book(
+        db=db,
+        actor=care_world.admin,
+        data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),
+    )
+    operation = create_activity(
+        care_world.days.program,
+        city=care_world.days.tashkent,
+        kind=ActivityKind.DEMONSTRATION_OPERATION,
+    )
+    db.commit()
+    encounter = {
+        "appointment_id": appointment.id,
+        "findings": "Mitral stenosis",
+        "diagnoses": ["I05.0"],
+        "recommendation": "operation",
+    }
+    procedure = {
+        "referral_id": referral.id,
+        "activity_id": operation.id,
+        "description": "Mitral valve repair",
+        "performed_on": "2025-10-13",
+        "outcome": "successful",
+        "surgeon_ids": [care_world.days.surgeon.id],
+    }
+
+    def post(user: User, path: str, body: dict[str, object]) -> int:
+        return api.post(path, json=body, headers=bearer(db, user)).status_code
+
+    registrar = care_world.registrar
+    assert post(registrar, "/api/v1/care/encounters", encounter) == 403
+    assert post(registrar, "/api/v1/care/procedures", procedure) == 403
+    assert _entries(db, "denied") == [("encounters", None), ("procedures", None)]
+    assert db.scalar(select(func.count()).select_from(Encounter)) == 0
+    assert db.scalar(select(func.count()).select_from(Procedure)) == 0
+    assert post(care_world.specialist, "/api/v1/care/encounters", encounter) == 201
+    assert post(care_world.specialist, "/api/v1/care/procedures", procedure) == 201

@@ -10,6 +10,7 @@ program; a platform admin everyone. An auditor reads the audit trail and no pati
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import Session
 
 from hamkor.care.models import (
     ACTIVE_APPOINTMENT_STATUSES,
@@ -112,6 +113,15 @@ def _by_patient(model: type[PatientIdentifier] | type[Consent] | type[Referral])
     access.register(model, view=view, change=change)
 
 
+def clinical_referrals(actor: Actor) -> ColumnElement[bool]:
+    """The referrals whose clinical record (encounters, diagnoses, procedures) ``actor`` writes:
+    those of the patients booked into sessions they lead. A registrar keeps the demographic
+    record and the desk, a coordinator the program; neither writes findings (issue 15)."""
+    if not actor.has_role(Role.SPECIALIST):
+        return false()
+    return Referral.patient_id.in_(_booked_with(actor))
+
+
 def _by_referral(
     model: type[Appointment]
     | type[Encounter]
@@ -119,16 +129,38 @@ def _by_referral(
     | type[FollowUpTask]
     | type[ReferralStatusChange],
 ) -> None:
-    def condition(actor: Actor) -> ColumnElement[bool]:
+    def view(actor: Actor) -> ColumnElement[bool]:
         return model.referral_id.in_(_referral_ids(actor, clinical=True))
 
-    access.register(model, view=condition, change=condition)
+    def change(actor: Actor) -> ColumnElement[bool]:
+        if model in (Encounter, Procedure):
+            return model.referral_id.in_(select(Referral.id).where(clinical_referrals(actor)))
+        return view(actor)
+
+    access.register(model, view=view, change=change)
 
 
 def _diagnoses(actor: Actor) -> ColumnElement[bool]:
     return Diagnosis.encounter_id.in_(
         select(Encounter.id).where(Encounter.referral_id.in_(_referral_ids(actor, clinical=True)))
     )
+
+
+def _diagnoses_changeable(actor: Actor) -> ColumnElement[bool]:
+    return Diagnosis.encounter_id.in_(
+        select(Encounter.id).where(
+            Encounter.referral_id.in_(select(Referral.id).where(clinical_referrals(actor)))
+        )
+    )
+
+
+def require_clinician(db: Session, actor: Actor, referral: Referral, entity: str) -> None:
+    """Refuse (audited) a clinical row for ``referral`` that ``actor`` may not write."""
+    if actor.is_admin:
+        return
+    allowed = select(Referral.id).where(Referral.id == referral.id, clinical_referrals(actor))
+    if db.scalar(allowed) is None:
+        raise access.AccessDenied(entity, None, access.Action.CHANGE)
 
 
 def _settings_changeable(actor: Actor) -> ColumnElement[bool]:
@@ -145,5 +177,5 @@ def register() -> None:
         _by_patient(by_patient)
     for by_referral in (Appointment, Encounter, Procedure, FollowUpTask, ReferralStatusChange):
         _by_referral(by_referral)
-    access.register(Diagnosis, view=_diagnoses, change=_diagnoses)
+    access.register(Diagnosis, view=_diagnoses, change=_diagnoses_changeable)
     access.register(ConsultationSetting, view=access.everyone, change=_settings_changeable)

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from hamkor.care.access import require_clinician
 from hamkor.care.models import (
     ACTIVE_APPOINTMENT_STATUSES,
     Appointment,
@@ -747,6 +748,7 @@ def record_encounter(*, db: Session, actor: Actor, data: EncounterCreate) -> Enc
             "appointment_id", N_("An encounter is recorded for a booked or checked-in patient.")
         )
     referral = appointment.referral
+    require_clinician(db, actor, referral, Encounter.__tablename__)
     _require_consent(db, referral.patient_id, ConsentKind.TREATMENT, "appointment_id")
     if data.recommendation == Recommendation.TELECONSULTATION:
         _require_consent(db, referral.patient_id, ConsentKind.TELEMEDICINE, "recommendation")
@@ -773,6 +775,7 @@ def record_encounter(*, db: Session, actor: Actor, data: EncounterCreate) -> Enc
 def record_procedure(*, db: Session, actor: Actor, data: ProcedureCreate) -> Procedure:
     """An operation performed on a referred patient, by the named surgeons."""
     referral = get_for(db, actor, Referral, data.referral_id, Action.CHANGE)
+    require_clinician(db, actor, referral, Procedure.__tablename__)
     errors: list[FieldError] = []
     activity = db.get(Activity, data.activity_id) if data.activity_id is not None else None
     if data.activity_id is not None and (
