@@ -20,7 +20,13 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hamkor.care import booking, service
-from hamkor.care.models import ACTIVE_APPOINTMENT_STATUSES, Appointment, ConsentKind, Sex
+from hamkor.care.models import (
+    ACTIVE_APPOINTMENT_STATUSES,
+    Appointment,
+    ConsentKind,
+    Patient,
+    Sex,
+)
 from hamkor.care.schemas import BookingCreate, ConsentCreate, PatientCreate, ReferralCreate
 from hamkor.core import migrate
 from hamkor.core.access import Actor, Grant
@@ -233,3 +239,47 @@ def test_one_referral_fifty_times_holds_one_slot(dedicated: sessionmaker[Session
     assert booked == 1
     assert len(_active(dedicated, world.session_id)) == 1
     assert set(refusals) <= {booking._REFERRAL_BOOKED}
+
+
+def test_a_passport_registered_meanwhile_is_a_translated_refusal_not_an_error(
+    dedicated: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 15: check-then-insert turned a second registration of one passport, made while the
+    first was being written, into a 500 with the number in the log. The second registration
+    here checks for duplicates before the first commits, then waits on the unique index."""
+    world = _world(dedicated, "d", slots_hours=1)
+    with dedicated() as db:
+        institution_id = db.scalars(select(Institution.id).where(Institution.code == "Vd")).one()
+
+    def register(db: Session, index: int) -> None:
+        service.create_patient(
+            db=db,
+            actor=world.actor,
+            data=PatientCreate(
+                names={"uz": f"Race {index}"},
+                birth_date=date(1980, 1, 1 + index),
+                sex=Sex.FEMALE,
+                identifiers=[{"kind": "passport", "issuer": "UZ", "value": "AB7654321"}],
+                institution_id=institution_id,
+            ),
+        )
+
+    def second() -> str:
+        try:
+            with transaction(dedicated) as db:
+                register(db, 2)
+        except UserError as refused:
+            return refused.errors[0].message.text
+        return "registered"
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with transaction(dedicated) as first:
+            register(first, 1)  # written, not yet committed: invisible to the second's check
+            outcome = pool.submit(second)
+            with pytest.raises(TimeoutError):
+                outcome.result(timeout=1)  # the second waits on the unique index
+        assert outcome.result(timeout=30) == service._REGISTERED_MEANWHILE
+    with dedicated() as db:
+        january = Patient.birth_date.between(date(1980, 1, 1), date(1980, 1, 31))
+        assert list(db.scalars(select(Patient.names).where(january))) == [{"uz": "Race 1"}]
+    assert "AB7654321" not in caplog.text

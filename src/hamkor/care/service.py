@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hamkor.care.access import require_clinician
@@ -276,8 +277,21 @@ def create_patient(*, db: Session, actor: Actor | User, data: PatientCreate) -> 
         ],
     )
     db.add(patient)
-    db.flush()
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:
+        # Registered by someone else between the duplicate check and this write: the unique
+        # index says so. Without the chained error, so its SQL and values reach no log.
+        raise UserError.one("identifiers", _REGISTERED_MEANWHILE) from None
     return patient
+
+
+#: The refusal of a registration that lost a race on one of its identifiers.
+_REGISTERED_MEANWHILE = N_(
+    "This number was registered for another record a moment ago. Search for it before "
+    "registering the patient again."
+)
 
 
 def merge_patients(*, db: Session, actor: Actor, keep_id: int, merge_id: int) -> Patient:

@@ -97,15 +97,20 @@ def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 10) -> Engi
         "max_overflow": pool_size,
         "pool_timeout": pool_timeout,
     }
+    # No statement's bound values in an error's text: they are patients' names and numbers, and
+    # an error's text may reach a log (issue 15).
     if url.startswith("sqlite"):
         in_memory = make_url(url).database in (None, "", ":memory:")
         engine = create_engine(
-            url, connect_args={"check_same_thread": False}, **({} if in_memory else pool)
+            url,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
+            **({} if in_memory else pool),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
         return engine
-    return create_engine(url, **pool)
+    return create_engine(url, hide_parameters=True, **pool)
 
 
 def make_sessionmaker(bind: Any) -> sessionmaker[Session]:
