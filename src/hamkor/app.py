@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -24,21 +25,14 @@ from hamkor.care import api as care_api
 from hamkor.care import views as care_views
 from hamkor.care.fhir import api as fhir_api
 from hamkor.care.fhir import outcome as fhir_outcome
-from hamkor.core import access, jobs, threads
+from hamkor.core import access, jobs
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
-from hamkor.core.admission import Admission
 from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.errors import UserError, from_error_items
 from hamkor.core.i18n import N_, Message, Translator, negotiate
 from hamkor.core.templating import render_template
-from hamkor.core.web import (
-    LANGUAGE_COOKIE,
-    CsrfFailed,
-    LoginRequired,
-    TokenRequired,
-    identify,
-)
+from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, TokenRequired
 from hamkor.directory import api as directory_api
 from hamkor.directory import views as directory_views
 from hamkor.modules import install
@@ -112,19 +106,6 @@ def error_response(
     return HTMLResponse(html, status_code=status)
 
 
-def busy_response(request: Request) -> Response:
-    """The translated 503 of a server too busy for the request: nothing was done, retry."""
-    response = error_response(request, 503)
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
-async def turned_away(scope: Scope, receive: Receive, send: Send) -> None:
-    """The answer to a request that waited too long for admission (see ``core.admission``)."""
-    log.warning("no admission in time for %s %s", scope["method"], scope["path"])
-    await busy_response(Request(scope, receive))(scope, receive, send)
-
-
 def _user_error_items(error: UserError, translator: Translator) -> list[dict[str, str]]:
     return [
         {"field": e.field, "message": e.message.render(translator.language)} for e in error.errors
@@ -163,11 +144,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        # The fields are checked before the route's thread identifies the caller: identify
-        # them now (``web.identify``). What that raises (no token, a read-only token, no free
-        # connection) gets its own answer: an exception a handler of the route raises reaches
-        # the app's ExceptionMiddleware, which hands it to its handler here.
-        await threads.in_thread(identify, request)
+        # FastAPI checks the fields after the route's dependencies: the context has identified
+        # the caller (no token or no CSRF token is refused first) and chosen their language.
         translated = from_error_items(exc.errors())
         return error_response(request, 422, _user_error_items(translated, _translator(request)))
 
@@ -187,7 +165,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.warning(
             "database busy (%s) on %s %s", type(exc).__name__, request.method, request.url.path
         )
-        return busy_response(request)
+        response = error_response(request, 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -231,9 +211,23 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def request_threads(settings: Settings) -> int:
+    """How many routes may run at once, each in a thread: as many as the database pool's
+    connections (``make_engine`` opens up to twice ``database_pool_size``).
+
+    Starlette runs sync routes and dependencies in anyio's default thread limiter (40 threads
+    unless told otherwise). Threads beyond the pool's connections would only wait for one, and
+    a request that waits longer than ``database_pool_timeout`` is answered 503 with
+    Retry-After (``busy``).
+    """
+    return 2 * settings.database_pool_size
+
+
 @asynccontextmanager
-async def _job_workers(app: FastAPI) -> AsyncIterator[None]:
-    """The threads that run queued jobs (plan solves) while the app serves."""
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Size the request threads to the pool; run the threads of queued jobs (plan solves)."""
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = request_threads(app.state.settings)
     pool = jobs.WorkerPool(app.state.sessionmaker, app.state.settings.job_workers)
     if app.state.settings.job_workers:
         pool.start()
@@ -252,7 +246,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
-        lifespan=_job_workers,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker or make_sessionmaker(
@@ -295,10 +289,4 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         app.include_router(router)
     _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(
-        Admission,
-        limit=settings.database_pool_size,
-        timeout=settings.database_pool_timeout,
-        busy=turned_away,
-    )
     return app

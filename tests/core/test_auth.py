@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from hamkor.core.db import utcnow
 from hamkor.core.models import AuditEntry, Membership, Role, User
 from hamkor.core.security import new_api_token
+from hamkor.directory.models import City, Country
 from tests.fixtures.core import PASSWORD, ClientFactory, UserFactory, csrf_of, log_in
+from tests.fixtures.directory import city_body
 
 
 def test_pages_need_login(app_client: TestClient) -> None:
@@ -170,9 +172,35 @@ def test_tokens_page_shows_a_new_secret_once(admin_client: TestClient, db: Sessi
     assert found.group(1) not in admin_client.get("/tokens").text
 
 
-def test_cookie_api_writes_need_the_csrf_header(admin_client: TestClient) -> None:
-    response = admin_client.post("/api/v1/me")
-    assert response.status_code in (400, 405)
+def test_cookie_api_writes_need_the_csrf_header(
+    admin_client: TestClient, db: Session, uzbekistan: Country
+) -> None:
+    """An API write from the browser's log-in session (no bearer token) must carry the
+    session's CSRF token in ``X-CSRF-Token``: another site's page could send the cookie."""
+    token = csrf_of(admin_client.get("/tokens").text)
+    body = city_body(uzbekistan)
+    english = {"accept-language": "en"}
+
+    missing = admin_client.post("/api/v1/cities", json=body, headers=english)
+    wrong = admin_client.post(
+        "/api/v1/cities", json=body, headers={**english, "x-csrf-token": token[::-1]}
+    )
+    for refused in (missing, wrong):
+        assert refused.status_code == 400
+        assert refused.json()["errors"] == [
+            {
+                "field": "csrf_token",
+                "message": "The form has expired. Please reload the page and try again.",
+            }
+        ]
+    assert db.scalar(select(City.id)) is None
+
+    accepted = admin_client.post(
+        "/api/v1/cities", json=body, headers={**english, "x-csrf-token": token}
+    )
+    assert accepted.status_code == 201, accepted.text
+    db.expire_all()
+    assert db.scalar(select(City.code)) == "SKD"
 
 
 @pytest.mark.parametrize("role", [Role.REGISTRAR, Role.SPECIALIST, Role.TRAINEE])

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
-from starlette.types import Message, Receive, Scope, Send
 
-from hamkor.app import create_app, turned_away
-from hamkor.core import security, web
-from hamkor.core.admission import Admission
+from hamkor.app import create_app
+from hamkor.core import security
 from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.i18n import Translator
 from hamkor.core.models import AuditEntry, User
 from hamkor.core.security import new_api_token
 from hamkor.settings import Settings
-from tests.fixtures.core import csrf_of, run_async
+from tests.fixtures.core import csrf_of
 
 BUSY = "The server is busy right now. Please try again in a few seconds."
 
@@ -61,8 +56,9 @@ def test_no_free_connection_is_a_503_to_retry(busy_client: TestClient) -> None:
 
 
 def test_refused_fields_without_a_free_connection_are_a_503_too(busy_client: TestClient) -> None:
-    """The caller of a request with bad fields is identified first (``web.identify``), which
-    needs the database: without a connection, the answer is the busy 503, not a crash."""
+    """The caller of a request with bad fields is identified first (the context is a
+    dependency, the fields are checked after it), which needs the database: without a
+    connection, the answer is the busy 503, not a crash."""
     response = busy_client.post(
         "/api/v1/cities",
         json={"latitude": 95},
@@ -124,86 +120,11 @@ def test_the_last_use_of_a_token_is_audited_as_a_change_by_its_user(
     assert entry.changes == {"last_used_at": [None, token.last_used_at.isoformat()]}
 
 
-def test_requests_beyond_the_limit_wait_their_turn_or_are_turned_away() -> None:
-    """``Admission`` lets ``limit`` requests in; the next waits, and past the time-out is busy."""
-    release = asyncio.Event()
-    answered: list[str] = []
-
-    async def slow_app(scope: Scope, receive: Receive, send: Send) -> None:
-        await release.wait()
-        answered.append(scope["path"])
-
-    async def busy(scope: Scope, receive: Receive, send: Send) -> None:
-        answered.append("busy " + scope["path"])
-
-    gate = Admission(slow_app, limit=1, timeout=0.2, busy=busy)
-
-    async def request(path: str) -> None:
-        await gate({"type": "http", "path": path}, _nothing, _ignore)
-
-    async def scenario() -> None:
-        first = asyncio.create_task(request("/first"))
-        await asyncio.sleep(0)
-        await request("/turned-away")  # waits 0.2 s behind /first, then is busy
-        waiting = asyncio.create_task(request("/waited"))
-        await asyncio.sleep(0.05)
-        release.set()
-        await asyncio.gather(first, waiting)
-
-    run_async(scenario)
-    assert answered == ["busy /turned-away", "/first", "/waited"]
-
-
-async def _nothing() -> Message:
-    return {"type": "http.request", "body": b""}
-
-
-async def _ignore(message: Message) -> None:
-    return None
-
-
-def test_the_turned_away_answer_is_the_translated_busy_503(app_client: TestClient) -> None:
-    app = app_client.app
-    assert isinstance(app, FastAPI)
-    held = asyncio.Event()
-
-    async def holding_or_app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"] == "/hold":
-            await held.wait()
-        else:
-            await app(scope, receive, send)
-
-    gate = Admission(holding_or_app, limit=1, timeout=0.05, busy=turned_away)
-    messages: list[Message] = []
-
-    async def collect(message: Message) -> None:
-        messages.append(message)
-
-    async def scenario() -> None:
-        holder = asyncio.create_task(gate({"type": "http", "path": "/hold"}, _nothing, collect))
-        await asyncio.sleep(0)
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/api/v1/me",
-            "headers": [(b"accept-language", b"ru")],
-            "query_string": b"",
-        }
-        await gate(scope, _nothing, collect)
-        held.set()
-        await holder
-
-    run_async(scenario)
-    start, body = messages[0], messages[1]
-    assert start["status"] == 503
-    assert (b"retry-after", b"2") in start["headers"]
-    assert json.loads(body["body"])["detail"] == Translator("ru").gettext(BUSY)
-
-
-def test_concurrent_requests_seeing_a_stale_last_use_write_it_once(
+def test_a_request_that_finds_the_last_use_renewed_since_leaves_it_alone(
     db: Session, admin: User
 ) -> None:
-    """Once a minute every request sees the same stale ``last_used_at``: one writes it."""
+    """Once a minute concurrent requests read the same stale ``last_used_at``: each writes it
+    only if it is still stale when its row is loaded."""
     token, secret = new_api_token(db, user=admin, name="shared", scopes=["read"])
     stale = datetime.now(UTC) - timedelta(minutes=5)
     token.last_used_at = stale
@@ -212,17 +133,15 @@ def test_concurrent_requests_seeing_a_stale_last_use_write_it_once(
     assert seen is not None
     assert seen.last_used_at == stale
 
-    web._note_use(db, seen)
-    db.refresh(token)
-    assert token.last_used_at is not None
-    assert token.last_used_at > stale
-
-    token.last_used_at = stale  # so that a second write would show
+    security.note_token_use(db, seen)
     db.flush()
-    web._note_use(db, seen)
-    web._note_use(db, seen)
-    db.refresh(token)
-    assert token.last_used_at == stale
+    renewed = token.last_used_at
+    assert renewed is not None
+    assert renewed > stale
+
+    security.note_token_use(db, seen)  # read stale with the token, found renewed as loaded
+    assert token.last_used_at == renewed
+    assert token not in db.dirty
 
 
 def test_a_connection_the_database_dropped_costs_one_503_then_the_app_reconnects(

@@ -1,76 +1,94 @@
-"""A request's session, context, route and commit take one hop to the thread pool."""
+"""The request path: the session is a dependency committed before the response is sent, the
+context is a dependency built on it, and the request threads are sized to the pool."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import Any
+from collections.abc import Iterator
 
 import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import Message, Receive, Scope, Send
 
-from hamkor.core import threads
+from hamkor.app import create_app
 from hamkor.core.models import Role, User
 from hamkor.directory.models import City, Country
+from hamkor.settings import Settings
 from tests.fixtures.core import UserFactory
 from tests.fixtures.directory import bearer, city_body
 
 
 @pytest.fixture
-def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the functions sent to a thread, by FastAPI or Starlette (anyio) or by us."""
-    sent: list[str] = []
-    run_sync, in_thread = anyio.to_thread.run_sync, threads.in_thread
+def moments(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> Iterator[tuple[TestClient, list[str]]]:
+    """A client of the app, and the order in which requests' sessions commit and their
+    responses start."""
+    seen: list[str] = []
+    app = create_app(settings, session_factory)
 
-    def name(function: Callable[..., Any]) -> str:
-        while isinstance(function, partial):
-            function = function.func
-        return function.__name__
+    async def watched(scope: Scope, receive: Receive, send: Send) -> None:
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen.append(f"response {message['status']}")
+            await send(message)
 
-    async def counted_run_sync(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        sent.append(name(function))
-        return await run_sync(function, *args, **kwargs)
+        await app(scope, receive, noting)
 
-    async def counted_in_thread(function: Callable[..., Any], *args: Any) -> Any:
-        sent.append(name(function))
-        return await in_thread(function, *args)
+    def committed(_db: Session) -> None:
+        seen.append("commit")
 
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted_run_sync)
-    monkeypatch.setattr(threads, "in_thread", counted_in_thread)
-    return sent
+    event.listen(session_factory, "after_commit", committed)
+    try:
+        with TestClient(watched) as client:
+            yield client, seen
+    finally:
+        event.remove(session_factory, "after_commit", committed)
 
 
-def test_an_api_call_takes_one_hop(
-    app_client: TestClient, create_user: UserFactory, db: Session, hops: list[str]
+def test_a_write_is_committed_before_its_response_is_sent(
+    moments: tuple[TestClient, list[str]], admin: User, db: Session, uzbekistan: Country
 ) -> None:
-    reader = bearer(db, create_user(Role.REGISTRAR, username="reg"), write=False)
-    response = app_client.get("/api/v1/me", headers=reader)
-    assert response.json()["username"] == "reg"
-    assert hops == ["_in_unit_of_work"]
-
-
-def test_an_api_write_is_committed_in_its_one_hop(
-    app_client: TestClient, admin: User, db: Session, uzbekistan: Country, hops: list[str]
-) -> None:
+    """A client answered 201 finds the row: the session's dependency ends with the route."""
+    client, seen = moments
     headers = bearer(db, admin)
-    response = app_client.post("/api/v1/cities", json=city_body(uzbekistan), headers=headers)
+    seen.clear()  # the test's own commits
+    response = client.post("/api/v1/cities", json=city_body(uzbekistan), headers=headers)
     assert response.status_code == 201, response.text
-    assert hops == ["_in_unit_of_work"]
+    assert seen == ["commit", "response 201"]
     db.expire_all()
     assert db.scalar(select(City.code).where(City.id == response.json()["id"])) == "SKD"
 
 
-def test_a_refused_body_is_answered_after_the_caller_is_known_in_their_language(
-    app_client: TestClient,
-    create_user: UserFactory,
-    db: Session,
-    uzbekistan: Country,
-    hops: list[str],
+def test_a_refused_write_is_not_committed(
+    moments: tuple[TestClient, list[str]], admin: User, db: Session, uzbekistan: Country
 ) -> None:
-    """The fields are checked before the route's thread: the caller is identified after."""
+    client, seen = moments
+    headers = bearer(db, admin)
+    assert client.post("/api/v1/cities", json=city_body(uzbekistan), headers=headers).is_success
+    seen.clear()
+    again = client.post("/api/v1/cities", json=city_body(uzbekistan), headers=headers)
+    assert again.status_code == 422
+    assert seen == ["response 422"]
+    assert len(db.scalars(select(City.id)).all()) == 1
+
+
+def test_request_threads_are_as_many_as_the_pools_connections(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    sized = settings.model_copy(update={"database_pool_size": 3})
+    with TestClient(create_app(sized, session_factory)) as client:
+        assert client.portal is not None  # the app's event loop, where its limiter lives
+        limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+        assert limiter.total_tokens == 6
+
+
+def test_a_refused_body_is_answered_after_the_caller_is_known_in_their_language(
+    app_client: TestClient, create_user: UserFactory, db: Session, uzbekistan: Country
+) -> None:
+    """The fields are checked after the context's dependency has identified the caller."""
     admin = create_user(Role.PLATFORM_ADMIN, username="rustam", language="ru")
     body = city_body(uzbekistan, latitude=95)
     response = app_client.post("/api/v1/cities", json=body, headers=bearer(db, admin))
@@ -78,7 +96,6 @@ def test_a_refused_body_is_answered_after_the_caller_is_known_in_their_language(
     assert response.json()["errors"] == [
         {"field": "latitude", "message": "Значение должно быть не больше 90."}
     ]
-    assert hops == ["identify"]
     assert db.scalar(select(City.id)) is None
     stranger = {"authorization": "Bearer hk_not-a-token"}
     assert app_client.post("/api/v1/cities", json=body, headers=stranger).status_code == 401
@@ -96,16 +113,7 @@ def test_a_read_only_token_with_bad_fields_is_told_it_may_only_read(
     ]
 
 
-def test_a_page_takes_one_hop(admin_client: TestClient, hops: list[str]) -> None:
-    response = admin_client.get("/")
-    assert response.status_code == 200
-    assert hops == ["_in_unit_of_work"]
-
-
-def test_a_page_that_needs_a_user_still_sends_strangers_to_log_in(
-    app_client: TestClient, hops: list[str]
-) -> None:
+def test_a_page_that_needs_a_user_sends_strangers_to_log_in(app_client: TestClient) -> None:
     response = app_client.get("/", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/"
-    assert hops == ["_in_unit_of_work"]

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.core.models import Membership, Role, User
+from hamkor.core.models import AuditEntry, Membership, Role, User
 from hamkor.core.security import new_api_token
 from hamkor.programs.models import Activity, Delegation, Participation, Program
 from tests.fixtures.core import UserFactory
@@ -164,15 +164,20 @@ def test_an_activity_is_updated_refused_on_its_field_and_deleted(
 
 def test_an_activity_of_another_program_is_not_found_under_this_one(
     app_client: TestClient,
+    db: Session,
+    admin: User,
     kz_uz_days: KzUzDays,
     create_program: Any,
     create_activity: ActivityFactory,
     writer: dict[str, str],
 ) -> None:
+    """Whether or not the caller may see it in its own program: 404, and no denial recorded."""
     other = create_program()
     activity = create_activity(other, city=kz_uz_days.tashkent)
     url = f"/api/v1/programs/{kz_uz_days.program.id}/activities/{activity.id}"
-    assert app_client.get(url, headers=writer).status_code in (403, 404)
+    assert app_client.get(url, headers=writer).status_code == 404
+    assert app_client.get(url, headers=bearer(db, admin)).status_code == 404  # may see it
+    assert db.scalar(select(AuditEntry.id).where(AuditEntry.action == "denied")) is None
 
 
 def test_conflicts_are_given_with_their_explanation(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import APIRouter, Query
 
 from hamkor.care import booking, service
 from hamkor.care.models import ReferralStatus
@@ -33,11 +33,10 @@ from hamkor.care.schemas import (
 )
 from hamkor.core.access import get_for
 from hamkor.core.forms import MAX_ID, PathId
-from hamkor.core.routing import Router
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 from hamkor.programs.models import Activity
 
-router = Router(prefix="/api/v1/care", tags=["care"], responses=API_ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1/care", tags=["care"], responses=API_ERROR_RESPONSES)
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
@@ -39,13 +39,12 @@ from hamkor.core.pages import (
     save_then,
     see_other,
 )
-from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.models import Activity, Program
 
-router = Router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Options = list[tuple[Any, str]]
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from hamkor.core.audit_query import AuditFilter, require_auditor
 from hamkor.core.pages import page_size
 from hamkor.core.pagination import paginate
-from hamkor.core.routing import Router
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 
-router = Router(prefix="/api/v1", tags=["core"], responses=API_ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["core"], responses=API_ERROR_RESPONSES)
 
 
 class GrantRead(BaseModel):

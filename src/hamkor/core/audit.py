@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -101,24 +101,7 @@ def _entry(db: Session, obj: Base, action: str) -> dict[str, Any]:
     return _row(db, action, obj.__tablename__, entity_id, _changes(obj, action))
 
 
-def statement_entry(
-    db: Session,
-    model: type[Base],
-    action: str,
-    entity_id: int,
-    changes: Mapping[str, tuple[Any, Any]],
-) -> dict[str, Any]:
-    """The audit row of a write made by a SQL statement, which the flush hook does not see.
-
-    The booking writes this way (``care.booking._record_booking``); its rows read as the
-    hook's would: ``changes`` maps each column written to its old and new value.
-    """
-    keep_values = getattr(model, "__audit_values__", True)
-    shown = {key: _shown(key, old, new, keep_values) for key, (old, new) in changes.items()}
-    return _row(db, action, model.__tablename__, str(entity_id), shown)
-
-
-def write(db: Session, entries: Sequence[dict[str, Any]]) -> None:
+def _write(db: Session, entries: Sequence[dict[str, Any]]) -> None:
     """Append audit rows, all in one statement."""
     if entries:
         db.connection().execute(insert(AuditEntry), list(entries))
@@ -134,7 +117,7 @@ def _record_writes(db: Session, _flush: UOWTransaction) -> None:
         and not isinstance(obj, _NOT_AUDITED)
         and (action != "update" or db.is_modified(obj, include_collections=False))
     ]
-    write(db, rows)
+    _write(db, rows)
 
 
 def record(

@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hamkor.core import audit
 from hamkor.core.access import Actor, Grant
 from hamkor.core.db import utcnow
 from hamkor.core.models import ApiToken, LoginAttempt, Membership, User
@@ -65,7 +64,6 @@ class TokenUse:
     """What a valid bearer token stands for: who acts, with which roles, and what it may do."""
 
     token_id: int
-    digest: str
     scopes: tuple[str, ...]
     last_used_at: datetime | None
     actor: Actor
@@ -111,22 +109,31 @@ def token_use(db: Session, secret: str) -> TokenUse | None:
         return None
     grants = tuple(Grant.of(row) for row in rows if row.role is not None)
     actor = Actor(first.user_id, first.username, grants, first.language)
-    return TokenUse(first.id, digest, tuple(first.scopes), first.last_used_at, actor)
+    return TokenUse(first.id, tuple(first.scopes), first.last_used_at, actor)
 
 
-_NOTE_USE = (
-    update(ApiToken)
-    .where(ApiToken.id == bindparam("token_id"))
-    .values(last_used_at=bindparam("at"))
-)
+#: How precisely an API token's ``last_used_at`` is kept: writing it on every call made all the
+#: clients sharing a token wait for one another on its row lock until each commit.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def note_token_use(db: Session, use: TokenUse, at: datetime) -> None:
-    """Record when a token was last used (shown on the API tokens page), with the audit row
-    the flush hook wrote when this was an ORM change."""
-    db.connection().execute(_NOTE_USE, {"token_id": use.token_id, "at": at})
-    changed = {"last_used_at": (use.last_used_at, at)}
-    audit.write(db, [audit.statement_entry(db, ApiToken, "update", use.token_id, changed)])
+def note_token_use(db: Session, use: TokenUse) -> None:
+    """Record when a token was last used (shown on the API tokens page), at most once per
+    ``LAST_USED_PRECISION``; the flush hook audits the change, as every write.
+
+    The token's row is loaded only when the value read with the token is stale, and written
+    only if it is still stale as loaded: a request that finds it renewed by another since
+    leaves it alone. Requests of the same moment may each write it, waiting for one another on
+    its row lock: once a minute per token at most.
+    """
+    now = utcnow()
+    if use.last_used_at is not None and use.last_used_at > now - LAST_USED_PRECISION:
+        return
+    token = db.get(ApiToken, use.token_id)
+    if token is None:
+        return
+    if token.last_used_at is None or token.last_used_at <= now - LAST_USED_PRECISION:
+        token.last_used_at = now
 
 
 _FEED_SALT = "hamkor.calendar-feed"

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -18,10 +18,9 @@ from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.models import ApiToken
 from hamkor.core.pages import page_size, pager_params
 from hamkor.core.pagination import paginate
-from hamkor.core.routing import Router
 from hamkor.core.web import LANGUAGE_COOKIE, Form, PageCtx, PublicCtx, client_address, settings_of
 
-router = Router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,27 +1,24 @@
-"""Request plumbing: one transaction per request, the acting user, language, CSRF and pages."""
+"""The request path: one transaction per request, the acting user, language, CSRF and pages.
+
+Routes are plain ``def`` routes of ``fastapi.APIRouter``; they take their context (``PageCtx``,
+``ApiCtx``...) as ordinary dependencies built on the request's session (``Db``).
+"""
 
 from __future__ import annotations
 
-import inspect
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import partial, wraps
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from hamkor.core import access, security, threads
+from hamkor.core import access, security
 from hamkor.core.audit import AuditActor, act_as
-from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_, Translator, negotiate
 from hamkor.core.models import User
@@ -79,9 +76,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@contextmanager
-def _unit_of_work(request: Request) -> Iterator[Session]:
+def db_session(request: Request) -> Iterator[Session]:
     """The request's session: committed once when the route returns, rolled back on any error.
+
+    Routes take it through ``Db``, declared with ``scope="function"``: FastAPI then runs the
+    code after ``yield`` as soon as the route function has returned (and its answer has been
+    validated), before the response is sent. With FastAPI's default scope for a dependency with
+    ``yield`` ("request"), that code runs after the response is sent: a client answered 201
+    could look for the row before it is committed, and a failed commit could no longer change
+    the answer. FastAPI runs the end of a sync dependency in a thread without waiting for a
+    token of the thread limiter, so a request holding a connection can always commit.
 
     A denial is the one failure still written down: the route's work is rolled back, then the
     denial is recorded in the audit trail and committed.
@@ -99,6 +103,9 @@ def _unit_of_work(request: Request) -> Iterator[Session]:
         except BaseException:
             db.rollback()
             raise
+
+
+Db = Annotated[Session, Depends(db_session, scope="function")]
 
 
 @dataclass
@@ -203,48 +210,14 @@ def _context(
     return ctx
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A request's context before its session is open: the route's own thread builds it.
-
-    FastAPI runs each sync dependency, each end of a generator dependency, the route and the
-    validation of its answer in the thread pool, one hop each: four for an API call, and about
-    a fifth of a booking's CPU in the app went to the hops and thread switches. The context
-    dependencies only note what the request brings (on the event loop, no thread); ``Route``
-    then opens the session, builds the context, runs the route and commits in one hop.
-    """
-
-    request: Request
-    build: Callable[[Request, Session], Ctx] = field(repr=False)  # it may hold a bearer token
-
-
-def _pending(request: Request, build: Callable[[Request, Session], Ctx]) -> Pending:
-    pending = Pending(request, build)
-    request.state.pending = pending  # for ``identify``, should the request's fields be refused
-    return pending
-
-
-def identify(request: Request) -> None:
-    """Build, and drop, the context of a request whose fields were refused before its route ran.
-
-    FastAPI checks the fields before the route's thread builds the context. Building it here
-    keeps the order callers knew: no token or no CSRF token is refused first, and the field
-    errors are written in the user's language. Nothing it does is committed.
-    """
-    pending = getattr(request.state, "pending", None)
-    if isinstance(pending, Pending):
-        with request.app.state.sessionmaker() as db:
-            pending.build(request, db)
-
-
-async def optional_ctx(request: Request) -> Pending:
+def optional_ctx(request: Request, db: Db) -> Ctx:
     """The context of a page anyone may open (log-in, public pages)."""
-    return _pending(request, partial(_page_context, required=False))
+    return _page_context(request, db, required=False)
 
 
-async def page_ctx(request: Request) -> Pending:
+def page_ctx(request: Request, db: Db) -> Ctx:
     """The context of a page that needs a logged-in user."""
-    return _pending(request, partial(_page_context, required=True))
+    return _page_context(request, db, required=True)
 
 
 def _page_context(request: Request, db: Session, *, required: bool) -> Ctx:
@@ -257,61 +230,12 @@ def _page_context(request: Request, db: Session, *, required: bool) -> Ctx:
 _bearer = HTTPBearer(auto_error=False, description=N_("An API token made on the API tokens page."))
 
 
-#: How precisely an API token's ``last_used_at`` is kept: writing it on every call made all the
-#: clients sharing a token wait for one another on its row lock until each commit.
-LAST_USED_PRECISION = timedelta(minutes=1)
-
-#: Per token (by digest: ids repeat across databases), the stale ``last_used_at`` a request of
-#: this process is already replacing, and since when: once a minute every concurrent request
-#: sees the same stale value, and all but one must leave the row (and its lock, held to the end
-#: of the request) alone.
-_claims: dict[str, tuple[datetime | None, datetime]] = {}
-_claims_lock = threading.Lock()
-
-
-def _note_use(db: Session, use: security.TokenUse) -> None:
-    """Remember that the token was used, at most once per ``LAST_USED_PRECISION``."""
-    now = utcnow()
-    stored = use.last_used_at
-    if stored is not None and stored > now - LAST_USED_PRECISION:
-        return
-    with _claims_lock:
-        claim = _claims.get(use.digest)
-        if claim is not None and claim[0] == stored and claim[1] > now - LAST_USED_PRECISION:
-            return
-        _claims[use.digest] = (stored, now)
-    security.note_token_use(db, use, now)
-
-
-async def api_ctx(
+def api_ctx(
     request: Request,
+    db: Db,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Pending:
-    """The context of a JSON API call: a bearer token, or the browser's session plus CSRF."""
-    return _pending(request, partial(_api_context, credentials=credentials))
-
-
-async def feed_ctx(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    key: str | None = None,
-) -> Pending:
-    """The context of a calendar feed: a signed ``key`` in the address, else as the API."""
-    if key is None:
-        return await api_ctx(request, credentials)
-    return _pending(request, partial(_feed_context, key=key))
-
-
-def _feed_context(request: Request, db: Session, *, key: str) -> Ctx:
-    user = security.user_for_feed_key(db, settings_of(request).resolved_secret_key(), key)
-    if user is None:
-        raise TokenRequired
-    return _context(request, db, access.Actor.of(user), user)
-
-
-def _api_context(
-    request: Request, db: Session, *, credentials: HTTPAuthorizationCredentials | None
 ) -> Ctx:
+    """The context of a JSON API call: a bearer token, or the browser's session plus CSRF."""
     if credentials is None:
         return _browser_api_context(request, db)
     use = security.token_use(db, credentials.credentials)
@@ -320,8 +244,23 @@ def _api_context(
     if request.method not in SAFE_METHODS and "write" not in use.scopes:
         raise UserError.one("token", N_("This API token may only read."))
     ctx = _context(request, db, use.actor)
-    _note_use(db, use)  # after _context: its audit row names the token's user
+    security.note_token_use(db, use)
     return ctx
+
+
+def feed_ctx(
+    request: Request,
+    db: Db,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    key: str | None = None,
+) -> Ctx:
+    """The context of a calendar feed: a signed ``key`` in the address, else as the API."""
+    if key is None:
+        return api_ctx(request, db, credentials)
+    user = security.user_for_feed_key(db, settings_of(request).resolved_secret_key(), key)
+    if user is None:
+        raise TokenRequired
+    return _context(request, db, access.Actor.of(user), user)
 
 
 def _browser_api_context(request: Request, db: Session) -> Ctx:
@@ -364,37 +303,6 @@ async def form_data(request: Request) -> dict[str, Any]:
             else:
                 data[key] = values if len(values) > 1 else values[0]
     return data
-
-
-def _in_unit_of_work(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
-    """Run a route: with its context built in a session committed when it returns."""
-    for name, value in values.items():
-        if isinstance(value, Pending):
-            with _unit_of_work(value.request) as db:
-                return endpoint(**{**values, name: value.build(value.request, db)})
-    return endpoint(**values)
-
-
-def _one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(endpoint)
-    async def run(**values: Any) -> Any:
-        return await threads.in_thread(_in_unit_of_work, endpoint, values)
-
-    return run
-
-
-class Route(APIRoute):
-    """A route whose session, context, work and commit take one hop to a request thread.
-
-    A sync endpoint is wrapped in a coroutine that runs ``_in_unit_of_work`` in a thread
-    (``threads.in_thread``); FastAPI then treats it as async: no hops of its own, and it
-    validates the answer (a model the route built while its session was open) on the event loop.
-    """
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _one_hop(endpoint)
-        super().__init__(path, endpoint, **kwargs)
 
 
 PageCtx = Annotated[Ctx, Depends(page_ctx)]

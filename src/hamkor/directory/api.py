@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import APIRouter, Query
 
 from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
-from hamkor.core.routing import Router
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 from hamkor.directory import service
 from hamkor.directory.filters import (
@@ -44,7 +43,7 @@ from hamkor.directory.schemas import (
     TravelTimeUpdate,
 )
 
-router = Router(prefix="/api/v1", tags=["directory"], responses=API_ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["directory"], responses=API_ERROR_RESPONSES)
 
 
 # Reference data: read only (countries and specialties change on the pages)

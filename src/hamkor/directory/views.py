@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeAlias, TypeVar
 
-from fastapi import Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -28,7 +28,6 @@ from hamkor.core.pages import (
     save_form,
     see_other,
 )
-from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import service
 from hamkor.directory.access import manages_directory, may_add_to_institutions, refuse_unless
@@ -72,7 +71,7 @@ from hamkor.directory.schemas import (
     TravelMatrixUpdate,
 )
 
-router = Router(prefix="/directory", include_in_schema=False)
+router = APIRouter(prefix="/directory", include_in_schema=False)
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 SavedT = TypeVar("SavedT")

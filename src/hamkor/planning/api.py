@@ -3,12 +3,11 @@ functions as the pages."""
 
 from __future__ import annotations
 
-from fastapi import Response
+from fastapi import APIRouter, Response
 
 from hamkor.core.access import Action, NotFound, get_for
 from hamkor.core.forms import PathId
 from hamkor.core.models import User
-from hamkor.core.routing import Router
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, Ctx, TokenRequired
 from hamkor.planning import service
 from hamkor.planning.models import PlanningRequest, PlanRun
@@ -23,7 +22,7 @@ from hamkor.planning.schemas import (
 )
 from hamkor.programs.models import Program
 
-router = Router(prefix="/api/v1", tags=["planning"], responses=API_ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["planning"], responses=API_ERROR_RESPONSES)
 
 
 def _user(ctx: Ctx) -> User:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -23,7 +24,6 @@ from hamkor.core.pages import (
     save_then,
     see_other,
 )
-from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, Form, PageCtx
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Person, Room, Specialty
@@ -43,7 +43,7 @@ from hamkor.programs import labels as program_labels
 from hamkor.programs import service as programs_service
 from hamkor.programs.models import Activity, ActivityKind, Program
 
-router = Router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 _LISTS = ("named_lead_ids", "city_ids")
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import APIRouter, Query, Response
 
 from hamkor.core.access import Action, get_for
 from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
-from hamkor.core.routing import Router
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 from hamkor.programs import service
 from hamkor.programs.conflicts import Conflict, describe
@@ -34,7 +33,7 @@ from hamkor.programs.schemas import (
     ProgramUpdate,
 )
 
-router = Router(prefix="/api/v1", tags=["programs"], responses=API_ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["programs"], responses=API_ERROR_RESPONSES)
 
 
 def _no_content() -> Response:

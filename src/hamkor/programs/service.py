@@ -20,7 +20,16 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, distinct, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from hamkor.core.access import AccessDenied, Action, Actor, NotFound, can, get_for, restrict
+from hamkor.core.access import (
+    AccessDenied,
+    Action,
+    Actor,
+    NotFound,
+    can,
+    get_for,
+    require,
+    restrict,
+)
 from hamkor.core.db import Base, assign
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.forms import record_values, validate
@@ -133,10 +142,13 @@ def get_child(
     action: Action = Action.VIEW,
 ) -> ChildT:
     """A brigade, participation or activity reached through its program's address; one of
-    another program is not found there."""
-    row = get_for(db, actor, model, record_id, action)
-    if row.program_id != program_id:
+    another program is not found there (404), whether or not the actor may see it elsewhere:
+    the address is checked before access, so it neither depends on the actor's rights nor
+    records a denial for a record the caller never reached."""
+    row = db.get(model, record_id)
+    if row is None or row.program_id != program_id:
         raise NotFound(model.__tablename__, record_id)
+    require(db, actor, action, row)
     return row
 
 

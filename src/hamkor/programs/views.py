@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from hamkor.core.access import AccessDenied, Action, get_for
@@ -28,7 +28,6 @@ from hamkor.core.pages import (
     save_then,
     see_other,
 )
-from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
@@ -60,7 +59,7 @@ from hamkor.programs.schemas import (
     ProgramUpdate,
 )
 
-router = Router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Options = list[tuple[Any, str]]
 Errors = dict[str, str]
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from hamkor.core.access import Action, get_for
 from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
-from hamkor.core.routing import Router
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, settings_of
 from hamkor.training import attendance, cascade, service
 from hamkor.training.filters import CourseFilter
@@ -37,7 +36,7 @@ from hamkor.training.schemas import (
     SessionRead,
 )
 
-router = Router(prefix="/api/v1/training", tags=["training"], responses=API_ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1/training", tags=["training"], responses=API_ERROR_RESPONSES)
 
 
 class CheckInRequest(BaseModel):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import segno
-from fastapi import Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from hamkor.core.access import AccessDenied, Action, NotFound, get_for
@@ -30,7 +30,6 @@ from hamkor.core.pages import (
     pager_params,
     save_then,
 )
-from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import Institution, Person, Specialty
@@ -53,7 +52,7 @@ from hamkor.training.schemas import (
     SessionForm,
 )
 
-router = Router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Errors = dict[str, str]
 
 

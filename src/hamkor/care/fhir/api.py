@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy import Select, func, select
 
 from hamkor.care.fhir import capability, importing
@@ -21,10 +21,9 @@ from hamkor.care.fhir.resources import Resource, validated
 from hamkor.care.fhir.search import check_format, check_known, own_id, page_bounds
 from hamkor.care.fhir.served import SERVED, Row, Served
 from hamkor.core import access, audit
-from hamkor.core.routing import Router
 from hamkor.core.web import ApiCtx, Ctx
 
-router = Router(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResponse)
+router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResponse)
 
 
 def base_url(request: Request) -> str:

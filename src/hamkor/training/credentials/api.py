@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import APIRouter, Path
 
-from hamkor.core.routing import Router
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, PublicCtx
 from hamkor.training.credentials import service
 from hamkor.training.credentials.schemas import (
@@ -19,7 +18,7 @@ from hamkor.training.credentials.schemas import (
     verification_read,
 )
 
-router = Router(prefix="/api/v1", tags=["certificates"], responses=API_ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["certificates"], responses=API_ERROR_RESPONSES)
 Number = Annotated[str, Path(max_length=20, pattern=service.NUMBER_PATTERN)]
 
 

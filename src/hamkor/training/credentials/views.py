@@ -11,14 +11,13 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from hamkor.core.access import Action, NotFound, can
 from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_
 from hamkor.core.pages import Refusal, save_form, see_other
-from hamkor.core.routing import Router
 from hamkor.core.web import Ctx, Form, PageCtx, PublicCtx, Upload
 from hamkor.training.credentials import service, vc
 from hamkor.training.credentials.models import Credential
@@ -28,7 +27,7 @@ from hamkor.training.credentials.schemas import (
     verification_read,
 )
 
-router = Router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Number = Annotated[str, Path(max_length=20, pattern=service.NUMBER_PATTERN)]
 NOTHING_TO_VERIFY = N_("Paste a certificate or choose its file.")
 NO_SUCH_NUMBER = N_("No certificate with the number %(number)s was issued here.")
