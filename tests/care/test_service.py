@@ -138,7 +138,7 @@ def test_a_registrar_registers_for_their_own_institution_only(
 ) -> None:
     data = _intake(care_world, institution_id=care_world.days.samarkand_hospital.id)
     with pytest.raises(UserError) as refused:
-        service.create_patient(db=db, actor=care_world.registrar, data=data)
+        service.create_patient(db=db, actor=Actor.of(care_world.registrar), data=data)
     assert _fields(refused.value) == {"institution_id"}
 
 

@@ -210,7 +210,7 @@ def test_the_care_side_is_at_the_scale_of_the_reports(loaded: Loaded) -> None:
         assert {"uz", "uz-Cyrl"} <= set(patient.names)
     admin = db.scalars(select(User).where(User.username == "admin")).one()
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
-    waiting = service.waiting_for_program(db=db, actor=admin, program_id=program.id)
+    waiting = service.waiting_for_program(db=db, actor=Actor.of(admin), program_id=program.id)
     assert waiting
     assert all(w.priority in range(1, 6) for w in waiting)
     referrals = db.scalars(select(Referral).where(Referral.status == "waiting")).all()

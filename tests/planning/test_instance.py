@@ -7,12 +7,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
+from hamkor.core.access import Actor
 from hamkor.core.errors import UserError
 from hamkor.planning.instance import Disruption, build, row_id
 from hamkor.planning.solver.check import check
 from hamkor.planning.solver.greedy import greedy
 from hamkor.planning.solver.io import dump, load_instance
-from tests.fixtures.planning import CareAndTrainingDoubles, PlannedDays, WaitingPatientDouble
+from tests.fixtures.care import PatientFactory, ReferralFactory
+from tests.fixtures.planning import PlannedDays
 from tests.fixtures.programs import ActivityFactory
 
 BEFORE = datetime(2025, 10, 1, tzinfo=UTC)
@@ -22,7 +24,7 @@ def test_the_instance_of_a_program_loads_and_its_greedy_plan_checks(
     db: Session, planned_days: PlannedDays
 ) -> None:
     days = planned_days.days
-    instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+    instance = build(db=db, actor=Actor.of(days.coordinator), program=days.program, as_of=BEFORE)
 
     assert load_instance(dump(instance)) == instance
     assert instance.program.days[0] == date(2025, 10, 13)
@@ -51,22 +53,26 @@ def test_the_instance_of_a_program_loads_and_its_greedy_plan_checks(
     assert check(instance, greedy(instance)) == []
 
 
-def test_waiting_patients_come_from_cares_provider(
-    db: Session, planned_days: PlannedDays, care_and_training: CareAndTrainingDoubles
+def test_waiting_patients_are_cares_referrals_with_consent(
+    db: Session,
+    planned_days: PlannedDays,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
 ) -> None:
     days = planned_days.days
-    care_and_training.waiting = [
-        WaitingPatientDouble(501, "cardiac_surgery", 5, (days.tashkent.id,)),
-        WaitingPatientDouble(
-            502, "cardiac_surgery", 2, (days.samarkand.id,), (date(2025, 10, 14),)
-        ),
-        WaitingPatientDouble(503, "cardiac_surgery", 3, (days.tashkent.id,), (date(2026, 1, 1),)),
-    ]
-    instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+    urgent = create_referral(create_patient("Karimov Aziz"), priority=5)
+    in_samarkand = create_referral(
+        create_patient("Saidova Malika"),
+        priority=2,
+        city_ids=[days.samarkand.id],
+        days=[date(2025, 10, 14)],
+    )
+    create_referral(create_patient("Rakhimov Sardor", consents=()), priority=3)
+    instance = build(db=db, actor=Actor.of(days.coordinator), program=days.program, as_of=BEFORE)
 
     assert [(p.id, p.priority, p.days) for p in instance.patients] == [
-        ("p501", 5, []),
-        ("p502", 2, [date(2025, 10, 14)]),
+        (f"p{urgent.id}", 5, []),
+        (f"p{in_samarkand.id}", 2, [date(2025, 10, 14)]),
     ]
     assert check(instance, greedy(instance)) == []
 
@@ -77,7 +83,7 @@ def test_a_specialist_gone_is_unavailable_from_that_time(
     days = planned_days.days
     gone = Disruption(specialist_id=days.surgeon.id, day=date(2025, 10, 14), time="12:00")
     instance = build(
-        db=db, user=days.coordinator, program=days.program, as_of=BEFORE, disruption=gone
+        db=db, actor=Actor.of(days.coordinator), program=days.program, as_of=BEFORE, disruption=gone
     )
     surgeon = next(s for s in instance.specialists if s.id == f"s{days.surgeon.id}")
 
@@ -94,7 +100,7 @@ def test_a_fixed_day_outside_the_program_is_refused_naming_the_place(
     planned_days.lecture.fixed_day = date(2025, 10, 20)
     db.commit()
     with pytest.raises(UserError) as refused:
-        build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+        build(db=db, actor=Actor.of(days.coordinator), program=days.program, as_of=BEFORE)
     places = [error.message.params["place"] for error in refused.value.errors]
     assert places == ["activities[2].fixed_day"]
 
@@ -112,7 +118,7 @@ def test_an_activity_entered_by_hand_is_busy_and_holds_its_room(
         start="08:00",
         end="19:00",
     )
-    instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+    instance = build(db=db, actor=Actor.of(days.coordinator), program=days.program, as_of=BEFORE)
 
     key = f"a{by_hand.id}"
     assert key not in {a.id for a in instance.activities}
@@ -154,7 +160,7 @@ def test_activities_entered_by_hand_that_break_a_rule_are_busy_all_the_same(
         )
     ]
     elsewhere = create_activity(days.program, city=days.almaty, title="At home")
-    instance = build(db=db, user=days.coordinator, program=days.program, as_of=BEFORE)
+    instance = build(db=db, actor=Actor.of(days.coordinator), program=days.program, as_of=BEFORE)
 
     assert {b.id for b in instance.busy} == {f"a{a.id}" for a in [*made, elsewhere]}
     assert check(instance, greedy(instance)) == []

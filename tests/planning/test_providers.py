@@ -8,11 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hamkor.care.models import Appointment, Referral
-from hamkor.planning import service
 from hamkor.programs.models import Activity, ActivityKind
 from hamkor.training.models import Course, Enrolment
 from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory
-from tests.fixtures.planning import PlannedDays, solve_run
+from tests.fixtures.planning import PlannedDays, accept, solve_run
 
 
 def test_accepting_books_the_waiting_patient_and_seats_the_trainee(
@@ -27,7 +26,7 @@ def test_accepting_books_the_waiting_patient_and_seats_the_trainee(
     run = solve_run(db, session_factory, planned_days)
     assert run.plan is not None
 
-    service.accept_run(db=db, user=planned_days.days.coordinator, run_id=run.id)
+    accept(db, planned_days, run)
     db.commit()
     db.expire_all()
 

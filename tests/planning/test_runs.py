@@ -9,20 +9,24 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hamkor.care import booking as care_booking
+from hamkor.care.models import Appointment
 from hamkor.core import jobs
 from hamkor.core.errors import UserError
 from hamkor.core.models import AuditEntry
 from hamkor.directory.models import Room
-from hamkor.planning import hooks, proposal, review, service
+from hamkor.planning import proposal, review, service
+from hamkor.planning.instance import row_id
 from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
 from hamkor.planning.schemas import DisruptionCreate
 from hamkor.planning.solver.check import check
 from hamkor.planning.solver.model import Instance
 from hamkor.programs.models import Activity, ActivityStatus
+from hamkor.training.models import Course, Enrolment
+from tests.fixtures.care import PatientFactory, ReferralFactory
 from tests.fixtures.planning import (
-    CareAndTrainingDoubles,
     PlannedDays,
-    WaitingPatientDouble,
+    accept,
     solve_run,
 )
 from tests.fixtures.programs import ActivityFactory
@@ -32,12 +36,10 @@ def test_a_run_proposes_a_checked_plan_and_accepting_writes_it_once(
     db: Session,
     session_factory: sessionmaker[Session],
     planned_days: PlannedDays,
-    care_and_training: CareAndTrainingDoubles,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
 ) -> None:
-    days = planned_days.days
-    care_and_training.waiting = [
-        WaitingPatientDouble(900 + n, "cardiac_surgery", 3, (days.tashkent.id,)) for n in range(3)
-    ]
+    referrals = [create_referral(create_patient(f"Patient {n}")) for n in range(3)]
     run = solve_run(db, session_factory, planned_days)
     plan = service.plan_of(run)
     instance = Instance.model_validate(run.instance)
@@ -50,7 +52,7 @@ def test_a_run_proposes_a_checked_plan_and_accepting_writes_it_once(
     assert {line.change for line in review.compare(instance, plan)} == {review.Change.ADDED}
     assert len(plan.consultations) == 3  # a 60-minute session at 20 minutes per patient
 
-    service.accept_run(db=db, user=days.coordinator, run_id=run.id)
+    accept(db, planned_days, run)
     db.commit()
 
     operation = db.get(PlanningRequest, planned_days.operation.id)
@@ -63,22 +65,30 @@ def test_a_run_proposes_a_checked_plan_and_accepting_writes_it_once(
     zone = ZoneInfo(written.city.timezone)
     assert written.starts_at == datetime.combine(placed.day, time.fromisoformat(placed.start), zone)
     assert written.ends_at == datetime.combine(placed.day, time.fromisoformat(placed.end), zone)
-    assert len(care_and_training.booked) == 3
     session = db.get(PlanningRequest, planned_days.consultations.id)
     assert session is not None
     assert session.activity is not None
-    assert {activity for _, activity in care_and_training.booked} == {session.activity.id}
-    assert care_and_training.placed == [
-        (planned_days.trainee.id, db.get(PlanningRequest, int(a.activity[1:])).activity.id)  # type: ignore[union-attr]
-        for a in plan.attendances
-    ]
+    booked = db.scalars(
+        select(Appointment).where(Appointment.referral_id.in_([r.id for r in referrals]))
+    ).all()
+    assert {a.activity_id for a in booked} == {session.activity.id}
+    assert len(booked) == 3
+    seated = db.scalars(
+        select(Course.activity_id)
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.person_id == planned_days.trainee.id)
+    ).all()
+    assert len(seated) == len(plan.attendances)
+    assert set(seated) == {
+        db.get_one(PlanningRequest, row_id(a.activity, "r")).activity_id for a in plan.attendances
+    }
     accepted = db.scalars(
         select(AuditEntry).where(AuditEntry.action == "accept", AuditEntry.entity_id == str(run.id))
     ).all()
     assert len(accepted) == 1
 
     with pytest.raises(UserError) as again:
-        service.accept_run(db=db, user=days.coordinator, run_id=run.id)
+        accept(db, planned_days, run)
     assert again.value.status_code == 409
 
 
@@ -91,7 +101,7 @@ def test_a_stale_run_is_refused(
     count = db.scalar(select(Activity.id).limit(1))
 
     with pytest.raises(UserError) as stale:
-        service.accept_run(db=db, user=planned_days.days.coordinator, run_id=run.id)
+        accept(db, planned_days, run)
     assert "changed" in stale.value.errors[0].message.text
     assert db.scalar(select(Activity.id).limit(1)) == count
 
@@ -124,7 +134,7 @@ def test_a_proposal_made_stale_by_an_activity_entered_by_hand_is_refused_naming_
     activities = db.scalar(select(func.count()).select_from(Activity))
 
     with pytest.raises(UserError) as refused:
-        service.accept_run(db=db, user=days.coordinator, run_id=run.id)
+        accept(db, planned_days, run)
     db.rollback()
 
     assert refused.value.status_code == 409
@@ -145,7 +155,7 @@ def test_replanning_moves_only_what_the_unavailable_specialist_led(
 ) -> None:
     days = planned_days.days
     first = solve_run(db, session_factory, planned_days)
-    service.accept_run(db=db, user=days.coordinator, run_id=first.id)
+    accept(db, planned_days, first)
     db.commit()
     before = {p.activity: p for p in service.plan_of(first).activities}  # type: ignore[union-attr]
     gone = days.second_surgeon.id
@@ -179,7 +189,7 @@ def test_a_cancelled_activity_stays_out_of_the_accepted_plan(
     db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
 ) -> None:
     run = solve_run(db, session_factory, planned_days)
-    service.accept_run(db=db, user=planned_days.days.coordinator, run_id=run.id)
+    accept(db, planned_days, run)
     db.commit()
     request = db.get(PlanningRequest, planned_days.operation.id)
     assert request is not None
@@ -210,28 +220,27 @@ def test_a_closed_room_is_left_on_its_days(
     assert all(p.day not in closed for p in in_theatre)
 
 
-def test_a_refusing_provider_leaves_nothing_written(
+def test_a_booking_care_refuses_leaves_nothing_of_the_plan_written(
     db: Session,
     session_factory: sessionmaker[Session],
     planned_days: PlannedDays,
-    care_and_training: CareAndTrainingDoubles,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    days = planned_days.days
-    care_and_training.waiting = [
-        WaitingPatientDouble(77, "cardiac_surgery", 4, (days.tashkent.id,))
-    ]
+    create_referral(create_patient(), priority=4)
     run = solve_run(db, session_factory, planned_days)
+    activities = db.scalar(select(func.count()).select_from(Activity))
 
     def refuse(**_: object) -> int:
         raise UserError.one("referral", "This field is required.")
 
-    hooks.register_patients(
-        waiting_for_program=care_and_training.waiting_for_program, book_planned=refuse
-    )
+    monkeypatch.setattr(care_booking, "book_planned", refuse)
     with pytest.raises(UserError), db.begin_nested():
-        service.accept_run(db=db, user=days.coordinator, run_id=run.id)
+        accept(db, planned_days, run)
     db.expire_all()
-    assert db.scalar(select(Activity.id).limit(1)) is None
+    assert db.scalar(select(func.count()).select_from(Activity)) == activities
+    assert db.scalar(select(func.count()).select_from(Appointment)) == 0
     refreshed = db.get(PlanRun, run.id)
     assert refreshed is not None
     assert refreshed.status == RunStatus.PROPOSED

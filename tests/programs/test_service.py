@@ -115,7 +115,7 @@ def test_an_update_that_would_end_before_the_start_is_refused_on_ends_on(
         service.update_program(
             db=db,
             actor=Actor.of(days.coordinator),
-            program_id=days.program.id,
+            program=days.program,
             data=ProgramUpdate(ends_on=date(2025, 10, 1)),
         )
     assert list(refused(error)) == ["ends_on"]
@@ -130,7 +130,7 @@ def test_new_dates_may_not_leave_activities_outside(
         service.update_program(
             db=db,
             actor=Actor.of(days.coordinator),
-            program_id=days.program.id,
+            program=days.program,
             data=ProgramUpdate(ends_on=date(2025, 10, 16)),
         )
     assert list(refused(error)) == ["ends_on"]
@@ -142,11 +142,11 @@ def test_a_program_moves_through_its_life_and_may_be_cancelled(
     days = kz_uz_days
     actor = Actor.of(days.coordinator)
     for status in (ProgramStatus.RUNNING, ProgramStatus.COMPLETED, ProgramStatus.CANCELLED):
-        service.change_status(db=db, actor=actor, program_id=days.program.id, status=status)
+        service.change_status(db=db, actor=actor, program=days.program, status=status)
         assert days.program.status == status
     with pytest.raises(UserError) as error:
         service.change_status(
-            db=db, actor=actor, program_id=days.program.id, status=ProgramStatus.PLANNED
+            db=db, actor=actor, program=days.program, status=ProgramStatus.PLANNED
         )
     assert list(refused(error)) == ["status"]
 
@@ -157,7 +157,7 @@ def test_a_program_may_not_skip_a_step(db: Session, kz_uz_days: KzUzDays) -> Non
         service.change_status(
             db=db,
             actor=Actor.of(days.coordinator),
-            program_id=days.program.id,
+            program=days.program,
             status=ProgramStatus.COMPLETED,
         )
 
@@ -167,7 +167,7 @@ def test_local_hours_are_stored_in_utc(db: Session, kz_uz_days: KzUzDays) -> Non
     activity = service.create_activity(
         db=db,
         actor=Actor.of(days.coordinator),
-        program_id=days.program.id,
+        program=days.program,
         data=activity_data(days),
     )
     db.expire_all()
@@ -223,7 +223,7 @@ def test_an_activity_breaking_a_rule_is_refused_on_its_field(
         service.create_activity(
             db=db,
             actor=Actor.of(days.coordinator),
-            program_id=days.program.id,
+            program=days.program,
             data=activity_data(days, **resolved),
         )
     errors = refused(error)
@@ -241,7 +241,7 @@ def test_new_hours_keep_the_day_and_are_read_on_the_new_citys_clocks(
     service.update_activity(
         db=db,
         actor=Actor.of(days.coordinator),
-        activity_id=activity.id,
+        activity=activity,
         data=ActivityUpdate(start_time="14:00", end_time="15:00", city_id=days.samarkand.id),
     )
     assert activity.starts_at == datetime(2025, 10, 15, 9, 0, tzinfo=UTC)
@@ -257,7 +257,7 @@ def test_an_update_without_hours_keeps_the_instants(
     service.update_activity(
         db=db,
         actor=Actor.of(days.coordinator),
-        activity_id=activity.id,
+        activity=activity,
         data=ActivityUpdate(titles={"ru": "Мастер-класс"}, lead_ids=[days.neurosurgeon.id]),
     )
     assert (activity.starts_at, activity.ends_at) == before
@@ -273,7 +273,7 @@ def test_an_arrival_without_offset_is_read_on_the_arrival_citys_clocks(
     participation = service.create_participation(
         db=db,
         actor=Actor.of(days.coordinator),
-        program_id=days.program.id,
+        program=days.program,
         data=ParticipationCreate.model_validate(
             {
                 "person_id": guest.id,
@@ -312,7 +312,7 @@ def test_a_participation_breaking_a_rule_is_refused_on_its_field(
         service.create_participation(
             db=db,
             actor=Actor.of(days.coordinator),
-            program_id=days.program.id,
+            program=days.program,
             data=ParticipationCreate.model_validate(
                 {"person_id": person.id, "role": "specialist"}
                 | {key: cities.get(value, value) for key, value in data.items() if key != "person"}

@@ -24,7 +24,6 @@ from hamkor.care.models import (
 from hamkor.care.schemas import BookingCreate
 from hamkor.care.service import (
     ACTIVE,
-    as_actor,
     author_id,
     consultation_session,
     latest_decision,
@@ -38,7 +37,6 @@ from hamkor.core.access import Action, Actor, NotFound, get_for
 from hamkor.core.db import utcnow
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.i18n import N_
-from hamkor.core.models import User
 from hamkor.programs.models import Activity
 
 _SLOT_TAKEN = N_("This slot was just taken by another booking; choose another slot.")
@@ -150,13 +148,12 @@ def book(*, db: Session, actor: Actor, data: BookingCreate) -> Appointment:
     return _book(db, actor, referral, session, data.slot)
 
 
-def book_planned(*, db: Session, actor: Actor | User, placements: Sequence[tuple[int, int]]) -> int:
+def book_planned(*, db: Session, actor: Actor, placements: Sequence[tuple[int, int]]) -> int:
     """Book an accepted plan: each (referral id, session id) into the session's first free slot.
 
     Raises a :class:`UserError` naming the referral that cannot be booked; writes in the
     caller's transaction, so it keeps all of the plan or none of it.
     """
-    actor = as_actor(actor)
     for referral_id, activity_id in placements:
         try:
             referral, session = _booking_parties(db, actor, referral_id, activity_id)

@@ -70,7 +70,7 @@ from hamkor.core.access import Action, Actor, NotFound, get_for, require_role, r
 from hamkor.core.db import utcnow
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.i18n import N_, Message, spellings
-from hamkor.core.models import Role, User
+from hamkor.core.models import Role
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program, activity_leads
 
@@ -87,11 +87,6 @@ DEFAULT_SLOT_MINUTES = 20
 def today() -> date:
     """Today's date (UTC): what 'overdue' is measured against."""
     return utcnow().date()
-
-
-def as_actor(actor: Actor | User) -> Actor:
-    """The access actor of a user, so callers holding either may call the service."""
-    return actor if isinstance(actor, Actor) else Actor.of(actor)
 
 
 def author_id(actor: Actor) -> int | None:
@@ -259,9 +254,8 @@ def _check_patient(db: Session, actor: Actor, data: PatientCreate) -> None:
     refuse_any(errors)
 
 
-def create_patient(*, db: Session, actor: Actor | User, data: PatientCreate) -> Patient:
+def create_patient(*, db: Session, actor: Actor, data: PatientCreate) -> Patient:
     """Register a patient after the checks: the institution, the city, no duplicate."""
-    actor = as_actor(actor)
     _check_patient(db, actor, data)
     patient = Patient(
         names=data.names,
@@ -463,9 +457,8 @@ def already_waiting(db: Session, patient_id: int, program_id: int, specialty_id:
     return found is not None
 
 
-def create_referral(*, db: Session, actor: Actor | User, data: ReferralCreate) -> Referral:
+def create_referral(*, db: Session, actor: Actor, data: ReferralCreate) -> Referral:
     """Put a patient on a program's waitlist for a specialty."""
-    actor = as_actor(actor)
     patient = get_for(db, actor, Patient, data.patient_id, Action.CHANGE)
     errors: list[FieldError] = []
     program = db.get(Program, data.program_id)
@@ -549,11 +542,8 @@ def withdraw_referral(*, db: Session, actor: Actor, referral_id: int) -> Referra
     return referral
 
 
-def waiting_for_program(
-    *, db: Session, actor: Actor | User, program_id: int
-) -> list[WaitingPatient]:
+def waiting_for_program(*, db: Session, actor: Actor, program_id: int) -> list[WaitingPatient]:
     """The program's waiting referrals with consent to treatment, for the planning solver."""
-    actor = as_actor(actor)
     stmt = (
         select(Referral)
         .where(Referral.program_id == program_id, Referral.status == ReferralStatus.WAITING)

@@ -7,8 +7,7 @@ from fastapi import APIRouter, Response
 
 from hamkor.core.access import Action, NotFound, get_for
 from hamkor.core.forms import PathId
-from hamkor.core.models import User
-from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, Ctx, TokenRequired
+from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, Ctx
 from hamkor.planning import service
 from hamkor.planning.models import PlanningRequest, PlanRun
 from hamkor.planning.schemas import (
@@ -23,12 +22,6 @@ from hamkor.planning.schemas import (
 from hamkor.programs.models import Program
 
 router = APIRouter(prefix="/api/v1", tags=["planning"], responses=API_ERROR_RESPONSES)
-
-
-def _user(ctx: Ctx) -> User:
-    if ctx.user is None:
-        raise TokenRequired
-    return ctx.user
 
 
 def _request(ctx: Ctx, program_id: int, request_id: int, action: Action) -> PlanningRequest:
@@ -56,7 +49,8 @@ def list_requests(ctx: ApiCtx, program_id: PathId) -> list[RequestRead]:
 @router.post("/programs/{program_id}/requests", status_code=201)
 def create_request(ctx: ApiCtx, program_id: PathId, data: RequestCreate) -> RequestRead:
     """A new requested activity of the program."""
-    made = service.create_request(db=ctx.db, actor=ctx.actor, program_id=program_id, data=data)
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    made = service.create_request(db=ctx.db, actor=ctx.actor, program=program, data=data)
     return RequestRead.model_validate(made)
 
 
@@ -71,24 +65,25 @@ def update_request(
 ) -> RequestRead:
     """Change what is given; the result is checked as a new request would be."""
     request = _request(ctx, program_id, request_id, Action.CHANGE)
-    changed = service.update_request(db=ctx.db, actor=ctx.actor, request_id=request.id, data=data)
+    changed = service.update_request(db=ctx.db, actor=ctx.actor, request=request, data=data)
     return RequestRead.model_validate(changed)
 
 
 @router.delete("/programs/{program_id}/requests/{request_id}", status_code=204)
 def delete_request(ctx: ApiCtx, program_id: PathId, request_id: PathId) -> Response:
     request = _request(ctx, program_id, request_id, Action.CHANGE)
-    service.delete_request(db=ctx.db, actor=ctx.actor, request_id=request.id)
+    service.delete_request(db=ctx.db, actor=ctx.actor, request=request)
     return Response(status_code=204)
 
 
 @router.post("/programs/{program_id}/runs", status_code=202)
 def start_run(ctx: ApiCtx, program_id: PathId, data: PlanStart) -> RunRead:
     """Plan the program: the solve is queued; poll the run for its progress and proposal."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
     run = service.start_run(
         db=ctx.db,
-        user=_user(ctx),
-        program_id=program_id,
+        actor=ctx.actor,
+        program=program,
         time_limit_seconds=data.time_limit_seconds,
     )
     return _run(run)
@@ -98,10 +93,11 @@ def start_run(ctx: ApiCtx, program_id: PathId, data: PlanStart) -> RunRead:
 def replan(ctx: ApiCtx, program_id: PathId, data: DisruptionCreate) -> RunRead:
     """Re-plan around a disruption (a specialist unavailable from a local day and time, or a
     room closed on some days), keeping what is done or pinned."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
     run = service.start_run(
         db=ctx.db,
-        user=_user(ctx),
-        program_id=program_id,
+        actor=ctx.actor,
+        program=program,
         time_limit_seconds=data.time_limit_seconds,
         disruption=data,
     )
@@ -121,10 +117,12 @@ def get_run(ctx: ApiCtx, run_id: PathId) -> RunDetail:
 @router.post("/planning/runs/{run_id}/accept")
 def accept_run(ctx: ApiCtx, run_id: PathId) -> RunRead:
     """Write the proposal in one transaction (409 when accepted before or stale)."""
-    return _run(service.accept_run(db=ctx.db, user=_user(ctx), run_id=run_id))
+    run = get_for(ctx.db, ctx.actor, PlanRun, run_id, Action.CHANGE)
+    return _run(service.accept_run(db=ctx.db, actor=ctx.actor, run=run))
 
 
 @router.post("/planning/runs/{run_id}/discard")
 def discard_run(ctx: ApiCtx, run_id: PathId) -> RunRead:
     """Set a proposal aside; nothing of it is written."""
-    return _run(service.discard_run(db=ctx.db, actor=ctx.actor, run_id=run_id))
+    run = get_for(ctx.db, ctx.actor, PlanRun, run_id, Action.CHANGE)
+    return _run(service.discard_run(db=ctx.db, actor=ctx.actor, run=run))

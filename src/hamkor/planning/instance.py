@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hamkor.care import service as care_service
+from hamkor.care.schemas import WaitingPatient
 from hamkor.core.access import Actor
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.i18n import N_, Message
-from hamkor.core.models import User
 from hamkor.directory.models import City, Institution, Person, Room
 from hamkor.directory.service import travel_matrix
-from hamkor.planning import hooks
 from hamkor.planning.models import PlanningRequest
 from hamkor.planning.solver import model as m
 from hamkor.planning.solver.io import validate_instance
@@ -319,7 +319,7 @@ def _current(request: PlanningRequest) -> Activity | None:
 def build(
     *,
     db: Session,
-    user: User,
+    actor: Actor,
     program: Program,
     as_of: datetime,
     disruption: Disruption | None = None,
@@ -390,7 +390,7 @@ def build(
         if participation.role == ParticipationRole.TRAINEE
         and (made := builder.trainee(participation)) is not None
     ]
-    patients = _patients(db, user, program, builder)
+    patients = _patients(db, actor, program, builder)
     instance = m.Instance(
         format=m.INSTANCE_FORMAT,
         program=m.Program(
@@ -417,13 +417,10 @@ def build(
     return instance
 
 
-def _patients(db: Session, user: User, program: Program, builder: _Builder) -> list[m.Patient]:
-    waiting = hooks.providers().waiting_for_program
-    if waiting is None:
-        return []
+def _patients(db: Session, actor: Actor, program: Program, builder: _Builder) -> list[m.Patient]:
     days = set(builder.days)
     patients: list[m.Patient] = []
-    found = waiting(db=db, actor=Actor.of(user), program_id=program.id)
+    found = care_service.waiting_for_program(db=db, actor=actor, program_id=program.id)
     cities = {city.id: city for city in db.scalars(select(City).where(City.id.in_(_ids(found))))}
     for patient in found:
         reach = [builder.city(cities[c]) for c in patient.city_ids if c in cities]
@@ -442,7 +439,7 @@ def _patients(db: Session, user: User, program: Program, builder: _Builder) -> l
     return patients
 
 
-def _ids(patients: Iterable[hooks.WaitingPatient]) -> set[int]:
+def _ids(patients: Iterable[WaitingPatient]) -> set[int]:
     return {city_id for patient in patients for city_id in patient.city_ids}
 
 

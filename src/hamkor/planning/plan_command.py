@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from hamkor.core import jobs
+from hamkor.core.access import Action, Actor, get_for
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.cli import fail, session_factory
 from hamkor.core.db import transaction
@@ -31,12 +32,12 @@ from hamkor.planning.tables import console, objective_table
 from hamkor.programs.models import Program
 
 
-def _user(username: str) -> User:
+def _actor(username: str) -> Actor:
     with session_factory()() as db:
         user = db.scalar(select(User).where(User.username == username, User.is_active))
         if user is None:
             raise UserError.one("user", N_("No active user is called %(value)s."), value=username)
-        return user
+        return Actor.of(user)
 
 
 def program(
@@ -50,14 +51,15 @@ def program(
     """Plan a program of the database; show its progress; accept the proposal if asked."""
     sessions = session_factory()
     try:
-        actor = _user(user)
+        actor = _actor(user)
         with transaction(sessions) as db:
-            act_as(db, AuditActor(actor.id, actor.username, "cli"))
+            act_as(db, AuditActor(actor.user_id, actor.username, "cli"))
             found = db.scalar(select(Program.id).where(Program.code == code))
             if found is None:
                 raise UserError.one("code", N_("Choose one of the offered values."))
+            program = get_for(db, actor, Program, found, Action.CHANGE)
             run = service.start_run(
-                db=db, user=actor, program_id=found, time_limit_seconds=time_limit
+                db=db, actor=actor, program=program, time_limit_seconds=time_limit
             )
             run_id, job_id = run.id, run.job_id
     except UserError as error:
@@ -84,8 +86,9 @@ def program(
     if accept:
         try:
             with transaction(sessions) as db:
-                act_as(db, AuditActor(actor.id, actor.username, "cli"))
-                service.accept_run(db=db, user=actor, run_id=run_id)
+                act_as(db, AuditActor(actor.user_id, actor.username, "cli"))
+                run = get_for(db, actor, PlanRun, run_id, Action.CHANGE)
+                service.accept_run(db=db, actor=actor, run=run)
         except UserError as error:
             raise fail(error) from error
         console.print(f"[green]run {run_id} accepted[/green]")

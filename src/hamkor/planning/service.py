@@ -7,30 +7,32 @@ solved by :func:`solve_job` on a worker, then accepted in one transaction or dis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hamkor.care import booking as care_booking
 from hamkor.core import audit, jobs
-from hamkor.core.access import Action, Actor, NotFound, get_for, require
+from hamkor.core.access import Action, Actor, NotFound, require
 from hamkor.core.db import assign, utcnow
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.forms import validate
 from hamkor.core.i18n import N_, Message
-from hamkor.core.models import User
 from hamkor.directory.models import City, Person, Room, Specialty
-from hamkor.planning import hooks, instance, proposal
+from hamkor.planning import instance, proposal
 from hamkor.planning.instance import Disruption, row_id
 from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
 from hamkor.planning.schemas import DisruptionCreate, RequestCreate, RequestRead, RequestUpdate
 from hamkor.planning.solver import cpsat
-from hamkor.planning.solver.model import Instance, Plan
+from hamkor.planning.solver.model import Instance, PlacedActivity, Plan
+from hamkor.programs import service as programs_service
 from hamkor.programs.conflicts import ConflictsMessage
 from hamkor.programs.models import Activity, ActivityStatus, Program
+from hamkor.programs.schemas import ActivityCreate, ActivityUpdate
+from hamkor.training import service as training_service
 
 SOLVE_JOB = "planning.solve"
 _CHOOSE = N_("Choose one of the offered values.")
@@ -86,10 +88,9 @@ def _settle_request(
 
 
 def create_request(
-    *, db: Session, actor: Actor, program_id: int, data: RequestCreate
+    *, db: Session, actor: Actor, program: Program, data: RequestCreate
 ) -> PlanningRequest:
     """A new requested activity of the program."""
-    program = get_for(db, actor, Program, program_id, Action.CHANGE)
     values, leads, cities = _settle_request(db, program, data)
     request = PlanningRequest(program_id=program.id, named_leads=leads, cities=cities, **values)
     db.add(request)
@@ -108,10 +109,9 @@ def request_values(request: PlanningRequest) -> dict[str, Any]:
 
 
 def update_request(
-    *, db: Session, actor: Actor, request_id: int, data: RequestUpdate
+    *, db: Session, actor: Actor, request: PlanningRequest, data: RequestUpdate
 ) -> PlanningRequest:
     """Change a request; the result is checked as a new one would be."""
-    request = get_for(db, actor, PlanningRequest, request_id, Action.CHANGE)
     merged = validate(
         RequestCreate, {**request_values(request), **data.model_dump(exclude_unset=True)}
     )
@@ -123,9 +123,8 @@ def update_request(
     return request
 
 
-def delete_request(*, db: Session, actor: Actor, request_id: int) -> None:
+def delete_request(*, db: Session, actor: Actor, request: PlanningRequest) -> None:
     """Delete a request; an activity already made from it stays on the calendar."""
-    request = get_for(db, actor, PlanningRequest, request_id, Action.CHANGE)
     db.delete(request)
     db.flush()
 
@@ -148,20 +147,18 @@ def _disruption(data: DisruptionCreate | None) -> Disruption:
 def start_run(
     *,
     db: Session,
-    user: User,
-    program_id: int,
+    actor: Actor,
+    program: Program,
     time_limit_seconds: int,
     disruption: DisruptionCreate | None = None,
     as_of: datetime | None = None,
 ) -> PlanRun:
     """Freeze the program's instance as it stands and queue its solve on a worker."""
-    actor = Actor.of(user)
-    program = get_for(db, actor, Program, program_id, Action.CHANGE)
     if disruption is not None:
         _check_disruption(db, program, disruption)
     moment = as_of or utcnow()
     gone = _disruption(disruption)
-    built = instance.build(db=db, user=user, program=program, as_of=moment, disruption=gone)
+    built = instance.build(db=db, actor=actor, program=program, as_of=moment, disruption=gone)
     run = PlanRun(
         program_id=program.id,
         status=RunStatus.SOLVING,
@@ -169,11 +166,11 @@ def start_run(
         as_of=moment,
         disruption=gone.to_json() if disruption else {},
         instance=built.model_dump(mode="json"),
-        created_by=user.id,
+        created_by=actor.user_id,
     )
     db.add(run)
     db.flush()
-    job = jobs.enqueue(db=db, kind=SOLVE_JOB, payload={"run_id": run.id}, created_by=user.id)
+    job = jobs.enqueue(db=db, kind=SOLVE_JOB, payload={"run_id": run.id}, created_by=actor.user_id)
     run.job_id = job.id
     db.flush()
     return run
@@ -254,7 +251,7 @@ def _refuse(text: str, **params: Any) -> UserError:
     return UserError([_problem("run", text, **params)], status_code=409)
 
 
-def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
+def accept_run(*, db: Session, actor: Actor, run: PlanRun) -> PlanRun:
     """Write the proposed plan: activities, consultations and trainee places, all or nothing.
 
     Refused when the run is not a proposal any more (accepted, discarded), when the plan is
@@ -263,8 +260,6 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
     locked first, so that no other accept or edit of its plan slips in between the check and
     the writes.
     """
-    actor = Actor.of(user)
-    run = get_for(db, actor, PlanRun, run_id, Action.CHANGE)
     db.execute(select(Program.id).where(Program.id == run.program_id).with_for_update())
     program = run.program
     plan = plan_of(run)
@@ -282,7 +277,7 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
         raise UserError([FieldError("run", message)], status_code=409)
     fresh = instance.build(
         db=db,
-        user=user,
+        actor=actor,
         program=program,
         as_of=run.as_of,
         disruption=Disruption.from_json(run.disruption) if run.disruption else None,
@@ -292,17 +287,20 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
     taken = db.execute(
         update(PlanRun)
         .where(PlanRun.id == run.id, PlanRun.status == RunStatus.PROPOSED)
-        .values(status=RunStatus.ACCEPTED, accepted_by=user.id, accepted_at=utcnow())
+        .values(status=RunStatus.ACCEPTED, accepted_by=actor.user_id, accepted_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
-    activities = _write_activities(db, program, frozen, plan)
-    providers = hooks.providers()
-    pairs = [(row_id(c.patient, "p"), c.activity) for c in plan.consultations]
-    booked = _hand_over(db, actor, providers.book_planned, pairs, activities)
-    pairs = [(row_id(a.trainee, "t"), a.activity) for a in plan.attendances]
-    placed = _hand_over(db, actor, providers.place_planned, pairs, activities)
+    activities = _write_activities(db, actor, program, frozen, plan)
+    consultations = ((row_id(c.patient, "p"), c.activity) for c in plan.consultations)
+    booked = care_booking.book_planned(
+        db=db, actor=actor, placements=_with_activity_ids(consultations, activities)
+    )
+    attendances = ((row_id(a.trainee, "t"), a.activity) for a in plan.attendances)
+    placed = training_service.place_planned(
+        db=db, actor=actor, placements=_with_activity_ids(attendances, activities)
+    )
     audit.record(
         db,
         action="accept",
@@ -314,25 +312,19 @@ def accept_run(*, db: Session, user: User, run_id: int) -> PlanRun:
     return run
 
 
-def _hand_over(
-    db: Session,
-    actor: Actor,
-    provider: hooks.BookPlanned | hooks.PlacePlanned | None,
-    pairs: Sequence[tuple[int, str]],
-    activities: dict[str, Activity],
-) -> int:
-    """Give care or training their (row id, activity id) placements; how many they took."""
-    if provider is None or not pairs:
-        return 0
-    placements = [(row, activities[key].id) for row, key in pairs if key in activities]
-    return provider(db=db, actor=actor, placements=placements)
+def _with_activity_ids(
+    pairs: Iterable[tuple[int, str]], activities: dict[str, Activity]
+) -> list[tuple[int, int]]:
+    """(row id, activity key) pairs of the plan as (row id, activity id) of the written ones."""
+    return [(row, activities[key].id) for row, key in pairs if key in activities]
 
 
 def _write_activities(
-    db: Session, program: Program, frozen: Instance, plan: Plan
+    db: Session, actor: Actor, program: Program, frozen: Instance, plan: Plan
 ) -> dict[str, Activity]:
-    """Create or move each placed request's activity; cancel those of the instance's requests
-    the plan leaves out (the requests it held as busy times keep theirs)."""
+    """Create or move each placed request's activity through the programs service, which
+    checks it as a coordinator's entry is checked; cancel those of the instance's requests the
+    plan leaves out (the requests it held as busy times keep theirs)."""
     planned = {activity.id for activity in frozen.activities}
     requests = {
         instance.rid("r", r.id): r
@@ -345,54 +337,52 @@ def _write_activities(
             select(Room).where(Room.id.in_({row_id(p.room, "m") for p in plan.activities}))
         )
     }
-    people = {
-        person.id: person
-        for person in db.scalars(
-            select(Person).where(
-                Person.id.in_({row_id(s, "s") for p in plan.activities for s in p.leads})
-            )
-        )
-    }
     written: dict[str, Activity] = {}
     for placed in plan.activities:
         request = requests[placed.activity]
-        room = rooms[row_id(placed.room, "m")]
-        city = room.institution.city
-        zone = ZoneInfo(city.timezone)
-        activity = request.activity or Activity(program_id=program.id)
-        assign(
-            activity,
-            {
-                "kind": request.kind,
-                "status": ActivityStatus.PLANNED
-                if activity.status in (None, ActivityStatus.CANCELLED, ActivityStatus.REQUESTED)
-                else activity.status,
-                "titles": dict(request.titles),
-                "specialty_id": request.specialty_id,
-                "city_id": city.id,
-                "institution_id": room.institution_id,
-                "room_id": room.id,
-                "starts_at": datetime.combine(placed.day, time.fromisoformat(placed.start), zone),
-                "ends_at": datetime.combine(placed.day, time.fromisoformat(placed.end), zone),
-                "trainee_capacity": request.trainee_seats,
-                "leads": [people[row_id(s, "s")] for s in placed.leads],
-            },
-        )
-        if activity.id is None:
-            db.add(activity)
-        request.activity = activity
-        written[placed.activity] = activity
+        values = _activity_fields(request, placed, rooms[row_id(placed.room, "m")])
+        if request.activity is None:
+            request.activity = programs_service.create_activity(
+                db=db, actor=actor, program=program, data=ActivityCreate(**values)
+            )
+        else:
+            programs_service.update_activity(
+                db=db, actor=actor, activity=request.activity, data=ActivityUpdate(**values)
+            )
+        written[placed.activity] = request.activity
     for key, request in requests.items():
-        current = request.activity
-        if key not in written and current is not None and current.status != ActivityStatus.DONE:
-            current.status = ActivityStatus.CANCELLED
+        if key not in written and request.activity is not None:
+            programs_service.cancel_activity(db=db, actor=actor, activity=request.activity)
     db.flush()
     return written
 
 
-def discard_run(*, db: Session, actor: Actor, run_id: int) -> PlanRun:
+def _activity_fields(
+    request: PlanningRequest, placed: PlacedActivity, room: Room
+) -> dict[str, Any]:
+    """The fields of the activity the plan places for ``request``, its hours on the clocks of
+    the room's city; an activity already under way or done keeps its status."""
+    current = request.activity.status if request.activity else None
+    return {
+        "kind": request.kind,
+        "status": ActivityStatus.PLANNED
+        if current in (None, ActivityStatus.CANCELLED, ActivityStatus.REQUESTED)
+        else current,
+        "titles": dict(request.titles),
+        "specialty_id": request.specialty_id,
+        "city_id": room.institution.city_id,
+        "institution_id": room.institution_id,
+        "room_id": room.id,
+        "day": placed.day,
+        "start_time": time.fromisoformat(placed.start),
+        "end_time": time.fromisoformat(placed.end),
+        "lead_ids": [row_id(s, "s") for s in placed.leads],
+        "trainee_capacity": request.trainee_seats,
+    }
+
+
+def discard_run(*, db: Session, actor: Actor, run: PlanRun) -> PlanRun:
     """Set a proposal aside; nothing of it is written."""
-    run = get_for(db, actor, PlanRun, run_id, Action.CHANGE)
     if run.status not in (RunStatus.PROPOSED, RunStatus.FAILED):
         raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))
     run.status = RunStatus.DISCARDED

@@ -134,9 +134,7 @@ def create_request(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         ctx,
         _with_lists(form),
         RequestCreate,
-        lambda data: service.create_request(
-            db=ctx.db, actor=actor, program_id=program.id, data=data
-        ),
+        lambda data: service.create_request(db=ctx.db, actor=actor, program=program, data=data),
         done=f"/programs/{program.id}/planning",
         again=lambda refusal: _request_form(ctx, program, None, form, refusal),
     )
@@ -156,9 +154,7 @@ def update_request(ctx: PageCtx, request_id: PathId, form: Form) -> Response:
         ctx,
         _with_lists(form),
         RequestUpdate,
-        lambda data: service.update_request(
-            db=ctx.db, actor=actor, request_id=request.id, data=data
-        ),
+        lambda data: service.update_request(db=ctx.db, actor=actor, request=request, data=data),
         done=f"/programs/{request.program_id}/planning",
         again=lambda refusal: _request_form(ctx, request.program, request, form, refusal),
     )
@@ -169,7 +165,7 @@ def delete_request(ctx: PageCtx, request_id: PathId, _form: Form) -> Response:
     actor = ctx.actor
     request = get_for(ctx.db, actor, PlanningRequest, request_id, Action.CHANGE)
     program_id = request.program_id
-    service.delete_request(db=ctx.db, actor=actor, request_id=request.id)
+    service.delete_request(db=ctx.db, actor=actor, request=request)
     return see_other(f"/programs/{program_id}/planning")
 
 
@@ -179,15 +175,13 @@ def delete_request(ctx: PageCtx, request_id: PathId, _form: Form) -> Response:
 @router.post("/programs/{program_id}/plan", response_class=HTMLResponse)
 def plan_program(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     """Start planning the program: freeze its instance and queue the solve."""
-    user = ctx.user
-    assert user is not None
     program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
     return save_then(
         ctx,
         form,
         PlanStart,
         lambda data: service.start_run(
-            db=ctx.db, user=user, program_id=program.id, time_limit_seconds=data.time_limit_seconds
+            db=ctx.db, actor=ctx.actor, program=program, time_limit_seconds=data.time_limit_seconds
         ),
         done=lambda saved: f"/planning/runs/{saved.id}",
         again=lambda refusal: _render(
@@ -228,8 +222,6 @@ def replan_form(ctx: PageCtx, program_id: PathId) -> Response:
 @router.post("/programs/{program_id}/replan", response_class=HTMLResponse)
 def replan(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     """Re-plan around the disruption, keeping what is done or pinned."""
-    user = ctx.user
-    assert user is not None
     program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
     return save_then(
         ctx,
@@ -237,8 +229,8 @@ def replan(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         DisruptionCreate,
         lambda data: service.start_run(
             db=ctx.db,
-            user=user,
-            program_id=program.id,
+            actor=ctx.actor,
+            program=program,
             time_limit_seconds=data.time_limit_seconds,
             disruption=data,
         ),
@@ -322,12 +314,10 @@ def run_progress(ctx: PageCtx, run_id: PathId) -> Response:
 @router.post("/planning/runs/{run_id}/accept", response_class=HTMLResponse)
 def accept_run(ctx: PageCtx, run_id: PathId, _form: Form) -> Response:
     """Write the proposal; a second or stale accept comes back with the reason."""
-    user = ctx.user
-    assert user is not None
     run = get_for(ctx.db, ctx.actor, PlanRun, run_id, Action.CHANGE)
     try:
         with ctx.db.begin_nested():
-            service.accept_run(db=ctx.db, user=user, run_id=run.id)
+            service.accept_run(db=ctx.db, actor=ctx.actor, run=run)
     except UserError as error:
         ctx.db.refresh(run)
         return _run_page(ctx, run, error_map(error, ctx.language))
@@ -339,7 +329,7 @@ def discard_run(ctx: PageCtx, run_id: PathId, _form: Form) -> Response:
     actor = ctx.actor
     run = get_for(ctx.db, actor, PlanRun, run_id, Action.CHANGE)
     try:
-        service.discard_run(db=ctx.db, actor=actor, run_id=run.id)
+        service.discard_run(db=ctx.db, actor=actor, run=run)
     except UserError as error:
         return _run_page(ctx, run, error_map(error, ctx.language))
     return see_other(f"/programs/{run.program_id}/planning")

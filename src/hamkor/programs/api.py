@@ -76,23 +76,24 @@ def get_program(ctx: ApiCtx, program_id: PathId) -> ProgramRead:
 @router.patch("/programs/{program_id}")
 def update_program(ctx: ApiCtx, program_id: PathId, data: ProgramUpdate) -> ProgramRead:
     """Change what is given; the result must still end on or after its start."""
-    program = service.update_program(db=ctx.db, actor=ctx.actor, program_id=program_id, data=data)
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    program = service.update_program(db=ctx.db, actor=ctx.actor, program=program, data=data)
     return ProgramRead.model_validate(program)
 
 
 @router.post("/programs/{program_id}/status")
 def change_status(ctx: ApiCtx, program_id: PathId, data: ProgramStatusChange) -> ProgramRead:
     """Move the program on: draft → planned → running → completed, or cancel it."""
-    program = service.change_status(
-        db=ctx.db, actor=ctx.actor, program_id=program_id, status=data.status
-    )
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    program = service.change_status(db=ctx.db, actor=ctx.actor, program=program, status=data.status)
     return ProgramRead.model_validate(program)
 
 
 @router.delete("/programs/{program_id}", status_code=204)
 def delete_program(ctx: ApiCtx, program_id: PathId) -> Response:
     """Delete a draft; later programs are cancelled instead."""
-    service.delete_program(db=ctx.db, actor=ctx.actor, program_id=program_id)
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    service.delete_program(db=ctx.db, actor=ctx.actor, program=program)
     return _no_content()
 
 
@@ -139,7 +140,8 @@ def list_activities(
 def create_activity(ctx: ApiCtx, program_id: PathId, data: ActivityCreate) -> ActivityRead:
     """A new activity: ``starts_at``/``ends_at`` as ISO 8601 instants with offsets, or ``day``,
     ``start_time`` and ``end_time`` on the clocks of the activity's city."""
-    activity = service.create_activity(db=ctx.db, actor=ctx.actor, program_id=program_id, data=data)
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    activity = service.create_activity(db=ctx.db, actor=ctx.actor, program=program, data=data)
     return ActivityRead.model_validate(activity)
 
 
@@ -166,7 +168,7 @@ def update_activity(
         program_id=program_id,
         action=Action.CHANGE,
     )
-    updated = service.update_activity(db=ctx.db, actor=actor, activity_id=activity.id, data=data)
+    updated = service.update_activity(db=ctx.db, actor=actor, activity=activity, data=data)
     return ActivityRead.model_validate(updated)
 
 
@@ -182,7 +184,7 @@ def delete_activity(ctx: ApiCtx, program_id: PathId, activity_id: PathId) -> Res
         program_id=program_id,
         action=Action.CHANGE,
     )
-    service.delete_activity(db=ctx.db, actor=actor, activity_id=activity.id)
+    service.delete_activity(db=ctx.db, actor=actor, activity=activity)
     return _no_content()
 
 
@@ -201,9 +203,8 @@ def list_delegations(ctx: ApiCtx, program_id: PathId) -> list[DelegationRead]:
 @router.post("/programs/{program_id}/delegations", status_code=201)
 def create_delegation(ctx: ApiCtx, program_id: PathId, data: DelegationCreate) -> DelegationRead:
     """A new brigade; its code is unique within the program."""
-    delegation = service.create_delegation(
-        db=ctx.db, actor=ctx.actor, program_id=program_id, data=data
-    )
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    delegation = service.create_delegation(db=ctx.db, actor=ctx.actor, program=program, data=data)
     return DelegationRead.model_validate(delegation)
 
 
@@ -234,9 +235,7 @@ def update_delegation(
         program_id=program_id,
         action=Action.CHANGE,
     )
-    updated = service.update_delegation(
-        db=ctx.db, actor=actor, delegation_id=delegation.id, data=data
-    )
+    updated = service.update_delegation(db=ctx.db, actor=actor, delegation=delegation, data=data)
     return DelegationRead.model_validate(updated)
 
 
@@ -252,7 +251,7 @@ def delete_delegation(ctx: ApiCtx, program_id: PathId, delegation_id: PathId) ->
         program_id=program_id,
         action=Action.CHANGE,
     )
-    service.delete_delegation(db=ctx.db, actor=actor, delegation_id=delegation.id)
+    service.delete_delegation(db=ctx.db, actor=actor, delegation=delegation)
     return _no_content()
 
 
@@ -273,8 +272,9 @@ def create_participation(
     ctx: ApiCtx, program_id: PathId, data: ParticipationCreate
 ) -> ParticipationRead:
     """Add a person; arrival and departure without an offset are on their cities' clocks."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
     participation = service.create_participation(
-        db=ctx.db, actor=ctx.actor, program_id=program_id, data=data
+        db=ctx.db, actor=ctx.actor, program=program, data=data
     )
     return ParticipationRead.model_validate(participation)
 
@@ -309,7 +309,7 @@ def update_participation(
         action=Action.CHANGE,
     )
     updated = service.update_participation(
-        db=ctx.db, actor=actor, participation_id=participation.id, data=data
+        db=ctx.db, actor=actor, participation=participation, data=data
     )
     return ParticipationRead.model_validate(updated)
 
@@ -326,5 +326,5 @@ def delete_participation(ctx: ApiCtx, program_id: PathId, participation_id: Path
         program_id=program_id,
         action=Action.CHANGE,
     )
-    service.delete_participation(db=ctx.db, actor=actor, participation_id=participation.id)
+    service.delete_participation(db=ctx.db, actor=actor, participation=participation)
     return _no_content()

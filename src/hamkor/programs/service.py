@@ -1,8 +1,10 @@
 """Programs, brigades, participations and activities: queries and state changes.
 
 Every function takes keyword arguments, the session and the acting user, and only flushes: the
-request (or command) commits once. Reads go through ``core.access.restrict`` and writes through
-``get_for(..., CHANGE)``; rows and their changes reach the audit trail by the flush hook.
+request (or command) commits once. Reads go through ``core.access.restrict``; a write takes the
+record its caller loaded with ``core.access.get_for(..., CHANGE)`` (a route, a command, the
+planner accepting a plan), so access is checked once, before the service; rows and their
+changes reach the audit trail by the flush hook.
 Rules that need the database refuse with :class:`UserError` naming the field to correct, and
 check everything before anything is written.
 """
@@ -26,7 +28,6 @@ from hamkor.core.access import (
     Actor,
     NotFound,
     can,
-    get_for,
     require,
     restrict,
 )
@@ -215,9 +216,8 @@ def create_program(*, db: Session, actor: Actor, data: ProgramCreate) -> Program
     return program
 
 
-def update_program(*, db: Session, actor: Actor, program_id: int, data: ProgramUpdate) -> Program:
+def update_program(*, db: Session, actor: Actor, program: Program, data: ProgramUpdate) -> Program:
     """Change a program's code, kind, names, countries or dates (not its status)."""
-    program = get_for(db, actor, Program, program_id, Action.CHANGE)
     merged = _after_update(ProgramCreate, record_values(program, ProgramCreate), data)
     assign(program, _check_program(db, merged, program))
     db.flush()
@@ -229,9 +229,8 @@ def next_statuses(program: Program) -> tuple[ProgramStatus, ...]:
     return TRANSITIONS[program.status]
 
 
-def change_status(*, db: Session, actor: Actor, program_id: int, status: ProgramStatus) -> Program:
+def change_status(*, db: Session, actor: Actor, program: Program, status: ProgramStatus) -> Program:
     """Move a program on in its life (draft → planned → running → completed) or cancel it."""
-    program = get_for(db, actor, Program, program_id, Action.CHANGE)
     if status not in next_statuses(program):
         raise UserError.one("status", N_("The program cannot move from its status to this one."))
     program.status = status
@@ -239,9 +238,8 @@ def change_status(*, db: Session, actor: Actor, program_id: int, status: Program
     return program
 
 
-def delete_program(*, db: Session, actor: Actor, program_id: int) -> None:
+def delete_program(*, db: Session, actor: Actor, program: Program) -> None:
     """Delete a draft made by mistake; a program that was planned is cancelled instead."""
-    program = get_for(db, actor, Program, program_id, Action.CHANGE)
     if program.status != ProgramStatus.DRAFT:
         raise UserError.one(
             "status", N_("Only a draft can be deleted; cancel the program instead.")
@@ -465,10 +463,9 @@ def _outside_program(
 
 
 def create_activity(
-    *, db: Session, actor: Actor, program_id: int, data: ActivityCreate
+    *, db: Session, actor: Actor, program: Program, data: ActivityCreate
 ) -> Activity:
     """A new activity of the program. A conflict with others is no refusal: it is shown."""
-    program = get_for(db, actor, Program, program_id, Action.CHANGE)
     values, leads = _settle_activity(db, actor, program, data)
     activity = Activity(program_id=program.id, leads=leads, **values)
     db.add(activity)
@@ -477,11 +474,10 @@ def create_activity(
 
 
 def update_activity(
-    *, db: Session, actor: Actor, activity_id: int, data: ActivityUpdate
+    *, db: Session, actor: Actor, activity: Activity, data: ActivityUpdate
 ) -> Activity:
     """Change an activity. New hours are read on the clocks of its (new) city; without new
     hours its instants stay as they are."""
-    activity = get_for(db, actor, Activity, activity_id, Action.CHANGE)
     changes = data.model_dump(exclude_unset=True)
     if changes.keys() & _LOCAL_TIME_FIELDS:
         city = db.get(City, changes.get("city_id") or activity.city_id) or activity.city
@@ -500,9 +496,16 @@ def update_activity(
     return activity
 
 
-def delete_activity(*, db: Session, actor: Actor, activity_id: int) -> None:
+def cancel_activity(*, db: Session, actor: Actor, activity: Activity) -> Activity:
+    """Call off an activity that will not happen; one already done stays as it was."""
+    if activity.status != ActivityStatus.DONE:
+        activity.status = ActivityStatus.CANCELLED
+        db.flush()
+    return activity
+
+
+def delete_activity(*, db: Session, actor: Actor, activity: Activity) -> None:
     """Delete an activity entered by mistake; one that will not happen is cancelled instead."""
-    activity = get_for(db, actor, Activity, activity_id, Action.CHANGE)
     db.delete(activity)
     db.flush()
 
@@ -612,10 +615,9 @@ def _check_delegation(
 
 
 def create_delegation(
-    *, db: Session, actor: Actor, program_id: int, data: DelegationCreate
+    *, db: Session, actor: Actor, program: Program, data: DelegationCreate
 ) -> Delegation:
     """A new brigade of the program; its code is unique within the program."""
-    program = get_for(db, actor, Program, program_id, Action.CHANGE)
     delegation = Delegation(program_id=program.id, **_check_delegation(db, program, data, None))
     db.add(delegation)
     db.flush()
@@ -623,19 +625,17 @@ def create_delegation(
 
 
 def update_delegation(
-    *, db: Session, actor: Actor, delegation_id: int, data: DelegationUpdate
+    *, db: Session, actor: Actor, delegation: Delegation, data: DelegationUpdate
 ) -> Delegation:
     """Rename a brigade, change its code or its sending institution."""
-    delegation = get_for(db, actor, Delegation, delegation_id, Action.CHANGE)
     merged = _after_update(DelegationCreate, record_values(delegation, DelegationCreate), data)
     assign(delegation, _check_delegation(db, delegation.program, merged, delegation))
     db.flush()
     return delegation
 
 
-def delete_delegation(*, db: Session, actor: Actor, delegation_id: int) -> None:
+def delete_delegation(*, db: Session, actor: Actor, delegation: Delegation) -> None:
     """Dissolve a brigade; its people and activities stay in the program without it."""
-    delegation = get_for(db, actor, Delegation, delegation_id, Action.CHANGE)
     db.delete(delegation)
     db.flush()
 
@@ -695,10 +695,9 @@ def participation_values(participation: Participation) -> dict[str, Any]:
 
 
 def create_participation(
-    *, db: Session, actor: Actor, program_id: int, data: ParticipationCreate
+    *, db: Session, actor: Actor, program: Program, data: ParticipationCreate
 ) -> Participation:
     """Add a person to the program, with their role, brigade, arrival and departure."""
-    program = get_for(db, actor, Program, program_id, Action.CHANGE)
     participation = Participation(
         program_id=program.id, **_check_participation(db, program, data, None)
     )
@@ -708,10 +707,9 @@ def create_participation(
 
 
 def update_participation(
-    *, db: Session, actor: Actor, participation_id: int, data: ParticipationUpdate
+    *, db: Session, actor: Actor, participation: Participation, data: ParticipationUpdate
 ) -> Participation:
     """Change a participant's role, brigade, arrival or departure."""
-    participation = get_for(db, actor, Participation, participation_id, Action.CHANGE)
     current = record_values(participation, ParticipationCreate)
     merged = _after_update(ParticipationCreate, current, data)
     program = db.get_one(Program, participation.program_id)
@@ -720,8 +718,7 @@ def update_participation(
     return participation
 
 
-def delete_participation(*, db: Session, actor: Actor, participation_id: int) -> None:
+def delete_participation(*, db: Session, actor: Actor, participation: Participation) -> None:
     """Take a person out of the program; the activities they lead keep them."""
-    participation = get_for(db, actor, Participation, participation_id, Action.CHANGE)
     db.delete(participation)
     db.flush()

@@ -203,9 +203,7 @@ def update_program(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         ctx,
         form,
         ProgramUpdate,
-        lambda data: service.update_program(
-            db=ctx.db, actor=actor, program_id=program.id, data=data
-        ),
+        lambda data: service.update_program(db=ctx.db, actor=actor, program=program, data=data),
         done=f"/programs/{program.id}",
         again=lambda refusal: _program_form(ctx, program, form, refusal),
     )
@@ -221,7 +219,7 @@ def change_status(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         form,
         ProgramStatusChange,
         lambda data: service.change_status(
-            db=ctx.db, actor=actor, program_id=program.id, status=data.status
+            db=ctx.db, actor=actor, program=program, status=data.status
         ),
         done=f"/programs/{program.id}",
         again=lambda refusal: _overview(ctx, program, refusal),
@@ -403,9 +401,7 @@ def create_activity(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         ctx,
         form,
         ActivityCreate,
-        lambda data: service.create_activity(
-            db=ctx.db, actor=actor, program_id=program.id, data=data
-        ),
+        lambda data: service.create_activity(db=ctx.db, actor=actor, program=program, data=data),
     )
     if isinstance(activity, Refusal):
         return _activity_form(ctx, program, None, form, activity)
@@ -429,9 +425,7 @@ def update_activity(ctx: PageCtx, activity_id: PathId, form: Form) -> Response:
         ctx,
         _with_lists(form, "lead_ids"),
         ActivityUpdate,
-        lambda data: service.update_activity(
-            db=ctx.db, actor=actor, activity_id=activity.id, data=data
-        ),
+        lambda data: service.update_activity(db=ctx.db, actor=actor, activity=activity, data=data),
         done=_saved_activity_url(activity),
         again=lambda refusal: _activity_form(ctx, activity.program, activity, form, refusal),
     )
@@ -443,7 +437,7 @@ def delete_activity(ctx: PageCtx, activity_id: PathId, _form: Form) -> Response:
     actor = ctx.actor
     activity = get_for(ctx.db, actor, Activity, activity_id, Action.CHANGE)
     program_id = activity.program_id
-    service.delete_activity(db=ctx.db, actor=actor, activity_id=activity.id)
+    service.delete_activity(db=ctx.db, actor=actor, activity=activity)
     return see_other(f"/programs/{program_id}/calendar")
 
 
@@ -500,9 +494,7 @@ def create_delegation(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         ctx,
         form,
         DelegationCreate,
-        lambda data: service.create_delegation(
-            db=ctx.db, actor=actor, program_id=program.id, data=data
-        ),
+        lambda data: service.create_delegation(db=ctx.db, actor=actor, program=program, data=data),
     )
     if isinstance(delegation, Refusal):
         return _delegation_form(ctx, program, None, form, delegation)
@@ -566,7 +558,7 @@ def update_delegation(
         form,
         DelegationUpdate,
         lambda data: service.update_delegation(
-            db=ctx.db, actor=actor, delegation_id=delegation.id, data=data
+            db=ctx.db, actor=actor, delegation=delegation, data=data
         ),
         done=f"/programs/{program_id}/delegations/{delegation.id}",
         again=lambda refusal: _delegation_form(ctx, delegation.program, delegation, form, refusal),
@@ -587,7 +579,7 @@ def delete_delegation(
         program_id=program_id,
         action=Action.CHANGE,
     )
-    service.delete_delegation(db=ctx.db, actor=actor, delegation_id=delegation.id)
+    service.delete_delegation(db=ctx.db, actor=actor, delegation=delegation)
     return see_other(f"/programs/{program_id}/delegations")
 
 
@@ -651,7 +643,7 @@ def create_participation(ctx: PageCtx, program_id: PathId, form: Form) -> Respon
         form,
         ParticipationCreate,
         lambda data: service.create_participation(
-            db=ctx.db, actor=actor, program_id=program.id, data=data
+            db=ctx.db, actor=actor, program=program, data=data
         ),
         done=f"/programs/{program.id}/participants",
         again=lambda refusal: _participation_form(ctx, program, None, form, refusal),
@@ -696,7 +688,7 @@ def update_participation(
         form,
         ParticipationUpdate,
         lambda data: service.update_participation(
-            db=ctx.db, actor=actor, participation_id=participation.id, data=data
+            db=ctx.db, actor=actor, participation=participation, data=data
         ),
         done=f"/programs/{program.id}/participants",
         again=lambda refusal: _participation_form(ctx, program, participation, form, refusal),
@@ -709,5 +701,5 @@ def delete_participation(
 ) -> Response:
     """Take a person out of the program."""
     program, participation = _participation(ctx, program_id, participation_id)
-    service.delete_participation(db=ctx.db, actor=ctx.actor, participation_id=participation.id)
+    service.delete_participation(db=ctx.db, actor=ctx.actor, participation=participation)
     return see_other(f"/programs/{program.id}/participants")

@@ -301,7 +301,7 @@ def _course_trainees(loader: DemoLoader, actor: Actor, program: Program) -> list
             programs_service.create_participation(
                 db=db,
                 actor=actor,
-                program_id=program.id,
+                program=program,
                 data=ParticipationCreate(person_id=person.id, role=ParticipationRole.TRAINEE),
             )
     return list(
