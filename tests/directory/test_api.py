@@ -176,10 +176,20 @@ def test_reference_data_is_read_only_in_the_api(
     assert specialties["items"] == [
         {"id": neurosurgery.id, "code": "neurosurgery", "names": neurosurgery.names}
     ]
-    assert (
-        app_client.post("/api/v1/countries", json={"code": "TR"}, headers=as_admin).status_code
-        == 405
+
+
+def test_reference_data_is_read_only_through_the_api_with_a_translated_refusal(
+    app_client: TestClient, db: Session, as_admin: dict[str, str], uzbekistan: Country
+) -> None:
+    before = db.scalar(select(func.count()).select_from(Country))
+    refused = app_client.post(
+        "/api/v1/countries", json={"code": "TR"}, headers={**as_admin, "accept-language": "ru"}
     )
+    assert (refused.status_code, refused.json()["detail"]) == (
+        405,
+        "Это действие здесь не допускается.",
+    )
+    assert db.scalar(select(func.count()).select_from(Country)) == before
 
 
 def test_a_coordinator_changes_only_their_institutions_rooms(
