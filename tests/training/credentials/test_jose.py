@@ -1,4 +1,4 @@
-"""The JWS reader of verification: as strict as joserfc, and agreeing with it on real tokens."""
+"""Signing and verifying on joserfc, with our checks on top, and agreeing with plain joserfc."""
 
 from __future__ import annotations
 
@@ -96,9 +96,37 @@ def test_a_header_that_is_not_strict_json_is_malformed(header: bytes) -> None:
         jose.parse(_token(header, b'{"a":1}'))
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "EdDSA", "kid": 7},  # a registered member of the wrong type
+        {"alg": "EdDSA", "kid": "k", "jku": "file:///etc/passwd"},
+        {"alg": "EdDSA", "kid": "k", "b64": False},  # RFC 7797 without its crit
+    ],
+)
+def test_a_header_member_against_its_registration_is_malformed(header: dict[str, object]) -> None:
+    with pytest.raises(jose.Malformed):
+        jose.parse(_token(header, b'{"a":1}'))
+
+
+def test_a_header_member_nobody_registered_is_ignored_as_rfc_7515_says() -> None:
+    token = _token({"alg": "EdDSA", "kid": "k", "x-note": "n"}, b'{"a":1}')
+    assert jose.parse(token).header["x-note"] == "n"
+    assert jose.verify(token, PUBLIC) == {"a": 1}
+
+
 def test_a_payload_larger_than_any_credential_of_ours_is_malformed() -> None:
     with pytest.raises(jose.Malformed):
         jose.parse(_token({"alg": "EdDSA"}, b'{"a":"' + b"x" * 64_000 + b'"}'))
+
+
+def test_a_signature_in_base64url_that_no_encoder_writes_is_malformed() -> None:
+    head, body, signature = jose.sign({"a": 1}, SIGNER, kid="k", typ="JWT").split(".")
+    # 64 bytes are 86 characters, the last one carrying 2 bits and 4 zero bits: A, Q, g or w
+    assert len(signature) == 86
+    assert signature[-1] in "AQgw"
+    with pytest.raises(jose.Malformed):
+        jose.parse(f"{head}.{body}.{signature[:-1]}B")
 
 
 def test_a_changed_payload_or_a_foreign_signature_is_a_bad_signature() -> None:
