@@ -1,15 +1,18 @@
 """Benchmark of certificates: issuing and verifying against OpenSSL, PDFs against bare ReportLab.
 
-Run: ``.venv/bin/python bench/certificates.py [--count 2000] [--pdfs 200] [--seconds 10]``
+Run: ``.venv/bin/python bench/certificates.py [--count 2000] [--pdfs 200] [--seconds 3]``
 (not part of the test suite). It measures, in this one process (one core):
 
 - issuing: building, signing (EdDSA) and encoding N distinct Open Badges credentials;
 - verifying: the full verification of each of the N (format, issuer key, signature, OB 3.0 JSON
   Schema, dates, status list; the status list is fetched and its signature checked once per
-  verifier, as in a request), as verifications per second, against the verify/s of
-  ``openssl speed -seconds S ed25519`` run here on the same machine (one process, one core);
+  verifier, as in a request), as verifications per second per core, against the verify/s of
+  ``openssl speed -seconds S ed25519`` run in the same run on the same machine (one process,
+  so one core), and their ratio: the issue's goal is at least 0.5;
+- the JWS verification alone (``jose.verify`` of a token: joserfc reading it, checking the
+  signature, orjson reading the payload), per second per core, against the same openssl rate;
 - the time of each step of a verification in µs, each measured alone over the same N tokens,
-  and the bare Ed25519 verify of ``cryptography`` and of libsodium (PyNaCl) for reference;
+  and the bare Ed25519 verify of ``cryptography`` (what joserfc calls) for reference;
 - PDF certificates per second and peak memory (tracemalloc) against a minimal ReportLab canvas
   script that draws the same strings and QR code at fixed places (no wrapping, no translation).
 
@@ -40,20 +43,23 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import orjson
-from nacl.signing import VerifyKey
 from tests.training.credentials.issuing import HOLDER, MemoryIssuer
 
 from hamkor.training.credentials import jose, pdf
-from hamkor.training.credentials.keys import b64url_decode, public_raw
+from hamkor.training.credentials.keys import b64url_decode
 from hamkor.training.credentials.standards import schema_errors
 from hamkor.training.credentials.verify import Verifier
 
 console = Console(width=132)
 
 
+GOAL = 0.5  # verifications per core against openssl's Ed25519 verifies per core
+
+
 def openssl_verifies_per_second(seconds: int) -> float:
-    """Ed25519 verifications per second of ``openssl speed`` (one process, so one core)."""
+    """Ed25519 verifications per second of ``openssl speed`` (one process, so one core), read
+    from the last column of its ``253 bits EdDSA (Ed25519)`` line (sign, verify, sign/s,
+    verify/s)."""
     output = subprocess.run(
         ["openssl", "speed", "-seconds", str(seconds), "ed25519"],
         capture_output=True,
@@ -108,37 +114,40 @@ def verification_steps(issuer: MemoryIssuer, tokens: list[str]) -> dict[str, flo
     """µs per credential of each step of a verification, each timed alone over all tokens."""
     count = len(tokens)
     key = issuer.key(issuer.active_kid)
-    assert isinstance(key, jose.PublicKey)
+    assert key is not None
     signed = [jose.parse(t) for t in tokens]
     documents = [jose.verify(s, key) for s in signed]
     steps = {
-        "read the token, split, base64url, header JSON": lambda: [jose.parse(t) for t in tokens],
-        "Ed25519 signature (libsodium)": lambda: [
-            key.verifier.verify(s.signing_input, s.signature) for s in signed
+        "read the token (jose.parse: joserfc extract_compact, header checks)": lambda: [
+            jose.parse(t) for t in tokens
         ],
-        "payload JSON (orjson)": lambda: [orjson.loads(s.payload) for s in signed],
+        "signature and payload (jose.verify: joserfc validate_compact, orjson)": lambda: [
+            jose.verify(s, key) for s in signed
+        ],
         "OB 3.0 JSON Schema (jsonschema-rs)": lambda: [schema_errors(d) for d in documents],
     }
     return {name: 1e6 / rate(count, work)[0] for name, work in steps.items()}
 
 
-def bare_verifies(issuer: MemoryIssuer, tokens: list[str]) -> dict[str, float]:
-    """Ed25519 verifications per second of the bare library calls, on the same messages."""
+def jws_verifies(issuer: MemoryIssuer, tokens: list[str]) -> dict[str, float]:
+    """Verifications per second of the JWS alone (``jose.verify`` of each token, read from its
+    text) and of the bare Ed25519 call under it, on the same tokens."""
+    key = issuer.key(issuer.active_kid)
+    assert key is not None
     signed = [_message_and_signature(t) for t in tokens]
     public = issuer.keys[issuer.active_kid].public_key()
-    sodium = VerifyKey(public_raw(public))
     return {
-        "Ed25519 verify alone, libsodium (PyNaCl)": rate(
-            len(tokens), lambda: [sodium.verify(msg, sig) for msg, sig in signed]
+        "JWS alone: jose.verify (joserfc, orjson)": rate(
+            len(tokens), lambda: [jose.verify(t, key) for t in tokens]
         )[0],
-        "Ed25519 verify alone, cryptography": rate(
+        "Ed25519 verify alone (cryptography)": rate(
             len(tokens), lambda: [public.verify(sig, msg) for msg, sig in signed]
         )[0],
     }
 
 
 def steps_table(steps: dict[str, float], verify_rate: float, openssl: float) -> Table:
-    """Where the µs of one verification go, against the budget that 0.6 × openssl leaves."""
+    """Where the µs of one verification go, against the budget that the goal leaves."""
     table = Table(title="One verification, step by step (µs per credential)")
     table.add_column("step")
     table.add_column("µs", justify="right")
@@ -149,7 +158,7 @@ def steps_table(steps: dict[str, float], verify_rate: float, openssl: float) -> 
         "the rest (issuer, key, dates, status bit, outcomes)", f"{total - sum(steps.values()):.1f}"
     )
     table.add_row("full verification", f"{total:.1f}")
-    table.add_row("budget at 0.6 × openssl", f"{1e6 / (0.6 * openssl):.1f}")
+    table.add_row(f"budget at {GOAL} × openssl", f"{1e6 / (GOAL * openssl):.1f}")
     table.add_row("openssl speed, one Ed25519 verify", f"{1e6 / openssl:.1f}")
     return table
 
@@ -227,7 +236,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000, help="credentials to issue and verify")
     parser.add_argument("--pdfs", type=int, default=200, help="PDF certificates to draw")
     parser.add_argument(
-        "--seconds", type=int, default=10, help="of openssl speed, and of the verification"
+        "--seconds", type=int, default=3, help="of openssl speed, and of the verification"
     )
     args = parser.parse_args()
 
@@ -246,7 +255,7 @@ def main() -> None:
 
     verify_rate, verify_s = sustained_rate(args.count, verify_all, args.seconds)
     steps = verification_steps(issuer, tokens)
-    bare = bare_verifies(issuer, tokens)
+    alone = jws_verifies(issuer, tokens)
     load = os.getloadavg()
     openssl = openssl_verifies_per_second(args.seconds)
     load_after = os.getloadavg()
@@ -258,7 +267,7 @@ def main() -> None:
     pdf_peak, base_peak = peak_kib(lambda: pdf.render(SHEET)), peak_kib(baseline_pdf)
 
     table = Table(title=f"Certificates: {args.count} credentials, {args.pdfs} PDFs, one core")
-    for column in ("measure", "per second", "CPU seconds", "against", "ratio", "goal"):
+    for column in ("measure", "per second per core", "CPU seconds", "against", "ratio", "goal"):
         table.add_column(column, justify="right" if column != "measure" else "left")
     table.add_row("issue (build + sign)", f"{issue_rate:,.0f}", f"{issue_s:.2f}", "", "", "")
     table.add_row(
@@ -267,9 +276,9 @@ def main() -> None:
         f"{verify_s:.2f}",
         f"openssl {openssl:,.0f}/s",
         f"{verify_rate / openssl:.2f}",
-        "≥ 0.60",
+        f"≥ {GOAL:.2f}",
     )
-    for name, per_second in bare.items():
+    for name, per_second in alone.items():
         table.add_row(
             name,
             f"{per_second:,.0f}",
@@ -296,6 +305,11 @@ def main() -> None:
     )
     console.print(table)
     console.print(steps_table(steps, verify_rate, openssl))
+    console.print(
+        f"verification, every check, with joserfc: {verify_rate:,.0f}/s per core; "
+        f"openssl speed -seconds {args.seconds} ed25519: {openssl:,.0f} verify/s per core; "
+        f"ratio {verify_rate / openssl:.2f} (goal ≥ {GOAL})"
+    )
     console.print(
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} before openssl speed, "
         f"{load_after[0]:.2f} after; {os.cpu_count()} cores"

@@ -1,43 +1,67 @@
-"""JWS compact signatures with EdDSA over Ed25519 (RFC 7515, RFC 8037).
+"""JWS compact signatures with EdDSA over Ed25519 (RFC 7515, RFC 8037), signed and verified
+with one library: joserfc.
 
-Signing goes through joserfc. Verifying, the hot path of every public check, reads the compact
-form itself and checks the signature with libsodium (PyNaCl), with each public key loaded once:
-joserfc's generic path on ``cryptography`` took twice as long (143 µs against 70 µs for reading,
-verifying and decoding a 2.3 KB credential; libsodium's Ed25519 verify alone is 1.7 times as
-fast as OpenSSL's here, ``docs/benchmarks.md``). It is as strict: exactly three base64url parts, a
-JSON object header with ``alg`` ``EdDSA`` and no ``crit`` extension, a 64-byte signature over
-the ASCII ``header.payload``, a payload that is a JSON object (read by orjson, which also
-refuses what is not strict JSON: NaN, invalid UTF-8, nesting deeper than 1,024).
+Why one library: verification used to read the compact form by hand and check signatures with
+libsodium (PyNaCl), which was quicker, but it was a JWS reader of our own to keep as strict as
+the RFCs, and a second cryptographic library beside ``cryptography``, which joserfc already
+uses to sign. On joserfc, the Ed25519 verify is OpenSSL's (through ``cryptography``), so a full
+verification costs one OpenSSL verify plus the Python reading of the token and the checks
+around it; ``docs/benchmarks.md`` sets it against ``openssl speed ed25519``.
+
+Verification is joserfc's ``deserialize_compact`` in its two halves, split where the key is
+looked up: ``parse`` is ``extract_compact`` (the token split into exactly three base64url parts,
+each decoded strictly, the header read) followed by our checks of the header, so that the
+header's ``kid`` can name the key, and ``verify`` is ``validate_compact`` with that key. Each
+token is thus read once, not once to find its key and again to check it. Both go through
+``_REGISTRY``, which knows ``EdDSA`` on Ed25519 keys and nothing else. The public keys are
+joserfc ``OKPKey`` objects, imported once per resolver and kept (the resolvers cache them by
+``kid``).
+
+The checks are those of the hand-written reader this replaces (RFC 7515 allows more than we
+take): exactly three non-empty parts in the base64url alphabet without padding; a header that is
+a JSON object with ``alg`` ``EdDSA`` and no ``crit`` extension, so that any other ``alg``
+(``none``, HS256 with the public key as secret...) is refused before a key is even looked up;
+a 64-byte signature over the ASCII ``header.payload``, checked with an Ed25519 key only; a
+payload that is a JSON object. joserfc reads JSON with the standard library, which takes what
+JSON does not (NaN, lone surrogates, UTF-16): the header is therefore read again by orjson
+before we use anything of it, and the payload is read by orjson alone, which also refuses
+invalid UTF-8 and nesting deeper than 1,024. Beyond those checks, joserfc adds its own: a
+base64url character no encoder writes (non-zero trailing bits), a registered header member of
+the wrong type (a ``kid`` that is no string, a ``jku`` that is no URL), ``b64`` without ``crit``.
 
 RFC 9864 registers the fully specified ``Ed25519`` algorithm and deprecates the polymorphic
 ``EdDSA``, and joserfc warns about it. We still sign with ``EdDSA``: it is what the issue asks
-for and what the deployed VC-JWT verifiers read today, and verify nothing else: any other ``alg``
-(``none``, HS256 with the public key as secret...) is refused before a key is even looked up.
+for and what the deployed VC-JWT verifiers read today, and we verify nothing else.
 """
 
 from __future__ import annotations
 
-import binascii
 import json
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from joserfc import jws
+from joserfc.errors import InvalidKeyTypeError, JoseError
 from joserfc.jwa import EdDSAAlgorithm
 from joserfc.jwk import OKPKey
-from joserfc.jws import JWSRegistry
-from nacl.exceptions import BadSignatureError
-from nacl.signing import VerifyKey
+from joserfc.jws import CompactSignature, JWSRegistry
+from joserfc.util import urlsafe_b64decode
 
 ALGORITHM = "EdDSA"
+_SIGNATURE_BYTES = 64
 
 
 class _Ed25519Only(EdDSAAlgorithm):
+    """joserfc's EdDSA, which also takes Ed448 keys, narrowed to Ed25519 and its 64 bytes."""
+
     security_warning = ""  # an empty warning is none (joserfc tests its truth)
+
+    def verify(self, msg: bytes, sig: bytes, key: OKPKey) -> bool:
+        if not isinstance(key.get_op_key("verify"), Ed25519PublicKey):
+            raise InvalidKeyTypeError("not an Ed25519 key")
+        return len(sig) == _SIGNATURE_BYTES and super().verify(msg, sig, key)
 
 
 class _Registry(JWSRegistry):
@@ -48,7 +72,9 @@ class _Registry(JWSRegistry):
     max_payload_length = 64_000
 
 
-_REGISTRY = _Registry()
+# Header members it does not know are ignored, as RFC 7515 says (only ``crit`` makes one
+# binding, and ``crit`` is refused); those it knows must have their types (``kid`` a string...).
+_REGISTRY = _Registry(algorithms=[ALGORITHM], strict_check_header=False)
 
 
 class Malformed(Exception):
@@ -75,48 +101,17 @@ def sign(
     )
 
 
-class PublicKey(OKPKey):
-    """A public key as joserfc knows it, with libsodium's verifier made once and kept."""
-
-    @cached_property
-    def verifier(self) -> VerifyKey:
-        return _verifier(self)
-
-
-def public_okp(key: Ed25519PublicKey) -> PublicKey:
+def public_okp(key: Ed25519PublicKey) -> OKPKey:
     """The key object of a public key (imported once, verified with many times)."""
-    return PublicKey.import_key(key)
-
-
-def _verifier(key: OKPKey) -> VerifyKey:
-    public = key.public_key
-    if not isinstance(public, Ed25519PublicKey):
-        raise BadSignature("not an Ed25519 key")
-    return VerifyKey(
-        public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    )
-
-
-# Base64url into base64; the characters base64 has and base64url has not ("+", "/", the "="
-# padding that JWS omits) become "*", which binascii's strict mode refuses like any other.
-_TO_BASE64 = bytes.maketrans(b"-_+/=", b"+/***")
-_SIGNATURE_BYTES = 64
-
-
-def _b64url(part: bytes) -> bytes:
-    """Base64url decoded strictly: any character out of its alphabet, spaces too, is refused."""
-    padded = part.translate(_TO_BASE64) + b"=" * (-len(part) % 4)
-    return binascii.a2b_base64(padded, strict_mode=True)
+    return OKPKey.import_key(key)
 
 
 @dataclass(frozen=True)
 class Signed:
-    """A token split and its header read, before its key is known (to find the key)."""
+    """A token read and its header checked, before its key is known (to find the key)."""
 
     header: dict[str, Any]
-    signing_input: bytes
-    payload: bytes
-    signature: bytes
+    compact: CompactSignature
 
 
 def parse(token: str) -> Signed:
@@ -125,19 +120,20 @@ def parse(token: str) -> Signed:
         data = token.encode("ascii")
     except UnicodeError as error:
         raise Malformed("not ASCII") from error
-    parts = data.split(b".")
-    if len(parts) != 3 or not all(parts):
-        raise Malformed("not three parts")
-    if len(parts[1]) > _Registry.max_payload_length:
-        raise Malformed("payload too large")
     try:
-        header = orjson.loads(_b64url(parts[0]))
-        payload, signature = _b64url(parts[1]), _b64url(parts[2])
-    except (ValueError, UnicodeError, RecursionError) as error:
+        compact = jws.extract_compact(data, registry=_REGISTRY)
+        segments = compact.segments
+        if not (segments["payload"] and segments["signature"]):
+            raise Malformed("an empty part")
+        urlsafe_b64decode(segments["signature"])  # a signature out of base64url is no JWS
+        orjson.loads(urlsafe_b64decode(segments["header"]))  # strict JSON, or nothing
+        header = compact.headers()
+        if not isinstance(header, dict) or header.get("alg") != ALGORITHM or "crit" in header:
+            raise Malformed("alg")
+        _REGISTRY.check_header(header)
+    except (JoseError, ValueError, RecursionError) as error:
         raise Malformed(str(error)) from error
-    if not isinstance(header, dict) or header.get("alg") != ALGORITHM or "crit" in header:
-        raise Malformed("alg")
-    return Signed(header, data[: len(parts[0]) + 1 + len(parts[1])], payload, signature)
+    return Signed(header, compact)
 
 
 def header(token: str) -> dict[str, Any]:
@@ -148,16 +144,15 @@ def header(token: str) -> dict[str, Any]:
 def verify(token: str | Signed, key: OKPKey) -> dict[str, Any]:
     """The payload of ``token`` once its signature checks out with ``key``."""
     signed = parse(token) if isinstance(token, str) else token
-    verifier = key.verifier if isinstance(key, PublicKey) else _verifier(key)
-    if len(signed.signature) != _SIGNATURE_BYTES:
-        raise BadSignature("signature length")
     try:
-        verifier.verify(signed.signing_input, signed.signature)
-    except BadSignatureError as error:
-        raise BadSignature("signature") from error
+        valid = jws.validate_compact(signed.compact, key, registry=_REGISTRY)
+    except JoseError as error:  # a key of another type or use: the header was checked in parse
+        raise BadSignature(str(error)) from error
+    if not valid:
+        raise BadSignature("signature")
     try:
-        payload = orjson.loads(signed.payload)
-    except (ValueError, UnicodeError, RecursionError) as error:
+        payload = orjson.loads(signed.compact.payload)
+    except (ValueError, RecursionError) as error:
         raise Malformed("payload") from error
     if not isinstance(payload, dict):
         raise Malformed("payload")
