@@ -41,3 +41,13 @@ def test_the_audit_log_refuses_rewrites(connection: Connection, statement: str) 
     with pytest.raises(DBAPIError, match="append-only"):
         connection.execute(text(statement))
     savepoint.rollback()
+
+
+def test_the_audit_log_refuses_truncate_on_postgresql(postgresql_engine: Engine) -> None:
+    """PostgreSQL's TRUNCATE passes UPDATE and DELETE triggers by; SQLite has no TRUNCATE."""
+    with (
+        postgresql_engine.connect() as connection,
+        connection.begin(),
+        pytest.raises(DBAPIError, match="append-only"),
+    ):
+        connection.execute(text("TRUNCATE audit_log"))
