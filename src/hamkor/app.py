@@ -25,7 +25,7 @@ from hamkor.care import api as care_api
 from hamkor.care import views as care_views
 from hamkor.care.fhir import api as fhir_api
 from hamkor.care.fhir import outcome as fhir_outcome
-from hamkor.core import access, jobs
+from hamkor.core import access, api_docs, jobs
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
 from hamkor.core.db import make_engine, make_sessionmaker
@@ -186,10 +186,26 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+#: Swagger UI sets style attributes from its scripts; everything else stays 'self'.
+_API_DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'none'"
+)
+#: Pages and API answers may hold patient data: no browser or proxy keeps a copy (issue 15).
+#: Static assets, which hold none, stay cacheable.
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _headers_for(path: str) -> dict[str, str]:
+    if path.startswith(("/static/", "/vendor/")):
+        return _SECURITY_HEADERS
+    if path == "/api/docs":
+        return _SECURITY_HEADERS | {"Content-Security-Policy": _API_DOCS_POLICY} | _NO_STORE
+    return _SECURITY_HEADERS | _NO_STORE
 
 
 class SecurityHeaders:
-    """Adds ``_SECURITY_HEADERS`` to every response but the API explorer's (it loads scripts).
+    """Adds the security headers of ``_headers_for`` the path to every response.
 
     A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per
     request, which showed in the booking benchmark.
@@ -199,13 +215,14 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/api/docs"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = _headers_for(scope["path"])
 
         async def send_with_headers(message: AsgiMessage) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).update(_SECURITY_HEADERS)
+                MutableHeaders(scope=message).update(headers)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -243,7 +260,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         title="Hamkor",
         version="1",
         summary="Cross-border medical cooperation programs: directory, programs and activities.",
-        docs_url="/api/docs",
+        docs_url=None,
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
         lifespan=_lifespan,
@@ -265,11 +282,11 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         https_only=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    if (VENDOR_DIR / "htmx.org").exists():
-        app.mount(
-            "/vendor/htmx", StaticFiles(directory=VENDOR_DIR / "htmx.org" / "dist"), name="htmx"
-        )
+    for name, package in (("htmx", "htmx.org/dist"), ("swagger-ui", "swagger-ui-dist")):
+        if (VENDOR_DIR / package).exists():
+            app.mount(f"/vendor/{name}", StaticFiles(directory=VENDOR_DIR / package), name=name)
     for router in (
+        api_docs.router,
         core_views.router,
         core_api.router,
         directory_views.router,

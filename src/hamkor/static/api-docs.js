@@ -1,0 +1,8 @@
+// Starts Swagger UI on the API's schema; kept out of the page so that its CSP needs no inline script.
+const root = document.getElementById("swagger-ui");
+window.ui = SwaggerUIBundle({
+  url: root.dataset.openapiUrl,
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  persistAuthorization: false,
+});
