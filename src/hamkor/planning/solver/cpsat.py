@@ -436,6 +436,9 @@ def _lead_fits(
 #: An optional task of a resource: (presence literal, minutes, earliest start, latest end).
 _Energy = tuple[cp_model.IntVar, int, int, int]
 
+#: Terms of the objective: (variable, coefficient in model units).
+_Terms = list[tuple[cp_model.IntVar, int]]
+
 
 def _add_energy(model: cp_model.CpModel, tasks: list[_Energy]) -> None:
     """Σ minutes of the present tasks ≤ the span they can occupy, and for k = 1, 2, 3: at most
@@ -449,321 +452,551 @@ def _add_energy(model: cp_model.CpModel, tasks: list[_Energy]) -> None:
             model.add(sum(long) <= k)
 
 
-def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
-    inst = data.instance
-    wts = inst.weights
-    model = cp_model.CpModel()
-    place: dict[str, cp_model.IntVar] = {}
-    y: dict[tuple[str, int], cp_model.IntVar] = {}
-    z: dict[tuple[str, int, str], cp_model.IntVar] = {}
-    start: dict[str, cp_model.IntVar] = {}
-    w: dict[tuple[str, str, int], cp_model.IntVar] = {}
-    room_iv: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
-    spec_iv: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
-    # (s, d) -> city -> list of literal-or-expression for "leads something in city that day"
-    spec_day_w: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
-    city_links: list[tuple[str, int, str, cp_model.IntVar, list[cp_model.IntVar], bool]] = []
-    # (s, d) -> list of (start var, dur, w, cities of the activity that day)
-    spec_day_acts: dict[tuple[str, int], list[tuple[str, cp_model.IntVar, set[str]]]] = defaultdict(
-        list
-    )
-    obj: list[tuple[cp_model.IntVar, int]] = []
-    room_energy: dict[tuple[str, int], list[_Energy]] = defaultdict(list)
-    spec_energy: dict[tuple[str, int], list[_Energy]] = defaultdict(list)
-    offset = 0.0
-    pinned = set(inst.pinned)
+@dataclass(frozen=True)
+class _Lead:
+    """A specialist who may lead an activity on a day (``chosen`` is ``w[a, s, d]``): the city,
+    travel and arrival families bind the specialist's day through it."""
 
+    specialist: str
+    day: int
+    activity: str
+    chosen: cp_model.IntVar
+    #: the activity's ``z`` of that day, by the city of the room
+    rooms: dict[str, list[cp_model.IntVar]]
+    #: the cities of those rooms
+    cities: set[str]
+
+
+@dataclass
+class _Choices:
+    """Each activity's choices -- ``place``, ``start``, the day ``y``, the room ``z``, the leads
+    ``w`` -- and what they put on each room-day and specialist-day, gathered as they are made
+    for the families that constrain rooms and specialists."""
+
+    place: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    start: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    y: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    z: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
+    w: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
+    room_intervals: defaultdict[tuple[str, int], list[cp_model.IntervalVar]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    lead_intervals: defaultdict[tuple[str, int], list[cp_model.IntervalVar]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    room_energy: defaultdict[tuple[str, int], list[_Energy]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    lead_energy: defaultdict[tuple[str, int], list[_Energy]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    #: every possible lead, in the order made
+    leads: list[_Lead] = field(default_factory=list)
+
+
+@dataclass
+class _Travel:
+    """The travel cost's variables (``loc``, ``mv``, and for the trip to the departure city
+    ``worked`` and ``dep``) and their costs in the objective."""
+
+    loc: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
+    mv: dict[tuple[str, int, str, str], cp_model.IntVar] = field(default_factory=dict)
+    worked: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    dep: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    terms: _Terms = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _People:
+    """People counted per cell: ``count[i, cell]`` members of ``classes[i]`` go to the cell;
+    ``terms`` is what they are worth."""
+
+    count: dict[tuple[int, _Cell], cp_model.IntVar]
+    classes: list[list[str]]
+    terms: _Terms
+
+
+def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
+    """The model of the module docstring, family by family. The order in which variables and
+    constraints are made is the order CP-SAT reads them in, and its search depends on it."""
+    model = cp_model.CpModel()
+    pinned = set(data.instance.pinned)
+    choice = _Choices()
     for aid, ao in opts.items():
-        act = ao.activity
         if not ao.options:
             continue
-        dur = act.duration_minutes
-        p = model.new_bool_var(f"place[{aid}]")
-        place[aid] = p
-        all_starts = sorted({t for o in ao.options for t in o.starts})
-        st = model.new_int_var_from_domain(cp_model.Domain.from_values(all_starts), f"start[{aid}]")
-        start[aid] = st
-        days = sorted(ao.leads)
-        for d in days:
-            y[(aid, d)] = model.new_bool_var(f"y[{aid},{d}]")
-        model.add(sum(y[(aid, d)] for d in days) == p)
-        by_day: dict[int, list[_Option]] = defaultdict(list)
-        for o in ao.options:
-            by_day[o.day].append(o)
-        for d in days:
-            zs = []
-            for o in by_day[d]:
-                zv = model.new_bool_var(f"z[{aid},{d},{o.room}]")
-                z[(aid, d, o.room)] = zv
-                zs.append(zv)
-                if len(o.starts) < len(all_starts):
-                    model.add_linear_expression_in_domain(
-                        st, cp_model.Domain.from_values(o.starts)
-                    ).only_enforce_if(zv)
-                room_iv[(o.room, d)].append(
-                    model.new_optional_fixed_size_interval_var(
-                        st, dur, zv, f"ri[{aid},{d},{o.room}]"
-                    )
-                )
-                room_energy[(o.room, d)].append((zv, dur, o.starts[0], o.starts[-1] + dur))
-            model.add(sum(zs) == y[(aid, d)])
-            day_cities: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-            for o in by_day[d]:
-                day_cities[o.city].append(z[(aid, d, o.room)])
-            ws = []
-            for sid, (lo, hi) in ao.leads[d].items():
-                wv = model.new_bool_var(f"w[{aid},{sid},{d}]")
-                w[(aid, sid, d)] = wv
-                ws.append(wv)
-                # Redundant, for the LP: only options in a city the lead can reach in time on
-                # an arrival or departure day (enforced exactly below through the city).
-                fits = [
-                    z[(aid, d, o.room)]
-                    for o in by_day[d]
-                    if aid in pinned or _lead_fits(data, data.specs[sid], d, o, (lo, hi), dur)
-                ]
-                if len(fits) < len(by_day[d]):
-                    model.add(wv <= sum(fits))
-                if lo > all_starts[0]:
-                    model.add(st >= lo).only_enforce_if(wv)
-                if hi - dur < all_starts[-1]:
-                    model.add(st + dur <= hi).only_enforce_if(wv)
-                spec_iv[(sid, d)].append(
-                    model.new_optional_fixed_size_interval_var(st, dur, wv, f"si[{aid},{sid},{d}]")
-                )
-                spec_energy[(sid, d)].append(
-                    (wv, dur, max(lo, all_starts[0]), min(hi, all_starts[-1] + dur))
-                )
-                spec_day_w[(sid, d)].append(wv)
-                spec_day_acts[(sid, d)].append((aid, wv, set(day_cities)))
-                for city, czs in day_cities.items():
-                    city_links.append((sid, d, city, wv, czs, len(day_cities) == 1))
-            need = len(act.named_leads) if act.named_leads else act.leads
-            if aid in pinned:
-                need = len(ws)
-            if act.named_leads or aid in pinned:
-                for wv in ws:
-                    model.add(wv == y[(aid, d)])
-            else:
-                model.add(sum(ws) == need * y[(aid, d)])
-        if act.mandatory or aid in pinned:
-            model.add(p == 1)
-        obj.append((p, round(act.weight * wts.activity * SCALE)))
-
-    # What the plan may not move holds its rooms and leads: fixed intervals beside the options.
-    for (sid, d), ivs in spec_iv.items():
-        for lo, hi in data.taken.leads.get((sid, data.days[d]), []):
-            ivs.append(model.new_fixed_size_interval_var(lo, hi - lo, f"busy[{sid},{d},{lo}]"))
-    for ivs in room_iv.values():
-        if len(ivs) > 1:
-            model.add_no_overlap(ivs)
-    for ivs in spec_iv.values():
-        if len(ivs) > 1:
-            model.add_no_overlap(ivs)
-    # Redundant energy constraints (a room-day or specialist-day holds at most its span of
-    # minutes): NoOverlap has no LP relaxation of its own, these tighten CP-SAT's bound.
-    for energy in (*room_energy.values(), *spec_energy.values()):
-        _add_energy(model, energy)
-
-    # One city per day per specialist.
-    c: dict[tuple[str, int, str], cp_model.IntVar] = {}
-    e_vars: dict[tuple[str, int], cp_model.IntVar] = {}
-    loc_vars: dict[tuple[str, int, str], cp_model.IntVar] = {}
-    mv_vars: dict[tuple[str, int, str, str], cp_model.IntVar] = {}
-    worked_vars: dict[str, cp_model.IntVar] = {}
-    dep_vars: dict[str, cp_model.IntVar] = {}
-    same_vars: dict[str, cp_model.IntVar] = {}
-
-    def cvar(sid: str, d: int, city: str) -> cp_model.IntVar:
-        key = (sid, d, city)
-        if key not in c:
-            c[key] = model.new_bool_var(f"c[{sid},{d},{city}]")
-        return c[key]
-
-    for sid, d, city, wv, czs, single in city_links:
-        cv = cvar(sid, d, city)
-        if single:
-            model.add_implication(wv, cv)
-        else:
-            model.add(cv >= wv + sum(czs) - 1)
-    spec_cities: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for sid, d, city in c:
-        spec_cities[(sid, d)].append(city)
-    for (sid, d), cities in spec_cities.items():
-        model.add(sum(c[(sid, d, k)] for k in cities) <= sum(spec_day_w[(sid, d)]))
-        if len(cities) > 1:
-            model.add_at_most_one(c[(sid, d, k)] for k in cities)
-
-    # Arrival and departure days: start/end per city of the day.
-    for (sid, d), entries in spec_day_acts.items():
-        s = data.specs[sid]
-        for aid, wv, act_cities in entries:
-            dur = opts[aid].activity.duration_minutes
-            st = start[aid]
-            for city in act_cities:
-                lo, hi = data.city_bounds(s, d, city)
-                if lo > 0:
-                    model.add(st >= lo).only_enforce_if([wv, c[(sid, d, city)]])
-                if hi < 24 * 60:
-                    model.add(st + dur <= hi).only_enforce_if([wv, c[(sid, d, city)]])
-
-    # Travel between consecutive program days: first start >= day_start + travel.
-    for (sid, d), cities in spec_cities.items():
-        prev = spec_cities.get((sid, d - 1))
-        if not prev:
-            continue
-        need_e = any(data.t(k, k2) > 0 for k in prev for k2 in cities)
-        if not need_e:
-            continue
-        e = model.new_int_var(data.ds, 24 * 60 + _INF_TRAVEL, f"e[{sid},{d}]")
-        e_vars[(sid, d)] = e
-        for city in cities:
-            model.add(
-                e >= data.ds + sum(data.t(k, city) * c[(sid, d - 1, k)] for k in prev)
-            ).only_enforce_if(c[(sid, d, city)])
-        for aid, wv, _ in spec_day_acts[(sid, d)]:
-            model.add(start[aid] >= e).only_enforce_if(wv)
-
-    # Travel cost between consecutive working days (+ arrival and departure).
-    tw = wts.travel_minute
-    if tw > 0:
-        specs_used = sorted({sid for sid, _ in spec_cities})
-        ndays = len(data.days)
-        for sid in specs_used:
-            s = data.specs[sid]
-            loc: dict[str, cp_model.IntVar | int] = {}
-            if s.arrival is not None:
-                loc[s.arrival.city] = 1
-            for d in range(ndays):
-                cities = spec_cities.get((sid, d), [])
-                if not cities:
-                    continue
-                work = sum(c[(sid, d, k)] for k in cities)
-                for k, lv in list(loc.items()):
-                    for city in cities:
-                        cost = round(data.t(k, city) * tw * SCALE)
-                        if k == city or cost == 0:
-                            continue
-                        mv = model.new_bool_var(f"mv[{sid},{d},{k},{city}]")
-                        mv_vars[(sid, d, k, city)] = mv
-                        model.add(mv >= lv + c[(sid, d, city)] - 1)
-                        obj.append((mv, -cost))
-                new: dict[str, cp_model.IntVar | int] = {}
-                for k in set(loc) | set(cities):
-                    lv2 = model.new_bool_var(f"loc[{sid},{d},{k}]")
-                    loc_vars[(sid, d, k)] = lv2
-                    if k in cities:
-                        model.add(lv2 >= c[(sid, d, k)])
-                    if k in loc:
-                        model.add(lv2 >= loc[k] - work)
-                    new[k] = lv2
-                model.add_at_most_one(v for v in new.values() if not isinstance(v, int))
-                loc = new
-            if s.departure is not None:
-                worked: cp_model.IntVar | None = None
-                for k, lv in loc.items():
-                    cost = round(data.t(k, s.departure.city) * tw * SCALE)
-                    if cost == 0 or isinstance(lv, int):
-                        continue
-                    if s.arrival is not None and k == s.arrival.city:
-                        # the arrival city stays "last" when s never works: no trip then
-                        if worked is None:
-                            worked = model.new_bool_var(f"worked[{sid}]")
-                            worked_vars[sid] = worked
-                            all_c = [
-                                c[(sid, d, k2)]
-                                for d in range(ndays)
-                                for k2 in spec_cities.get((sid, d), [])
-                            ]
-                            model.add_max_equality(worked, all_c)
-                        dv = model.new_bool_var(f"dep[{sid}]")
-                        dep_vars[sid] = dv
-                        model.add(dv >= lv + worked - 1)
-                        obj.append((dv, -cost))
-                    else:
-                        obj.append((lv, -cost))
-
-    # Re-planning: changes to the accepted plan.
-    if wts.change > 0:
-        for acc in inst.accepted:
-            offset -= wts.change
-            aid = acc.activity
-            if aid not in place or acc.day not in data.day_index:
-                continue
-            d = data.day_index[acc.day]
-            zacc = z.get((aid, d, acc.room))
-            wvs = [w.get((aid, sid, d)) for sid in acc.leads]
-            act = opts[aid].activity
-            need = len(act.named_leads) if act.named_leads else act.leads
-            if aid in pinned:
-                need = len(acc.leads)
-            if zacc is None or any(v is None for v in wvs) or len(acc.leads) != need:
-                continue
-            same = model.new_bool_var(f"same[{aid}]")
-            same_vars[aid] = same
-            model.add_implication(same, zacc)
-            for v in wvs:
-                assert v is not None
-                model.add_implication(same, v)
-            model.add(start[aid] == minutes(acc.start)).only_enforce_if(same)
-            obj.append((same, round(wts.change * SCALE)))
-
-    # Patients and trainees, by cells: a cell is (specialty, city, day index). The model
-    # decides how many of each class of identical patients (or trainees) go to each cell, within
-    # the cell's capacity (the places of the sessions, or seats of the teaching activities, of
-    # that specialty placed in that city that day); which session of the cell each one goes to
-    # does not matter and is decided after the solve.
-    cell_of: dict[str, dict[_Cell, cp_model.LinearExprT]] = {}
-    for aid in place:
-        ao = opts[aid]
-        by_cell: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
-        for o in ao.options:
-            by_cell[(ao.activity.specialty, o.city, o.day)].append(z[(aid, o.day, o.room)])
-        cell_of[aid] = {cell: (zs[0] if len(zs) == 1 else sum(zs)) for cell, zs in by_cell.items()}
-    pclasses, pcells = _patient_classes(data, opts, cell_of)
-    f = _flows(
-        model,
-        obj,
-        [(members, reach, round(prio * wts.patient * SCALE)) for members, prio, reach in pclasses],
-        pcells,
-        _cell_links(cell_of, opts, lambda a: a.patient_capacity),
-        name="f",
-        group=lambda cell: 0,  # a patient is consulted once
-    )
-    # Trainees: at most one activity per trainee per day (the model's stricter rule, so that
-    # attendances never overlap).
-    tclasses, tcells = _trainee_classes(data, opts, cell_of)
-    g = _flows(
-        model,
-        obj,
-        [(members, reach, round(wts.trainee * SCALE)) for members, reach in tclasses],
-        tcells,
-        _cell_links(cell_of, opts, lambda a: a.trainee_seats if _teaching(a) else 0),
-        name="g",
-        group=lambda cell: cell[2],
-    )
-
-    model.maximize(sum(coef * v for v, coef in obj if coef != 0))
+        _choose_day(model, choice, ao)
+        for d in sorted(ao.leads):
+            _choose_room(model, choice, ao, d)
+            _choose_leads(model, data, choice, ao, d, pinned=aid in pinned)
+        _mandatory(model, choice, ao, pinned=aid in pinned)
+    _hold_busy_times(model, data, choice.lead_intervals)
+    _no_overlap(model, choice)
+    _minutes_within_span(model, choice)
+    leads_of = _by_specialist_day(choice.leads)
+    c, cities = _one_city_per_day(model, choice.leads, leads_of)
+    _arrival_and_departure(model, data, opts, choice.start, leads_of, c)
+    e = _travel_between_days(model, data, choice.start, leads_of, c, cities)
+    travel = _travel_cost(model, data, c, cities)
+    same, changes, offset = _changes(model, data, opts, choice)
+    cells = _cells(opts, choice)
+    patients = _patients(model, data, opts, cells)
+    trainees = _trainees(model, data, opts, cells)
+    gains = [
+        *_activity_value(data, opts, choice.place),
+        *travel.terms,
+        *changes,
+        *patients.terms,
+        *trainees.terms,
+    ]
+    model.maximize(sum(coef * v for v, coef in gains if coef != 0))
     return _Built(
         model=model,
         offset=offset,
-        place=place,
-        z=z,
-        start=start,
-        w=w,
-        f=f,
-        g=g,
-        pclasses=[members for members, _, _ in pclasses],
-        tclasses=[members for members, _ in tclasses],
+        place=choice.place,
+        z=choice.z,
+        start=choice.start,
+        w=choice.w,
+        f=patients.count,
+        g=trainees.count,
+        pclasses=patients.classes,
+        tclasses=trainees.classes,
         c=c,
-        e=e_vars,
-        loc=loc_vars,
-        mv=mv_vars,
-        worked=worked_vars,
-        dep=dep_vars,
-        same=same_vars,
-        y=y,
+        e=e,
+        loc=travel.loc,
+        mv=travel.mv,
+        worked=travel.worked,
+        dep=travel.dep,
+        same=same,
+        y=choice.y,
     )
+
+
+def _all_starts(ao: _ActivityOptions) -> list[int]:
+    """Every grid start of the activity's options, in order."""
+    return sorted({t for o in ao.options for t in o.starts})
+
+
+def _day_options(ao: _ActivityOptions, d: int) -> list[_Option]:
+    return [o for o in ao.options if o.day == d]
+
+
+def _choose_day(model: cp_model.CpModel, choice: _Choices, ao: _ActivityOptions) -> None:
+    """``place[a]``, ``start[a]`` among every start its options allow, and one day ``y[a, d]``
+    when placed: the options already hold only the days that can take it."""
+    aid = ao.activity.id
+    place = model.new_bool_var(f"place[{aid}]")
+    choice.place[aid] = place
+    starts = cp_model.Domain.from_values(_all_starts(ao))
+    choice.start[aid] = model.new_int_var_from_domain(starts, f"start[{aid}]")
+    days = sorted(ao.leads)
+    for d in days:
+        choice.y[(aid, d)] = model.new_bool_var(f"y[{aid},{d}]")
+    model.add(sum(choice.y[(aid, d)] for d in days) == place)
+
+
+def _choose_room(model: cp_model.CpModel, choice: _Choices, ao: _ActivityOptions, d: int) -> None:
+    """One room ``z[a, d, r]`` on the chosen day. The start then lies among that room's starts
+    (the hours and busy times differ by room), and the activity takes the room's time: an
+    optional interval for its ``NoOverlap``, and its minutes for the span bound."""
+    aid, dur = ao.activity.id, ao.activity.duration_minutes
+    st = choice.start[aid]
+    every = _all_starts(ao)
+    zs = []
+    for o in _day_options(ao, d):
+        zv = model.new_bool_var(f"z[{aid},{d},{o.room}]")
+        choice.z[(aid, d, o.room)] = zv
+        zs.append(zv)
+        if len(o.starts) < len(every):
+            model.add_linear_expression_in_domain(
+                st, cp_model.Domain.from_values(o.starts)
+            ).only_enforce_if(zv)
+        choice.room_intervals[(o.room, d)].append(
+            model.new_optional_fixed_size_interval_var(st, dur, zv, f"ri[{aid},{d},{o.room}]")
+        )
+        choice.room_energy[(o.room, d)].append((zv, dur, o.starts[0], o.starts[-1] + dur))
+    model.add(sum(zs) == choice.y[(aid, d)])
+
+
+def _choose_leads(
+    model: cp_model.CpModel,
+    data: _Data,
+    choice: _Choices,
+    ao: _ActivityOptions,
+    d: int,
+    *,
+    pinned: bool,
+) -> None:
+    """``w[a, s, d]``: who leads on the chosen day -- every named (or pinned) lead, else
+    ``leads`` of the candidates. Each lead keeps to their working window that day and gives
+    the activity an optional interval in their own ``NoOverlap``."""
+    act = ao.activity
+    aid, dur = act.id, act.duration_minutes
+    st = choice.start[aid]
+    starts = _all_starts(ao)
+    options = _day_options(ao, d)
+    rooms: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    for o in options:
+        rooms[o.city].append(choice.z[(aid, d, o.room)])
+    ws = []
+    for sid, (lo, hi) in ao.leads[d].items():
+        wv = model.new_bool_var(f"w[{aid},{sid},{d}]")
+        choice.w[(aid, sid, d)] = wv
+        ws.append(wv)
+        # Redundant, for the LP: only options in a city the lead can reach in time on an
+        # arrival or departure day (enforced exactly through the city, _arrival_and_departure).
+        fits = [
+            choice.z[(aid, d, o.room)]
+            for o in options
+            if pinned or _lead_fits(data, data.specs[sid], d, o, (lo, hi), dur)
+        ]
+        if len(fits) < len(options):
+            model.add(wv <= sum(fits))
+        if lo > starts[0]:
+            model.add(st >= lo).only_enforce_if(wv)
+        if hi - dur < starts[-1]:
+            model.add(st + dur <= hi).only_enforce_if(wv)
+        choice.lead_intervals[(sid, d)].append(
+            model.new_optional_fixed_size_interval_var(st, dur, wv, f"si[{aid},{sid},{d}]")
+        )
+        choice.lead_energy[(sid, d)].append(
+            (wv, dur, max(lo, starts[0]), min(hi, starts[-1] + dur))
+        )
+        choice.leads.append(_Lead(sid, d, aid, wv, rooms, set(rooms)))
+    if act.named_leads or pinned:
+        for wv in ws:
+            model.add(wv == choice.y[(aid, d)])
+    else:
+        model.add(sum(ws) == act.leads * choice.y[(aid, d)])
+
+
+def _mandatory(
+    model: cp_model.CpModel, choice: _Choices, ao: _ActivityOptions, *, pinned: bool
+) -> None:
+    """A mandatory or pinned activity is placed: CP-SAT proves the instance infeasible rather
+    than leave one out."""
+    if ao.activity.mandatory or pinned:
+        model.add(choice.place[ao.activity.id] == 1)
+
+
+def _hold_busy_times(
+    model: cp_model.CpModel,
+    data: _Data,
+    lead_intervals: Mapping[tuple[str, int], list[cp_model.IntervalVar]],
+) -> None:
+    """What the plan may not move keeps its leads busy: fixed intervals beside their options in
+    their ``NoOverlap``. (A room's busy times already took the starts off its options.)"""
+    for (sid, d), ivs in lead_intervals.items():
+        for lo, hi in data.taken.leads.get((sid, data.days[d]), []):
+            ivs.append(model.new_fixed_size_interval_var(lo, hi - lo, f"busy[{sid},{d},{lo}]"))
+
+
+def _no_overlap(model: cp_model.CpModel, choice: _Choices) -> None:
+    """A room holds one activity at a time, and a specialist leads one at a time."""
+    for ivs in choice.room_intervals.values():
+        if len(ivs) > 1:
+            model.add_no_overlap(ivs)
+    for ivs in choice.lead_intervals.values():
+        if len(ivs) > 1:
+            model.add_no_overlap(ivs)
+
+
+def _minutes_within_span(model: cp_model.CpModel, choice: _Choices) -> None:
+    """Redundant: a room-day or specialist-day holds at most its span of minutes. NoOverlap has
+    no LP relaxation of its own; these tighten CP-SAT's bound."""
+    for energy in (*choice.room_energy.values(), *choice.lead_energy.values()):
+        _add_energy(model, energy)
+
+
+def _by_specialist_day(leads: list[_Lead]) -> dict[tuple[str, int], list[_Lead]]:
+    """The possible leads of each specialist-day, in the order made."""
+    out: dict[tuple[str, int], list[_Lead]] = defaultdict(list)
+    for lead in leads:
+        out[(lead.specialist, lead.day)].append(lead)
+    return out
+
+
+def _one_city_per_day(
+    model: cp_model.CpModel,
+    leads: list[_Lead],
+    leads_of: Mapping[tuple[str, int], list[_Lead]],
+) -> tuple[dict[tuple[str, int, str], cp_model.IntVar], dict[tuple[str, int], list[str]]]:
+    """``c[s, d, k]``: ``s`` works in city ``k`` on day ``d``, which leading an activity in a
+    room of ``k`` implies; at most one city a day, none on a day they lead nothing. Also the
+    cities each specialist-day may have, for the travel families."""
+    c: dict[tuple[str, int, str], cp_model.IntVar] = {}
+    for lead in leads:
+        for city, zs in lead.rooms.items():
+            key = (lead.specialist, lead.day, city)
+            if key not in c:
+                c[key] = model.new_bool_var(f"c[{lead.specialist},{lead.day},{city}]")
+            if len(lead.rooms) == 1:
+                model.add_implication(lead.chosen, c[key])
+            else:
+                model.add(c[key] >= lead.chosen + sum(zs) - 1)
+    cities: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for sid, d, city in c:
+        cities[(sid, d)].append(city)
+    for (sid, d), here in cities.items():
+        model.add(sum(c[(sid, d, k)] for k in here) <= sum(x.chosen for x in leads_of[(sid, d)]))
+        if len(here) > 1:
+            model.add_at_most_one(c[(sid, d, k)] for k in here)
+    return c, cities
+
+
+def _arrival_and_departure(
+    model: cp_model.CpModel,
+    data: _Data,
+    opts: dict[str, _ActivityOptions],
+    start: dict[str, cp_model.IntVar],
+    leads_of: Mapping[tuple[str, int], list[_Lead]],
+    c: dict[tuple[str, int, str], cp_model.IntVar],
+) -> None:
+    """The start and end a lead's city of the day allows (``_Data.city_bounds``): the trip from
+    the arrival city, to the departure city, and around their busy times depend on the city,
+    so the bounds are enforced by the lead and the city together."""
+    for (sid, d), leads in leads_of.items():
+        s = data.specs[sid]
+        for lead in leads:
+            dur = opts[lead.activity].activity.duration_minutes
+            st = start[lead.activity]
+            for city in lead.cities:
+                lo, hi = data.city_bounds(s, d, city)
+                if lo > 0:
+                    model.add(st >= lo).only_enforce_if([lead.chosen, c[(sid, d, city)]])
+                if hi < 24 * 60:
+                    model.add(st + dur <= hi).only_enforce_if([lead.chosen, c[(sid, d, city)]])
+
+
+def _travel_between_days(
+    model: cp_model.CpModel,
+    data: _Data,
+    start: dict[str, cp_model.IntVar],
+    leads_of: Mapping[tuple[str, int], list[_Lead]],
+    c: dict[tuple[str, int, str], cp_model.IntVar],
+    cities: dict[tuple[str, int], list[str]],
+) -> dict[tuple[str, int], cp_model.IntVar]:
+    """``e[s, d]``: the earliest start of ``s`` on day ``d`` after the trip from the city of
+    day ``d - 1``; whatever they lead that day starts at or after it. Made only where the two
+    days' cities are apart."""
+    e: dict[tuple[str, int], cp_model.IntVar] = {}
+    for (sid, d), here in cities.items():
+        before = cities.get((sid, d - 1))
+        if not before or not any(data.t(k, k2) > 0 for k in before for k2 in here):
+            continue
+        ev = model.new_int_var(data.ds, 24 * 60 + _INF_TRAVEL, f"e[{sid},{d}]")
+        e[(sid, d)] = ev
+        for city in here:
+            model.add(
+                ev >= data.ds + sum(data.t(k, city) * c[(sid, d - 1, k)] for k in before)
+            ).only_enforce_if(c[(sid, d, city)])
+        for lead in leads_of[(sid, d)]:
+            model.add(start[lead.activity] >= ev).only_enforce_if(lead.chosen)
+    return e
+
+
+def _travel_cost(
+    model: cp_model.CpModel,
+    data: _Data,
+    c: dict[tuple[str, int, str], cp_model.IntVar],
+    cities: dict[tuple[str, int], list[str]],
+) -> _Travel:
+    """The travel the objective scores, exactly: between consecutive working days, from the
+    arrival city and to the departure city; nothing when a travel minute is worth nothing."""
+    travel = _Travel()
+    if data.instance.weights.travel_minute > 0:
+        for sid in sorted({sid for sid, _ in cities}):
+            last = _trips_between_days(model, data, travel, sid, c, cities)
+            _trip_to_departure(model, data, travel, sid, last, c, cities)
+    return travel
+
+
+def _trips_between_days(
+    model: cp_model.CpModel,
+    data: _Data,
+    travel: _Travel,
+    sid: str,
+    c: dict[tuple[str, int, str], cp_model.IntVar],
+    cities: dict[tuple[str, int], list[str]],
+) -> dict[str, cp_model.IntVar]:
+    """``loc[s, d, k]``: the last city ``s`` worked in up to day ``d`` (the arrival city before
+    the first working day), so that a day off costs no trip; ``mv[s, d, k, l]`` pays the trip
+    from there to the city of a working day. Returns the last day's ``loc``."""
+    s = data.specs[sid]
+    weight = data.instance.weights.travel_minute
+    loc: Mapping[str, cp_model.IntVar | int] = {s.arrival.city: 1} if s.arrival is not None else {}
+    last: dict[str, cp_model.IntVar] = {}
+    for d in range(len(data.days)):
+        today = cities.get((sid, d), [])
+        if not today:
+            continue
+        work = sum(c[(sid, d, k)] for k in today)
+        for k, lv in loc.items():
+            for city in today:
+                cost = round(data.t(k, city) * weight * SCALE)
+                if k == city or cost == 0:
+                    continue
+                mv = model.new_bool_var(f"mv[{sid},{d},{k},{city}]")
+                travel.mv[(sid, d, k, city)] = mv
+                model.add(mv >= lv + c[(sid, d, city)] - 1)
+                travel.terms.append((mv, -cost))
+        last = {}
+        for k in set(loc) | set(today):
+            lv = model.new_bool_var(f"loc[{sid},{d},{k}]")
+            travel.loc[(sid, d, k)] = lv
+            if k in today:
+                model.add(lv >= c[(sid, d, k)])
+            if k in loc:
+                model.add(lv >= loc[k] - work)
+            last[k] = lv
+        model.add_at_most_one(last.values())
+        loc = last
+    return last
+
+
+def _trip_to_departure(
+    model: cp_model.CpModel,
+    data: _Data,
+    travel: _Travel,
+    sid: str,
+    last: dict[str, cp_model.IntVar],
+    c: dict[tuple[str, int, str], cp_model.IntVar],
+    cities: dict[tuple[str, int], list[str]],
+) -> None:
+    """The trip from the last city worked in to the departure city. From the arrival city it is
+    paid only when ``s`` worked at all (``worked[s]``, ``dep[s]``): a specialist with no
+    activity travels nothing."""
+    s = data.specs[sid]
+    if s.departure is None:
+        return
+    weight = data.instance.weights.travel_minute
+    worked: cp_model.IntVar | None = None
+    for k, lv in last.items():
+        cost = round(data.t(k, s.departure.city) * weight * SCALE)
+        if cost == 0:
+            continue
+        if s.arrival is not None and k == s.arrival.city:
+            if worked is None:
+                worked = model.new_bool_var(f"worked[{sid}]")
+                travel.worked[sid] = worked
+                every = [
+                    c[(sid, d, k2)]
+                    for d in range(len(data.days))
+                    for k2 in cities.get((sid, d), [])
+                ]
+                model.add_max_equality(worked, every)
+            dv = model.new_bool_var(f"dep[{sid}]")
+            travel.dep[sid] = dv
+            model.add(dv >= lv + worked - 1)
+            travel.terms.append((dv, -cost))
+        else:
+            travel.terms.append((lv, -cost))
+
+
+def _changes(
+    model: cp_model.CpModel, data: _Data, opts: dict[str, _ActivityOptions], choice: _Choices
+) -> tuple[dict[str, cp_model.IntVar], _Terms, float]:
+    """Re-planning: every accepted activity costs ``weights.change`` (the objective's offset)
+    unless ``same[a]``, which keeps its day, room, start and leads, earns it back. Returns the
+    ``same`` variables, their terms and the offset."""
+    inst = data.instance
+    wts = inst.weights
+    same: dict[str, cp_model.IntVar] = {}
+    terms: _Terms = []
+    offset = 0.0
+    if wts.change <= 0:
+        return same, terms, offset
+    pinned = set(inst.pinned)
+    for acc in inst.accepted:
+        offset -= wts.change
+        aid = acc.activity
+        if aid not in choice.place or acc.day not in data.day_index:
+            continue
+        d = data.day_index[acc.day]
+        zacc = choice.z.get((aid, d, acc.room))
+        wvs = [choice.w.get((aid, sid, d)) for sid in acc.leads]
+        act = opts[aid].activity
+        need = len(act.named_leads) if act.named_leads else act.leads
+        if aid in pinned:
+            need = len(acc.leads)
+        if zacc is None or any(v is None for v in wvs) or len(acc.leads) != need:
+            continue
+        sv = model.new_bool_var(f"same[{aid}]")
+        same[aid] = sv
+        model.add_implication(sv, zacc)
+        for v in wvs:
+            assert v is not None
+            model.add_implication(sv, v)
+        model.add(choice.start[aid] == minutes(acc.start)).only_enforce_if(sv)
+        terms.append((sv, round(wts.change * SCALE)))
+    return same, terms, offset
+
+
+def _cells(
+    opts: dict[str, _ActivityOptions], choice: _Choices
+) -> dict[str, dict[_Cell, cp_model.LinearExprT]]:
+    """``open(a, cell)`` of each activity: its rooms' ``z`` in the cell's city and day. Which
+    session of a cell a person goes to does not change the objective, so people are counted
+    per cell and handed out after the solve."""
+    cell_of: dict[str, dict[_Cell, cp_model.LinearExprT]] = {}
+    for aid in choice.place:
+        ao = opts[aid]
+        by_cell: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
+        for o in ao.options:
+            by_cell[(ao.activity.specialty, o.city, o.day)].append(choice.z[(aid, o.day, o.room)])
+        cell_of[aid] = {cell: (zs[0] if len(zs) == 1 else sum(zs)) for cell, zs in by_cell.items()}
+    return cell_of
+
+
+def _patients(
+    model: cp_model.CpModel,
+    data: _Data,
+    opts: dict[str, _ActivityOptions],
+    cells: dict[str, dict[_Cell, cp_model.LinearExprT]],
+) -> _People:
+    """``f[P, cell]``: patients of class ``P`` consulted in the cell, each patient once, within
+    the places of the cell's sessions; worth their priority."""
+    classes, capacity = _patient_classes(data, opts, cells)
+    weight = data.instance.weights.patient
+    count, terms = _flows(
+        model,
+        [(members, reach, round(prio * weight * SCALE)) for members, prio, reach in classes],
+        capacity,
+        _cell_links(cells, opts, lambda a: a.patient_capacity),
+        name="f",
+        group=lambda cell: 0,
+    )
+    return _People(count, [members for members, _, _ in classes], terms)
+
+
+def _trainees(
+    model: cp_model.CpModel,
+    data: _Data,
+    opts: dict[str, _ActivityOptions],
+    cells: dict[str, dict[_Cell, cp_model.LinearExprT]],
+) -> _People:
+    """``g[T, cell]``: trainees of class ``T`` attending an activity of the cell, within its
+    seats. At most one activity per trainee per day (the model's stricter rule), so that
+    attendances never overlap."""
+    classes, seats = _trainee_classes(data, opts, cells)
+    weight = data.instance.weights.trainee
+    count, terms = _flows(
+        model,
+        [(members, reach, round(weight * SCALE)) for members, reach in classes],
+        seats,
+        _cell_links(cells, opts, lambda a: a.trainee_seats if _teaching(a) else 0),
+        name="g",
+        group=lambda cell: cell[2],
+    )
+    return _People(count, [members for members, _ in classes], terms)
+
+
+def _activity_value(
+    data: _Data, opts: dict[str, _ActivityOptions], place: dict[str, cp_model.IntVar]
+) -> _Terms:
+    """What placing each activity is worth: its weight times ``weights.activity``."""
+    worth = data.instance.weights.activity
+    return [(p, round(opts[aid].activity.weight * worth * SCALE)) for aid, p in place.items()]
 
 
 def _cell_links(
@@ -787,19 +1020,19 @@ def _cell_links(
 
 def _flows(
     model: cp_model.CpModel,
-    obj: list[tuple[cp_model.IntVar, int]],
     classes: list[tuple[list[str], list[_Cell], int]],
     limits: dict[_Cell, int],
     links: dict[_Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]],
     *,
     name: str,
     group: Callable[[_Cell], int],
-) -> dict[tuple[int, _Cell], cp_model.IntVar]:
+) -> tuple[dict[tuple[int, _Cell], cp_model.IntVar], _Terms]:
     """How many members of each class (members, reachable cells, value of one) each cell
     takes: within the class's size per ``group`` of cells, within the cell's places, and none
     where no activity is (the "strong" facility-location link, which keeps the LP from
-    spreading an activity over every cell at once)."""
+    spreading an activity over every cell at once). Also their terms in the objective."""
     flow: dict[tuple[int, _Cell], cp_model.IntVar] = {}
+    terms: _Terms = []
     load: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
     for ci, (members, reach, value) in enumerate(classes):
         per_group: dict[int, list[cp_model.IntVar]] = defaultdict(list)
@@ -810,13 +1043,13 @@ def _flows(
             model.add(var <= most * links[cell][1])
             per_group[group(cell)].append(var)
             load[cell].append(var)
-            obj.append((var, value))
+            terms.append((var, value))
         for vs in per_group.values():
             if len(vs) > 1:
                 model.add(sum(vs) <= len(members))
     for cell, vs in load.items():
         model.add(sum(vs) <= links[cell][0])
-    return flow
+    return flow, terms
 
 
 def _teaching(activity: Activity) -> bool:
