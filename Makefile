@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup lint typecheck pytest chromium messages
+.PHONY: run test setup lint typecheck pytest chromium messages audit
 
 run: setup
 	$(BIN)/hamkor db upgrade
@@ -44,3 +44,8 @@ pytest:
 
 messages: setup
 	$(BIN)/hamkor messages update
+
+# Known vulnerabilities in the locked dependencies: printed, never a gate (advisories change daily).
+audit: setup
+	-$(BIN)/pip-audit --progress-spinner off
+	-npm audit --omit=dev
