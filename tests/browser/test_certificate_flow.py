@@ -33,6 +33,7 @@ _serial = itertools.count(1)
 @dataclass(frozen=True)
 class Certificate:
     number: str
+    check_code: str
     trainee: str
     coordinator: str
 
@@ -100,7 +101,8 @@ def certificate(live_server: LiveServer, public_address: None) -> Certificate:
         db.flush()
         actor = Actor.of(coordinator)
         issued = service.issue_certificate(db=db, actor=actor, enrolment_id=enrolment.id)
-        return Certificate(issued.number, trainee.username, coordinator.username)
+        assert issued.check_code is not None
+        return Certificate(issued.number, issued.check_code, trainee.username, coordinator.username)
 
 
 def _log_in(page: Page, live_server: LiveServer, username: str) -> None:
@@ -134,7 +136,7 @@ def test_pdf_qr_link_verifies_then_shows_the_revocation(
     download.value.save_as(pdf)
     assert pdf.name == f"{certificate.number}.pdf"
     link = _qr_link_of(pdf)
-    assert link == f"{live_server.url}/verify/{certificate.number}"
+    assert link == f"{live_server.url}/verify/{certificate.number}/{certificate.check_code}"
 
     public = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US").new_page()
     public.goto(link)
@@ -162,7 +164,9 @@ def test_a_pasted_forgery_is_named_in_uzbek(
     browser: Browser, live_server: LiveServer, certificate: Certificate
 ) -> None:
     with transaction(live_server.sessions) as db:
-        token = service.public_token(db=db, number=certificate.number)
+        token = service.public_token(
+            db=db, number=certificate.number, check_code=certificate.check_code
+        )
     header, payload, signature = token.split(".")
     claims = keys.b64url_decode(payload).decode().replace('"durationHours":8', '"durationHours":80')
     forged = f"{header}.{keys.b64url(claims.encode())}.{signature}"

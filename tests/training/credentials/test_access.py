@@ -73,4 +73,5 @@ def test_anonymous_reaches_only_verification(
     assert page.headers["location"].startswith("/login")
     download = app_client.get(f"/certificates/{number}/download/jwt", follow_redirects=False)
     assert download.status_code == 303
-    assert app_client.get(f"/verify/{number}").status_code == 200
+    check_code = certificate.credential.check_code
+    assert app_client.get(f"/verify/{number}/{check_code}").status_code == 200

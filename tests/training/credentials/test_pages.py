@@ -8,6 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from sqlalchemy.orm import Session
 
 from hamkor.core.models import Role
 from hamkor.training.credentials import jose, keys, status_list
@@ -32,12 +33,37 @@ def failures(html: str) -> list[str]:
 def test_the_qr_link_shows_a_valid_certificate(
     app_client: TestClient, certificate: Certified
 ) -> None:
-    response = app_client.get(f"/verify/{certificate.credential.number}", headers=EN)
+    response = app_client.get(_address(certificate), headers=EN)
     assert response.status_code == 200
     assert verdict(response.text) == "valid"
     assert "Valid certificate" in response.text
     assert HOLDER_NAMES["uz"] in response.text
     assert response.text.count('class="check passed"') == 6
+
+
+def _address(certificate: Certified) -> str:
+    credential = certificate.credential
+    return f"/verify/{credential.number}/{credential.check_code}"
+
+
+def test_the_number_alone_or_a_wrong_code_finds_no_certificate(
+    app_client: TestClient, certificate: Certified
+) -> None:
+    number = certificate.credential.number
+    for address in (f"/verify/{number}", f"/verify/{number}/ABCDEFGHJK"):
+        response = app_client.get(address, headers=EN)
+        assert response.status_code == 404
+        assert f"No certificate with the number {number} was issued here." in response.text
+        assert HOLDER_NAMES["uz"] not in response.text
+
+
+def test_a_certificate_issued_before_check_codes_verifies_by_its_number(
+    app_client: TestClient, db: Session, certificate: Certified
+) -> None:
+    certificate.credential.check_code = None
+    db.commit()
+    response = app_client.get(f"/verify/{certificate.credential.number}", headers=EN)
+    assert (response.status_code, verdict(response.text)) == (200, "valid")
 
 
 def test_an_unknown_number_says_so(app_client: TestClient, certificate: Certified) -> None:
@@ -110,7 +136,7 @@ def test_the_holder_downloads_the_pdf_json_and_jwt(
     assert pdf.headers["content-type"] == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert HOLDER_NAMES["uz"] in text
-    assert f"http://testserver/verify/{number}" in text
+    assert f"http://testserver/verify/{number}/{certificate.credential.check_code}" in text
     jwt = client.get(f"/certificates/{number}/download/jwt")
     assert jwt.text == certificate.credential.token
     assert f'filename="{number}.jwt"' in jwt.headers["content-disposition"]
@@ -147,7 +173,7 @@ def test_the_coordinator_revokes_and_the_qr_link_says_revoked(
         follow_redirects=False,
     )
     assert done.status_code == 303
-    public = app_client.get(f"/verify/{number}", headers=EN)
+    public = app_client.get(_address(certificate), headers=EN)
     assert verdict(public.text) == "invalid"
     assert failures(public.text) == ["revoked"]
     assert "Certificate issued twice" in public.text

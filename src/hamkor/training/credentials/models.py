@@ -44,6 +44,9 @@ class Credential(Timestamped, Base):
 
     ``number`` is what people read and type (``HMK-2025-000123``); ``uid`` is the credential's
     ``id`` inside the signed document; ``status_index`` its bit in the issuer's status list.
+    ``check_code`` is the random part of its public verification address, so that holders
+    cannot be listed by counting numbers; certificates issued before check codes have none,
+    and their printed address keeps verifying.
     """
 
     __tablename__ = "training_credentials"
@@ -51,6 +54,7 @@ class Credential(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
+    check_code: Mapped[str | None] = mapped_column(String(16))
     uid: Mapped[str] = mapped_column(String(60), unique=True)
     enrolment_id: Mapped[int] = mapped_column(
         ForeignKey("training_enrolments.id", ondelete="CASCADE"), index=True

@@ -8,7 +8,9 @@ may show anyone anyway. The signed documents are built by the pure modules of th
 
 from __future__ import annotations
 
+import hmac
 import re
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
@@ -59,9 +61,20 @@ def status_list_url(institution_id: int) -> str:
     return f"{public_url()}/institutions/{institution_id}/status-list"
 
 
-def verify_url(number: str) -> str:
-    """The public page a certificate's QR code opens."""
-    return f"{public_url()}/verify/{number}"
+#: Letters and digits no one misreads on paper (no 0/O, 1/I/L).
+CHECK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CHECK_CODE_LENGTH = 10
+
+
+def new_check_code() -> str:
+    """The random part of a new certificate's verification address (about 50 bits)."""
+    return "".join(secrets.choice(CHECK_CODE_ALPHABET) for _ in range(CHECK_CODE_LENGTH))
+
+
+def verify_url(credential: Credential) -> str:
+    """The public page a certificate's QR code opens: its number, then its check code."""
+    address = f"{public_url()}/verify/{credential.number}"
+    return f"{address}/{credential.check_code}" if credential.check_code else address
 
 
 def institution_of_did(did_text: str) -> int | None:
@@ -280,6 +293,7 @@ def issue_certificate(*, db: Session, actor: Actor, enrolment_id: int) -> Creden
     award = _award(enrolment, next_number(db, utcnow().year), status_list.allocate(taken))
     credential = Credential(
         number=award.number,
+        check_code=new_check_code(),
         uid=award.credential_id,
         enrolment_id=enrolment.id,
         issuer_institution_id=issuer_id,
@@ -342,7 +356,7 @@ def sheet(credential: Credential) -> pdf.Sheet:
         cme_credits=float(course.cme_credits),
         issued_on=credential.valid_from.date(),
         valid_until=credential.valid_until.date() if credential.valid_until else None,
-        verify_url=verify_url(credential.number),
+        verify_url=verify_url(credential),
     )
 
 
@@ -351,13 +365,19 @@ def certificate_pdf(*, db: Session, actor: Actor, number: str) -> bytes:
     return pdf.render(sheet(get_credential(db=db, actor=actor, number=number)))
 
 
-def public_token(*, db: Session, number: str) -> str:
+def public_token(*, db: Session, number: str, check_code: str | None) -> str:
     """The signed certificate a QR code points at, for public verification.
 
-    Anyone holding the paper holds the number; what they get is what the paper claims, signed,
-    which is exactly what verification is for.
+    Anyone holding the paper holds its address; what they get is what the paper claims,
+    signed, which is exactly what verification is for. Without the check code of a certificate
+    that has one, the number alone finds nothing, as an unknown number does: counting numbers
+    lists no holder.
     """
-    return _by_number(db, number).token
+    credential = _by_number(db, number)
+    given = (check_code or "").strip().upper()
+    if credential.check_code is not None and not hmac.compare_digest(credential.check_code, given):
+        raise NotFound(Credential.__tablename__, number)
+    return credential.token
 
 
 def revoke(*, db: Session, actor: Actor, number: str, reason: str) -> Credential:

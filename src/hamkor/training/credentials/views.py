@@ -29,6 +29,7 @@ from hamkor.training.credentials.schemas import (
 
 router = APIRouter(include_in_schema=False)
 Number = Annotated[str, Path(max_length=20, pattern=service.NUMBER_PATTERN)]
+CheckCode = Annotated[str, Path(max_length=service.CHECK_CODE_LENGTH)]
 NOTHING_TO_VERIFY = N_("Paste a certificate or choose its file.")
 NO_SUCH_NUMBER = N_("No certificate with the number %(number)s was issued here.")
 
@@ -54,7 +55,7 @@ def _detail(ctx: Ctx, credential: Credential, refusal: Refusal | None = None) ->
         "credentials/credential.html",
         refusal.status_code if refusal else 200,
         credential=credential,
-        verify_url=service.verify_url(credential.number),
+        verify_url=service.verify_url(credential),
         may_revoke=can(ctx.db, ctx.actor, Action.CHANGE, credential),
         errors=refusal.errors if refusal else {},
     )
@@ -133,14 +134,24 @@ def verify_submitted(ctx: PublicCtx, form: Form) -> Response:
     return _verify_page(ctx, None, 422, ctx._(NOTHING_TO_VERIFY))
 
 
-@router.get("/verify/{number}", response_class=HTMLResponse)
-def verify_number(ctx: PublicCtx, number: Number) -> Response:
-    """Where a certificate's QR code leads: the verification of the certificate it names."""
+def _verify_address(ctx: Ctx, number: str, check_code: str | None) -> Response:
     try:
-        token = service.public_token(db=ctx.db, number=number)
+        token = service.public_token(db=ctx.db, number=number, check_code=check_code)
     except NotFound:
         return _verify_page(ctx, None, 404, ctx._(NO_SUCH_NUMBER, number=number))
     return _verify_page(ctx, token)
+
+
+@router.get("/verify/{number}", response_class=HTMLResponse)
+def verify_number(ctx: PublicCtx, number: Number) -> Response:
+    """Where the QR code of a certificate issued before check codes leads."""
+    return _verify_address(ctx, number, None)
+
+
+@router.get("/verify/{number}/{check_code}", response_class=HTMLResponse)
+def verify_address(ctx: PublicCtx, number: Number, check_code: CheckCode) -> Response:
+    """Where a certificate's QR code leads: the verification of the certificate it names."""
+    return _verify_address(ctx, number, check_code)
 
 
 # --- what issuers publish -------------------------------------------------------------------
