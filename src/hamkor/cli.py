@@ -57,6 +57,8 @@ def serve(
     """Serve the web app and the JSON API."""
     import uvicorn
 
+    from hamkor.core import logs
+
     settings = get_settings()
     console.print(f"Hamkor on http://{host}:{port} — database {settings.resolved_database_url()}")
     # A worker imports the whole app before it answers the supervisor's pings; on a busy
@@ -71,4 +73,5 @@ def serve(
         workers=workers,
         timeout_worker_healthcheck=60,
         access_log=False,
+        log_config=logs.server_config(),
     )
