@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 
 from hamkor.app import create_app
 from hamkor.care import booking, service
-from hamkor.care.models import Appointment, ConsentKind, Encounter, Patient, Procedure
+from hamkor.care.models import Appointment, ConsentKind, Encounter, Patient, Procedure, Sex
 from hamkor.care.schemas import BookingCreate
 from hamkor.core.models import AuditEntry, Role, User
 from hamkor.programs.models import ActivityKind
 from hamkor.settings import Settings
-from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory
-from tests.fixtures.core import UserFactory
+from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory, make_pinfl
+from tests.fixtures.core import ClientFactory, UserFactory
 from tests.fixtures.directory import bearer
-from tests.fixtures.programs import ActivityFactory, ProgramFactory
+from tests.fixtures.programs import ActivityFactory, ProgramFactory, submit
 
 
 def _entries(db: Session, action: str) -> list[tuple[str, str | None]]:
@@ -305,3 +305,83 @@ def test_a_registrar_writes_no_clinical_record_and_the_refusal_is_audited(
     assert db.scalar(select(func.count()).select_from(Procedure)) == 0
     assert post(care_world.specialist, "/api/v1/care/encounters", encounter) == 201
     assert post(care_world.specialist, "/api/v1/care/procedures", procedure) == 201
+
+
+def _probes(db: Session) -> list[tuple[str, str | None]]:
+    rows = db.execute(
+        select(AuditEntry.entity, AuditEntry.entity_id)
+        .where(AuditEntry.action == "denied", AuditEntry.note == "probe")
+        .order_by(AuditEntry.id)
+    )
+    return [(entity, entity_id) for entity, entity_id in rows]
+
+
+def _registration(patient: Patient, institution_id: int) -> dict[str, object]:
+    """Another person's registration carrying ``patient``'s number."""
+    identifier = patient.identifiers[0]
+    return {
+        "names": {"uz": "Boshqa Odam"},
+        "birth_date": patient.birth_date.isoformat(),
+        "sex": "male",
+        "identifiers": [{"kind": identifier.kind, "value": identifier.value}],
+        "institution_id": institution_id,
+    }
+
+
+def test_a_number_of_a_patient_out_of_reach_names_no_record_and_is_audited(
+    api: TestClient,
+    db: Session,
+    care_world: CareWorld,
+    create_user: UserFactory,
+    samarkand_patient: Patient,
+) -> None:
+    record = f"record {samarkand_patient.id}"
+    body = _registration(samarkand_patient, care_world.days.vakhidov.id)
+    refused = api.post("/api/v1/care/patients", json=body, headers=bearer(db, care_world.registrar))
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["identifiers"]
+    assert record not in refused.json()["errors"][0]["message"]
+    assert _probes(db) == [("patients", str(samarkand_patient.id))]
+    samarkand = care_world.days.samarkand_hospital
+    their_registrar = create_user(Role.REGISTRAR, institution_id=samarkand.id)
+    body = _registration(samarkand_patient, samarkand.id)
+    told = api.post("/api/v1/care/patients", json=body, headers=bearer(db, their_registrar))
+    assert record in told.json()["errors"][0]["message"]
+    assert _probes(db) == [("patients", str(samarkand_patient.id))]
+
+
+def test_a_name_and_birth_date_out_of_reach_names_no_record_and_is_audited(
+    client_for: ClientFactory, db: Session, care_world: CareWorld, samarkand_patient: Patient
+) -> None:
+    client = client_for(care_world.registrar)
+    form = {
+        "names.uz": "Rahimov Jasur",
+        "birth_date": samarkand_patient.birth_date.isoformat(),
+        "sex": "male",
+        "identifiers.0.kind": "uz_pinfl",
+        "identifiers.0.value": make_pinfl(samarkand_patient.birth_date, Sex.MALE, 77),
+        "institution_id": str(care_world.days.vakhidov.id),
+    }
+    warned = submit(client, "/care/patients/new", "/care/patients", form)
+    assert warned.status_code == 422
+    assert "at another institution" in warned.text
+    assert f"record {samarkand_patient.id}" not in warned.text
+    assert _probes(db) == [("patients", str(samarkand_patient.id))]
+
+
+def test_a_program_coordinator_registers_no_patient_they_could_not_open(
+    api: TestClient, db: Session, care_world: CareWorld, samarkand_patient: Patient
+) -> None:
+    coordinator = care_world.days.coordinator
+    body = _registration(samarkand_patient, care_world.days.samarkand_hospital.id)
+    body["identifiers"] = [
+        {"kind": "uz_pinfl", "value": make_pinfl(samarkand_patient.birth_date, Sex.MALE, 88)}
+    ]
+    refused = api.post("/api/v1/care/patients", json=body, headers=bearer(db, coordinator))
+    assert refused.status_code == 403
+    assert _entries(db, "denied") == [("patients", None)]
+    assert _count(db, Patient) == 1
+
+
+def _count(db: Session, model: type[Patient]) -> int:
+    return db.scalar(select(func.count()).select_from(model)) or 0

@@ -18,6 +18,7 @@ from hamkor.care.models import ConsentKind, Patient, Referral
 from hamkor.core import migrate
 from hamkor.core.access import Actor
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
+from hamkor.core.models import AuditEntry
 from hamkor.programs.models import Program, ProgramKind
 from hamkor.settings import get_settings
 from tests.fixtures.care import CareWorld
@@ -163,3 +164,31 @@ def test_the_command_imports_the_sample_once(cli_database: str, tmp_path: Path) 
     assert again.exit_code == 1
     assert "Nothing was imported" in again.output
     assert "already waits" in again.output
+
+
+def test_numbers_of_patients_out_of_reach_name_no_record_and_are_audited(
+    db: Session, care_world: CareWorld, demo_codes: None
+) -> None:
+    elsewhere = sample().decode().replace("VAKHIDOV", "SAM-RH").encode()
+    assert import_referrals(db=db, actor=care_world.admin, content=elsewhere).ok
+    theirs = {str(patient_id) for patient_id in db.scalars(select(Patient.id))}
+    result = import_referrals(db=db, actor=Actor.of(care_world.registrar), content=sample())
+    refusals = [e.render("en") for e in result.errors if e.column == "identifier"]
+    assert len(refusals) == 4
+    assert not any(re.search(r"record \d", refusal) for refusal in refusals)
+    probes = db.scalars(
+        select(AuditEntry.entity_id).where(
+            AuditEntry.action == "denied", AuditEntry.note == "probe"
+        )
+    )
+    assert set(probes) == theirs
+
+
+def test_a_program_coordinator_imports_no_patient_they_could_not_open(
+    db: Session, care_world: CareWorld, demo_codes: None
+) -> None:
+    coordinator = Actor.of(care_world.days.coordinator)
+    elsewhere = sample().decode().replace("VAKHIDOV", "SAM-RH").encode()
+    result = import_referrals(db=db, actor=coordinator, content=elsewhere)
+    assert {e.column for e in result.errors} == {"institution"}
+    assert _count(db, Patient) == 0

@@ -180,10 +180,7 @@ class ReferralImport:
         if holder is not None and not access.can(
             self.db, self.actor, Action.CHANGE, self.db.get_one(Patient, holder)
         ):
-            message = Message(
-                N_("This number is already registered for patient record %(id)s."), {"id": holder}
-            )
-            errors.append(RowError(row.line, "identifier", message))
+            errors.append(RowError(row.line, "identifier", self._registered(holder)))
         if holder is not None and service.already_waiting(
             self.db,
             holder,
@@ -211,6 +208,14 @@ class ReferralImport:
         except ValidationError:
             return (data.identifier_kind.value, data.identifier_issuer or "", data.identifier)
         return (identifier.kind.value, identifier.issuer or "", identifier.value)
+
+    def _registered(self, holder: int) -> Message:
+        """The refusal of a row whose number is another's patient: named to whoever may open
+        the record; to anyone else said without it, and the probe audited (issue 15)."""
+        if service.hidden_patients(self.db, self.actor, [holder]):
+            access.record_probe(self.db, "patients", [holder])
+            return Message(service.REGISTERED_ELSEWHERE)
+        return Message(service.REGISTERED, {"id": holder})
 
     def _holder(self, data: ReferralRow) -> int | None:
         """The registered patient with the row's identifier, if any."""

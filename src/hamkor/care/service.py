@@ -66,7 +66,17 @@ from hamkor.care.schemas import (
     WaitingPatient,
 )
 from hamkor.core import audit
-from hamkor.core.access import Action, Actor, NotFound, get_for, require_role, restrict
+from hamkor.core.access import (
+    AccessDenied,
+    Action,
+    Actor,
+    NotFound,
+    ProbeRefused,
+    condition,
+    get_for,
+    require_role,
+    restrict,
+)
 from hamkor.core.db import utcnow
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.i18n import N_, Message, spellings
@@ -207,19 +217,64 @@ def find_duplicates(*, db: Session, data: PatientCreate) -> list[Duplicate]:
 
 
 def require_intake(actor: Actor) -> None:
-    """Refuse (403, audited) anybody who does not register patients."""
+    """Refuse (403, audited) anybody who does not put patients on a waitlist."""
     require_role(actor, INTAKE_ROLES, "patients")
 
 
+def may_register(actor: Actor) -> bool:
+    """Whether the actor registers new patients anywhere: registrars at their institutions, the
+    coordinators of every program and admins at any. A program's coordinator works on the
+    patients referred to the program; one who registered a patient could not open the record
+    before a referral exists (issue 15)."""
+    return bool(
+        actor.is_admin
+        or actor.has_global(Role.PROGRAM_COORDINATOR)
+        or actor.institutions(Role.REGISTRAR)
+    )
+
+
+def require_registration(actor: Actor) -> None:
+    """Refuse (403, audited) anybody who does not register new patients."""
+    if not may_register(actor):
+        raise AccessDenied("patients", None, Action.CHANGE)
+
+
 def may_register_for(actor: Actor, institution_id: int) -> bool:
-    """Registrars register for their own institutions; coordinators and admins for any."""
-    if actor.is_admin or actor.has_role(Role.PROGRAM_COORDINATOR):
+    """Registrars register for their own institutions; coordinators of every program and admins
+    for any."""
+    if actor.is_admin or actor.has_global(Role.PROGRAM_COORDINATOR):
         return True
     return institution_id in actor.institutions(Role.REGISTRAR)
 
 
+def hidden_patients(db: Session, actor: Actor, patient_ids: Iterable[int]) -> set[int]:
+    """Which of ``patient_ids`` the actor may not open: a refusal must not tell of them."""
+    wanted = set(patient_ids)
+    if not wanted:
+        return set()
+    visible = select(Patient.id).where(
+        Patient.id.in_(wanted), condition(Patient, actor, Action.VIEW)
+    )
+    return wanted - set(db.scalars(visible))
+
+
+REGISTERED = N_("This number is already registered for patient record %(id)s.")
+REGISTERED_ELSEWHERE = N_(
+    "This number is already registered for a patient whose record you cannot open. Ask the "
+    "institution that registered them to refer the patient."
+)
+_ALIKE = N_(
+    "A patient with this name and birth date is already registered (record %(ids)s). Open that "
+    "record, or confirm that this is another person."
+)
+_ALIKE_ELSEWHERE = N_(
+    "A patient with this name and birth date is already registered at another institution. "
+    "Confirm that this is another person, or ask that institution to refer the patient."
+)
+
+
 def _check_patient(db: Session, actor: Actor, data: PatientCreate) -> None:
-    require_intake(actor)
+    require_registration(actor)
     errors: list[FieldError] = []
     if not _exists(db, Institution, data.institution_id):
         errors.append(problem("institution_id", N_("Choose one of the offered values.")))
@@ -230,27 +285,23 @@ def _check_patient(db: Session, actor: Actor, data: PatientCreate) -> None:
     if not _exists(db, City, data.home_city_id):
         errors.append(problem("home_city_id", N_("Choose one of the offered values.")))
     duplicates = find_duplicates(db=db, data=data)
+    hidden = hidden_patients(db, actor, (d.patient_id for d in duplicates))
+    told: list[int] = []
     holders = [d.patient_id for d in duplicates if d.by_identifier]
-    if holders:
-        errors.append(
-            problem(
-                "identifiers",
-                N_("This number is already registered for patient record %(id)s."),
-                id=holders[0],
-            )
-        )
+    if holders and holders[0] in hidden:
+        errors.append(problem("identifiers", REGISTERED_ELSEWHERE))
+        told.append(holders[0])
+    elif holders:
+        errors.append(problem("identifiers", REGISTERED, id=holders[0]))
     if not errors and duplicates and not data.confirm_new:
-        ids = ", ".join(str(d.patient_id) for d in duplicates)
-        errors.append(
-            problem(
-                "confirm_new",
-                N_(
-                    "A patient with this name and birth date is already registered (record "
-                    "%(ids)s). Open that record, or confirm that this is another person."
-                ),
-                ids=ids,
-            )
-        )
+        shown = [d.patient_id for d in duplicates if d.patient_id not in hidden]
+        if shown:
+            errors.append(problem("confirm_new", _ALIKE, ids=", ".join(map(str, shown))))
+        else:
+            errors.append(problem("confirm_new", _ALIKE_ELSEWHERE))
+            told += sorted(hidden)
+    if told:
+        raise ProbeRefused(errors, "patients", told)
     refuse_any(errors)
 
 

@@ -74,7 +74,13 @@ def _programs(ctx: Ctx) -> Options:
 def patients(ctx: PageCtx, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     """The patients the reader may see, searched by name in any script."""
     found = service.list_patients(db=ctx.db, actor=ctx.actor, search=q)
-    return _render(ctx, "care/patients.html", patients=found, q=q or "")
+    return _render(
+        ctx,
+        "care/patients.html",
+        patients=found,
+        q=q or "",
+        registers=service.may_register(ctx.actor),
+    )
 
 
 def _identifiers(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,6 +121,7 @@ def _intake_form(ctx: Ctx, form: Mapping[str, Any], refusal: Refusal | None = No
 @router.get("/care/patients/new", response_class=HTMLResponse)
 def new_patient(ctx: PageCtx) -> Response:
     """The intake form; the registrar's institution is chosen for them."""
+    service.require_registration(ctx.actor)
     registrar_of = sorted(ctx.actor.institutions())
     form = {
         "identifiers.0.kind": IdentifierKind.UZ_PINFL.value,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from hamkor.core import audit
 from hamkor.core.db import Base
+from hamkor.core.errors import FieldError, UserError
 from hamkor.core.models import Role, User
 
 
@@ -212,8 +213,31 @@ def require_role(actor: Actor, roles: Iterable[Role], entity: str) -> None:
         raise AccessDenied(entity, None, Action.CHANGE)
 
 
-def record_denial(db: Session, denial: AccessDenied) -> None:
+class ProbeRefused(UserError):
+    """A refusal that would have told of records the actor may not see.
+
+    Its message names none of them; the records it stands for go to the audit trail as a
+    denial, so that a search for a patient's existence through a registration form leaves the
+    same trace as an attempt to open their record (issue 15).
+    """
+
+    def __init__(self, errors: list[FieldError], entity: str, entity_ids: Iterable[int]) -> None:
+        super().__init__(errors)
+        self.entity = entity
+        self.entity_ids = tuple(entity_ids)
+
+
+def record_probe(db: Session, entity: str, entity_ids: Iterable[int]) -> None:
+    """Write down records whose existence a refusal was about to tell, as denials of them."""
+    for entity_id in entity_ids:
+        audit.record(db, action="denied", entity=entity, entity_id=entity_id, note="probe")
+
+
+def record_denial(db: Session, denial: AccessDenied | ProbeRefused) -> None:
     """Write the denial to the audit trail, after the request's own work was rolled back."""
+    if isinstance(denial, ProbeRefused):
+        record_probe(db, denial.entity, denial.entity_ids)
+        return
     audit.record(
         db,
         action="denied",

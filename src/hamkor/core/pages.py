@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
+from hamkor.core import access
 from hamkor.core.errors import UserError
 from hamkor.core.forms import error_map, flatten, record_values, validate
 from hamkor.core.i18n import Translator
@@ -131,6 +132,8 @@ def save_form(
         with ctx.db.begin_nested():
             return save(data)
     except UserError as error:
+        if isinstance(error, access.ProbeRefused):
+            access.record_denial(ctx.db, error)
         return Refusal(error_map(error, ctx.language))
 
 

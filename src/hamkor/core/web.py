@@ -95,7 +95,7 @@ def db_session(request: Request) -> Iterator[Session]:
         try:
             yield db
             db.commit()
-        except access.AccessDenied as denial:
+        except (access.AccessDenied, access.ProbeRefused) as denial:
             db.rollback()
             access.record_denial(db, denial)
             db.commit()
