@@ -25,6 +25,7 @@ from hamkor.care.models import (
     Appointment,
     ConsentKind,
     Patient,
+    Referral,
     Sex,
 )
 from hamkor.care.schemas import BookingCreate, ConsentCreate, PatientCreate, ReferralCreate
@@ -283,3 +284,41 @@ def test_a_passport_registered_meanwhile_is_a_translated_refusal_not_an_error(
         january = Patient.birth_date.between(date(1980, 1, 1), date(1980, 1, 31))
         assert list(db.scalars(select(Patient.names).where(january))) == [{"uz": "Race 1"}]
     assert "AB7654321" not in caplog.text
+
+
+def test_twelve_clerks_put_one_patient_once_on_a_waitlist(dedicated: sessionmaker[Session]) -> None:
+    """Issue 15: the rule "once per program and specialty" was checked before the insert, and
+    12 concurrent referrals made 6 waiting ones; the unique index lets one through."""
+    world = _world(dedicated, "e", slots_hours=1)
+    clerks = 12
+    with transaction(dedicated) as db:
+        first = db.get_one(Referral, world.referral_ids[0])
+        specialty = Specialty(code="neurosurgery-e", names={"en": "Neurosurgery"})
+        db.add(specialty)
+        db.flush()
+        data = ReferralCreate(
+            patient_id=first.patient_id,
+            program_id=first.program_id,
+            specialty_id=specialty.id,
+            reason="Headache",
+            icd10="G44.2",
+            referring_institution_id=first.referring_institution_id,
+        )
+    barrier = threading.Barrier(clerks)
+
+    def one(_index: int) -> str | None:
+        barrier.wait()
+        try:
+            with transaction(dedicated) as db:
+                service.create_referral(db=db, actor=world.actor, data=data)
+        except UserError as refused:
+            return refused.errors[0].message.text
+        return None
+
+    with ThreadPoolExecutor(max_workers=clerks) as pool:
+        outcomes = list(pool.map(one, range(clerks)))
+    assert outcomes.count(None) == 1
+    assert [o for o in outcomes if o is not None] == [service.ALREADY_WAITING] * (clerks - 1)
+    with dedicated() as db:
+        waiting = select(Referral.id).where(Referral.specialty_id == specialty.id)
+        assert len(db.scalars(waiting).all()) == 1

@@ -171,6 +171,23 @@ def test_a_merge_moves_everything_and_keeps_the_other_names(
     assert entry.note == str(gone.id)
 
 
+def test_a_merge_never_puts_a_patient_twice_on_a_waitlist(
+    db: Session,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+) -> None:
+    keep = create_patient("Aliyev Bobur")
+    gone = create_patient("Aliev Bobur")
+    create_referral(keep)
+    create_referral(gone)
+    with pytest.raises(UserError) as refused:
+        service.merge_patients(db=db, actor=care_world.admin, keep_id=keep.id, merge_id=gone.id)
+    assert _fields(refused.value) == {"merge_id"}
+    assert "withdraw" in refused.value.errors[0].message.text
+    assert gone.merged_into_id is None
+
+
 # --- consents -------------------------------------------------------------------------------
 
 

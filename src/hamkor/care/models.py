@@ -80,6 +80,8 @@ ACTIVE_APPOINTMENT_STATUSES = (
     AppointmentStatus.SEEN,
 )
 _ACTIVE_SQL = text("status IN ('booked', 'checked_in', 'seen')")
+#: Referrals on the waitlist: waiting, or booked and not yet seen.
+_WAITING_SQL = text("status IN ('waiting', 'booked')")
 
 
 class Recommendation(StrEnum):
@@ -216,6 +218,16 @@ class Referral(Timestamped, Base):
     __table_args__ = (
         CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
         Index("ix_referrals_program_id_status", "program_id", "status"),
+        # One place on a program's waitlist per specialty, however many clerks add it at once.
+        Index(
+            "uq_referrals_waiting",
+            "patient_id",
+            "program_id",
+            "specialty_id",
+            unique=True,
+            sqlite_where=_WAITING_SQL,
+            postgresql_where=_WAITING_SQL,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

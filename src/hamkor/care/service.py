@@ -364,6 +364,7 @@ def merge_patients(*, db: Session, actor: Actor, keep_id: int, merge_id: int) ->
     keep.languages = list(dict.fromkeys([*keep.languages, *gone.languages]))
     keep.phone = keep.phone or gone.phone
     keep.home_city_id = keep.home_city_id or gone.home_city_id
+    _refuse_two_places(db, keep, gone)
     moving: list[Referral | Consent | PatientIdentifier] = [
         *db.scalars(select(Referral).where(Referral.patient_id == gone.id)),
         *db.scalars(select(Consent).where(Consent.patient_id == gone.id)),
@@ -376,6 +377,26 @@ def merge_patients(*, db: Session, actor: Actor, keep_id: int, merge_id: int) ->
     db.expire(keep, ["identifiers"])
     audit.record(db, action="merge", entity="patients", entity_id=keep.id, note=f"{gone.id}")
     return keep
+
+
+def _refuse_two_places(db: Session, keep: Patient, gone: Patient) -> None:
+    """Refuse a merge that would put one patient twice on a waitlist: which of the two
+    referrals to keep is the registrar's call, not the merge's."""
+    waiting = (ReferralStatus.WAITING, ReferralStatus.BOOKED)
+    places = select(Referral.program_id, Referral.specialty_id).where(
+        Referral.patient_id.in_((keep.id, gone.id)), Referral.status.in_(waiting)
+    )
+    seen: set[tuple[int, int]] = set()
+    for program_id, specialty_id in db.execute(places):
+        if (program_id, specialty_id) in seen:
+            raise UserError.one(
+                "merge_id",
+                N_(
+                    "Both patients wait for the same specialty in the same program: withdraw "
+                    "one of the two referrals first."
+                ),
+            )
+        seen.add((program_id, specialty_id))
 
 
 # --- consents -------------------------------------------------------------------------------
@@ -557,7 +578,12 @@ def create_referral(*, db: Session, actor: Actor, data: ReferralCreate) -> Refer
     db.add(
         ReferralStatusChange(referral=referral, by_id=author_id(actor), to_status=referral.status)
     )
-    db.flush()
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:
+        # Put on the waitlist by someone else since the check above: the unique index says so.
+        raise UserError.one("specialty_id", ALREADY_WAITING) from None
     return referral
 
 
