@@ -385,3 +385,41 @@ def test_a_program_coordinator_registers_no_patient_they_could_not_open(
 
 def _count(db: Session, model: type[Patient]) -> int:
     return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_every_list_names_each_patient_it_shows_in_the_audit_trail(
+    api: TestClient,
+    db: Session,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+    samarkand_patient: Patient,
+) -> None:
+    booked = create_patient("Aliyev Bobur")
+    waiting = create_patient("Karimova Dilnoza")
+    referral = create_referral(booked)
+    create_referral(waiting)
+    booking.book(
+        db=db,
+        actor=care_world.admin,
+        data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),
+    )
+    db.commit()
+    both = {str(booked.id), str(waiting.id)}
+    expected = {
+        "/api/v1/care/patients": both,
+        "/api/v1/care/referrals": both,
+        "/fhir/Patient": both,
+        "/fhir/ServiceRequest": both,
+        "/fhir/Appointment": {str(booked.id)},
+    }
+    headers = bearer(db, care_world.registrar)
+    for path, shown in expected.items():
+        last = db.scalar(select(func.max(AuditEntry.id))) or 0
+        assert api.get(path, headers=headers).status_code == 200, path
+        named = db.scalars(
+            select(AuditEntry.entity_id).where(
+                AuditEntry.id > last, AuditEntry.action == "view", AuditEntry.entity == "patients"
+            )
+        )
+        assert set(named) == shown, path

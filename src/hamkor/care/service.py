@@ -124,6 +124,12 @@ def _viewed(db: Session, entity: str, entity_id: int | None, note: str | None = 
     audit.record(db, action="view", entity=entity, entity_id=entity_id, note=note)
 
 
+def _shown(db: Session, patient_ids: Iterable[int], note: str) -> None:
+    """Patients shown in a list, one audit row each: whoever looks for the views of a patient
+    finds the lists that showed them too (issue 15)."""
+    audit.record_each(db, action="view", entity="patients", entity_ids=patient_ids, note=note)
+
+
 # --- patients -------------------------------------------------------------------------------
 
 
@@ -138,9 +144,9 @@ def patients_statement(actor: Actor, search: str | None = None) -> Select[Any]:
 
 
 def list_patients(*, db: Session, actor: Actor, search: str | None = None) -> list[Patient]:
-    """The actor's patients (a list view is audited once, naming no patient)."""
+    """The actor's patients, each shown one audited."""
     patients = list(db.scalars(patients_statement(actor, search)))
-    _viewed(db, "patients", None, note=f"list of {len(patients)}")
+    _shown(db, (patient.id for patient in patients), "patient list")
     return patients
 
 
@@ -605,7 +611,7 @@ def list_referrals(
         if value is not None:
             stmt = stmt.where(column == value)
     referrals = list(db.scalars(restrict(stmt, actor)))
-    _viewed(db, "referrals", None, note=f"list of {len(referrals)}")
+    _shown(db, (referral.patient_id for referral in referrals), "waitlist")
     return referrals
 
 
@@ -787,7 +793,15 @@ def check_in_list(*, db: Session, actor: Actor, activity_id: int) -> CheckInList
     visible = frozenset(
         db.scalars(restrict(select(Appointment.id).where(Appointment.id.in_(held)), actor))
     )
-    _viewed(db, "appointments", None, note=f"check-in list of session {activity.id}")
+    _shown(
+        db,
+        (
+            s.appointment.referral.patient_id
+            for s in slots
+            if s.appointment and s.appointment.id in visible
+        ),
+        f"check-in list of session {activity.id}",
+    )
     return CheckInList(activity, slots, visible)
 
 
@@ -817,7 +831,7 @@ def todays_patients(*, db: Session, actor: Actor, day: date) -> list[tuple[Appoi
         for slot in session_slots(db, activity):
             if slot.appointment is not None:
                 result.append((slot.appointment, slot))
-    _viewed(db, "appointments", None, note=f"today's list of {len(result)}")
+    _shown(db, (appointment.referral.patient_id for appointment, _slot in result), "day list")
     return result
 
 
@@ -929,7 +943,7 @@ def follow_ups(*, db: Session, actor: Actor, overdue_on: date | None = None) -> 
             FollowUpTask.status == FollowUpStatus.OPEN, FollowUpTask.due_on < overdue_on
         )
     tasks = list(db.scalars(restrict(stmt, actor)))
-    _viewed(db, "follow_up_tasks", None, note=f"list of {len(tasks)}")
+    _shown(db, (task.referral.patient_id for task in tasks), "follow-ups")
     return tasks
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -127,3 +127,12 @@ def record(
     written = None if entity_id is None else str(entity_id)
     db.add(AuditEntry(**_row(db, action, entity, written, {}), note=note))
     db.flush()
+
+
+def record_each(
+    db: Session, *, action: str, entity: str, entity_ids: Iterable[int], note: str | None = None
+) -> None:
+    """Record the same thing of several records, one row each (a list shows many patients, and
+    'who saw patient 41' must find the lists too), in one statement."""
+    rows = [_row(db, action, entity, str(entity_id), {}) for entity_id in dict.fromkeys(entity_ids)]
+    _write(db, [row | {"note": note} for row in rows])

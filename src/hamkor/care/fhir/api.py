@@ -32,14 +32,14 @@ def base_url(request: Request) -> str:
 
 
 def _audit_views(ctx: Ctx, served: Served, rows: Sequence[Row]) -> None:
-    for row in rows:
-        audit.record(
-            ctx.db,
-            action="view",
-            entity=served.model.__tablename__,
-            entity_id=row[0].id,
-            note=f"FHIR {served.resource_type}",
-        )
+    """Each patient whose data a read or search returns, named in the audit trail."""
+    audit.record_each(
+        ctx.db,
+        action="view",
+        entity="patients",
+        entity_ids=(served.patient_of(row[0]) for row in rows),
+        note=f"FHIR {served.resource_type}",
+    )
 
 
 def _entry(base: str, resource: Resource, mode: str | None = None) -> Resource:

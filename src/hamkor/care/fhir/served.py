@@ -59,6 +59,8 @@ class Served:
     statement: Callable[[], Select[Any, Any]]
     build: Callable[[Row], Resource]
     documentation: str
+    #: The patient a record is about, for the audit trail of who saw whom.
+    patient_of: Callable[[Any], int]
 
 
 def _own_id(system: str, token: Token, column: Any) -> ColumnElement[bool] | None:
@@ -167,6 +169,7 @@ PATIENT = Served(
     statement=lambda: select(Patient, literal(None)),
     build=lambda row: patient(row[0]),
     documentation="Patients registered by host institutions.",
+    patient_of=lambda patient: int(patient.id),
 )
 
 APPOINTMENT = Served(
@@ -204,6 +207,7 @@ APPOINTMENT = Served(
     statement=_appointments,
     build=lambda row: appointment(*row),
     documentation="Bookings of referrals into slots of consultation sessions.",
+    patient_of=lambda appointment: int(appointment.referral.patient_id),
 )
 
 SERVICE_REQUEST = Served(
@@ -238,6 +242,7 @@ SERVICE_REQUEST = Served(
     statement=lambda: select(Referral, literal(None)),
     build=lambda row: service_request(row[0]),
     documentation="Referrals of patients to a visiting specialty (the waitlist).",
+    patient_of=lambda referral: int(referral.patient_id),
 )
 
 SERVED: dict[str, Served] = {
