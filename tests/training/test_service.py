@@ -21,7 +21,7 @@ from hamkor.training.models import Attendance, AttendanceMethod, EnrolmentStatus
 from hamkor.training.schemas import CourseCreate, CourseUpdate, SessionCreate
 from tests.fixtures.core import UserFactory
 from tests.fixtures.directory import bearer
-from tests.fixtures.programs import ActivityFactory, KzUzDays, local
+from tests.fixtures.programs import ActivityFactory, KzUzDays, ProgramFactory, local
 from tests.fixtures.training import (
     CourseFactory,
     EnrolmentFactory,
@@ -149,6 +149,24 @@ def test_an_update_is_checked_as_a_new_course(
         db=db, actor=actor, course=master_class.course, data=CourseUpdate(capacity=12)
     )
     assert updated.capacity == 12
+
+
+def test_a_coordinator_cannot_give_a_course_away_to_another_program(
+    db: Session, kz_uz_days: KzUzDays, create_course: CourseFactory, create_program: ProgramFactory
+) -> None:
+    """The caller loaded the course for change; the course as changed must still be one the
+    actor manages, or the change is undone and refused."""
+    course = create_course()
+    elsewhere = create_program()
+    with pytest.raises(AccessDenied):
+        service.update_course(
+            db=db,
+            actor=coordinator(kz_uz_days),
+            course=course,
+            data=CourseUpdate(program_id=elsewhere.id),
+        )
+    db.refresh(course)
+    assert course.program_id == kz_uz_days.program.id
 
 
 def test_sessions_fall_within_the_course_days(
