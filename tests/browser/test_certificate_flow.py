@@ -100,7 +100,7 @@ def certificate(live_server: LiveServer, public_address: None) -> Certificate:
         db.add(enrolment)
         db.flush()
         actor = Actor.of(coordinator)
-        issued = service.issue_certificate(db=db, actor=actor, enrolment_id=enrolment.id)
+        issued = service.issue_certificate(db=db, actor=actor, enrolment=enrolment)
         assert issued.check_code is not None
         return Certificate(issued.number, issued.check_code, trainee.username, coordinator.username)
 

@@ -146,7 +146,7 @@ def _world(factory: sessionmaker[Session], tag: str, slots_hours: int) -> World:
             service.record_consent(
                 db=db,
                 actor=actor,
-                patient_id=patient.id,
+                patient=patient,
                 data=ConsentCreate(kind=ConsentKind.TREATMENT, decision="given"),
             )
             referral = service.create_referral(

@@ -10,9 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hamkor.care import booking
-from hamkor.care.models import Appointment, AppointmentStatus, Patient, Sex
+from hamkor.care.models import (
+    Appointment,
+    AppointmentStatus,
+    Encounter,
+    FollowUpTask,
+    Patient,
+    Sex,
+)
 from hamkor.care.schemas import BookingCreate
-from hamkor.core.models import Role
+from hamkor.core.models import AuditEntry, Role
 from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory, make_pinfl
 from tests.fixtures.core import ClientFactory, UserFactory
 from tests.fixtures.programs import submit
@@ -99,6 +106,7 @@ def test_booking_from_the_page_and_a_taken_slot(
     assert "just taken" in taken.text
     booked = submit(client, page, page, {"activity_id": str(care_world.session.id), "slot": "1"})
     assert booked.status_code == 303
+    assert booked.headers["location"] == f"/care/patients/{referral.patient_id}#appointments"
     assert _count(db, Appointment) == 2
 
 
@@ -138,6 +146,7 @@ def test_check_in_then_the_specialist_records_the_encounter(
         {"findings": "Stenosis", "diagnoses": "I05.0, I50.0", "recommendation": "operation"},
     )
     assert saved.status_code == 303
+    assert saved.headers["location"] == f"/care/patients/{referral.patient_id}#outcomes"
     db.refresh(appointment)
     assert appointment.status == AppointmentStatus.SEEN  # type: ignore[comparison-overlap]
 
@@ -183,6 +192,7 @@ def test_the_waitlist_outcomes_and_follow_up_pages(
         },
     )
     assert handed.status_code == 303, handed.text
+    assert handed.headers["location"] == f"/care/patients/{referral.patient_id}#outcomes"
     overdue = client.get("/care/follow-ups?overdue=true")
     assert "Ergasheva Zilola" in overdue.text
     assert "overdue" in overdue.text
@@ -211,3 +221,55 @@ def test_the_check_in_list_names_only_patients_the_reader_may_see(
     assert page.status_code == 200
     assert "Nazarova Sevara" not in page.text
     assert "Занято" in page.text  # "Taken", in the reader's Russian
+
+
+def test_the_forms_of_another_centres_patient_refuse_once_whatever_is_posted(
+    client_for: ClientFactory,
+    db: Session,
+    care_world: CareWorld,
+    create_user: UserFactory,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+) -> None:
+    """The booking, encounter and outcome forms leave the record of their address to the
+    service, as the API's body does: a registrar of another centre is refused (403, one audited
+    denial) whether the form is valid or not, and nothing is written."""
+    referral = create_referral(create_patient("Yusupova Dilnoza"))
+    appointment = booking.book(
+        db=db,
+        actor=care_world.admin,
+        data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),
+    )
+    db.commit()
+    stranger = create_user(Role.REGISTRAR, institution_id=care_world.days.samarkand_hospital.id)
+    client = client_for(stranger)
+    seen = "/care/patients"
+    session = str(care_world.session.id)
+    forms = [
+        (f"/care/referrals/{referral.id}/book", {"activity_id": session, "slot": "1"}),
+        (
+            f"/care/appointments/{appointment.id}/encounter",
+            {"findings": "Stenosis", "diagnoses": "I05.0", "recommendation": "operation"},
+        ),
+        (
+            f"/care/referrals/{referral.id}/follow-ups",
+            {
+                "institution_id": str(care_world.days.samarkand_hospital.id),
+                "kind": "in_person",
+                "due_on": "2025-11-01",
+            },
+        ),
+    ]
+    for action, valid in forms:
+        for data in (valid, {}):
+            before = _denials(db)
+            assert submit(client, seen, action, data).status_code == 403
+            assert _denials(db) == before + 1
+    assert _count(db, Appointment) == 1
+    assert db.scalar(select(func.count()).select_from(Encounter)) == 0
+    assert db.scalar(select(func.count()).select_from(FollowUpTask)) == 0
+
+
+def _denials(db: Session) -> int:
+    denied = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "denied")
+    return db.scalar(denied) or 0

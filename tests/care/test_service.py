@@ -34,7 +34,7 @@ from hamkor.care.schemas import (
     ReferralCreate,
     WaitingPatient,
 )
-from hamkor.core.access import Actor
+from hamkor.core.access import Actor, NotFound
 from hamkor.core.errors import UserError
 from hamkor.core.models import AuditEntry
 from hamkor.programs.models import ActivityKind
@@ -156,9 +156,7 @@ def test_a_merge_moves_everything_and_keeps_the_other_names(
     gone.names = {**gone.names, "ru": "Алиев Бобур"}
     referral = create_referral(gone)
     gone_pinfl = gone.identifiers[0].value
-    merged = service.merge_patients(
-        db=db, actor=care_world.admin, keep_id=keep.id, merge_id=gone.id
-    )
+    merged = service.merge_patients(db=db, actor=care_world.admin, keep=keep, gone=gone)
     assert merged.names == {"uz": "Aliyev Bobur", "ru": "Алиев Бобур"}
     assert merged.aliases == ["Aliev Bobur"]
     assert {i.value for i in merged.identifiers} >= {gone_pinfl}
@@ -182,7 +180,7 @@ def test_a_merge_never_puts_a_patient_twice_on_a_waitlist(
     create_referral(keep)
     create_referral(gone)
     with pytest.raises(UserError) as refused:
-        service.merge_patients(db=db, actor=care_world.admin, keep_id=keep.id, merge_id=gone.id)
+        service.merge_patients(db=db, actor=care_world.admin, keep=keep, gone=gone)
     assert _fields(refused.value) == {"merge_id"}
     assert "withdraw" in refused.value.errors[0].message.text
     assert gone.merged_into_id is None
@@ -199,7 +197,7 @@ def test_the_latest_decision_is_in_force(
     service.record_consent(
         db=db,
         actor=care_world.admin,
-        patient_id=patient.id,
+        patient=patient,
         data=ConsentCreate(
             kind=ConsentKind.DATA_SHARING_ABROAD,
             decision=ConsentDecision.WITHDRAWN,
@@ -234,7 +232,7 @@ def test_a_referral_keeps_its_status_history(
         actor=care_world.admin,
         data=BookingCreate(referral_id=referral.id, activity_id=care_world.session.id),
     )
-    service.withdraw_referral(db=db, actor=care_world.admin, referral_id=referral.id)
+    service.withdraw_referral(db=db, actor=care_world.admin, referral=referral)
     db.refresh(referral)
     steps = [(h.from_status, h.to_status) for h in referral.history]
     assert steps == [
@@ -302,7 +300,7 @@ def test_booking_takes_the_first_free_slot_and_cancelling_frees_it(
     first = _book(db, care_world, create_referral(create_patient("A")))
     second = _book(db, care_world, create_referral(create_patient("B")))
     assert (first.slot, second.slot) == (0, 1)
-    booking.cancel_appointment(db=db, actor=care_world.admin, appointment_id=first.id)
+    booking.cancel_appointment(db=db, actor=care_world.admin, appointment=first)
     assert first.referral.status == ReferralStatus.WAITING
     again = _book(db, care_world, create_referral(create_patient("C")))
     assert again.slot == 0
@@ -324,6 +322,27 @@ def test_a_full_session_is_refused_and_nothing_is_written(
     assert "full" in _texts(refused.value)
     assert _count(db, Appointment) == before
     assert late.status == ReferralStatus.WAITING
+
+
+def test_the_slot_length_is_a_consultation_sessions_and_keeps_its_booked_slots(
+    db: Session,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    create_referral: ReferralFactory,
+    create_activity: ActivityFactory,
+) -> None:
+    session = care_world.session  # 09:00-10:00 in 20-minute slots: three
+    service.set_slot_minutes(db=db, actor=care_world.admin, activity=session, minutes=30)
+    assert service.slot_count(db, session) == 2
+    _book(db, care_world, create_referral(create_patient()), slot=1)
+    with pytest.raises(UserError) as refused:
+        service.set_slot_minutes(db=db, actor=care_world.admin, activity=session, minutes=60)
+    assert _texts(refused.value) == (
+        "Booked slots would fall outside the session; cancel them first."
+    )
+    lecture = create_activity(care_world.days.program, city=care_world.days.tashkent)
+    with pytest.raises(NotFound):
+        service.set_slot_minutes(db=db, actor=care_world.admin, activity=lecture, minutes=30)
 
 
 def test_a_taken_slot_a_wrong_specialty_and_a_second_slot_are_refused(
@@ -358,7 +377,7 @@ def test_no_booking_without_consent_to_treatment(
     service.record_consent(
         db=db,
         actor=care_world.admin,
-        patient_id=patient.id,
+        patient=patient,
         data=ConsentCreate(kind=ConsentKind.TREATMENT, decision=ConsentDecision.WITHDRAWN),
     )
     with pytest.raises(UserError) as refused:
@@ -459,7 +478,7 @@ def test_the_consultation_day_from_check_in_to_follow_up(
     patient = create_patient(consents=(ConsentKind.TREATMENT,))
     referral = create_referral(patient)
     appointment = _book(db, care_world, referral)
-    booking.check_in(db=db, actor=care_world.admin, appointment_id=appointment.id)
+    booking.check_in(db=db, actor=care_world.admin, appointment=appointment)
     specialist = Actor.of(care_world.specialist)
     today = service.todays_patients(db=db, actor=specialist, day=START)
     assert [a.id for a, _slot in today] == [appointment.id]
@@ -531,5 +550,5 @@ def test_the_consultation_day_from_check_in_to_follow_up(
     )
     assert service.follow_ups(db=db, actor=specialist, overdue_on=date(2025, 11, 15)) == []
     assert service.follow_ups(db=db, actor=specialist, overdue_on=date(2025, 11, 16)) == [task]
-    service.complete_follow_up(db=db, actor=specialist, task_id=task.id)
+    service.complete_follow_up(db=db, actor=specialist, task=task)
     assert service.follow_ups(db=db, actor=specialist, overdue_on=date(2026, 1, 1)) == []

@@ -126,7 +126,6 @@ def test_the_demo_has_only_its_deliberate_conflicts(loaded: Loaded) -> None:
 
 def test_the_demo_trains_45_local_doctors_and_the_tashkent_region_in_moscow(loaded: Loaded) -> None:
     db = loaded.db
-    admin = Actor.of(db.scalars(select(User).where(User.username == "admin")).one())
     program_trainees = db.scalar(
         select(func.count(func.distinct(Enrolment.person_id)))
         .join(Course, Course.id == Enrolment.course_id)
@@ -155,7 +154,7 @@ def test_the_demo_trains_45_local_doctors_and_the_tashkent_region_in_moscow(load
         select(Credential.revoked_reason).where(Credential.revoked_at.is_not(None))
     ).all()
     assert len(revoked) == 2
-    reach = cascade.reach(db=db, actor=admin, course_id=moscow.id)
+    reach = cascade.reach(db=db, course=moscow)
     assert reach.levels == {1: 37, 2: 36, 3: 12}
     assert len(reach.sessions) == 18
     scanned = db.scalar(

@@ -79,9 +79,7 @@ def test_a_manual_time_survives_moving_a_city(db: Session, uzbekistan: Country) 
     home = _city(db, uzbekistan, "H", {"en": "Home"}, 40.0)
     near = _city(db, uzbekistan, "N", {"en": "Near"}, 40.5)
     far = _city(db, uzbekistan, "F", {"en": "Far"}, 42.0)
-    service.set_travel_minutes(
-        db=db, actor=ADMIN, a=far.id, b=home.id, data=TravelTimeUpdate(minutes=95)
-    )
+    service.set_travel_minutes(db=db, actor=ADMIN, a=far, b=home, data=TravelTimeUpdate(minutes=95))
     before = service.travel_minutes(db, home.id, near.id)
     moved = CityUpdate(
         code="H", country_id=uzbekistan.id, names={"en": "Home"}, latitude=38.0, longitude=67.0,
@@ -96,7 +94,7 @@ def test_a_road_distance_given_by_hand_derives_the_minutes(
     db: Session, tashkent: City, samarkand: City
 ) -> None:
     row = service.set_travel_minutes(
-        db=db, actor=ADMIN, a=samarkand.id, b=tashkent.id, data=TravelTimeUpdate(road_km=300)
+        db=db, actor=ADMIN, a=samarkand, b=tashkent, data=TravelTimeUpdate(road_km=300)
     )
     assert (row.minutes, row.road_km, row.is_manual) == (277, 300, True)
     assert (row.from_city_id, row.to_city_id) == (tashkent.id, samarkand.id)
@@ -107,16 +105,14 @@ def test_clearing_a_manual_time_derives_it_again(
 ) -> None:
     derived = service.travel_minutes(db, tashkent.id, samarkand.id)
     for data in (TravelTimeUpdate(minutes=240), TravelTimeUpdate()):
-        row = service.set_travel_minutes(
-            db=db, actor=ADMIN, a=tashkent.id, b=samarkand.id, data=data
-        )
+        row = service.set_travel_minutes(db=db, actor=ADMIN, a=tashkent, b=samarkand, data=data)
     assert (row.minutes, row.is_manual) == (derived, False)
 
 
 def test_a_city_is_no_distance_from_itself(db: Session, tashkent: City) -> None:
     with pytest.raises(UserError):
         service.set_travel_minutes(
-            db=db, actor=ADMIN, a=tashkent.id, b=tashkent.id, data=TravelTimeUpdate(minutes=1)
+            db=db, actor=ADMIN, a=tashkent, b=tashkent, data=TravelTimeUpdate(minutes=1)
         )
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.core.access import AccessDenied, Actor
+from hamkor.core.access import Actor
 from hamkor.core.errors import UserError
 from hamkor.core.forms import error_map
 from hamkor.core.models import AuditEntry
 from hamkor.training import attendance
 from hamkor.training.attendance import WINDOW_SECONDS, check_in, checkin_token
-from hamkor.training.models import AttendanceMethod, EnrolmentStatus
+from hamkor.training.models import Attendance, AttendanceMethod, EnrolmentStatus
+from tests.fixtures.directory import bearer
 from tests.fixtures.programs import KzUzDays
 from tests.fixtures.training import EnrolmentFactory, MasterClass, TraineeFactory
 
@@ -39,7 +41,7 @@ def scan(db: Session, actor: Actor, master_class: MasterClass, token: str, now: 
     result = check_in(
         db=db,
         actor=actor,
-        session_id=master_class.sessions[0].id,
+        session=master_class.sessions[0],
         token=token,
         secret_key=SECRET,
         now=now,
@@ -141,6 +143,7 @@ def test_only_enrolled_trainees_check_in(
 
 def test_the_coordinator_marks_the_list(
     db: Session,
+    app_client: TestClient,
     kz_uz_days: KzUzDays,
     master_class: MasterClass,
     create_enrolment: EnrolmentFactory,
@@ -154,24 +157,26 @@ def test_the_coordinator_marks_the_list(
     session = master_class.sessions[0]
     actor = Actor.of(kz_uz_days.coordinator)
     marked = attendance.mark_attendance(
-        db=db, actor=actor, session_id=session.id, present={first.id, second.id}
+        db=db, actor=actor, session=session, present={first.id, second.id}
     )
     assert sorted(a.enrolment_id for a in marked) == [first.id, second.id]
-    marked = attendance.mark_attendance(
-        db=db, actor=actor, session_id=session.id, present={second.id}
-    )
+    marked = attendance.mark_attendance(db=db, actor=actor, session=session, present={second.id})
     assert [a.enrolment_id for a in marked] == [second.id]
     actions = db.scalars(
         select(AuditEntry.action).where(AuditEntry.entity == "training_attendance")
     ).all()
     assert sorted(actions) == ["create", "create", "delete"]
     with pytest.raises(UserError) as error:
-        attendance.mark_attendance(db=db, actor=actor, session_id=session.id, present={waiting.id})
+        attendance.mark_attendance(db=db, actor=actor, session=session, present={waiting.id})
     assert refused(error) == {"present": "Choose trainees holding a seat in this course."}
-    with pytest.raises(AccessDenied):
-        attendance.mark_attendance(
-            db=db,
-            actor=Actor.of(master_class.trainee.user),
-            session_id=session.id,
-            present={first.id},
-        )
+    # The list is loaded for change before it is marked, which a trainee may not.
+    response = app_client.put(
+        f"/api/v1/training/sessions/{session.id}/attendance",
+        json={"present": [first.id]},
+        headers=bearer(db, master_class.trainee.user),
+    )
+    assert response.status_code == 403
+    marked_now = db.scalars(
+        select(Attendance.enrolment_id).where(Attendance.session_id == session.id)
+    )
+    assert marked_now.all() == [second.id]

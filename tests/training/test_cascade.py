@@ -65,7 +65,7 @@ def test_the_reach_counts_three_levels_each_person_once_by_place(
     other = create_course()
     create_enrolment(other, a, status=EnrolmentStatus.COMPLETED)
     mentor(db, actor, other.id, a, h)  # another course's cascade
-    found = cascade.reach(db=db, actor=actor, course_id=course.id)
+    found = cascade.reach(db=db, course=course)
     assert found.levels == {1: 2, 2: 2, 3: 1}
     tree = {n.person.names["en"]: [c.person.names["en"] for c in n.children] for n in found.roots}
     assert tree == {"A": ["D", "E"], "B": []}
@@ -123,7 +123,7 @@ def test_a_mentor_records_a_cascade_session_of_their_own_only(
     )
     with pytest.raises(AccessDenied):
         cascade.record_session(db=db, actor=Actor.of(second.user), data=data)
-    found = cascade.reach(db=db, actor=Actor.of(first.user), course_id=master_class.course.id)
+    found = cascade.reach(db=db, course=master_class.course)
     assert ([s.topic for s in found.sessions], found.attendees) == (
         ["Partograph at the district maternity"],
         2,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from hamkor.core import migrate
-from hamkor.core.access import AccessDenied, Actor
+from hamkor.core.access import Actor
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.directory.models import City, Institution, InstitutionKind, Person
 from hamkor.directory.service import ensure_country
@@ -55,7 +55,7 @@ def test_a_good_file_fills_the_seats_then_the_waiting_list(
     result = import_enrolments(
         db=db,
         actor=Actor.of(kz_uz_days.coordinator),
-        course_id=course.id,
+        course=course,
         content=content,
         progress=lambda done, total: seen.append((done, total)),
     )
@@ -77,7 +77,7 @@ def test_a_bad_file_names_each_line_and_writes_nothing(
     people = codes(create_trainee, 2)
     actor = Actor.of(kz_uz_days.coordinator)
     first = import_enrolments(
-        db=db, actor=actor, course_id=course.id, content=f"person\n{people[0]}\n".encode()
+        db=db, actor=actor, course=course, content=f"person\n{people[0]}\n".encode()
     )
     assert first.ok
     workbook = Workbook()
@@ -94,7 +94,7 @@ def test_a_bad_file_names_each_line_and_writes_nothing(
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    result = import_enrolments(db=db, actor=actor, course_id=course.id, content=buffer.getvalue())
+    result = import_enrolments(db=db, actor=actor, course=course, content=buffer.getvalue())
     assert [(e.line, e.column, e.render("en")) for e in result.errors] == [
         (3, "person", "Nothing with the code NOBODY exists."),
         (4, "person", f"{people[0]} is already in the course."),
@@ -105,14 +105,23 @@ def test_a_bad_file_names_each_line_and_writes_nothing(
 
 
 def test_only_the_course_managers_import(
-    db: Session, create_course: CourseFactory, create_trainee: TraineeFactory
+    db: Session,
+    client_for: ClientFactory,
+    create_course: CourseFactory,
+    create_trainee: TraineeFactory,
 ) -> None:
     course = create_course()
-    trainee = create_trainee()
-    with pytest.raises(AccessDenied):
-        import_enrolments(
-            db=db, actor=Actor.of(trainee.user), course_id=course.id, content=b"person\nX\n"
-        )
+    people = codes(create_trainee, 1)
+    client = client_for(create_trainee().user)
+    url = f"/training/courses/{course.id}/import"
+    assert client.get(url).status_code == 403
+    response = client.post(
+        url,
+        data={"csrf_token": csrf_of(client.get(f"/training/courses/{course.id}").text)},
+        files={"file": ("trainees.csv", f"person\n{people[0]}\n".encode(), "text/csv")},
+    )
+    assert response.status_code == 403
+    assert enrolled(db, course) == {}
 
 
 def test_the_page_imports_and_shows_the_refused_lines(

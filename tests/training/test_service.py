@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.core.access import AccessDenied, Actor
+from hamkor.core.access import AccessDenied, Action, Actor, can
 from hamkor.core.errors import UserError
 from hamkor.core.forms import error_map
 from hamkor.core.models import AuditEntry, Role
@@ -19,7 +20,8 @@ from hamkor.training.credentials.models import Credential
 from hamkor.training.models import Attendance, AttendanceMethod, EnrolmentStatus
 from hamkor.training.schemas import CourseCreate, CourseUpdate, SessionCreate
 from tests.fixtures.core import UserFactory
-from tests.fixtures.programs import ActivityFactory, KzUzDays, local
+from tests.fixtures.directory import bearer
+from tests.fixtures.programs import ActivityFactory, KzUzDays, ProgramFactory, local
 from tests.fixtures.training import (
     CourseFactory,
     EnrolmentFactory,
@@ -139,14 +141,32 @@ def test_an_update_is_checked_as_a_new_course(
         service.update_course(
             db=db,
             actor=actor,
-            course_id=master_class.course.id,
+            course=master_class.course,
             data=CourseUpdate(starts_on=date(2025, 10, 20)),
         )
     assert refused(error) == {"ends_on": "The course cannot end before it starts."}
     updated = service.update_course(
-        db=db, actor=actor, course_id=master_class.course.id, data=CourseUpdate(capacity=12)
+        db=db, actor=actor, course=master_class.course, data=CourseUpdate(capacity=12)
     )
     assert updated.capacity == 12
+
+
+def test_a_coordinator_cannot_give_a_course_away_to_another_program(
+    db: Session, kz_uz_days: KzUzDays, create_course: CourseFactory, create_program: ProgramFactory
+) -> None:
+    """The caller loaded the course for change; the course as changed must still be one the
+    actor manages, or the change is undone and refused."""
+    course = create_course()
+    elsewhere = create_program()
+    with pytest.raises(AccessDenied):
+        service.update_course(
+            db=db,
+            actor=coordinator(kz_uz_days),
+            course=course,
+            data=CourseUpdate(program_id=elsewhere.id),
+        )
+    db.refresh(course)
+    assert course.program_id == kz_uz_days.program.id
 
 
 def test_sessions_fall_within_the_course_days(
@@ -157,7 +177,7 @@ def test_sessions_fall_within_the_course_days(
         service.add_session(
             db=db,
             actor=actor,
-            course_id=master_class.course.id,
+            course=master_class.course,
             data=SessionCreate(
                 starts_at=local(date(2025, 10, 14), "09:00", "Asia/Tashkent"),
                 ends_at=local(date(2025, 10, 14), "10:00", "Asia/Tashkent"),
@@ -168,7 +188,7 @@ def test_sessions_fall_within_the_course_days(
     session = service.add_session(
         db=db,
         actor=actor,
-        course_id=master_class.course.id,
+        course=master_class.course,
         data=SessionCreate(
             starts_at=local(master_class.course.starts_on, "00:30", "Asia/Tashkent"),
             ends_at=local(master_class.course.starts_on, "01:30", "Asia/Tashkent"),
@@ -184,16 +204,14 @@ def test_seats_then_the_waiting_list_which_moves_up_on_withdrawal(
     course = create_course(capacity=2)
     actor = coordinator(kz_uz_days)
     people = [create_trainee().person for _ in range(4)]
-    enrolments = [
-        service.enrol(db=db, actor=actor, course_id=course.id, person_id=p.id) for p in people
-    ]
+    enrolments = [service.enrol(db=db, actor=actor, course=course, person_id=p.id) for p in people]
     assert [e.status for e in enrolments] == [
         EnrolmentStatus.ENROLLED,
         EnrolmentStatus.ENROLLED,
         EnrolmentStatus.WAITLISTED,
         EnrolmentStatus.WAITLISTED,
     ]
-    service.withdraw(db=db, actor=actor, enrolment_id=enrolments[0].id)
+    service.withdraw(db=db, actor=actor, enrolment=enrolments[0])
     assert [e.status for e in enrolments] == [
         EnrolmentStatus.WITHDRAWN,
         EnrolmentStatus.ENROLLED,
@@ -201,11 +219,11 @@ def test_seats_then_the_waiting_list_which_moves_up_on_withdrawal(
         EnrolmentStatus.WAITLISTED,
     ]
     with pytest.raises(UserError) as error:
-        service.enrol(db=db, actor=actor, course_id=course.id, person_id=people[1].id)
+        service.enrol(db=db, actor=actor, course=course, person_id=people[1].id)
     assert refused(error) == {"person_id": "This person is already in the course."}
-    again = service.enrol(db=db, actor=actor, course_id=course.id, person_id=people[0].id)
+    again = service.enrol(db=db, actor=actor, course=course, person_id=people[0].id)
     assert (again.id, again.status) == (enrolments[0].id, EnrolmentStatus.WAITLISTED)
-    service.update_course(db=db, actor=actor, course_id=course.id, data=CourseUpdate(capacity=3))
+    service.update_course(db=db, actor=actor, course=course, data=CourseUpdate(capacity=3))
     assert [e.status for e in enrolments[2:]] == [
         EnrolmentStatus.ENROLLED,
         EnrolmentStatus.ENROLLED,
@@ -223,20 +241,34 @@ def test_seats_then_the_waiting_list_which_moves_up_on_withdrawal(
 
 
 def test_self_enrolment_waits_for_approval(
-    db: Session, kz_uz_days: KzUzDays, master_class: MasterClass
+    db: Session, app_client: TestClient, kz_uz_days: KzUzDays, master_class: MasterClass
 ) -> None:
     trainee = master_class.trainee
     asked = service.request_enrolment(
-        db=db, actor=Actor.of(trainee.user), course_id=master_class.course.id, language="kk"
+        db=db, actor=Actor.of(trainee.user), course=master_class.course, language="kk"
     )
     assert (asked.status, asked.language) == (EnrolmentStatus.REQUESTED, "kk")
     assert service.my_enrolments(db=db, actor=Actor.of(trainee.user)) == [asked]
-    with pytest.raises(AccessDenied):
-        service.approve(db=db, actor=Actor.of(trainee.user), enrolment_id=asked.id)
-    approved = service.approve(db=db, actor=coordinator(kz_uz_days), enrolment_id=asked.id)
+    # Approving starts by loading the enrolment for change, which its trainee may not.
+    path = f"/api/v1/training/enrolments/{asked.id}/approve"
+    assert app_client.post(path, headers=bearer(db, trainee.user)).status_code == 403
+    approved = service.approve(db=db, actor=coordinator(kz_uz_days), enrolment=asked)
     assert approved.status == EnrolmentStatus.ENROLLED
-    withdrawn = service.withdraw(db=db, actor=Actor.of(trainee.user), enrolment_id=asked.id)
+    withdrawn = service.withdraw(db=db, actor=Actor.of(trainee.user), enrolment=asked)
     assert withdrawn.status == EnrolmentStatus.WITHDRAWN
+
+
+def test_who_sees_an_enrolment_withdraws_it_only_as_its_trainee_or_a_manager(
+    db: Session, master_class: MasterClass, create_user: UserFactory
+) -> None:
+    enrolment = service.request_enrolment(
+        db=db, actor=Actor.of(master_class.trainee.user), course=master_class.course
+    )
+    auditor = Actor.of(create_user(Role.AUDITOR))
+    assert can(db, auditor, Action.VIEW, enrolment)
+    with pytest.raises(AccessDenied):
+        service.withdraw(db=db, actor=auditor, enrolment=enrolment)
+    assert enrolment.status == EnrolmentStatus.REQUESTED
 
 
 def test_a_user_without_a_person_cannot_ask_for_a_place(
@@ -244,7 +276,7 @@ def test_a_user_without_a_person_cannot_ask_for_a_place(
 ) -> None:
     user = create_user(Role.TRAINEE)
     with pytest.raises(UserError) as error:
-        service.request_enrolment(db=db, actor=Actor.of(user), course_id=master_class.course.id)
+        service.request_enrolment(db=db, actor=Actor.of(user), course=master_class.course)
     assert refused(error) == {"": "Your account is not linked to a person of the directory."}
 
 
@@ -280,10 +312,10 @@ def test_completion_rule(
     attend(db, enrolment.id, master_class.sessions[:attended])
     actor = coordinator(kz_uz_days)
     with pytest.raises(UserError) as error:
-        service.evaluate_completion(db=db, actor=actor, enrolment_id=enrolment.id)
+        service.evaluate_completion(db=db, actor=actor, enrolment=enrolment)
     assert refused(error) == {"score": "Record the trainee's score first."}
-    service.set_score(db=db, actor=actor, enrolment_id=enrolment.id, score=score)
-    done = service.evaluate_completion(db=db, actor=actor, enrolment_id=enrolment.id)
+    service.set_score(db=db, actor=actor, enrolment=enrolment, score=score)
+    done = service.evaluate_completion(db=db, actor=actor, enrolment=enrolment)
     assert done.status == status
     completed = status == EnrolmentStatus.COMPLETED
     assert (done.completed_at is not None) == completed
@@ -304,12 +336,12 @@ def test_completion_needs_sessions_and_an_enrolled_trainee(
     enrolment = create_enrolment(course, create_trainee().person)
     actor = coordinator(kz_uz_days)
     with pytest.raises(UserError) as error:
-        service.evaluate_completion(db=db, actor=actor, enrolment_id=enrolment.id)
+        service.evaluate_completion(db=db, actor=actor, enrolment=enrolment)
     assert refused(error) == {"": "The course has no sessions yet."}
     create_session(course)
     waiting = create_enrolment(course, create_trainee().person, status=EnrolmentStatus.WAITLISTED)
     with pytest.raises(UserError) as error:
-        service.evaluate_completion(db=db, actor=actor, enrolment_id=waiting.id)
+        service.evaluate_completion(db=db, actor=actor, enrolment=waiting)
     assert refused(error) == {"status": "Only an enrolled trainee can complete the course."}
 
 
@@ -333,7 +365,7 @@ def test_place_planned_makes_the_course_of_an_activity_and_fills_its_seats(
     pairs = [(people[0].id, activity.id), (people[1].id, activity.id)]
     assert service.place_planned(db=db, actor=actor, placements=pairs) == 2
     assert service.place_planned(db=db, actor=actor, placements=pairs) == 0
-    course = service.course_for_activity(db=db, actor=actor, activity_id=activity.id)
+    course = service.course_for_activity(db=db, actor=actor, activity=activity)
     assert (course.kind, course.specialty, course.capacity) == (
         "practical_training",
         "neurosurgery",

@@ -1,7 +1,8 @@
 """JSON API of care under /api/v1/care: the same schemas and service functions as the pages.
 
-Every route reaches patient data through the service, which applies the access choke point and
-writes each view to the audit trail.
+Every route reaches patient data through the access choke point: a record the address names is
+loaded with ``get_for`` before the service changes it (its reads through the service, which
+writes each view to the audit trail); records named in the body are loaded by the service.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from hamkor.care import booking, service
-from hamkor.care.models import ReferralStatus
+from hamkor.care.models import Appointment, FollowUpTask, Patient, Referral, ReferralStatus
 from hamkor.care.schemas import (
     AppointmentRead,
     BookingCreate,
@@ -31,7 +32,7 @@ from hamkor.care.schemas import (
     ReferralRead,
     SlotRead,
 )
-from hamkor.core.access import get_for
+from hamkor.core.access import Action, get_for
 from hamkor.core.forms import MAX_ID, PathId
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 from hamkor.programs.models import Activity
@@ -75,16 +76,17 @@ def export_record(ctx: ApiCtx, patient_id: PathId) -> PatientExport:
 @router.post("/patients/{patient_id}/merge")
 def merge(ctx: ApiCtx, patient_id: PathId, data: MergeRequest) -> PatientRead:
     """Merge the duplicate ``merge_id`` into this patient, losing nothing."""
-    kept = service.merge_patients(
-        db=ctx.db, actor=ctx.actor, keep_id=patient_id, merge_id=data.merge_id
-    )
+    keep = get_for(ctx.db, ctx.actor, Patient, patient_id, Action.CHANGE)
+    gone = get_for(ctx.db, ctx.actor, Patient, data.merge_id, Action.CHANGE)
+    kept = service.merge_patients(db=ctx.db, actor=ctx.actor, keep=keep, gone=gone)
     return PatientRead.model_validate(kept)
 
 
 @router.post("/patients/{patient_id}/consents", status_code=201)
 def record_consent(ctx: ApiCtx, patient_id: PathId, data: ConsentCreate) -> ConsentRead:
     """A consent given or withdrawn, by the patient or a named representative."""
-    consent = service.record_consent(db=ctx.db, actor=ctx.actor, patient_id=patient_id, data=data)
+    patient = get_for(ctx.db, ctx.actor, Patient, patient_id, Action.CHANGE)
+    consent = service.record_consent(db=ctx.db, actor=ctx.actor, patient=patient, data=data)
     return ConsentRead.model_validate(consent)
 
 
@@ -115,7 +117,8 @@ def create_referral(ctx: ApiCtx, data: ReferralCreate) -> ReferralRead:
 @router.post("/referrals/{referral_id}/withdraw")
 def withdraw_referral(ctx: ApiCtx, referral_id: PathId) -> ReferralRead:
     """The patient no longer waits; a booking they held is cancelled."""
-    referral = service.withdraw_referral(db=ctx.db, actor=ctx.actor, referral_id=referral_id)
+    referral = get_for(ctx.db, ctx.actor, Referral, referral_id, Action.CHANGE)
+    referral = service.withdraw_referral(db=ctx.db, actor=ctx.actor, referral=referral)
     return ReferralRead.model_validate(referral)
 
 
@@ -146,7 +149,8 @@ def book(ctx: ApiCtx, data: BookingCreate) -> AppointmentRead:
 
 def _appointment_step(name: str, step: Any, doc: str) -> None:
     def route(ctx: ApiCtx, appointment_id: PathId) -> AppointmentRead:
-        appointment = step(db=ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+        appointment = get_for(ctx.db, ctx.actor, Appointment, appointment_id, Action.CHANGE)
+        appointment = step(db=ctx.db, actor=ctx.actor, appointment=appointment)
         return AppointmentRead.model_validate(appointment)
 
     route.__doc__ = doc
@@ -194,5 +198,6 @@ def create_follow_up(ctx: ApiCtx, data: FollowUpCreate) -> FollowUpRead:
 @router.post("/follow-ups/{task_id}/done")
 def complete_follow_up(ctx: ApiCtx, task_id: PathId) -> FollowUpRead:
     """The follow-up took place."""
-    task = service.complete_follow_up(db=ctx.db, actor=ctx.actor, task_id=task_id)
+    task = get_for(ctx.db, ctx.actor, FollowUpTask, task_id, Action.CHANGE)
+    task = service.complete_follow_up(db=ctx.db, actor=ctx.actor, task=task)
     return FollowUpRead.model_validate(task)

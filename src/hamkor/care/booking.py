@@ -1,8 +1,10 @@
 """Booking: a referral into a slot of a consultation session, and the appointment's steps.
 
-Booking loads the referral and the session through the access choke point and writes through
-the ORM, so the one flush hook of ``core.audit`` records its writes as every other. As in
-``care.service``, functions take keyword arguments and never commit.
+Booking loads the referral and the session its data names through the access choke point and
+writes through the ORM, so the one flush hook of ``core.audit`` records its writes as every
+other. An appointment's steps take the appointment their caller loaded with
+``core.access.get_for(..., CHANGE)``. As in ``care.service``, functions take keyword arguments
+and never commit.
 """
 
 from __future__ import annotations
@@ -200,8 +202,7 @@ _NO_SHOW = _Step(
 )
 
 
-def _take_step(db: Session, actor: Actor, appointment_id: int, step: _Step) -> Appointment:
-    appointment = get_for(db, actor, Appointment, appointment_id, Action.CHANGE)
+def _take_step(db: Session, actor: Actor, appointment: Appointment, step: _Step) -> Appointment:
     if appointment.status not in step.allowed:
         raise UserError.one("status", step.refusal)
     appointment.status = step.to
@@ -213,16 +214,16 @@ def _take_step(db: Session, actor: Actor, appointment_id: int, step: _Step) -> A
     return appointment
 
 
-def cancel_appointment(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
+def cancel_appointment(*, db: Session, actor: Actor, appointment: Appointment) -> Appointment:
     """Cancel a booking: the slot is free again and the referral waits again."""
-    return _take_step(db, actor, appointment_id, _CANCEL)
+    return _take_step(db, actor, appointment, _CANCEL)
 
 
-def check_in(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
+def check_in(*, db: Session, actor: Actor, appointment: Appointment) -> Appointment:
     """The patient has arrived for their consultation."""
-    return _take_step(db, actor, appointment_id, _CHECK_IN)
+    return _take_step(db, actor, appointment, _CHECK_IN)
 
 
-def mark_no_show(*, db: Session, actor: Actor, appointment_id: int) -> Appointment:
+def mark_no_show(*, db: Session, actor: Actor, appointment: Appointment) -> Appointment:
     """The patient did not come: the referral waits again for another slot."""
-    return _take_step(db, actor, appointment_id, _NO_SHOW)
+    return _take_step(db, actor, appointment, _NO_SHOW)

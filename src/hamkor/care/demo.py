@@ -268,7 +268,7 @@ class _CareDemo:
         service.record_consent(
             db=self.db,
             actor=SYSTEM,
-            patient_id=patient_id,
+            patient=patient,
             data=ConsentCreate(
                 kind=kind,
                 decision=decision,
@@ -319,9 +319,9 @@ class _CareDemo:
             data=BookingCreate(referral_id=referral.id, activity_id=session.id),
         )
         if self.rng.random() < 0.05:
-            booking.mark_no_show(db=self.db, actor=SYSTEM, appointment_id=appointment.id)
+            booking.mark_no_show(db=self.db, actor=SYSTEM, appointment=appointment)
             return
-        booking.check_in(db=self.db, actor=SYSTEM, appointment_id=appointment.id)
+        booking.check_in(db=self.db, actor=SYSTEM, appointment=appointment)
         encounter = service.record_encounter(
             db=self.db,
             actor=SYSTEM,

@@ -250,11 +250,12 @@ class ReferralImport:
 
     def write(self, row: ReferralRow) -> None:
         patient_id = self._patient(row)
+        patient = access.get_for(self.db, self.actor, Patient, patient_id, Action.CHANGE)
         for kind in row.consents:
             service.record_consent(
                 db=self.db,
                 actor=self.actor,
-                patient_id=patient_id,
+                patient=patient,
                 data=ConsentCreate(kind=kind, decision=ConsentDecision.GIVEN),
             )
         service.create_referral(

@@ -3,8 +3,13 @@ an appointment's steps are in ``care.booking``, which shares the rules defined h
 
 Every function takes keyword arguments, the session and the acting user, and only flushes: the
 request (or command) commits once. Every patient read goes through ``core.access`` and every
-view of a record lands in the audit trail (writes get there by the flush hook). Rules that need
-the database refuse with :class:`UserError` naming the field, before anything is written.
+view of a record lands in the audit trail (writes get there by the flush hook). A write to a
+record its caller names (a patient's consent, a referral withdrawn, a follow-up done) takes the
+record the caller loaded with ``core.access.get_for(..., CHANGE)``; records named in the data
+(the appointment of an encounter, the referral of a procedure or follow-up, the patient of a
+new referral) are loaded and checked here, with care's own rules (a registrar writes no clinical
+record). Rules that need the database refuse with :class:`UserError` naming the field, before
+anything is written.
 """
 
 from __future__ import annotations
@@ -345,19 +350,18 @@ _REGISTERED_MEANWHILE = N_(
 )
 
 
-def merge_patients(*, db: Session, actor: Actor, keep_id: int, merge_id: int) -> Patient:
-    """Merge a duplicate into the record kept, losing nothing.
+def merge_patients(*, db: Session, actor: Actor, keep: Patient, gone: Patient) -> Patient:
+    """Merge a duplicate into the record kept, losing nothing; the caller loaded both for change.
 
     The duplicate's referrals (with their appointments, encounters, procedures and follow-ups),
     consents and identifiers move to the kept record; its names in languages the kept record
     lacks are added, other spellings become aliases; its row stays, pointing to the kept one.
     """
-    if keep_id == merge_id:
+    if keep.id == gone.id:
         raise UserError.one("merge_id", N_("Choose another patient to merge."))
-    keep = get_for(db, actor, Patient, keep_id, Action.CHANGE)
-    gone = get_for(db, actor, Patient, merge_id, Action.CHANGE)
     if keep.merged_into_id is not None or gone.merged_into_id is not None:
         raise UserError.one("merge_id", N_("This patient was already merged into another."))
+    _refuse_two_places(db, keep, gone)
     names = dict(keep.names)
     aliases = list(keep.aliases)
     for language, name in gone.names.items():
@@ -370,7 +374,6 @@ def merge_patients(*, db: Session, actor: Actor, keep_id: int, merge_id: int) ->
     keep.languages = list(dict.fromkeys([*keep.languages, *gone.languages]))
     keep.phone = keep.phone or gone.phone
     keep.home_city_id = keep.home_city_id or gone.home_city_id
-    _refuse_two_places(db, keep, gone)
     moving: list[Referral | Consent | PatientIdentifier] = [
         *db.scalars(select(Referral).where(Referral.patient_id == gone.id)),
         *db.scalars(select(Consent).where(Consent.patient_id == gone.id)),
@@ -408,9 +411,8 @@ def _refuse_two_places(db: Session, keep: Patient, gone: Patient) -> None:
 # --- consents -------------------------------------------------------------------------------
 
 
-def record_consent(*, db: Session, actor: Actor, patient_id: int, data: ConsentCreate) -> Consent:
+def record_consent(*, db: Session, actor: Actor, patient: Patient, data: ConsentCreate) -> Consent:
     """A patient's (or representative's) decision; the latest one per kind is in force."""
-    patient = get_for(db, actor, Patient, patient_id, Action.CHANGE)
     consent = Consent(
         patient_id=patient.id,
         kind=data.kind,
@@ -615,9 +617,8 @@ def list_referrals(
     return referrals
 
 
-def withdraw_referral(*, db: Session, actor: Actor, referral_id: int) -> Referral:
+def withdraw_referral(*, db: Session, actor: Actor, referral: Referral) -> Referral:
     """The patient no longer waits: any booking is cancelled, the slot freed."""
-    referral = get_for(db, actor, Referral, referral_id, Action.CHANGE)
     for appointment in _active_appointments(db, referral.id):
         appointment.status = AppointmentStatus.CANCELLED
     move_referral(db, actor, referral, ReferralStatus.WITHDRAWN)
@@ -683,9 +684,10 @@ def slots_between(starts_at: datetime, ends_at: datetime, minutes: int) -> int:
     return int((ends_at - starts_at).total_seconds() / 60 // minutes)
 
 
-def set_slot_minutes(*, db: Session, actor: Actor, activity_id: int, minutes: int) -> None:
-    """Change how long one consultation of the session lasts (by whoever plans the program)."""
-    activity = _session(db, actor, activity_id, Action.CHANGE)
+def set_slot_minutes(*, db: Session, actor: Actor, activity: Activity, minutes: int) -> None:
+    """Change how long one consultation of the session lasts; the caller loaded the activity for
+    change (whoever plans the program)."""
+    consultation_session(activity)
     if not 5 <= minutes <= 240:
         raise UserError.one("slot_minutes", N_("Must be at least %(ge)s."), ge=5)
     taken = db.scalar(
@@ -713,8 +715,8 @@ def consultation_session(activity: Activity) -> Activity:
     return activity
 
 
-def _session(db: Session, actor: Actor, activity_id: int, action: Action = Action.VIEW) -> Activity:
-    return consultation_session(get_for(db, actor, Activity, activity_id, action))
+def _session(db: Session, actor: Actor, activity_id: int) -> Activity:
+    return consultation_session(get_for(db, actor, Activity, activity_id))
 
 
 def _active_appointments(db: Session, referral_id: int) -> list[Appointment]:
@@ -925,8 +927,8 @@ def create_follow_up(*, db: Session, actor: Actor, data: FollowUpCreate) -> Foll
     return task
 
 
-def complete_follow_up(*, db: Session, actor: Actor, task_id: int) -> FollowUpTask:
-    task = get_for(db, actor, FollowUpTask, task_id, Action.CHANGE)
+def complete_follow_up(*, db: Session, actor: Actor, task: FollowUpTask) -> FollowUpTask:
+    """The follow-up took place (the caller loaded it for change)."""
     if task.status != FollowUpStatus.OPEN:
         raise UserError.one("status", N_("This follow-up is already closed."))
     task.status = FollowUpStatus.DONE

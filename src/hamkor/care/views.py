@@ -1,8 +1,10 @@
 """Pages of care: intake, a patient's record, booking, the consultation day and follow-ups.
 
 Routes go in a fixed order: load (404), check access (403, audited), call the service, render.
-A refused form comes back with status 422 and each message beside its field; its work is done
-in a savepoint, so a refusal leaves nothing written.
+The forms of booking, encounters, procedures and follow-ups put the record of their address
+into the data, as the API's body names it, and the service loads and checks it once; the page
+loads it itself only to show it (again). A refused form comes back with status 422 and each
+message beside its field; its work is done in a savepoint, so a refusal leaves nothing written.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from sqlalchemy import select
 
 from hamkor.care import booking, labels, service
 from hamkor.care.importing import ReferralRow, import_referrals
-from hamkor.care.models import Appointment, IdentifierKind, Referral, ReferralStatus, Sex
+from hamkor.care.models import (
+    Appointment,
+    FollowUpTask,
+    IdentifierKind,
+    Patient,
+    Procedure,
+    Referral,
+    ReferralStatus,
+    Sex,
+)
 from hamkor.care.schemas import (
     BookingCreate,
     ConsentCreate,
@@ -27,7 +38,7 @@ from hamkor.care.schemas import (
     ProcedureCreate,
     ReferralCreate,
 )
-from hamkor.core.access import Action, NotFound, restrict
+from hamkor.core.access import Action, NotFound, get_for, restrict
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, error_map
 from hamkor.core.importing import columns_of
@@ -189,16 +200,15 @@ def patient_export(ctx: PageCtx, patient_id: PathId) -> Response:
 def record_consent(ctx: PageCtx, patient_id: PathId, form: Form) -> Response:
     """Record a consent given or withdrawn."""
     actor = ctx.actor
+    patient = get_for(ctx.db, actor, Patient, patient_id, Action.CHANGE)
     data = {**form, "by_patient": form.get("by_patient") == "on"}
     return save_then(
         ctx,
         data,
         ConsentCreate,
-        lambda data: service.record_consent(
-            db=ctx.db, actor=actor, patient_id=patient_id, data=data
-        ),
-        done=f"/care/patients/{patient_id}#consents",
-        again=lambda refusal: _record_page(ctx, patient_id, refusal, form),
+        lambda data: service.record_consent(db=ctx.db, actor=actor, patient=patient, data=data),
+        done=f"/care/patients/{patient.id}#consents",
+        again=lambda refusal: _record_page(ctx, patient.id, refusal, form),
     )
 
 
@@ -218,6 +228,14 @@ def create_referral(ctx: PageCtx, patient_id: PathId, form: Form) -> Response:
 
 
 # --- booking --------------------------------------------------------------------------------
+
+
+def _referral(ctx: Ctx, referral_id: int) -> Referral:
+    """The referral a booking or outcome form is about, shown to those who may change it (the
+    view is audited)."""
+    return service.get_referral(
+        db=ctx.db, actor=ctx.actor, referral_id=referral_id, action=Action.CHANGE
+    )
 
 
 def _booking_page(ctx: Ctx, referral: Referral, refusal: Refusal | None = None) -> Response:
@@ -241,27 +259,20 @@ def _booking_page(ctx: Ctx, referral: Referral, refusal: Refusal | None = None) 
 @router.get("/care/referrals/{referral_id}/book", response_class=HTMLResponse)
 def booking_form(ctx: PageCtx, referral_id: PathId) -> Response:
     """The free slots of the program's consultation sessions of the referral's specialty."""
-    referral = service.get_referral(
-        db=ctx.db, actor=ctx.actor, referral_id=referral_id, action=Action.CHANGE
-    )
-    return _booking_page(ctx, referral)
+    return _booking_page(ctx, _referral(ctx, referral_id))
 
 
 @router.post("/care/referrals/{referral_id}/book", response_class=HTMLResponse)
 def book(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
     """Give the chosen slot to the referral; a taken slot or a full session is said plainly."""
     actor = ctx.actor
-    referral = service.get_referral(
-        db=ctx.db, actor=actor, referral_id=referral_id, action=Action.CHANGE
-    )
-    data = {**form, "referral_id": referral.id}
     return save_then(
         ctx,
-        data,
+        {**form, "referral_id": referral_id},
         BookingCreate,
         lambda data: booking.book(db=ctx.db, actor=actor, data=data),
-        done=f"/care/patients/{referral.patient_id}#appointments",
-        again=lambda refusal: _booking_page(ctx, referral, refusal),
+        done=lambda booked: f"/care/patients/{booked.referral.patient_id}#appointments",
+        again=lambda refusal: _booking_page(ctx, _referral(ctx, referral_id), refusal),
     )
 
 
@@ -296,6 +307,14 @@ def today(ctx: PageCtx, day: date | None = None) -> Response:
     return _render(ctx, "care/today.html", day=shown, appointments=found)
 
 
+def _appointment(ctx: Ctx, appointment_id: int) -> Appointment:
+    """The appointment an encounter form is about, shown to those who may change it (the view
+    is audited)."""
+    return service.get_appointment(
+        db=ctx.db, actor=ctx.actor, appointment_id=appointment_id, action=Action.CHANGE
+    )
+
+
 def _encounter_form(
     ctx: Ctx, appointment: Appointment, form: Mapping[str, Any], refusal: Refusal | None = None
 ) -> Response:
@@ -314,9 +333,7 @@ def _encounter_form(
 @router.get("/care/appointments/{appointment_id}/encounter", response_class=HTMLResponse)
 def new_encounter(ctx: PageCtx, appointment_id: PathId) -> Response:
     """The encounter form, with the referral's reason and code to start from."""
-    appointment = service.get_appointment(
-        db=ctx.db, actor=ctx.actor, appointment_id=appointment_id, action=Action.CHANGE
-    )
+    appointment = _appointment(ctx, appointment_id)
     return _encounter_form(ctx, appointment, {"diagnoses": appointment.referral.icd10})
 
 
@@ -324,18 +341,17 @@ def new_encounter(ctx: PageCtx, appointment_id: PathId) -> Response:
 def record_encounter(ctx: PageCtx, appointment_id: PathId, form: Form) -> Response:
     """Save the findings, diagnoses and recommendation."""
     actor = ctx.actor
-    appointment = service.get_appointment(
-        db=ctx.db, actor=actor, appointment_id=appointment_id, action=Action.CHANGE
-    )
     codes = str(form.get("diagnoses", "")).replace(";", ",").replace(" ", ",").split(",")
-    data = {**form, "appointment_id": appointment.id, "diagnoses": [c for c in codes if c]}
+    data = {**form, "appointment_id": appointment_id, "diagnoses": [c for c in codes if c]}
     return save_then(
         ctx,
         data,
         EncounterCreate,
         lambda data: service.record_encounter(db=ctx.db, actor=actor, data=data),
-        done=f"/care/patients/{appointment.referral.patient_id}#outcomes",
-        again=lambda refusal: _encounter_form(ctx, appointment, form, refusal),
+        done=lambda encounter: f"/care/patients/{encounter.referral.patient_id}#outcomes",
+        again=lambda refusal: _encounter_form(
+            ctx, _appointment(ctx, appointment_id), form, refusal
+        ),
     )
 
 
@@ -372,9 +388,7 @@ def _outcome_form(
 @router.get("/care/referrals/{referral_id}/outcomes", response_class=HTMLResponse)
 def outcomes(ctx: PageCtx, referral_id: PathId) -> Response:
     """The forms of an operation performed and of a follow-up handed over."""
-    referral = service.get_referral(
-        db=ctx.db, actor=ctx.actor, referral_id=referral_id, action=Action.CHANGE
-    )
+    referral = _referral(ctx, referral_id)
     return _outcome_form(ctx, referral, {"institution_id": referral.referring_institution_id})
 
 
@@ -383,21 +397,18 @@ def _save_outcome(
     referral_id: int,
     form: Mapping[str, Any],
     schema: type[ProcedureCreate] | type[FollowUpCreate],
-    save: Callable[..., object],
+    save: Callable[..., Procedure | FollowUpTask],
 ) -> Response:
     """Save an operation or a follow-up of a referral, back to the patient's outcomes."""
     actor = ctx.actor
-    referral = service.get_referral(
-        db=ctx.db, actor=actor, referral_id=referral_id, action=Action.CHANGE
-    )
-    data = {"surgeon_ids": [], **form, "referral_id": referral.id}
+    data = {"surgeon_ids": [], **form, "referral_id": referral_id}
     return save_then(
         ctx,
         data,
         schema,
         lambda data: save(db=ctx.db, actor=actor, data=data),
-        done=f"/care/patients/{referral.patient_id}#outcomes",
-        again=lambda refusal: _outcome_form(ctx, referral, form, refusal),
+        done=lambda saved: f"/care/patients/{saved.referral.patient_id}#outcomes",
+        again=lambda refusal: _outcome_form(ctx, _referral(ctx, referral_id), form, refusal),
     )
 
 
@@ -424,7 +435,8 @@ def follow_ups(ctx: PageCtx, overdue: bool = False) -> Response:
 @router.post("/care/follow-ups/{task_id}/done", response_class=HTMLResponse)
 def follow_up_done(ctx: PageCtx, task_id: PathId, form: Form) -> Response:
     """The follow-up took place."""
-    service.complete_follow_up(db=ctx.db, actor=ctx.actor, task_id=task_id)
+    task = get_for(ctx.db, ctx.actor, FollowUpTask, task_id, Action.CHANGE)
+    service.complete_follow_up(db=ctx.db, actor=ctx.actor, task=task)
     return see_other("/care/follow-ups")
 
 
@@ -484,7 +496,8 @@ def appointment_step(ctx: PageCtx, appointment_id: PathId, step: str, form: Form
     move = _STEPS.get(step)
     if move is None:
         raise NotFound("appointments", appointment_id)
-    appointment = move(db=ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+    appointment = get_for(ctx.db, ctx.actor, Appointment, appointment_id, Action.CHANGE)
+    appointment = move(db=ctx.db, actor=ctx.actor, appointment=appointment)
     back = str(form.get("back", ""))
     return see_other(
         back if back.startswith("/care/") else f"/care/sessions/{appointment.activity_id}"

@@ -1,7 +1,8 @@
 """JSON API of the directory under /api/v1: the same schemas, filters and services as the pages.
 
 Lists take the page's filters as query parameters and answer ``{items, total, page, pages}``;
-``PUT`` replaces every editable field of a record (read it, change it, send it back).
+``PUT`` replaces every editable field of a record (read it, change it, send it back). A route
+loads its record with ``get_for`` (404, or an audited 403) before it calls the service.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from hamkor.core.access import Action, get_for
 from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
@@ -23,6 +25,7 @@ from hamkor.directory.filters import (
     SpecialtyFilter,
     TravelTimeFilter,
 )
+from hamkor.directory.models import City, Country, Institution, Person, Room
 from hamkor.directory.schemas import (
     CityCreate,
     CityRead,
@@ -57,8 +60,7 @@ def list_countries(ctx: ApiCtx, filters: Annotated[CountryFilter, Query()]) -> P
 
 @router.get("/countries/{country_id}")
 def get_country(ctx: ApiCtx, country_id: PathId) -> CountryRead:
-    country = service.get_country(db=ctx.db, actor=ctx.actor, country_id=country_id)
-    return CountryRead.model_validate(country)
+    return CountryRead.model_validate(get_for(ctx.db, ctx.actor, Country, country_id))
 
 
 @router.get("/specialties")
@@ -82,7 +84,7 @@ def list_cities(ctx: ApiCtx, filters: Annotated[CityFilter, Query()]) -> Paged[C
 
 @router.get("/cities/{city_id}")
 def get_city(ctx: ApiCtx, city_id: PathId) -> CityRead:
-    return CityRead.model_validate(service.get_city(db=ctx.db, actor=ctx.actor, city_id=city_id))
+    return CityRead.model_validate(get_for(ctx.db, ctx.actor, City, city_id))
 
 
 @router.post("/cities", status_code=201)
@@ -92,7 +94,7 @@ def create_city(ctx: ApiCtx, data: CityCreate) -> CityRead:
 
 @router.put("/cities/{city_id}")
 def update_city(ctx: ApiCtx, city_id: PathId, data: CityUpdate) -> CityRead:
-    city = service.get_city(db=ctx.db, actor=ctx.actor, city_id=city_id)
+    city = get_for(ctx.db, ctx.actor, City, city_id, Action.CHANGE)
     city = service.update_city(db=ctx.db, actor=ctx.actor, city=city, data=data)
     return CityRead.model_validate(city)
 
@@ -119,9 +121,9 @@ def set_travel_time(
     ctx: ApiCtx, from_city_id: PathId, to_city_id: PathId, data: TravelTimeUpdate
 ) -> TravelTimeRead:
     """Set minutes or road distance by hand; send neither to go back to the derived figure."""
-    row = service.set_travel_minutes(
-        db=ctx.db, actor=ctx.actor, a=from_city_id, b=to_city_id, data=data
-    )
+    a = get_for(ctx.db, ctx.actor, City, from_city_id)
+    b = get_for(ctx.db, ctx.actor, City, to_city_id)
+    row = service.set_travel_minutes(db=ctx.db, actor=ctx.actor, a=a, b=b, data=data)
     return TravelTimeRead.model_validate(row)
 
 
@@ -140,7 +142,7 @@ def list_institutions(
 
 @router.get("/institutions/{institution_id}")
 def get_institution(ctx: ApiCtx, institution_id: PathId) -> InstitutionRead:
-    institution = service.get_institution(db=ctx.db, actor=ctx.actor, institution_id=institution_id)
+    institution = get_for(ctx.db, ctx.actor, Institution, institution_id)
     return InstitutionRead.model_validate(institution)
 
 
@@ -154,7 +156,7 @@ def create_institution(ctx: ApiCtx, data: InstitutionCreate) -> InstitutionRead:
 def update_institution(
     ctx: ApiCtx, institution_id: PathId, data: InstitutionUpdate
 ) -> InstitutionRead:
-    institution = service.get_institution(db=ctx.db, actor=ctx.actor, institution_id=institution_id)
+    institution = get_for(ctx.db, ctx.actor, Institution, institution_id, Action.CHANGE)
     institution = service.update_institution(
         db=ctx.db, actor=ctx.actor, institution=institution, data=data
     )
@@ -169,7 +171,7 @@ def list_rooms(ctx: ApiCtx, filters: Annotated[RoomFilter, Query()]) -> Paged[Ro
 
 @router.get("/rooms/{room_id}")
 def get_room(ctx: ApiCtx, room_id: PathId) -> RoomRead:
-    return RoomRead.model_validate(service.get_room(db=ctx.db, actor=ctx.actor, room_id=room_id))
+    return RoomRead.model_validate(get_for(ctx.db, ctx.actor, Room, room_id))
 
 
 @router.post("/rooms", status_code=201)
@@ -179,7 +181,7 @@ def create_room(ctx: ApiCtx, data: RoomCreate) -> RoomRead:
 
 @router.put("/rooms/{room_id}")
 def update_room(ctx: ApiCtx, room_id: PathId, data: RoomUpdate) -> RoomRead:
-    room = service.get_room(db=ctx.db, actor=ctx.actor, room_id=room_id)
+    room = get_for(ctx.db, ctx.actor, Room, room_id, Action.CHANGE)
     room = service.update_room(db=ctx.db, actor=ctx.actor, room=room, data=data)
     return RoomRead.model_validate(room)
 
@@ -192,8 +194,7 @@ def list_people(ctx: ApiCtx, filters: Annotated[PersonFilter, Query()]) -> Paged
 
 @router.get("/people/{person_id}")
 def get_person(ctx: ApiCtx, person_id: PathId) -> PersonRead:
-    person = service.get_person(db=ctx.db, actor=ctx.actor, person_id=person_id)
-    return PersonRead.model_validate(person)
+    return PersonRead.model_validate(get_for(ctx.db, ctx.actor, Person, person_id))
 
 
 @router.post("/people", status_code=201)
@@ -203,6 +204,6 @@ def create_person(ctx: ApiCtx, data: PersonCreate) -> PersonRead:
 
 @router.put("/people/{person_id}")
 def update_person(ctx: ApiCtx, person_id: PathId, data: PersonUpdate) -> PersonRead:
-    person = service.get_person(db=ctx.db, actor=ctx.actor, person_id=person_id)
+    person = get_for(ctx.db, ctx.actor, Person, person_id, Action.CHANGE)
     person = service.update_person(db=ctx.db, actor=ctx.actor, person=person, data=data)
     return PersonRead.model_validate(person)

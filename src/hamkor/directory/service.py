@@ -1,7 +1,9 @@
 """Queries and changes of the directory, shared by its pages, its API, its imports and its CLI.
 
-Every function that changes something takes the acting user, checks their right to do it and
-only flushes: the request (or the command) commits once, or rolls everything back.
+Every function that changes something takes the acting user and only flushes: the request (or
+the command) commits once, or rolls everything back. A change of a record takes the record its
+caller loaded with ``core.access.get_for(..., CHANGE)``, so access is checked once, before the
+service; what has no row yet (a new record, an institution named in a form) is checked here.
 """
 
 from __future__ import annotations
@@ -156,11 +158,6 @@ def list_countries(*, db: Session, actor: Actor, filters: CountryFilter, size: i
     return _listed(db, actor, select(Country).order_by(Country.code), filters, size)
 
 
-def get_country(*, db: Session, actor: Actor, country_id: int) -> Country:
-    """A country (404 when there is none)."""
-    return access.get_for(db, actor, Country, country_id)
-
-
 def list_specialties(
     *, db: Session, actor: Actor, filters: SpecialtyFilter, size: int
 ) -> Page[Any]:
@@ -176,11 +173,6 @@ def list_cities(*, db: Session, actor: Actor, filters: CityFilter, size: int) ->
     return _listed(db, actor, select(City).order_by(City.code), filters, size)
 
 
-def get_city(*, db: Session, actor: Actor, city_id: int, action: Action = Action.VIEW) -> City:
-    """A city (404), which the actor must be able to ``action`` (403, audited)."""
-    return access.get_for(db, actor, City, city_id, action)
-
-
 def create_city(*, db: Session, actor: Actor, data: CityCreate) -> City:
     """A new city, with derived travel times to every other city."""
     refuse_unless(actor.is_admin, City.__tablename__)
@@ -189,20 +181,19 @@ def create_city(*, db: Session, actor: Actor, data: CityCreate) -> City:
     city = City(**data.model_dump())
     db.add(city)
     db.flush()
-    refresh_derived_travel_times(db=db, actor=actor, city=city)
+    _refresh_derived_travel_times(db, city)
     return city
 
 
 def update_city(*, db: Session, actor: Actor, city: City, data: CityUpdate) -> City:
     """Change a city; when it moves, its derived travel times follow it."""
-    access.require(db, actor, Action.CHANGE, city)
     _chosen(db, Country, data.country_id, "country_id")
     _require_free_code(db, City, data.code, current=city)
     moved = (city.latitude, city.longitude) != (data.latitude, data.longitude)
     assign(city, data.model_dump())
     db.flush()
     if moved:
-        refresh_derived_travel_times(db=db, actor=actor, city=city)
+        _refresh_derived_travel_times(db, city)
     return city
 
 
@@ -286,8 +277,8 @@ def list_travel_times(
 
 def get_travel_time(*, db: Session, actor: Actor, a: int, b: int) -> TravelTime:
     """The stored travel time between two cities, or a derived one (not stored) if none is."""
-    get_city(db=db, actor=actor, city_id=a)
-    get_city(db=db, actor=actor, city_id=b)
+    access.get_for(db, actor, City, a)
+    access.get_for(db, actor, City, b)
     first, second = _ordered(a, b)
     row = db.scalar(
         select(TravelTime).where(TravelTime.from_city_id == first, TravelTime.to_city_id == second)
@@ -331,15 +322,14 @@ def _set_travel(
 
 
 def set_travel_minutes(
-    *, db: Session, actor: Actor, a: int, b: int, data: TravelTimeUpdate
+    *, db: Session, actor: Actor, a: City, b: City, data: TravelTimeUpdate
 ) -> TravelTime:
-    """Set the travel time between two cities by hand (kept when cities are added or moved)."""
+    """Set the travel time between two cities by hand (kept when cities are added or moved);
+    travel times are kept by admins, whoever may see the cities."""
     refuse_unless(actor.is_admin, TravelTime.__tablename__)
-    get_city(db=db, actor=actor, city_id=a)
-    get_city(db=db, actor=actor, city_id=b)
-    if a == b:
+    if a.id == b.id:
         raise UserError.one("to_city_id", N_("A city is no distance from itself."))
-    pair = _ordered(a, b)
+    pair = _ordered(a.id, b.id)
     stored = _stored_pairs(
         db, (TravelTime.from_city_id == pair[0]) & (TravelTime.to_city_id == pair[1])
     )
@@ -374,17 +364,15 @@ def update_travel_matrix(*, db: Session, actor: Actor, data: TravelMatrixUpdate)
     return changed
 
 
-def refresh_derived_travel_times(*, db: Session, actor: Actor, city: City) -> int:
+def _refresh_derived_travel_times(db: Session, city: City) -> None:
     """Derive again the travel times between ``city`` and every other city, adding missing pairs.
 
-    Called when a city is added or moved; pairs set by hand are kept. Returns how many pairs
-    were written.
+    Called when a city is added or moved, by whoever may do that (admins, who keep the travel
+    times too); pairs set by hand are kept.
     """
-    refuse_unless(actor.is_admin, TravelTime.__tablename__)
     stored = _stored_pairs(
         db, or_(TravelTime.from_city_id == city.id, TravelTime.to_city_id == city.id)
     )
-    written = 0
     for other in db.scalars(select(City).where(City.id != city.id)):
         pair = _ordered(city.id, other.id)
         row = stored.get(pair)
@@ -394,9 +382,7 @@ def refresh_derived_travel_times(*, db: Session, actor: Actor, city: City) -> in
             row = TravelTime(from_city_id=pair[0], to_city_id=pair[1])
             db.add(row)
         _derive(row, city, other)
-        written += 1
     db.flush()
-    return written
 
 
 # Institutions
@@ -407,13 +393,6 @@ def list_institutions(
 ) -> Page[Any]:
     """The institutions, by code, searched and narrowed by kind, country and city."""
     return _listed(db, actor, select(Institution).order_by(Institution.code), filters, size)
-
-
-def get_institution(
-    *, db: Session, actor: Actor, institution_id: int, action: Action = Action.VIEW
-) -> Institution:
-    """An institution (404), which the actor must be able to ``action`` (403, audited)."""
-    return access.get_for(db, actor, Institution, institution_id, action)
 
 
 def _institution_values(db: Session, data: InstitutionUpdate) -> dict[str, Any]:
@@ -438,8 +417,8 @@ def create_institution(*, db: Session, actor: Actor, data: InstitutionCreate) ->
 def update_institution(
     *, db: Session, actor: Actor, institution: Institution, data: InstitutionUpdate
 ) -> Institution:
-    """Change an institution (its coordinators, program coordinators and admins)."""
-    access.require(db, actor, Action.CHANGE, institution)
+    """Change an institution its caller loaded for change (its coordinators, program
+    coordinators and admins)."""
     values = _institution_values(db, data)
     _require_free_code(db, Institution, data.code, current=institution)
     assign(institution, values)
@@ -462,11 +441,6 @@ def list_rooms(*, db: Session, actor: Actor, filters: RoomFilter, size: int) -> 
     return _listed(db, actor, stmt, filters, size)
 
 
-def get_room(*, db: Session, actor: Actor, room_id: int, action: Action = Action.VIEW) -> Room:
-    """A room (404), which the actor must be able to ``action`` (403, audited)."""
-    return access.get_for(db, actor, Room, room_id, action)
-
-
 def _changeable_institution(db: Session, actor: Actor, institution_id: int) -> Institution:
     """The institution a room or a person is added to, which the actor must be able to change."""
     institution = _chosen(db, Institution, institution_id, "institution_id")
@@ -486,7 +460,6 @@ def create_room(*, db: Session, actor: Actor, data: RoomCreate) -> Room:
 
 def update_room(*, db: Session, actor: Actor, room: Room, data: RoomUpdate) -> Room:
     """Change a room; its code stays unique within its institution."""
-    access.require(db, actor, Action.CHANGE, room)
     _require_free_code(
         db, Room, data.code, current=room, within=Room.institution_id == room.institution_id
     )
@@ -501,13 +474,6 @@ def update_room(*, db: Session, actor: Actor, room: Room, data: RoomUpdate) -> R
 def list_people(*, db: Session, actor: Actor, filters: PersonFilter, size: int) -> Page[Any]:
     """The people, by code then name."""
     return _listed(db, actor, select(Person).order_by(Person.search, Person.id), filters, size)
-
-
-def get_person(
-    *, db: Session, actor: Actor, person_id: int, action: Action = Action.VIEW
-) -> Person:
-    """A person (404), whom the actor must be able to ``action`` (403, audited)."""
-    return access.get_for(db, actor, Person, person_id, action)
 
 
 def _person_values(db: Session, data: PersonUpdate) -> dict[str, Any]:
@@ -535,7 +501,6 @@ def create_person(*, db: Session, actor: Actor, data: PersonCreate) -> Person:
 
 def update_person(*, db: Session, actor: Actor, person: Person, data: PersonUpdate) -> Person:
     """Change a person; moving them to another institution needs the right to change that one."""
-    access.require(db, actor, Action.CHANGE, person)
     if data.institution_id is not None and data.institution_id != person.institution_id:
         _changeable_institution(db, actor, data.institution_id)
     if data.code is not None:

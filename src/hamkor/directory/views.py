@@ -171,7 +171,7 @@ def add_country(ctx: PageCtx, form: Form) -> Response:
 @router.get("/countries/{country_id}")
 def country(ctx: PageCtx, country_id: int) -> Response:
     actor = ctx.actor
-    found = service.get_country(db=ctx.db, actor=actor, country_id=country_id)
+    found = access.get_for(ctx.db, actor, Country, country_id)
     cities = service.list_cities(
         db=ctx.db, actor=actor, filters=CityFilter(country=country_id), size=page_size(ctx)
     )
@@ -230,7 +230,7 @@ def create_city(ctx: PageCtx, form: Form) -> Response:
 @router.get("/cities/{city_id}")
 def city(ctx: PageCtx, city_id: int) -> Response:
     actor = ctx.actor
-    found = service.get_city(db=ctx.db, actor=actor, city_id=city_id)
+    found = access.get_for(ctx.db, actor, City, city_id)
     institutions = service.list_institutions(
         db=ctx.db, actor=actor, filters=InstitutionFilter(city=city_id), size=page_size(ctx)
     )
@@ -249,7 +249,7 @@ def city(ctx: PageCtx, city_id: int) -> Response:
 
 @router.get("/cities/{city_id}/edit")
 def edit_city(ctx: PageCtx, city_id: int) -> Response:
-    found = service.get_city(db=ctx.db, actor=ctx.actor, city_id=city_id, action=Action.CHANGE)
+    found = access.get_for(ctx.db, ctx.actor, City, city_id, Action.CHANGE)
     form = form_values(found, CityUpdate)
     return ctx.render(
         "directory/city_form.html", city=found, form=form, errors={}, **_city_form(ctx)
@@ -259,7 +259,7 @@ def edit_city(ctx: PageCtx, city_id: int) -> Response:
 @router.post("/cities/{city_id}/edit")
 def update_city(ctx: PageCtx, city_id: int, form: Form) -> Response:
     actor = ctx.actor
-    found = service.get_city(db=ctx.db, actor=actor, city_id=city_id, action=Action.CHANGE)
+    found = access.get_for(ctx.db, actor, City, city_id, Action.CHANGE)
     return _save_or_show(
         ctx,
         form,
@@ -370,7 +370,7 @@ def create_institution(ctx: PageCtx, form: Form) -> Response:
 @router.get("/institutions/{institution_id}")
 def institution(ctx: PageCtx, institution_id: int) -> Response:
     actor = ctx.actor
-    found = service.get_institution(db=ctx.db, actor=actor, institution_id=institution_id)
+    found = access.get_for(ctx.db, actor, Institution, institution_id)
     people = service.institution_people(db=ctx.db, actor=actor, institution=found)
     return ctx.render(
         "directory/institution.html",
@@ -384,9 +384,7 @@ def institution(ctx: PageCtx, institution_id: int) -> Response:
 
 @router.get("/institutions/{institution_id}/edit")
 def edit_institution(ctx: PageCtx, institution_id: int) -> Response:
-    found = service.get_institution(
-        db=ctx.db, actor=ctx.actor, institution_id=institution_id, action=Action.CHANGE
-    )
+    found = access.get_for(ctx.db, ctx.actor, Institution, institution_id, Action.CHANGE)
     return ctx.render(
         "directory/institution_form.html",
         institution=found,
@@ -399,9 +397,7 @@ def edit_institution(ctx: PageCtx, institution_id: int) -> Response:
 @router.post("/institutions/{institution_id}/edit")
 def update_institution(ctx: PageCtx, institution_id: int, form: Form) -> Response:
     actor = ctx.actor
-    found = service.get_institution(
-        db=ctx.db, actor=actor, institution_id=institution_id, action=Action.CHANGE
-    )
+    found = access.get_for(ctx.db, actor, Institution, institution_id, Action.CHANGE)
     return _save_or_show(
         ctx,
         form,
@@ -473,7 +469,7 @@ def create_room(ctx: PageCtx, form: Form) -> Response:
 @router.get("/rooms/{room_id}")
 def room(ctx: PageCtx, room_id: int) -> Response:
     actor = ctx.actor
-    found = service.get_room(db=ctx.db, actor=actor, room_id=room_id)
+    found = access.get_for(ctx.db, actor, Room, room_id)
     return ctx.render(
         "directory/room.html",
         room=found,
@@ -484,7 +480,7 @@ def room(ctx: PageCtx, room_id: int) -> Response:
 
 @router.get("/rooms/{room_id}/edit")
 def edit_room(ctx: PageCtx, room_id: int) -> Response:
-    found = service.get_room(db=ctx.db, actor=ctx.actor, room_id=room_id, action=Action.CHANGE)
+    found = access.get_for(ctx.db, ctx.actor, Room, room_id, Action.CHANGE)
     return ctx.render(
         "directory/room_form.html",
         room=found,
@@ -497,7 +493,7 @@ def edit_room(ctx: PageCtx, room_id: int) -> Response:
 @router.post("/rooms/{room_id}/edit")
 def update_room(ctx: PageCtx, room_id: int, form: Form) -> Response:
     actor = ctx.actor
-    found = service.get_room(db=ctx.db, actor=actor, room_id=room_id, action=Action.CHANGE)
+    found = access.get_for(ctx.db, actor, Room, room_id, Action.CHANGE)
     return _save_or_show(
         ctx,
         form,
@@ -569,7 +565,7 @@ def create_person(ctx: PageCtx, form: Form) -> Response:
 @router.get("/people/{person_id}")
 def person(ctx: PageCtx, person_id: int) -> Response:
     actor = ctx.actor
-    found = service.get_person(db=ctx.db, actor=actor, person_id=person_id)
+    found = access.get_for(ctx.db, actor, Person, person_id)
     return ctx.render(
         "directory/person.html",
         person=found,
@@ -580,9 +576,7 @@ def person(ctx: PageCtx, person_id: int) -> Response:
 
 @router.get("/people/{person_id}/edit")
 def edit_person(ctx: PageCtx, person_id: int) -> Response:
-    found = service.get_person(
-        db=ctx.db, actor=ctx.actor, person_id=person_id, action=Action.CHANGE
-    )
+    found = access.get_for(ctx.db, ctx.actor, Person, person_id, Action.CHANGE)
     form = form_values(found, PersonUpdate, specialty_ids=[s.id for s in found.specialties])
     return ctx.render(
         "directory/person_form.html", person=found, form=form, errors={}, **_person_form(ctx)
@@ -592,7 +586,7 @@ def edit_person(ctx: PageCtx, person_id: int) -> Response:
 @router.post("/people/{person_id}/edit")
 def update_person(ctx: PageCtx, person_id: int, form: Form) -> Response:
     actor = ctx.actor
-    found = service.get_person(db=ctx.db, actor=actor, person_id=person_id, action=Action.CHANGE)
+    found = access.get_for(ctx.db, actor, Person, person_id, Action.CHANGE)
     return _save_or_show(
         ctx,
         form,

@@ -1,5 +1,6 @@
 """JSON API of training under /api/v1/training: the same schemas, filter and service functions
-as the pages."""
+as the pages. A route loads the record it names with ``get_for`` (404, or an audited 403) and
+hands it to the service."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hamkor.core.pages import page_size
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, settings_of
 from hamkor.training import attendance, cascade, service
 from hamkor.training.filters import CourseFilter
-from hamkor.training.models import Course, CourseSession
+from hamkor.training.models import Course, CourseSession, Enrolment
 from hamkor.training.schemas import (
     AttendanceList,
     CascadeSessionCreate,
@@ -79,7 +80,8 @@ def get_course(ctx: ApiCtx, course_id: PathId) -> CourseRead:
 @router.patch("/courses/{course_id}")
 def update_course(ctx: ApiCtx, course_id: PathId, data: CourseUpdate) -> CourseRead:
     """Change what is given; the result is checked as a new course."""
-    course = service.update_course(db=ctx.db, actor=ctx.actor, course_id=course_id, data=data)
+    course = get_for(ctx.db, ctx.actor, Course, course_id, Action.CHANGE)
+    course = service.update_course(db=ctx.db, actor=ctx.actor, course=course, data=data)
     return CourseRead.model_validate(course)
 
 
@@ -92,14 +94,16 @@ def list_sessions(ctx: ApiCtx, course_id: PathId) -> list[SessionRead]:
 @router.post("/courses/{course_id}/sessions", status_code=201)
 def add_session(ctx: ApiCtx, course_id: PathId, data: SessionCreate) -> SessionRead:
     """A new session; its start must fall within the course's days on the host's clocks."""
-    session = service.add_session(db=ctx.db, actor=ctx.actor, course_id=course_id, data=data)
+    course = get_for(ctx.db, ctx.actor, Course, course_id, Action.CHANGE)
+    session = service.add_session(db=ctx.db, actor=ctx.actor, course=course, data=data)
     return SessionRead.model_validate(session)
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
 def delete_session(ctx: ApiCtx, session_id: PathId) -> Response:
     """Remove a session entered by mistake, with its attendance."""
-    service.delete_session(db=ctx.db, actor=ctx.actor, session_id=session_id)
+    session = get_for(ctx.db, ctx.actor, CourseSession, session_id, Action.CHANGE)
+    service.delete_session(db=ctx.db, actor=ctx.actor, session=session)
     return Response(status_code=204)
 
 
@@ -114,10 +118,11 @@ def list_enrolments(ctx: ApiCtx, course_id: PathId) -> list[EnrolmentRead]:
 @router.post("/courses/{course_id}/enrolments", status_code=201)
 def enrol(ctx: ApiCtx, course_id: PathId, data: EnrolmentCreate) -> EnrolmentRead:
     """Enrol a person: a seat if one is free, else the waiting list."""
+    course = get_for(ctx.db, ctx.actor, Course, course_id, Action.CHANGE)
     enrolment = service.enrol(
         db=ctx.db,
         actor=ctx.actor,
-        course_id=course_id,
+        course=course,
         person_id=data.person_id,
         language=data.language,
     )
@@ -127,8 +132,9 @@ def enrol(ctx: ApiCtx, course_id: PathId, data: EnrolmentCreate) -> EnrolmentRea
 @router.post("/courses/{course_id}/request", status_code=201)
 def request_place(ctx: ApiCtx, course_id: PathId, data: SelfEnrolment) -> EnrolmentRead:
     """The caller asks for a place; a coordinator approves it."""
+    course = get_for(ctx.db, ctx.actor, Course, course_id)
     enrolment = service.request_enrolment(
-        db=ctx.db, actor=ctx.actor, course_id=course_id, language=data.language
+        db=ctx.db, actor=ctx.actor, course=course, language=data.language
     )
     return EnrolmentRead.model_validate(enrolment)
 
@@ -143,40 +149,45 @@ def my_enrolments(ctx: ApiCtx) -> list[EnrolmentRead]:
 
 @router.post("/enrolments/{enrolment_id}/approve")
 def approve(ctx: ApiCtx, enrolment_id: PathId) -> EnrolmentRead:
+    enrolment = get_for(ctx.db, ctx.actor, Enrolment, enrolment_id, Action.CHANGE)
     return EnrolmentRead.model_validate(
-        service.approve(db=ctx.db, actor=ctx.actor, enrolment_id=enrolment_id)
+        service.approve(db=ctx.db, actor=ctx.actor, enrolment=enrolment)
     )
 
 
 @router.post("/enrolments/{enrolment_id}/withdraw")
 def withdraw(ctx: ApiCtx, enrolment_id: PathId) -> EnrolmentRead:
-    """Withdraw; a seat set free goes to the first on the waiting list."""
+    """Withdraw (the trainee, or a coordinator of the course); a seat set free goes to the
+    first on the waiting list."""
+    enrolment = get_for(ctx.db, ctx.actor, Enrolment, enrolment_id)
     return EnrolmentRead.model_validate(
-        service.withdraw(db=ctx.db, actor=ctx.actor, enrolment_id=enrolment_id)
+        service.withdraw(db=ctx.db, actor=ctx.actor, enrolment=enrolment)
     )
 
 
 @router.put("/enrolments/{enrolment_id}/score")
 def set_score(ctx: ApiCtx, enrolment_id: PathId, data: ScoreChange) -> EnrolmentRead:
+    enrolment = get_for(ctx.db, ctx.actor, Enrolment, enrolment_id, Action.CHANGE)
     return EnrolmentRead.model_validate(
-        service.set_score(db=ctx.db, actor=ctx.actor, enrolment_id=enrolment_id, score=data.score)
+        service.set_score(db=ctx.db, actor=ctx.actor, enrolment=enrolment, score=data.score)
     )
 
 
 @router.post("/enrolments/{enrolment_id}/complete")
 def complete(ctx: ApiCtx, enrolment_id: PathId) -> EnrolmentRead:
     """Apply the completion rule (and issue the certificate when the trainee completes)."""
+    enrolment = get_for(ctx.db, ctx.actor, Enrolment, enrolment_id, Action.CHANGE)
     return EnrolmentRead.model_validate(
-        service.evaluate_completion(db=ctx.db, actor=ctx.actor, enrolment_id=enrolment_id)
+        service.evaluate_completion(db=ctx.db, actor=ctx.actor, enrolment=enrolment)
     )
 
 
 @router.put("/sessions/{session_id}/attendance")
 def mark_attendance(ctx: ApiCtx, session_id: PathId, data: AttendanceList) -> list[int]:
     """Set who was present; answers the enrolments marked present."""
-    get_for(ctx.db, ctx.actor, CourseSession, session_id, Action.CHANGE)
+    session = get_for(ctx.db, ctx.actor, CourseSession, session_id, Action.CHANGE)
     marked = attendance.mark_attendance(
-        db=ctx.db, actor=ctx.actor, session_id=session_id, present=set(data.present)
+        db=ctx.db, actor=ctx.actor, session=session, present=set(data.present)
     )
     return sorted(a.enrolment_id for a in marked)
 
@@ -187,7 +198,7 @@ def check_in(ctx: ApiCtx, session_id: PathId, data: CheckInRequest) -> CheckInRe
     result = attendance.check_in(
         db=ctx.db,
         actor=ctx.actor,
-        session_id=session_id,
+        session=get_for(ctx.db, ctx.actor, CourseSession, session_id),
         token=data.token,
         secret_key=settings_of(ctx.request).resolved_secret_key(),
     )
@@ -207,7 +218,7 @@ def _node(node: cascade.Node) -> ReachNode:
 @router.get("/courses/{course_id}/reach")
 def reach(ctx: ApiCtx, course_id: PathId) -> ReachRead:
     """How far the course went: level 1 (completed it), 2 (their mentees), 3 (mentees' mentees)."""
-    found = cascade.reach(db=ctx.db, actor=ctx.actor, course_id=course_id)
+    found = cascade.reach(db=ctx.db, course=get_for(ctx.db, ctx.actor, Course, course_id))
     return ReachRead(
         course_id=course_id,
         levels=found.levels,

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.core.access import Action, Actor, get_for
+from hamkor.core.access import Actor
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
@@ -93,14 +93,14 @@ def check_in(
     *,
     db: Session,
     actor: Actor,
-    session_id: int,
+    session: CourseSession,
     token: str,
     secret_key: str,
     now: datetime | None = None,
 ) -> CheckIn:
-    """Check the actor in to the session by the token of its QR code."""
+    """Check the actor in to a session they may see by the token of its QR code; being
+    enrolled in its course is what lets them in."""
     now = now or utcnow()
-    session = get_for(db, actor, CourseSession, session_id)
     _read(secret_key, token, session.id, now)
     if not session.starts_at - EARLY <= now <= session.ends_at:
         raise UserError.one(
@@ -149,11 +149,10 @@ def session_list(db: Session, session: CourseSession) -> list[tuple[Enrolment, A
 
 
 def mark_attendance(
-    *, db: Session, actor: Actor, session_id: int, present: Collection[int]
+    *, db: Session, actor: Actor, session: CourseSession, present: Collection[int]
 ) -> list[Attendance]:
     """Set who was present at the session from the coordinator's list: the enrolments in
     ``present`` are marked (those already checked in keep their record), the others cleared."""
-    session = get_for(db, actor, CourseSession, session_id, Action.CHANGE)
     rows = session_list(db, session)
     seated = {enrolment.id for enrolment, _ in rows}
     if set(present) - seated:

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy import select
 
-from hamkor.core.access import AccessDenied
+from hamkor.core.access import AccessDenied, Action, get_for
 from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
@@ -41,11 +41,12 @@ def enrol(
                 raise UserError.one(
                     "course", N_("Nothing with the code %(value)s exists."), value=course
                 )
+            actor = acting_user(db, user)
             task = bar.add_task(f"Enrolling in {course}", total=None)
             result = import_enrolments(
                 db=db,
-                actor=acting_user(db, user),
-                course_id=course_id,
+                actor=actor,
+                course=get_for(db, actor, Course, course_id, Action.CHANGE),
                 content=content,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )

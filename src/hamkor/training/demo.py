@@ -175,7 +175,7 @@ def _master_classes(db: Session, actor: Actor) -> None:
         .order_by(Activity.starts_at, Activity.id)
     ).all()
     courses = {
-        a.id: service.course_for_activity(db=db, actor=actor, activity_id=a.id) for a in activities
+        a.id: service.course_for_activity(db=db, actor=actor, activity=a) for a in activities
     }
     _link_demo_trainee(db)
     placements: list[tuple[int, int]] = []
@@ -225,9 +225,9 @@ def _attend_and_complete(db: Session, actor: Actor, course: Course, absent_every
             e.id for n, e in enumerate(enrolments, 1) if not absent_every or n % absent_every
         }
         _scan_demo_trainee(db, session, enrolments, present)
-        attendance.mark_attendance(db=db, actor=actor, session_id=session.id, present=present)
+        attendance.mark_attendance(db=db, actor=actor, session=session, present=present)
     for enrolment in enrolments:
-        service.evaluate_completion(db=db, actor=actor, enrolment_id=enrolment.id)
+        service.evaluate_completion(db=db, actor=actor, enrolment=enrolment)
 
 
 def _scan_demo_trainee(
@@ -242,7 +242,7 @@ def _scan_demo_trainee(
     secret = get_settings().resolved_secret_key()
     token = attendance.checkin_token(secret_key=secret, session_id=session.id, now=when)
     attendance.check_in(
-        db=db, actor=trainee, session_id=session.id, token=token, secret_key=secret, now=when
+        db=db, actor=trainee, session=session, token=token, secret_key=secret, now=when
     )
 
 
@@ -349,9 +349,7 @@ def _moscow_course(loader: DemoLoader, actor: Actor) -> list[Person]:
     trainees = _course_trainees(loader, actor, program)
     for number, person in enumerate(trainees):
         language = "ru" if number % 5 == 4 else "uz"
-        service.enrol(
-            db=db, actor=actor, course_id=course.id, person_id=person.id, language=language
-        )
+        service.enrol(db=db, actor=actor, course=course, person_id=person.id, language=language)
     _attend_and_test(db, actor, course)
     completed = [e for e in _all(db, course) if e.status == EnrolmentStatus.COMPLETED]
     for enrolment, reason in zip(completed[-len(REVOKED) :], REVOKED, strict=True):
@@ -371,7 +369,7 @@ def _sessions(db: Session, actor: Actor, course: Course, topics: list[str]) -> N
         service.add_session(
             db=db,
             actor=actor,
-            course_id=course.id,
+            course=course,
             data=SessionCreate(
                 starts_at=datetime.combine(day, time(9), zone),
                 ends_at=datetime.combine(day, time(15), zone),
@@ -393,20 +391,20 @@ def _attend_and_test(db: Session, actor: Actor, course: Course) -> None:
     missing = {enrolments[7].id, enrolments[23].id}
     for number, session in enumerate(service.list_sessions(db=db, course=course)):
         present = {e.id for e in enrolments if e.id not in missing or number < 7}
-        attendance.mark_attendance(db=db, actor=actor, session_id=session.id, present=present)
+        attendance.mark_attendance(db=db, actor=actor, session=session, present=present)
     for number, enrolment in enumerate(enrolments):
         score = 64.0 if number == 15 else float(rng.randint(72, 98))
-        service.set_score(db=db, actor=actor, enrolment_id=enrolment.id, score=score)
-        service.evaluate_completion(db=db, actor=actor, enrolment_id=enrolment.id)
+        service.set_score(db=db, actor=actor, enrolment=enrolment, score=score)
+        service.evaluate_completion(db=db, actor=actor, enrolment=enrolment)
 
 
 def _revoke(db: Session, actor: Actor, enrolment: Enrolment, reason: str) -> None:
-    number = next(
-        c.number
+    credential = next(
+        c
         for c in credentials.list_credentials(db=db, actor=actor)
         if c.enrolment_id == enrolment.id
     )
-    credentials.revoke(db=db, actor=actor, number=number, reason=reason)
+    credentials.revoke(db=db, actor=actor, credential=credential, reason=reason)
 
 
 # --- the cascade ----------------------------------------------------------------------------

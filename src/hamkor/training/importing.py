@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.core.access import Action, Actor, get_for
+from hamkor.core.access import Actor
 from hamkor.core.i18n import N_, Message
 from hamkor.core.importing import (
     ImportResult,
@@ -33,14 +33,13 @@ from hamkor.training.schemas import EnrolmentRow
 
 
 class EnrolmentImport:
-    """Enrolments of one course, which the actor must manage."""
+    """Enrolments of one course, which the caller loaded for change."""
 
     entity = Enrolment.__tablename__
     schema = EnrolmentRow
 
-    def __init__(self, db: Session, actor: Actor, course_id: int) -> None:
-        self.course = get_for(db, actor, Course, course_id, Action.CHANGE)
-        self.db, self.actor = db, actor
+    def __init__(self, db: Session, actor: Actor, course: Course) -> None:
+        self.db, self.actor, self.course = db, actor, course
         self.people: dict[str, int] = {}
 
     def check(self, rows: Sequence[ParsedRow[EnrolmentRow]]) -> list[RowError]:
@@ -68,7 +67,7 @@ class EnrolmentImport:
         service.enrol(
             db=self.db,
             actor=self.actor,
-            course_id=self.course.id,
+            course=self.course,
             person_id=self.people[row.person],
             language=row.language,
         )
@@ -78,10 +77,11 @@ def import_enrolments(
     *,
     db: Session,
     actor: Actor,
-    course_id: int,
+    course: Course,
     content: bytes,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Enrol the people of a CSV or XLSX file: every row, or none when any row is refused."""
-    importer = EnrolmentImport(db, actor, course_id)
+    """Enrol the people of a CSV or XLSX file in a course the caller loaded for change: every
+    row, or none when any row is refused."""
+    importer = EnrolmentImport(db, actor, course)
     return run_import(db, read_sheet(content), importer, progress)

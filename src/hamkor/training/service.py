@@ -1,8 +1,10 @@
 """Courses, sessions and enrolments: queries and state changes.
 
 Every function takes keyword arguments, the session and the acting user, and only flushes: the
-request (or command) commits once. Reads go through ``core.access.restrict`` and writes through
-``get_for(..., CHANGE)``; rows and their changes reach the audit trail by the flush hook.
+request (or command) commits once. Reads go through ``core.access.restrict``; a write takes the
+record its caller loaded with ``core.access.get_for(..., CHANGE)`` (a route, a command, the
+planner placing trainees), so access is checked once, before the service. Rows and their
+changes reach the audit trail by the flush hook.
 
 Seats: a course holds ``capacity`` trainees (enrolled, completed or failed). Whoever finds it
 full is put on the waiting list, ordered by the time they asked; when someone withdraws, the
@@ -19,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hamkor.core.access import AccessDenied, Action, Actor, can, get_for, require, restrict
+from hamkor.core.access import AccessDenied, Action, Actor, can, require, restrict
 from hamkor.core.db import assign, utcnow
 from hamkor.core.errors import FieldError, UserError
 from hamkor.core.forms import record_values, validate
@@ -153,10 +155,10 @@ def create_course(*, db: Session, actor: Actor, data: CourseCreate) -> Course:
     return course
 
 
-def update_course(*, db: Session, actor: Actor, course_id: int, data: CourseUpdate) -> Course:
-    """Change what is given; the result is checked by the rules of a new course. Seats added
-    go to the waiting list."""
-    course = get_for(db, actor, Course, course_id, Action.CHANGE)
+def update_course(*, db: Session, actor: Actor, course: Course, data: CourseUpdate) -> Course:
+    """Change what is given; the result is checked by the rules of a new course, and must stay
+    a course the actor manages (a coordinator cannot give it away to another program). Seats
+    added go to the waiting list."""
     current = record_values(course, CourseCreate)
     merged = validate(CourseCreate, {**current, **data.model_dump(exclude_unset=True)})
     with db.begin_nested():
@@ -192,9 +194,8 @@ def list_sessions(*, db: Session, course: Course) -> list[CourseSession]:
     )
 
 
-def add_session(*, db: Session, actor: Actor, course_id: int, data: SessionCreate) -> CourseSession:
+def add_session(*, db: Session, actor: Actor, course: Course, data: SessionCreate) -> CourseSession:
     """A new sitting of the course, within the course's days."""
-    course = get_for(db, actor, Course, course_id, Action.CHANGE)
     errors: list[FieldError] = []
     if data.ends_at <= data.starts_at:
         errors.append(_problem("ends_at", N_("The session must end after it starts.")))
@@ -220,9 +221,8 @@ def add_session(*, db: Session, actor: Actor, course_id: int, data: SessionCreat
     return session
 
 
-def delete_session(*, db: Session, actor: Actor, session_id: int) -> None:
+def delete_session(*, db: Session, actor: Actor, session: CourseSession) -> None:
     """Remove a sitting entered by mistake (with its attendance)."""
-    session = get_for(db, actor, CourseSession, session_id, Action.CHANGE)
     db.delete(session)
     db.flush()
 
@@ -317,10 +317,10 @@ def _place(
 
 
 def enrol(
-    *, db: Session, actor: Actor, course_id: int, person_id: int, language: str | None = None
+    *, db: Session, actor: Actor, course: Course, person_id: int, language: str | None = None
 ) -> Enrolment:
-    """A coordinator enrolling a person: a seat if one is free, else the waiting list."""
-    course = get_for(db, actor, Course, course_id, Action.CHANGE)
+    """A coordinator enrolling a person in a course they manage: a seat if one is free, else
+    the waiting list."""
     person = db.get(Person, person_id)
     if person is None:
         raise UserError.one("person_id", _CHOOSE)
@@ -328,19 +328,17 @@ def enrol(
 
 
 def request_enrolment(
-    *, db: Session, actor: Actor, course_id: int, language: str | None = None
+    *, db: Session, actor: Actor, course: Course, language: str | None = None
 ) -> Enrolment:
     """A trainee asking for a place in a course they can see; a coordinator approves it."""
-    course = get_for(db, actor, Course, course_id)
     person = person_of(db, actor)
     if person is None:
         raise UserError.one("", N_("Your account is not linked to a person of the directory."))
     return _place(db, course, person, EnrolmentStatus.REQUESTED, language)
 
 
-def approve(*, db: Session, actor: Actor, enrolment_id: int) -> Enrolment:
+def approve(*, db: Session, actor: Actor, enrolment: Enrolment) -> Enrolment:
     """Accept a trainee's request: a seat if one is free, else the waiting list."""
-    enrolment = get_for(db, actor, Enrolment, enrolment_id, Action.CHANGE)
     if enrolment.status != EnrolmentStatus.REQUESTED:
         raise UserError.one("status", N_("Only a request can be approved."))
     enrolment.status = _seat_or_wait(db, enrolment.course)
@@ -348,10 +346,13 @@ def approve(*, db: Session, actor: Actor, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
-def withdraw(*, db: Session, actor: Actor, enrolment_id: int) -> Enrolment:
+def withdraw(*, db: Session, actor: Actor, enrolment: Enrolment) -> Enrolment:
     """Take a trainee out of the course (the trainee themself, or a coordinator declining a
-    request); a seat set free goes to the first on the waiting list."""
-    enrolment = get_for(db, actor, Enrolment, enrolment_id)
+    request); a seat set free goes to the first on the waiting list.
+
+    The caller loads the enrolment for viewing, which its trainee may; whoever is not that
+    trainee must manage it, which only this rule knows to ask.
+    """
     own = person_of(db, actor)
     if own is None or own.id != enrolment.person_id:
         require(db, actor, Action.CHANGE, enrolment)
@@ -384,9 +385,8 @@ def _move_up(db: Session, course: Course) -> None:
     db.flush()
 
 
-def set_score(*, db: Session, actor: Actor, enrolment_id: int, score: float) -> Enrolment:
+def set_score(*, db: Session, actor: Actor, enrolment: Enrolment, score: float) -> Enrolment:
     """Record the trainee's assessment score."""
-    enrolment = get_for(db, actor, Enrolment, enrolment_id, Action.CHANGE)
     enrolment.score = score
     db.flush()
     return enrolment
@@ -428,11 +428,10 @@ def attendance_percent(db: Session, enrolment: Enrolment) -> int:
     return attendance_percents(db, [enrolment])[enrolment.id]
 
 
-def evaluate_completion(*, db: Session, actor: Actor, enrolment_id: int) -> Enrolment:
+def evaluate_completion(*, db: Session, actor: Actor, enrolment: Enrolment) -> Enrolment:
     """Apply the course's completion rule and, when the trainee completes, issue the
     certificate: attendance at least ``min_attendance_percent`` of the sessions and, when the
     course sets one, a score at least ``min_score``."""
-    enrolment = get_for(db, actor, Enrolment, enrolment_id, Action.CHANGE)
     course = enrolment.course
     if enrolment.status != EnrolmentStatus.ENROLLED:
         raise UserError.one("status", N_("Only an enrolled trainee can complete the course."))
@@ -449,20 +448,20 @@ def evaluate_completion(*, db: Session, actor: Actor, enrolment_id: int) -> Enro
         enrolment.status = EnrolmentStatus.FAILED
     db.flush()
     if enrolment.status == EnrolmentStatus.COMPLETED:
-        credentials.issue_certificate(db=db, actor=actor, enrolment_id=enrolment.id)
+        credentials.issue_certificate(db=db, actor=actor, enrolment=enrolment)
     return enrolment
 
 
 # --- the planning optimizer's placements ----------------------------------------------------
 
 
-def course_for_activity(*, db: Session, actor: Actor, activity_id: int) -> Course:
-    """The course of a master class or training, made from the activity when it has none:
-    its kind, title, specialty, days, seats and one session at the activity's time; issued and
-    hosted by the activity's institution."""
-    activity = get_for(db, actor, Activity, activity_id)
+def course_for_activity(*, db: Session, actor: Actor, activity: Activity) -> Course:
+    """The course of a master class or training, which the actor must manage; made from the
+    activity when it has none: its kind, title, specialty, days, seats and one session at the
+    activity's time; issued and hosted by the activity's institution."""
     found = db.scalar(select(Course).where(Course.activity_id == activity.id))
     if found is not None:
+        require(db, actor, Action.CHANGE, found)
         return found
     kind = COURSE_KIND_OF_ACTIVITY.get(ActivityKind(activity.kind))
     if kind is None:
@@ -492,7 +491,7 @@ def course_for_activity(*, db: Session, actor: Actor, activity_id: int) -> Cours
     add_session(
         db=db,
         actor=actor,
-        course_id=course.id,
+        course=course,
         data=SessionCreate(
             starts_at=activity.starts_at, ends_at=activity.ends_at, city_id=activity.city_id
         ),
@@ -507,17 +506,23 @@ def _hours(start: datetime, end: datetime) -> int:
 def place_planned(*, db: Session, actor: Actor, placements: Sequence[tuple[int, int]]) -> int:
     """Enrol each planned ``(person_id, activity_id)`` in the course of the activity (made
     when missing), within its seats; how many were newly placed. A pair already enrolled is
-    left as it is; a pair that cannot be placed refuses the whole batch, naming the pair."""
+    left as it is; a pair that cannot be placed refuses the whole batch, naming the pair.
+
+    The plan names its activities by id, so they are loaded and checked here, as a form's
+    references are; each course is one the actor manages (:func:`course_for_activity`).
+    """
     placed = 0
     for index, (person_id, activity_id) in enumerate(placements):
         field = f"placements.{index}"
         pair = {"person": person_id, "activity": activity_id}
         if db.get(Person, person_id) is None:
             raise UserError.one(field, N_("Person %(person)s does not exist."), **pair)
-        if db.get(Activity, activity_id) is None:
+        activity = db.get(Activity, activity_id)
+        if activity is None:
             raise UserError.one(field, N_("Activity %(activity)s does not exist."), **pair)
+        require(db, actor, Action.VIEW, activity)
         try:
-            course = course_for_activity(db=db, actor=actor, activity_id=activity_id)
+            course = course_for_activity(db=db, actor=actor, activity=activity)
         except UserError as error:
             raise UserError([FieldError(field, e.message) for e in error.errors]) from error
         current = _existing(db, course, person_id)
@@ -531,6 +536,6 @@ def place_planned(*, db: Session, actor: Actor, placements: Sequence[tuple[int, 
             current.status = EnrolmentStatus.ENROLLED
             db.flush()
         else:
-            enrol(db=db, actor=actor, course_id=course.id, person_id=person_id)
+            enrol(db=db, actor=actor, course=course, person_id=person_id)
         placed += 1
     return placed

@@ -164,7 +164,7 @@ def update_course(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
         ctx,
         form,
         CourseUpdate,
-        lambda data: service.update_course(db=ctx.db, actor=actor, course_id=course.id, data=data),
+        lambda data: service.update_course(db=ctx.db, actor=actor, course=course, data=data),
         done=f"/training/courses/{course.id}",
         again=lambda refusal: _course_form(ctx, course, form, refusal),
     )
@@ -232,7 +232,7 @@ def enrol(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
         lambda data: service.enrol(
             db=ctx.db,
             actor=actor,
-            course_id=course.id,
+            course=course,
             person_id=data.person_id,
             language=data.language,
         ),
@@ -250,7 +250,7 @@ def request_place(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
         form,
         SelfEnrolment,
         lambda data: service.request_enrolment(
-            db=ctx.db, actor=actor, course_id=course.id, language=data.language
+            db=ctx.db, actor=actor, course=course, language=data.language
         ),
     )
 
@@ -267,15 +267,17 @@ def add_session(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
         form,
         SessionForm,
         lambda data: service.add_session(
-            db=ctx.db, actor=actor, course_id=course.id, data=data.instants(zone)
+            db=ctx.db, actor=actor, course=course, data=data.instants(zone)
         ),
     )
 
 
-_ENROLMENT_STEPS: dict[str, Callable[..., Enrolment]] = {
-    "approve": service.approve,
-    "withdraw": service.withdraw,
-    "complete": service.evaluate_completion,
+#: The steps of an enrolment and the right to it each needs: its trainee, who may see it, may
+#: withdraw it (the service asks anybody else to manage it); the others are the managers'.
+_ENROLMENT_STEPS: dict[str, tuple[Callable[..., Enrolment], Action]] = {
+    "approve": (service.approve, Action.CHANGE),
+    "withdraw": (service.withdraw, Action.VIEW),
+    "complete": (service.evaluate_completion, Action.CHANGE),
 }
 
 
@@ -283,27 +285,27 @@ _ENROLMENT_STEPS: dict[str, Callable[..., Enrolment]] = {
 def enrolment_step(ctx: PageCtx, enrolment_id: PathId, step: str, form: Form) -> Response:
     """Approve a request, withdraw, record the score or apply the completion rule."""
     actor = ctx.actor
-    enrolment = get_for(ctx.db, actor, Enrolment, enrolment_id)
-    course = enrolment.course
     if step == "score":
+        enrolment = get_for(ctx.db, actor, Enrolment, enrolment_id, Action.CHANGE)
         return _on_course(
             ctx,
-            course,
+            enrolment.course,
             form,
             ScoreChange,
             lambda data: service.set_score(
-                db=ctx.db, actor=actor, enrolment_id=enrolment.id, score=data.score
+                db=ctx.db, actor=actor, enrolment=enrolment, score=data.score
             ),
         )
-    act = _ENROLMENT_STEPS.get(step)
-    if act is None:
+    if step not in _ENROLMENT_STEPS:
         raise NotFound("step", step)
+    act, action = _ENROLMENT_STEPS[step]
+    enrolment = get_for(ctx.db, actor, Enrolment, enrolment_id, action)
     return _on_course(
         ctx,
-        course,
+        enrolment.course,
         form,
         SelfEnrolment,
-        lambda _data: act(db=ctx.db, actor=actor, enrolment_id=enrolment.id),
+        lambda _data: act(db=ctx.db, actor=actor, enrolment=enrolment),
     )
 
 
@@ -362,7 +364,7 @@ def mark_attendance(ctx: PageCtx, session_id: PathId, form: Form) -> Response:
         {"present": [], **form},
         AttendanceList,
         lambda data: attendance.mark_attendance(
-            db=ctx.db, actor=actor, session_id=session.id, present=set(data.present)
+            db=ctx.db, actor=actor, session=session, present=set(data.present)
         ),
         done=f"/training/sessions/{session.id}",
         again=lambda refusal: _session_page(ctx, session, refusal),
@@ -380,7 +382,7 @@ def check_in(ctx: PageCtx, session_id: PathId, t: str = "") -> Response:
     try:
         with ctx.db.begin_nested():
             result = attendance.check_in(
-                db=ctx.db, actor=ctx.actor, session_id=session.id, token=t, secret_key=_secret(ctx)
+                db=ctx.db, actor=ctx.actor, session=session, token=t, secret_key=_secret(ctx)
             )
     except UserError as error:
         message = error.errors[0].message.render(ctx.language)
@@ -428,7 +430,7 @@ def import_upload(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
         # A refused file writes nothing; the savepoint undoes a write the service refused.
         with ctx.db.begin_nested():
             result = import_enrolments(
-                db=ctx.db, actor=actor, course_id=course.id, content=upload.content
+                db=ctx.db, actor=actor, course=course, content=upload.content
             )
     except UserError as error:
         return _import_page(ctx, course, REFUSED, errors=error_map(error, ctx.language))
@@ -447,7 +449,7 @@ def _reach_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Res
         "training/reach.html",
         status,
         course=course,
-        reach=cascade.reach(db=ctx.db, actor=actor, course_id=course.id),
+        reach=cascade.reach(db=ctx.db, course=course),
         manages=manages,
         people=_choices(ctx, Person) if manages else [],
         institutions=_choices(ctx, Institution) if manages else [],

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.core.access import AccessDenied, Actor
+from hamkor.core.access import AccessDenied, Action, Actor
 from hamkor.core.errors import UserError
 from hamkor.core.models import AuditEntry, Role
+from hamkor.training import service as training_service
 from hamkor.training.credentials import jose, keys, service
-from hamkor.training.credentials.models import SigningKey
+from hamkor.training.credentials.models import Credential, SigningKey
 from hamkor.training.credentials.verify import Failure
-from hamkor.training.models import EnrolmentStatus
+from hamkor.training.models import Attendance, AttendanceMethod, Enrolment, EnrolmentStatus
 from tests.fixtures.core import UserFactory
 from tests.fixtures.credentials import HOLDER_NAMES, Certified, CompleteFactory, IssueFactory
+from tests.fixtures.directory import bearer
 from tests.fixtures.programs import KzUzDays
 from tests.fixtures.training import MasterClass
 
@@ -64,25 +67,8 @@ def test_a_second_certificate_for_the_same_enrolment_is_refused(
     assert certificate.credential.number in refused.value.errors[0].message.render("en")
 
 
-def test_only_the_courses_managers_issue(
-    db: Session, complete: CompleteFactory, create_user: UserFactory, signing_settings: None
-) -> None:
-    enrolment = complete("uz")
-    stranger = create_user(Role.INSTITUTION_COORDINATOR)
-    with pytest.raises(AccessDenied):
-        service.issue_certificate(db=db, actor=Actor.of(stranger), enrolment_id=enrolment.id)
-
-
-def test_completing_a_course_issues_the_certificate(
-    db: Session,
-    master_class: MasterClass,
-    kz_uz_days: KzUzDays,
-    create_enrolment: object,
-    signing_settings: None,
-) -> None:
-    from hamkor.training import service as training_service
-    from hamkor.training.models import Attendance, AttendanceMethod, Enrolment
-
+def _attended_every_session(db: Session, master_class: MasterClass) -> Enrolment:
+    """The master class's trainee, enrolled and present at every session: one to complete."""
     enrolment = Enrolment(
         course_id=master_class.course.id,
         person_id=master_class.trainee.person.id,
@@ -97,17 +83,43 @@ def test_completing_a_course_issues_the_certificate(
                 session_id=session.id, enrolment_id=enrolment.id, method=AttendanceMethod.LIST
             )
         )
-    db.flush()
+    db.commit()
+    return enrolment
+
+
+def test_only_the_courses_managers_complete_and_so_issue(
+    db: Session,
+    app_client: TestClient,
+    master_class: MasterClass,
+    kz_uz_days: KzUzDays,
+    create_user: UserFactory,
+    signing_settings: None,
+) -> None:
+    enrolment = _attended_every_session(db, master_class)
+    path = f"/api/v1/training/enrolments/{enrolment.id}/complete"
+    stranger = bearer(db, create_user(Role.INSTITUTION_COORDINATOR))
+    assert app_client.post(path, headers=stranger).status_code == 403
+    assert db.scalars(select(Credential)).all() == []
+    coordinator = bearer(db, kz_uz_days.coordinator)
+    assert app_client.post(path, headers=coordinator).json()["status"] == "completed"
+    issued = db.scalars(select(Credential.enrolment_id)).all()
+    assert issued == [enrolment.id]
+
+
+def test_completing_a_course_issues_the_certificate(
+    db: Session, master_class: MasterClass, kz_uz_days: KzUzDays, signing_settings: None
+) -> None:
+    enrolment = _attended_every_session(db, master_class)
     actor = Actor.of(kz_uz_days.coordinator)
-    training_service.evaluate_completion(db=db, actor=actor, enrolment_id=enrolment.id)
+    training_service.evaluate_completion(db=db, actor=actor, enrolment=enrolment)
     issued = service.list_credentials(db=db, actor=actor)
     assert [c.enrolment_id for c in issued] == [enrolment.id]
 
 
 def test_revocation_is_published_with_its_reason(db: Session, certificate: Certified) -> None:
     actor = Actor.of(certificate.coordinator)
-    number = certificate.credential.number
-    service.revoke(db=db, actor=actor, number=number, reason="Attendance sheet was forged")
+    credential = certificate.credential
+    service.revoke(db=db, actor=actor, credential=credential, reason="Attendance sheet was forged")
     db.commit()
     result = service.verify(db=db, data=certificate.credential.token)
     assert result.failures == [Failure.REVOKED]
@@ -123,22 +135,25 @@ def test_revocation_is_published_with_its_reason(db: Session, certificate: Certi
 
 def test_revocation_needs_a_reason_and_happens_once(db: Session, certificate: Certified) -> None:
     actor = Actor.of(certificate.coordinator)
-    number = certificate.credential.number
+    credential = certificate.credential
     with pytest.raises(UserError) as refused:
-        service.revoke(db=db, actor=actor, number=number, reason="   ")
+        service.revoke(db=db, actor=actor, credential=credential, reason="   ")
     assert refused.value.errors[0].field == "reason"
-    service.revoke(db=db, actor=actor, number=number, reason="duplicate")
+    service.revoke(db=db, actor=actor, credential=credential, reason="duplicate")
     with pytest.raises(UserError) as again:
-        service.revoke(db=db, actor=actor, number=number, reason="again")
+        service.revoke(db=db, actor=actor, credential=credential, reason="again")
     assert again.value.errors[0].field == "number"
 
 
 def test_the_holder_sees_but_does_not_revoke(db: Session, certificate: Certified) -> None:
+    """Revoking starts by loading the certificate for change, as every caller of
+    :func:`service.revoke` does; its holder may only see it."""
     holder = Actor.of(certificate.holder)
     number = certificate.credential.number
     assert [c.number for c in service.list_credentials(db=db, actor=holder)] == [number]
+    assert service.get_credential(db=db, actor=holder, number=number).number == number
     with pytest.raises(AccessDenied):
-        service.revoke(db=db, actor=holder, number=number, reason="mine")
+        service.get_credential(db=db, actor=holder, number=number, action=Action.CHANGE)
 
 
 def test_another_trainee_sees_nothing(
@@ -161,7 +176,7 @@ def test_a_rotated_key_keeps_older_certificates_valid(
     institution = kz_uz_days.vakhidov.id
     old_kid = certificate.credential.kid
     coordinator = create_user(Role.INSTITUTION_COORDINATOR, institution_id=institution)
-    new = service.rotate_key(db=db, actor=Actor.of(coordinator), institution_id=institution)
+    new = service.rotate_key(db=db, actor=Actor.of(coordinator), institution=kz_uz_days.vakhidov)
     db.commit()
     newer = issue(complete("kk"))
     assert newer.kid == new.kid != old_kid
@@ -179,7 +194,7 @@ def test_only_the_institutions_coordinators_rotate(
         Role.INSTITUTION_COORDINATOR, institution_id=kz_uz_days.samarkand_hospital.id
     )
     with pytest.raises(AccessDenied):
-        service.rotate_key(db=db, actor=Actor.of(elsewhere), institution_id=kz_uz_days.vakhidov.id)
+        service.rotate_key(db=db, actor=Actor.of(elsewhere), institution=kz_uz_days.vakhidov)
 
 
 def test_private_keys_are_sealed_with_the_app_secret(

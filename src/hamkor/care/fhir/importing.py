@@ -235,7 +235,12 @@ class _Importer:
             entry,
             mapped,
             lambda: care.record_consent(
-                db=self.db, actor=self.actor, patient_id=patient_id, data=data
+                db=self.db,
+                actor=self.actor,
+                patient=access.get_for(
+                    self.db, self.actor, Patient, patient_id, access.Action.CHANGE
+                ),
+                data=data,
             ),
         )
         if made is not None:

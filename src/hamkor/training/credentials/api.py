@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from hamkor.core.access import Action
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, PublicCtx
 from hamkor.training.credentials import service
 from hamkor.training.credentials.schemas import (
@@ -50,5 +51,10 @@ def get_credential(ctx: ApiCtx, number: Number) -> CredentialRead:
 @router.post("/credentials/{number}/revoke")
 def revoke(ctx: ApiCtx, number: Number, data: RevokeRequest) -> CredentialRead:
     """Revoke a certificate with a reason; its issuer's status list shows it at once."""
-    credential = service.revoke(db=ctx.db, actor=ctx.actor, number=number, reason=data.reason)
+    credential = service.get_credential(
+        db=ctx.db, actor=ctx.actor, number=number, action=Action.CHANGE
+    )
+    credential = service.revoke(
+        db=ctx.db, actor=ctx.actor, credential=credential, reason=data.reason
+    )
     return CredentialRead.of(credential, ctx.language)

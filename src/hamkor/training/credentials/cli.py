@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from hamkor.core.access import AccessDenied, NotFound
+from hamkor.core.access import AccessDenied, Action, NotFound, get_for
 from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
@@ -142,7 +142,11 @@ def revoke(
     """Revoke a certificate; verification reports it revoked, with the reason, from now on."""
     try:
         with transaction(session_factory()) as db:
-            service.revoke(db=db, actor=acting_user(db, user), number=number, reason=reason)
+            actor = acting_user(db, user)
+            credential = service.get_credential(
+                db=db, actor=actor, number=number, action=Action.CHANGE
+            )
+            service.revoke(db=db, actor=actor, credential=credential, reason=reason)
     except UserError as error:
         raise fail(error) from error
     except (NotFound, AccessDenied) as error:
@@ -161,7 +165,10 @@ def rotate_key(
             found = db.scalar(select(Institution.id).where(Institution.code == institution))
             if found is None:
                 raise _refuse(f"No institution has the code {institution}.")
-            key = service.rotate_key(db=db, actor=acting_user(db, user), institution_id=found)
+            actor = acting_user(db, user)
+            key = service.rotate_key(
+                db=db, actor=actor, institution=get_for(db, actor, Institution, found)
+            )
             kid = key.kid
     except UserError as error:
         raise fail(error) from error

@@ -1,7 +1,9 @@
 """Certificates: issue, list, revoke, verify; the institutions' keys, DID documents and lists.
 
 Every function takes keyword arguments, the session and the acting user, and only flushes.
-Issuing and revoking go through ``core.access``; the public side (DID documents, JWK sets, the
+Issuing and revoking take the record their caller loaded through ``core.access`` (an enrolment
+for change, a certificate by :func:`get_credential` for change), so access is checked once,
+before the service; the public side (DID documents, JWK sets, the
 status list, verification) needs no actor and exposes nothing but what a certificate's holder
 may show anyone anyway. The signed documents are built by the pure modules of this package.
 """
@@ -20,7 +22,7 @@ from joserfc.jwk import OKPKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.core.access import AccessDenied, Action, Actor, NotFound, get_for, require, restrict
+from hamkor.core.access import AccessDenied, Action, Actor, NotFound, require, restrict
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_, Message, localized
@@ -115,22 +117,21 @@ def _active_key(db: Session, institution_id: int) -> SigningKey:
     return found or _new_key(db, institution_id)
 
 
-def rotate_key(*, db: Session, actor: Actor, institution_id: int) -> SigningKey:
+def rotate_key(*, db: Session, actor: Actor, institution: Institution) -> SigningKey:
     """Retire the institution's signing key and make a new one; the old one stays published,
-    so the certificates it signed still verify."""
-    if db.get(Institution, institution_id) is None:
-        raise NotFound(Institution.__tablename__, institution_id)
-    if not may_rotate(actor, institution_id):
+    so the certificates it signed still verify. Keys are the institution's coordinators' to
+    rotate, whoever may see the institution."""
+    if not may_rotate(actor, institution.id):
         raise AccessDenied(SigningKey.__tablename__, None, Action.CHANGE)
     now = utcnow()
     for row in db.scalars(
         select(SigningKey).where(
-            SigningKey.institution_id == institution_id, SigningKey.retired_at.is_(None)
+            SigningKey.institution_id == institution.id, SigningKey.retired_at.is_(None)
         )
     ):
         row.retired_at = now
     db.flush()
-    return _new_key(db, institution_id)
+    return _new_key(db, institution.id)
 
 
 def published_keys(db: Session, institution_id: int) -> list[did.PublishedKey]:
@@ -269,9 +270,8 @@ def _current(db: Session, enrolment_id: int) -> Credential | None:
     )
 
 
-def issue_certificate(*, db: Session, actor: Actor, enrolment_id: int) -> Credential:
+def issue_certificate(*, db: Session, actor: Actor, enrolment: Enrolment) -> Credential:
     """Sign the certificate of a completed enrolment with the issuer's active key."""
-    enrolment = get_for(db, actor, Enrolment, enrolment_id, Action.CHANGE)
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise UserError.one(
             "enrolment_id", N_("Only a trainee who completed the course receives a certificate.")
@@ -360,9 +360,9 @@ def sheet(credential: Credential) -> pdf.Sheet:
     )
 
 
-def certificate_pdf(*, db: Session, actor: Actor, number: str) -> bytes:
-    """The PDF certificate for its holder or the course's managers."""
-    return pdf.render(sheet(get_credential(db=db, actor=actor, number=number)))
+def certificate_pdf(credential: Credential) -> bytes:
+    """The PDF certificate, for its holder or the course's managers (who loaded it)."""
+    return pdf.render(sheet(credential))
 
 
 def public_token(*, db: Session, number: str, check_code: str | None) -> str:
@@ -380,9 +380,8 @@ def public_token(*, db: Session, number: str, check_code: str | None) -> str:
     return credential.token
 
 
-def revoke(*, db: Session, actor: Actor, number: str, reason: str) -> Credential:
+def revoke(*, db: Session, actor: Actor, credential: Credential, reason: str) -> Credential:
     """Revoke a certificate with a reason; the issuer's status list shows it from now on."""
-    credential = get_credential(db=db, actor=actor, number=number, action=Action.CHANGE)
     reason = reason.strip()
     if not reason:
         raise UserError.one("reason", N_("Say why the certificate is revoked."))

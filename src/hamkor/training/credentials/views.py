@@ -71,12 +71,14 @@ def certificate(ctx: PageCtx, number: Number) -> Response:
 def revoke(ctx: PageCtx, number: Number, form: Form) -> Response:
     """Revoke with a reason; a refusal comes back beside the reason's box."""
     actor = ctx.actor
-    credential = service.get_credential(db=ctx.db, actor=actor, number=number)
+    credential = service.get_credential(db=ctx.db, actor=actor, number=number, action=Action.CHANGE)
     done = save_form(
         ctx,
         form,
         RevokeRequest,
-        lambda data: service.revoke(db=ctx.db, actor=actor, number=number, reason=data.reason),
+        lambda data: service.revoke(
+            db=ctx.db, actor=actor, credential=credential, reason=data.reason
+        ),
     )
     if isinstance(done, Refusal):
         return _detail(ctx, credential, done)
@@ -86,10 +88,9 @@ def revoke(ctx: PageCtx, number: Number, form: Form) -> Response:
 @router.get("/certificates/{number}/download/{form}")
 def download(ctx: PageCtx, number: Number, form: Download) -> Response:
     """The certificate as a file: the VC-JWT, the JSON envelope or the PDF."""
-    actor = ctx.actor
-    credential = service.get_credential(db=ctx.db, actor=actor, number=number)
+    credential = service.get_credential(db=ctx.db, actor=ctx.actor, number=number)
     if form == Download.PDF:
-        content = service.certificate_pdf(db=ctx.db, actor=actor, number=number)
+        content = service.certificate_pdf(credential)
         media = "application/pdf"
     elif form == Download.JSON:
         content = json.dumps(vc.envelope(credential.token), indent=2).encode()
