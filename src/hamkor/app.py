@@ -1,4 +1,4 @@
-"""The web application: routers of every module, sessions, static files and error pages."""
+"""The web application: routers of every module, static files, error pages and middleware."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
@@ -272,14 +271,6 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
             pool_size=settings.database_pool_size,
             pool_timeout=settings.database_pool_timeout,
         )
-    )
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.resolved_secret_key(),
-        session_cookie="hamkor_session",
-        max_age=settings.session_max_age_seconds,
-        same_site="lax",
-        https_only=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for name, package in (("htmx", "htmx.org/dist"), ("swagger-ui", "swagger-ui-dist")):

@@ -22,7 +22,10 @@ class Settings(BaseSettings):
     secret_key: str = ""
     default_language: str = "ru"
     secure_cookies: bool = False
-    session_max_age_seconds: int = 12 * 3600
+    #: A log-in session ends after this many minutes without a request (issue 15).
+    session_idle_minutes: int = Field(default=30, ge=1)
+    #: ... and after this many hours however busy, so a stolen cookie is not good for ever.
+    session_max_hours: int = Field(default=12, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     page_size: int = Field(default=25, ge=1, le=500)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from hamkor.core import audit, security
+from hamkor.core import audit, security, sessions
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.audit_query import ACTION_LABELS, AuditFilter, require_auditor
 from hamkor.core.db import utcnow
@@ -40,6 +40,8 @@ def login_form(ctx: PublicCtx, next: str | None = None) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login(ctx: PublicCtx, form: Form) -> Response:
+    """Log in: a new session replaces whatever the browser had, so an id planted or copied
+    before the log-in is worth nothing after it."""
     settings = settings_of(ctx.request)
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
@@ -63,19 +65,24 @@ def login(ctx: PublicCtx, form: Form) -> Response:
     if user is None:
         error = ctx._(N_("Wrong user name or password."))
         return ctx.render("login.html", 401, next=target, error=error, username=username)
-    ctx.request.session.clear()
-    ctx.request.session["user_id"] = user.id
-    ctx.request.session["csrf"] = security.new_csrf_token()
+    now = utcnow()
+    sessions.revoke(ctx.db, ctx.request.cookies.get(sessions.SESSION_COOKIE), now=now)
+    token = sessions.start(ctx.db, user=user, policy=sessions.Policy.of(settings), now=now)
     act_as(ctx.db, AuditActor(user.id, user.username, address))
     audit.record(ctx.db, action="login", entity="users", entity_id=user.id)
-    return RedirectResponse(target, status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    sessions.set_session_cookie(response, token, settings)
+    return response
 
 
 @router.post("/logout")
 def logout(ctx: PageCtx, _form: Form) -> Response:
+    """End the session on the server, so its cookie, wherever a copy of it is, reads nothing."""
     audit.record(ctx.db, action="logout", entity="users", entity_id=ctx.actor.user_id)
-    ctx.request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    sessions.revoke(ctx.db, ctx.request.cookies.get(sessions.SESSION_COOKIE), now=utcnow())
+    response = RedirectResponse("/login", status_code=303)
+    sessions.forget_session_cookie(response, settings_of(ctx.request))
+    return response
 
 
 @router.post("/language")
