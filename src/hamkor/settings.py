@@ -26,7 +26,12 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1)
     #: ... and after this many hours however busy, so a stolen cookie is not good for ever.
     session_max_hours: int = Field(default=12, ge=1)
+    #: Failed log-ins of one account, and from one address, before each further try waits a
+    #: delay that doubles per failure up to ``login_max_delay_seconds``.
     login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_max_delay_seconds: int = Field(default=15 * 60, ge=1)
+    #: Failures are forgotten after this many seconds without a delay in force.
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     page_size: int = Field(default=25, ge=1, le=500)
     public_base_url: str = "http://127.0.0.1:8000"
