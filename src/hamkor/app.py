@@ -19,6 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hamkor.care import api as care_api
 from hamkor.care import views as care_views
@@ -297,4 +298,8 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         app.include_router(router)
     _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxy_list():
+        # Outermost, so that everything within sees the client the proxy forwarded for, and
+        # only a proxy of the setting is believed (issue 15).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
     return app

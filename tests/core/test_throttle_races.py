@@ -25,6 +25,7 @@ from hamkor.app import create_app
 from hamkor.core import migrate
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.models import LoginAttempt, Throttle
+from hamkor.core.server import server_options
 from hamkor.core.users import create_user
 from hamkor.settings import Settings
 from tests.conftest import POSTGRES_ENV
@@ -72,7 +73,7 @@ def _serve(factory: sessionmaker[Session], tmp_path: Path, **overrides: Any) -> 
     settings = Settings(
         var_dir=tmp_path, secret_key="races", database_url="sqlite://", job_workers=0, **overrides
     )
-    return serving(create_app(settings, factory))
+    return serving(create_app(settings, factory), **server_options())
 
 
 def _at_once(count: int, request: Any) -> Counter[int]:

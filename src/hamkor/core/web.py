@@ -75,6 +75,8 @@ def settings_of(request: Request) -> Settings:
 
 
 def client_address(request: Request) -> str:
+    """The client's address: the connecting peer, or, behind a proxy of
+    ``HAMKOR_TRUSTED_PROXIES``, the address it forwarded (``app.create_app`` sets that up)."""
     return request.client.host if request.client else "unknown"
 
 
