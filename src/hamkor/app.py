@@ -32,7 +32,7 @@ from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.errors import UserError, from_error_items
 from hamkor.core.i18n import N_, Message, Translator, negotiate
 from hamkor.core.templating import render_template
-from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, TokenRequired
+from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, RateLimited, TokenRequired
 from hamkor.directory import api as directory_api
 from hamkor.directory import views as directory_views
 from hamkor.modules import install
@@ -57,6 +57,7 @@ _STATUS_TITLES = {
     404: N_("This page does not exist."),
     405: N_("This action is not allowed here."),
     422: N_("Some fields need correcting."),
+    429: N_("Too many requests from your address. Please wait a little and try again."),
     500: N_("Something went wrong on our side. The error was logged; please try again."),
     503: N_("The server is busy right now. Please try again in a few seconds."),
 }
@@ -127,6 +128,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = Message(N_("The form has expired. Please reload the page and try again."))
         items = [{"field": "csrf_token", "message": message.render(_translator(request).language)}]
         return error_response(request, 400, items)
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> Response:
+        response = error_response(request, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(access.AccessDenied)
     async def denied(request: Request, _exc: access.AccessDenied) -> Response:

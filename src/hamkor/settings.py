@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     #: Addresses or networks (comma-separated) of the reverse proxies whose X-Forwarded-For is
     #: believed; empty: the connecting address is the client's.
     trusted_proxies: str = ""
+    #: Requests one address may make to the public routes (certificate verification, FHIR
+    #: metadata) per window.
+    public_rate_limit: int = Field(default=60, ge=1)
+    public_rate_window_seconds: int = Field(default=60, ge=1)
     page_size: int = Field(default=25, ge=1, le=500)
     public_base_url: str = "http://127.0.0.1:8000"
     #: Threads of each app process that run long jobs (plan solves); 0 runs none here.

@@ -1,4 +1,4 @@
-"""Concurrent log-ins on PostgreSQL: the throttle's counts hold exactly.
+"""Concurrent log-ins and public requests on PostgreSQL: the throttle's counts hold exactly.
 
 Issue 15: 40 wrong passwords sent at once got 14 checks against a limit of 5, because each
 request counted the failures before any of the others had recorded theirs. Here the requests
@@ -127,3 +127,15 @@ def test_forty_names_at_once_from_one_address_get_exactly_its_limit_of_checks(
     with _serve(fresh, tmp_path, login_max_failures_per_address=7) as url:
         statuses = _wrong_passwords(url, names)
     assert (_checked(fresh), statuses) == (7, Counter({401: 7, 429: AT_ONCE - 7}))
+
+
+def test_forty_public_requests_at_once_get_exactly_the_limit(
+    fresh: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with _serve(fresh, tmp_path, public_rate_limit=10) as url:
+
+        def read(_index: int) -> int:
+            return httpx.get(f"{url}/fhir/metadata").status_code
+
+        statuses = _at_once(AT_ONCE, read)
+    assert statuses == Counter({200: 10, 429: AT_ONCE - 10})

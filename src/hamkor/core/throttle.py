@@ -30,6 +30,7 @@ class Kind(StrEnum):
 
     LOGIN_ACCOUNT = "login_account"
     LOGIN_ADDRESS = "login_address"
+    PUBLIC = "public"
 
 
 #: The wait once a log-in limit is reached; it doubles with each failure past the limit. Long
@@ -209,3 +210,8 @@ def login_succeeded(db: Session, *, username: str, address: str, settings: Setti
         )
         .values(blocked_until=None)
     )
+
+
+def public_rule(settings: Settings) -> Rule:
+    """The limit of the routes anyone may call, per address."""
+    return Rule(settings.public_rate_limit, timedelta(seconds=settings.public_rate_window_seconds))

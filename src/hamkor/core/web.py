@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from hamkor.core import access, security, sessions
+from hamkor.core import access, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
@@ -56,6 +56,12 @@ API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: What a route anyone may call answers besides: too many requests from the caller's address.
+PUBLIC_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: {"model": ApiError, "description": "Too many requests from this address; see Retry-After"}
+}
+
+
 class LoginRequired(Exception):
     """Raised by pages that need a logged-in user; answered with a redirect to the log-in page."""
 
@@ -66,6 +72,14 @@ class TokenRequired(Exception):
 
 class CsrfFailed(Exception):
     """Raised when a form or a cookie-authenticated API call lacks the right CSRF token."""
+
+
+class RateLimited(Exception):
+    """Raised when an address has made too many requests; answered 429 with Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 def settings_of(request: Request) -> Settings:
@@ -346,6 +360,27 @@ async def form_data(request: Request, login: BrowserLogin) -> dict[str, Any]:
     return data
 
 
+def public_rate_limit(request: Request, db: Db) -> None:
+    """Count a request to a route anyone may call against its address's limit, or refuse it.
+
+    Declared in the route's ``dependencies`` so that it runs before the route's own, and
+    commits its count at once: the requests running beside it must see it.
+    """
+    settings = settings_of(request)
+    verdict = throttle.hit(
+        db,
+        kind=throttle.Kind.PUBLIC,
+        key=throttle.address_key(client_address(request)),
+        rule=throttle.public_rule(settings),
+        now=utcnow(),
+    )
+    db.commit()
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
+
+
+#: The dependency of every route reachable without logging in (``dependencies=[PublicLimit]``).
+PublicLimit = Depends(public_rate_limit)
 PageCtx = Annotated[Ctx, Depends(page_ctx)]
 PublicCtx = Annotated[Ctx, Depends(optional_ctx)]
 ApiCtx = Annotated[Ctx, Depends(api_ctx)]
