@@ -1,4 +1,4 @@
-"""The web application: routers of every module, sessions, static files and error pages."""
+"""The web application: routers of every module, static files, error pages and middleware."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hamkor.care import api as care_api
 from hamkor.care import views as care_views
@@ -32,7 +32,7 @@ from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.errors import UserError, from_error_items
 from hamkor.core.i18n import N_, Message, Translator, negotiate
 from hamkor.core.templating import render_template
-from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, TokenRequired
+from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, RateLimited, TokenRequired
 from hamkor.directory import api as directory_api
 from hamkor.directory import views as directory_views
 from hamkor.modules import install
@@ -57,6 +57,7 @@ _STATUS_TITLES = {
     404: N_("This page does not exist."),
     405: N_("This action is not allowed here."),
     422: N_("Some fields need correcting."),
+    429: N_("Too many requests from your address. Please wait a little and try again."),
     500: N_("Something went wrong on our side. The error was logged; please try again."),
     503: N_("The server is busy right now. Please try again in a few seconds."),
 }
@@ -127,6 +128,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = Message(N_("The form has expired. Please reload the page and try again."))
         items = [{"field": "csrf_token", "message": message.render(_translator(request).language)}]
         return error_response(request, 400, items)
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> Response:
+        response = error_response(request, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(access.AccessDenied)
     async def denied(request: Request, _exc: access.AccessDenied) -> Response:
@@ -273,14 +280,6 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
             pool_timeout=settings.database_pool_timeout,
         )
     )
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.resolved_secret_key(),
-        session_cookie="hamkor_session",
-        max_age=settings.session_max_age_seconds,
-        same_site="lax",
-        https_only=settings.secure_cookies,
-    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for name, package in (("htmx", "htmx.org/dist"), ("swagger-ui", "swagger-ui-dist")):
         if (VENDOR_DIR / package).exists():
@@ -306,4 +305,8 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         app.include_router(router)
     _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxy_list():
+        # Outermost, so that everything within sees the client the proxy forwarded for, and
+        # only a proxy of the setting is believed (issue 15).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
     return app

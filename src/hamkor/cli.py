@@ -57,21 +57,15 @@ def serve(
     """Serve the web app and the JSON API."""
     import uvicorn
 
-    from hamkor.core import logs
+    from hamkor.core.server import server_options
 
     settings = get_settings()
     console.print(f"Hamkor on http://{host}:{port} — database {settings.resolved_database_url()}")
-    # A worker imports the whole app before it answers the supervisor's pings; on a busy
-    # machine that takes longer than uvicorn's 5 s, and the workers were killed in a loop.
-    # No access log: uvicorn's writes every address whole, and a search's address holds what
-    # was searched for, a patient's name (who read which record is the audit trail's job).
     uvicorn.run(
         "hamkor.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        timeout_worker_healthcheck=60,
-        access_log=False,
-        log_config=logs.server_config(),
+        **server_options(),
     )

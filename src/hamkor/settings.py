@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,9 +23,24 @@ class Settings(BaseSettings):
     secret_key: str = ""
     default_language: str = "ru"
     secure_cookies: bool = False
-    session_max_age_seconds: int = 12 * 3600
+    #: A log-in session ends after this many minutes without a request (issue 15).
+    session_idle_minutes: int = Field(default=30, ge=1)
+    #: ... and after this many hours however busy, so a stolen cookie is not good for ever.
+    session_max_hours: int = Field(default=12, ge=1)
+    #: Failed log-ins of one account, and from one address, before each further try waits a
+    #: delay that doubles per failure up to ``login_max_delay_seconds``.
     login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_max_delay_seconds: int = Field(default=15 * 60, ge=1)
+    #: Failures are forgotten after this many seconds without a delay in force.
     login_window_seconds: int = Field(default=15 * 60, ge=1)
+    #: Addresses or networks (comma-separated) of the reverse proxies whose X-Forwarded-For is
+    #: believed; empty: the connecting address is the client's.
+    trusted_proxies: str = ""
+    #: Requests one address may make to the public routes (certificate verification, FHIR
+    #: metadata) per window.
+    public_rate_limit: int = Field(default=60, ge=1)
+    public_rate_window_seconds: int = Field(default=60, ge=1)
     page_size: int = Field(default=25, ge=1, le=500)
     public_base_url: str = "http://127.0.0.1:8000"
     #: Threads of each app process that run long jobs (plan solves); 0 runs none here.
@@ -34,6 +50,17 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=100)
     #: Seconds a request waits for a free connection before it is answered 503 (retry later).
     database_pool_timeout: float = Field(default=10, gt=0, le=300)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in _items(value):
+            ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry
+        return value
+
+    def trusted_proxy_list(self) -> list[str]:
+        """The trusted proxies as uvicorn's ``ProxyHeadersMiddleware`` takes them."""
+        return _items(self.trusted_proxies)
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file under ``var/`` that needs no set-up."""
@@ -52,6 +79,10 @@ class Settings(BaseSettings):
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         return key_file.read_text().strip()
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache(maxsize=1)

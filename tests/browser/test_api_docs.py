@@ -25,6 +25,9 @@ def test_the_api_explorer_lists_the_operations_from_local_assets_only(
         if message.type == "error":
             errors.append(message.text)
 
+    # FastAPI builds the OpenAPI document on its first request and keeps it: built here first,
+    # since on a busy machine building it took longer than the page's wait for the operations.
+    assert page.request.get(f"{live_server.url}/api/v1/openapi.json").ok
     page.on("request", note_host)
     page.on("console", note_error)
     page.goto(f"{live_server.url}/api/docs")

@@ -24,7 +24,7 @@ def test_pages_need_login(app_client: TestClient) -> None:
     assert response.headers["location"] == "/login?next=/"
 
 
-def test_login_sets_a_signed_httponly_samesite_cookie(app_client: TestClient, admin: User) -> None:
+def test_login_sets_an_httponly_samesite_cookie(app_client: TestClient, admin: User) -> None:
     page = app_client.get("/login")
     response = app_client.post(
         "/login",

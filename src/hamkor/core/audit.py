@@ -12,10 +12,10 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from hamkor.core.db import Base, utcnow
-from hamkor.core.models import AuditEntry, LoginAttempt
+from hamkor.core.models import AuditEntry, LoginAttempt, Throttle, UserSession
 
 # Rows whose writes are not themselves history worth keeping (or are the history).
-_NOT_AUDITED: tuple[type[Base], ...] = (AuditEntry, LoginAttempt)
+_NOT_AUDITED: tuple[type[Base], ...] = (AuditEntry, LoginAttempt, Throttle, UserSession)
 _SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
 
 

@@ -1,4 +1,5 @@
-"""Users, their role grants, API tokens, login attempts and the audit log."""
+"""Users, their role grants, API tokens, log-in sessions, login attempts, throttle counters and
+the audit log."""
 
 from __future__ import annotations
 
@@ -80,8 +81,27 @@ class ApiToken(Timestamped, Base):
     user: Mapped[User] = relationship()
 
 
+class UserSession(Base):
+    """A browser's log-in: the cookie holds a random id, this row only its SHA-256, so reading
+    the table gives no usable cookie. Kept in the database so that every app process, on every
+    machine, knows it and a log-out ends it everywhere (issue 15)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Renewed at most once a minute (``sessions.TOUCH_PRECISION``): the idle time-out's clock.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
 class LoginAttempt(Base):
-    """One try to log in; recent failures per name and address throttle guessing."""
+    """One try to log in that was checked against the password: who tried, from where, when.
+
+    The throttle (``Throttle``) decides which tries are checked; these rows tell an operator
+    what was tried."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
@@ -91,6 +111,21 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     succeeded: Mapped[bool]
+
+
+class Throttle(Base):
+    """A counter of hits by one key (an account, an address) of one kind (log-in failures,
+    public requests) in its current window. Every process shares it, and each hit updates it
+    under the row's lock, so concurrent requests cannot count past the limit (issue 15)."""
+
+    __tablename__ = "throttles"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int]
+    window_start: Mapped[datetime]
+    #: Until when further hits are refused: the growing delay past the log-in limits.
+    blocked_until: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

@@ -1,4 +1,4 @@
-"""Passwords (Argon2), API tokens, CSRF tokens and login throttling."""
+"""Passwords (Argon2), API tokens and CSRF token checks; log-in throttling is ``throttle``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import Actor, Grant
@@ -175,25 +175,9 @@ def csrf_matches(expected: str | None, given: str | None) -> bool:
     return bool(expected and given and hmac.compare_digest(expected, given))
 
 
-def recent_failures(db: Session, *, username: str, address: str, window: timedelta) -> int:
-    """Failed log-ins for this name, or from this address, inside the window."""
-    since = utcnow() - window
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                LoginAttempt.at >= since,
-                LoginAttempt.succeeded.is_(False),
-                (LoginAttempt.username == username.casefold()) | (LoginAttempt.address == address),
-            )
-        )
-        or 0
-    )
-
-
 def authenticate(db: Session, *, username: str, password: str, address: str) -> User | None:
-    """The user with these credentials, recording the attempt either way."""
+    """The user with these credentials, recording the attempt either way (``throttle`` has
+    decided beforehand whether it may be made)."""
     user = db.scalar(select(User).where(User.username == username))
     ok = user is not None and user.is_active and verify_password(user, password)
     if user is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from hamkor.core import audit, security
+from hamkor.core import audit, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.audit_query import ACTION_LABELS, AuditFilter, require_auditor
 from hamkor.core.db import utcnow
@@ -18,7 +17,15 @@ from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.models import ApiToken
 from hamkor.core.pages import page_size, pager_params
 from hamkor.core.pagination import paginate
-from hamkor.core.web import LANGUAGE_COOKIE, Form, PageCtx, PublicCtx, client_address, settings_of
+from hamkor.core.web import (
+    LANGUAGE_COOKIE,
+    Ctx,
+    Form,
+    PageCtx,
+    PublicCtx,
+    client_address,
+    settings_of,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,42 +47,63 @@ def login_form(ctx: PublicCtx, next: str | None = None) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login(ctx: PublicCtx, form: Form) -> Response:
+    """Log in: the attempt is counted against the account and the address before the password
+    is checked (issue 15), and a new session replaces whatever the browser had."""
     settings = settings_of(ctx.request)
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "/")))
     address = client_address(ctx.request)
-    failures = security.recent_failures(
-        ctx.db,
-        username=username,
-        address=address,
-        window=timedelta(seconds=settings.login_window_seconds),
+    verdict = throttle.hit_login(
+        ctx.db, username=username, address=address, settings=settings, now=utcnow()
     )
-    if failures >= settings.login_max_failures:
-        minutes = max(1, settings.login_window_seconds // 60)
+    # The count must be seen by the attempts running beside this one before the slow password
+    # check, and stand even if this request fails later: committed now, not at the end.
+    ctx.db.commit()
+    if not verdict.allowed:
+        return _too_many_attempts(ctx, verdict.retry_after, target, username)
+    user = security.authenticate(ctx.db, username=username, password=password, address=address)
+    if user is None:
+        error = ctx._(N_("Wrong user name or password."))
+        return ctx.render("login.html", 401, next=target, error=error, username=username)
+    throttle.login_succeeded(ctx.db, username=username, address=address, settings=settings)
+    now = utcnow()
+    sessions.revoke(ctx.db, ctx.request.cookies.get(sessions.SESSION_COOKIE), now=now)
+    token = sessions.start(ctx.db, user=user, policy=sessions.Policy.of(settings), now=now)
+    act_as(ctx.db, AuditActor(user.id, user.username, address))
+    audit.record(ctx.db, action="login", entity="users", entity_id=user.id)
+    response = RedirectResponse(target, status_code=303)
+    sessions.set_session_cookie(response, token, settings)
+    return response
+
+
+def _too_many_attempts(ctx: Ctx, retry_after: int, target: str, username: str) -> Response:
+    if retry_after < 120:
+        error = ctx.translator.ngettext(
+            "Too many failed attempts. Try again in %(num)s second.",
+            "Too many failed attempts. Try again in %(num)s seconds.",
+            retry_after,
+        )
+    else:
+        minutes = -(-retry_after // 60)
         error = ctx.translator.ngettext(
             "Too many failed attempts. Try again in %(num)s minute.",
             "Too many failed attempts. Try again in %(num)s minutes.",
             minutes,
         )
-        return ctx.render("login.html", 429, next=target, error=error, username=username)
-    user = security.authenticate(ctx.db, username=username, password=password, address=address)
-    if user is None:
-        error = ctx._(N_("Wrong user name or password."))
-        return ctx.render("login.html", 401, next=target, error=error, username=username)
-    ctx.request.session.clear()
-    ctx.request.session["user_id"] = user.id
-    ctx.request.session["csrf"] = security.new_csrf_token()
-    act_as(ctx.db, AuditActor(user.id, user.username, address))
-    audit.record(ctx.db, action="login", entity="users", entity_id=user.id)
-    return RedirectResponse(target, status_code=303)
+    response = ctx.render("login.html", 429, next=target, error=error, username=username)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @router.post("/logout")
 def logout(ctx: PageCtx, _form: Form) -> Response:
+    """End the session on the server, so its cookie, wherever a copy of it is, reads nothing."""
     audit.record(ctx.db, action="logout", entity="users", entity_id=ctx.actor.user_id)
-    ctx.request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    sessions.revoke(ctx.db, ctx.request.cookies.get(sessions.SESSION_COOKIE), now=utcnow())
+    response = RedirectResponse("/login", status_code=303)
+    sessions.forget_session_cookie(response, settings_of(ctx.request))
+    return response
 
 
 @router.post("/language")

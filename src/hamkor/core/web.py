@@ -17,11 +17,13 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from hamkor.core import access, security
+from hamkor.core import access, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
+from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_, Translator, negotiate
 from hamkor.core.models import User
+from hamkor.core.sessions import LiveSession
 from hamkor.core.templating import Formatter, render_template
 from hamkor.settings import Settings
 
@@ -54,6 +56,12 @@ API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: What a route anyone may call answers besides: too many requests from the caller's address.
+PUBLIC_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: {"model": ApiError, "description": "Too many requests from this address; see Retry-After"}
+}
+
+
 class LoginRequired(Exception):
     """Raised by pages that need a logged-in user; answered with a redirect to the log-in page."""
 
@@ -66,6 +74,14 @@ class CsrfFailed(Exception):
     """Raised when a form or a cookie-authenticated API call lacks the right CSRF token."""
 
 
+class RateLimited(Exception):
+    """Raised when an address has made too many requests; answered 429 with Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 def settings_of(request: Request) -> Settings:
     settings = request.app.state.settings
     assert isinstance(settings, Settings)
@@ -73,6 +89,8 @@ def settings_of(request: Request) -> Settings:
 
 
 def client_address(request: Request) -> str:
+    """The client's address: the connecting peer, or, behind a proxy of
+    ``HAMKOR_TRUSTED_PROXIES``, the address it forwarded (``app.create_app`` sets that up)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -118,6 +136,9 @@ class Ctx:
     translator: Translator
     loaded_user: User | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    login: LiveSession | None = None
+    #: A CSRF token made for a visitor by this request, to be set as their cookie.
+    new_visitor_token: str | None = None
 
     @property
     def actor(self) -> access.Actor:
@@ -146,12 +167,15 @@ class Ctx:
         return security.feed_key(settings_of(self.request).resolved_secret_key(), self.user)
 
     def csrf_token(self) -> str:
-        session = self.request.session
-        if "csrf" not in session:
-            session["csrf"] = security.new_csrf_token()
-        token = session["csrf"]
-        assert isinstance(token, str)
-        return token
+        """The token this page's forms carry: the log-in session's, or the visitor's own."""
+        if self.login is not None:
+            return self.login.csrf_token
+        existing = sessions.visitor_csrf_token(self.request.cookies.get(sessions.CSRF_COOKIE))
+        if existing is not None:
+            return existing
+        if self.new_visitor_token is None:
+            self.new_visitor_token = security.new_csrf_token()
+        return self.new_visitor_token
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """A page in the reader's language, with the helpers every template uses."""
@@ -170,18 +194,33 @@ class Ctx:
             "url_for": self.request.url_for,
         }
         html = render_template(template, {**base, **context})
-        return HTMLResponse(html, status_code=status_code)
+        response = HTMLResponse(html, status_code=status_code)
+        if self.new_visitor_token is not None:
+            settings = settings_of(self.request)
+            sessions.set_visitor_csrf_cookie(response, self.new_visitor_token, settings)
+        return response
 
 
-def _session_user(request: Request, db: Session) -> User | None:
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+def browser_login(request: Request, db: Db) -> LiveSession | None:
+    """The live log-in session named by the browser's cookie, if any.
+
+    A dependency, so that FastAPI looks it up once per request for the context and the form's
+    CSRF check alike.
+    """
+    token = request.cookies.get(sessions.SESSION_COOKIE)
+    if token is None:
         return None
-    user = db.get(User, user_id)
-    if user is None or not user.is_active:
-        request.session.clear()
-        return None
-    return user
+    settings = settings_of(request)
+    return sessions.find(
+        db,
+        token,
+        policy=sessions.Policy.of(settings),
+        secret_key=settings.resolved_secret_key(),
+        now=utcnow(),
+    )
+
+
+BrowserLogin = Annotated[LiveSession | None, Depends(browser_login)]
 
 
 def _attribute(db: Session, request: Request, actor: access.Actor | None) -> None:
@@ -201,30 +240,37 @@ def _translator(request: Request, actor: access.Actor | None) -> Translator:
 
 
 def _context(
-    request: Request, db: Session, actor: access.Actor | None, user: User | None = None
+    request: Request,
+    db: Session,
+    actor: access.Actor | None,
+    user: User | None = None,
+    login: LiveSession | None = None,
 ) -> Ctx:
     """The request's context, with the audit trail and error pages told who acts."""
     _attribute(db, request, actor)
-    ctx = Ctx(request, db, actor, _translator(request, actor), loaded_user=user)
+    ctx = Ctx(request, db, actor, _translator(request, actor), loaded_user=user, login=login)
     request.state.translator = ctx.translator
     return ctx
 
 
-def optional_ctx(request: Request, db: Db) -> Ctx:
+def optional_ctx(request: Request, db: Db, login: BrowserLogin) -> Ctx:
     """The context of a page anyone may open (log-in, public pages)."""
-    return _page_context(request, db, required=False)
+    return _page_context(request, db, login, required=False)
 
 
-def page_ctx(request: Request, db: Db) -> Ctx:
+def page_ctx(request: Request, db: Db, login: BrowserLogin) -> Ctx:
     """The context of a page that needs a logged-in user."""
-    return _page_context(request, db, required=True)
+    return _page_context(request, db, login, required=True)
 
 
-def _page_context(request: Request, db: Session, *, required: bool) -> Ctx:
-    user = _session_user(request, db)
-    if user is None and required:
-        raise LoginRequired
-    return _context(request, db, access.Actor.of(user) if user else None, user)
+def _page_context(
+    request: Request, db: Session, login: LiveSession | None, *, required: bool
+) -> Ctx:
+    if login is None:
+        if required:
+            raise LoginRequired
+        return _context(request, db, None)
+    return _context(request, db, access.Actor.of(login.user), login.user, login)
 
 
 _bearer = HTTPBearer(auto_error=False, description=N_("An API token made on the API tokens page."))
@@ -234,10 +280,11 @@ def api_ctx(
     request: Request,
     db: Db,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    login: BrowserLogin,
 ) -> Ctx:
     """The context of a JSON API call: a bearer token, or the browser's session plus CSRF."""
     if credentials is None:
-        return _browser_api_context(request, db)
+        return _browser_api_context(request, db, login)
     use = security.token_use(db, credentials.credentials)
     if use is None:
         raise TokenRequired
@@ -252,27 +299,27 @@ def feed_ctx(
     request: Request,
     db: Db,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    login: BrowserLogin,
     key: str | None = None,
 ) -> Ctx:
     """The context of a calendar feed: a signed ``key`` in the address, else as the API."""
     if key is None:
-        return api_ctx(request, db, credentials)
+        return api_ctx(request, db, credentials, login)
     user = security.user_for_feed_key(db, settings_of(request).resolved_secret_key(), key)
     if user is None:
         raise TokenRequired
     return _context(request, db, access.Actor.of(user), user)
 
 
-def _browser_api_context(request: Request, db: Session) -> Ctx:
+def _browser_api_context(request: Request, db: Session, login: LiveSession | None) -> Ctx:
     """An API call from the app's own pages: the log-in session, and CSRF for writes."""
-    user = _session_user(request, db)
-    if user is None:
+    if login is None:
         raise TokenRequired
     if request.method not in SAFE_METHODS and not security.csrf_matches(
-        request.session.get("csrf"), request.headers.get("x-csrf-token")
+        login.csrf_token, request.headers.get("x-csrf-token")
     ):
         raise CsrfFailed
-    return _context(request, db, access.Actor.of(user), user)
+    return _context(request, db, access.Actor.of(login.user), login.user, login)
 
 
 @dataclass(frozen=True)
@@ -283,13 +330,21 @@ class Upload:
     content: bytes
 
 
-async def form_data(request: Request) -> dict[str, Any]:
-    """The submitted form, after checking its CSRF token against the session's.
+def _expected_csrf_token(request: Request, login: LiveSession | None) -> str | None:
+    if login is not None:
+        return login.csrf_token
+    return sessions.visitor_csrf_token(request.cookies.get(sessions.CSRF_COOKIE))
+
+
+async def form_data(request: Request, login: BrowserLogin) -> dict[str, Any]:
+    """The submitted form, after checking its CSRF token: the log-in session's, or for a
+    visitor who has not logged in, the one of their CSRF cookie.
 
     Uploaded files are read and closed here, so no route can leave one open.
     """
     async with request.form() as form:
-        if not security.csrf_matches(request.session.get("csrf"), str(form.get("csrf_token", ""))):
+        given = str(form.get("csrf_token", ""))
+        if not security.csrf_matches(_expected_csrf_token(request, login), given):
             raise CsrfFailed
         data: dict[str, Any] = {}
         for key in form:
@@ -305,6 +360,27 @@ async def form_data(request: Request) -> dict[str, Any]:
     return data
 
 
+def public_rate_limit(request: Request, db: Db) -> None:
+    """Count a request to a route anyone may call against its address's limit, or refuse it.
+
+    Declared in the route's ``dependencies`` so that it runs before the route's own, and
+    commits its count at once: the requests running beside it must see it.
+    """
+    settings = settings_of(request)
+    verdict = throttle.hit(
+        db,
+        kind=throttle.Kind.PUBLIC,
+        key=throttle.address_key(client_address(request)),
+        rule=throttle.public_rule(settings),
+        now=utcnow(),
+    )
+    db.commit()
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
+
+
+#: The dependency of every route reachable without logging in (``dependencies=[PublicLimit]``).
+PublicLimit = Depends(public_rate_limit)
 PageCtx = Annotated[Ctx, Depends(page_ctx)]
 PublicCtx = Annotated[Ctx, Depends(optional_ctx)]
 ApiCtx = Annotated[Ctx, Depends(api_ctx)]

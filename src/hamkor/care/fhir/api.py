@@ -21,7 +21,7 @@ from hamkor.care.fhir.resources import Resource, validated
 from hamkor.care.fhir.search import check_format, check_known, own_id, page_bounds
 from hamkor.care.fhir.served import SERVED, Row, Served
 from hamkor.core import access, audit
-from hamkor.core.web import ApiCtx, Ctx
+from hamkor.core.web import PUBLIC_RESPONSES, ApiCtx, Ctx, PublicLimit
 
 router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResponse)
 
@@ -141,7 +141,7 @@ for _served in SERVED.values():
     )
 
 
-@router.get("/metadata")
+@router.get("/metadata", dependencies=[PublicLimit], responses=PUBLIC_RESPONSES)
 def metadata(request: Request) -> FhirResponse:
     """The CapabilityStatement: what this server serves, and nothing more."""
     return FhirResponse(capability.statement(base_url(request)))

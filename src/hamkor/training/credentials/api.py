@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from hamkor.core.access import Action
-from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, PublicCtx
+from hamkor.core.web import API_ERROR_RESPONSES, PUBLIC_RESPONSES, ApiCtx, PublicCtx, PublicLimit
 from hamkor.training.credentials import service
 from hamkor.training.credentials.schemas import (
     CredentialRead,
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["certificates"], responses=API_ERROR_
 Number = Annotated[str, Path(max_length=20, pattern=service.NUMBER_PATTERN)]
 
 
-@router.post("/credentials/verify")
+@router.post("/credentials/verify", dependencies=[PublicLimit], responses=PUBLIC_RESPONSES)
 def verify(ctx: PublicCtx, data: VerifyRequest) -> VerificationRead:
     """Verify a certificate (no log-in needed): signature, issuer key, validity dates,
     revocation and the Open Badges 3.0 schema. ``valid`` is true only when every check passed;

@@ -18,7 +18,7 @@ from hamkor.core.access import Action, NotFound, can
 from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_
 from hamkor.core.pages import Refusal, save_form, see_other
-from hamkor.core.web import Ctx, Form, PageCtx, PublicCtx, Upload
+from hamkor.core.web import Ctx, Form, PageCtx, PublicCtx, PublicLimit, Upload
 from hamkor.training.credentials import service, vc
 from hamkor.training.credentials.models import Credential
 from hamkor.training.credentials.schemas import (
@@ -114,7 +114,7 @@ def _verify_page(
     return ctx.render("credentials/verify.html", status_code, result=result, error=error)
 
 
-@router.get("/verify", response_class=HTMLResponse)
+@router.get("/verify", response_class=HTMLResponse, dependencies=[PublicLimit])
 def verify_form(
     ctx: PublicCtx,
     token: Annotated[str | None, Query(max_length=MAX_CREDENTIAL_LENGTH)] = None,
@@ -123,7 +123,7 @@ def verify_form(
     return _verify_page(ctx, token or None)
 
 
-@router.post("/verify", response_class=HTMLResponse)
+@router.post("/verify", response_class=HTMLResponse, dependencies=[PublicLimit])
 def verify_submitted(ctx: PublicCtx, form: Form) -> Response:
     """Verify a pasted certificate or an uploaded file."""
     upload = form.get("file")
@@ -143,13 +143,15 @@ def _verify_address(ctx: Ctx, number: str, check_code: str | None) -> Response:
     return _verify_page(ctx, token)
 
 
-@router.get("/verify/{number}", response_class=HTMLResponse)
+@router.get("/verify/{number}", response_class=HTMLResponse, dependencies=[PublicLimit])
 def verify_number(ctx: PublicCtx, number: Number) -> Response:
     """Where the QR code of a certificate issued before check codes leads."""
     return _verify_address(ctx, number, None)
 
 
-@router.get("/verify/{number}/{check_code}", response_class=HTMLResponse)
+@router.get(
+    "/verify/{number}/{check_code}", response_class=HTMLResponse, dependencies=[PublicLimit]
+)
 def verify_address(ctx: PublicCtx, number: Number, check_code: CheckCode) -> Response:
     """Where a certificate's QR code leads: the verification of the certificate it names."""
     return _verify_address(ctx, number, check_code)
@@ -162,20 +164,20 @@ def _json(document: dict[str, Any], media_type: str) -> Response:
     return JSONResponse(document, media_type=media_type)
 
 
-@router.get("/institutions/{institution_id}/did.json")
+@router.get("/institutions/{institution_id}/did.json", dependencies=[PublicLimit])
 def did_document(ctx: PublicCtx, institution_id: PathId) -> Response:
     """The did:web document of an issuing institution: all its keys, retired ones too."""
     document = service.did_document(db=ctx.db, institution_id=institution_id)
     return _json(document, "application/did+json")
 
 
-@router.get("/institutions/{institution_id}/jwks.json")
+@router.get("/institutions/{institution_id}/jwks.json", dependencies=[PublicLimit])
 def jwks(ctx: PublicCtx, institution_id: PathId) -> Response:
     """The JWK set of an issuing institution."""
     return _json(service.jwks(db=ctx.db, institution_id=institution_id), "application/jwk-set+json")
 
 
-@router.get("/institutions/{institution_id}/status-list")
+@router.get("/institutions/{institution_id}/status-list", dependencies=[PublicLimit])
 def status_list(ctx: PublicCtx, institution_id: PathId) -> Response:
     """The institution's revocation list: a signed BitstringStatusListCredential (VC-JWT)."""
     token = service.status_list_token(db=ctx.db, institution_id=institution_id)
