@@ -20,7 +20,7 @@ MINISTRY = {
     "kk": "Денсаулық сақтау министрлігі",
     "en": "Ministry of Health",
 }
-_UNREAD = re.compile(r'<span class="badge unread">(\d+)</span>')
+_UNREAD = re.compile(r'<span class="badge unread" aria-hidden="true">(\d+)</span>')
 
 
 def _notify(db: Session, user: User, link: str | None = "/notifications") -> int:
