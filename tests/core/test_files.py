@@ -294,3 +294,18 @@ def test_a_file_shared_by_two_rows_stays_while_one_refers_to_it(
         files.collect_garbage(sessions=session_factory, store=store, older_than=timedelta(0)) == []
     )
     assert [a.name for a in files.referrers(db=db, sha256=stored.sha256)] == ["the same.pdf"]
+
+
+def test_detaching_all_of_a_row_leaves_the_others_attached(
+    db: Session, put_file: PutFile, uploader: Actor, specialty: Specialty
+) -> None:
+    other = Specialty(code="radiology-test", names={"en": "Radiology"})
+    db.add(other)
+    stored = put_file(PDF)
+    files.attach(db=db, actor=uploader, owner=specialty, stored=stored)
+    files.attach(db=db, actor=uploader, owner=other, stored=stored)
+
+    files.detach_all(db=db, owner=specialty)
+
+    assert files.list_(db=db, owner=specialty) == []
+    assert len(files.list_(db=db, owner=other)) == 1

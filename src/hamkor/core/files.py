@@ -278,6 +278,14 @@ def detach(*, db: Session, attachment: Attachment) -> None:
     db.flush()
 
 
+def detach_all(*, db: Session, owner: Base) -> None:
+    """Drop every reference of ``owner``: a module deleting a row calls this first, since
+    SQLite may give a new row the id of the deleted one, which would inherit its files."""
+    for attachment in list_(db=db, owner=owner):
+        db.delete(attachment)
+    db.flush()
+
+
 def owner_model(attachment: Attachment) -> type[Base]:
     """The model of the row an attachment belongs to, found by its table name."""
     for mapper in Base.registry.mappers:
