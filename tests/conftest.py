@@ -28,6 +28,8 @@ pytest_plugins = [
     "tests.fixtures.credentials",
     "tests.fixtures.care",
     "tests.fixtures.fhir",
+    "tests.fixtures.files",
+    "tests.fixtures.mail",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"

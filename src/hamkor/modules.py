@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from hamkor.care import access as care_access
-from hamkor.core import jobs
+from hamkor.core import files, jobs, notifications
 from hamkor.directory import access as directory_access
 from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
@@ -25,3 +25,5 @@ def install() -> None:
     credentials_access.register()
     care_access.register()
     jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)
+    jobs.register(notifications.EMAIL_JOB, notifications.email_job)
+    jobs.register(files.COLLECT_JOB, files.collect_job)

@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hamkor.core import mail
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -50,6 +52,27 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=100)
     #: Seconds a request waits for a free connection before it is answered 503 (retry later).
     database_pool_timeout: float = Field(default=10, gt=0, le=300)
+    #: Where stored files are kept, named by their SHA-256; by default ``var/files``.
+    files_dir: Path | None = None
+    #: The largest file an upload may be; reading stops as soon as an upload passes it.
+    file_max_bytes: int = Field(default=20 * 2**20, ge=1)
+    #: The mail server of notification e-mail (``smtp://``, ``smtp+starttls://`` or
+    #: ``smtps://``, with ``user:password@`` if it wants a log-in); blank: no e-mail is sent.
+    smtp_url: str = ""
+    #: The sender of notification e-mail.
+    mail_from: str = "Hamkor <hamkor@localhost>"
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_mail_server(cls, value: str) -> str:
+        # Refused at start-up rather than when the first e-mail is due, hours later.
+        if value:
+            mail.parse_url(value)
+        return value
+
+    def resolved_files_dir(self) -> Path:
+        """Where stored files are kept: ``files_dir``, else ``var/files``."""
+        return self.files_dir or self.var_dir / "files"
 
     @field_validator("trusted_proxies")
     @classmethod

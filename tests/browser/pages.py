@@ -269,3 +269,29 @@ class FollowUpForm:
         form.locator("#f-kind").select_option("in_person")
         form.locator("#f-due_on").fill(due_on)
         form.locator("button[type=submit]").click()
+
+
+@dataclass
+class NotificationsPage:
+    """The notification centre: the unread count in the header and the list."""
+
+    page: Page
+    base_url: str
+
+    def open(self) -> NotificationsPage:
+        self.page.goto(f"{self.base_url}/notifications")
+        return self
+
+    @property
+    def unread_badge(self) -> Locator:
+        return self.page.locator("header a.bell .badge.unread")
+
+    @property
+    def items(self) -> Locator:
+        return self.page.locator("li.notification")
+
+    def mark_read(self, index: int) -> None:
+        self.items.nth(index).locator("form[action$='/read'] button").click()
+
+    def mark_all_read(self) -> None:
+        self.page.click("form[action='/notifications/read'] button")

@@ -21,6 +21,7 @@ from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.models import Membership, Role, User
 from hamkor.core.security import verify_password
 from hamkor.settings import get_settings
+from tests.fixtures.mail import Inbox
 
 
 @pytest.fixture
@@ -106,3 +107,30 @@ def _first_answer(url: str) -> int:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_user_email_refuses_an_address_without_a_domain(database_url: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    created = runner.invoke(app, ["user", "create", "dana", "--password", "long-enough-1"])
+    assert created.exit_code == 0, created.output
+
+    result = runner.invoke(app, ["user", "email", "dana", "dana@localhost"])
+
+    assert result.exit_code == 1
+    assert "Enter a valid e-mail address." in result.output
+
+
+def test_mail_test_reaches_the_mail_server(database_url: str, mail_server: Inbox) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    created = runner.invoke(
+        app,
+        ["user", "create", "dana", "--password", "long-enough-1", "--email", "dana@moh.kz"],
+    )
+    assert created.exit_code == 0, created.output
+
+    result = runner.invoke(app, ["mail", "test", "dana"])
+
+    assert result.exit_code == 0, result.output
+    assert mail_server.recipients == [["dana@moh.kz"]]

@@ -1,4 +1,4 @@
-"""JSON API of the core: who am I, and the audit trail for auditors."""
+"""JSON API of the core: who am I, the audit trail for auditors, and one's notifications."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
+from hamkor.core import notifications
 from hamkor.core.audit_query import AuditFilter, require_auditor
+from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
 from hamkor.core.pagination import paginate
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
@@ -76,3 +78,68 @@ def audit_trail(ctx: ApiCtx, filters: Annotated[AuditFilter, Query()]) -> AuditP
         page=page.number,
         pages=page.pages,
     )
+
+
+class NotificationRead(BaseModel):
+    """A notification, its message in the caller's language."""
+
+    id: int
+    message: str
+    link: str | None
+    read: bool
+    created_at: datetime
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationRead]
+    total: int
+    unread: int
+    page: int
+    pages: int
+
+
+class MarkedRead(BaseModel):
+    marked: int
+
+
+def _notification(item: notifications.Notification, language: str) -> NotificationRead:
+    return NotificationRead(
+        id=item.id,
+        message=item.render(language),
+        link=item.link,
+        read=item.read_at is not None,
+        created_at=item.created_at,
+    )
+
+
+@router.get("/notifications")
+def notification_list(
+    ctx: ApiCtx,
+    unread: bool = False,
+    page: Annotated[int, Query(ge=1, le=10**6)] = 1,
+) -> NotificationPage:
+    """The caller's notifications, newest first; ``unread`` for the unread ones only."""
+    user_id = ctx.actor.user_id
+    listed = paginate(
+        ctx.db, notifications.mine(user_id, unread_only=unread), number=page, size=page_size(ctx)
+    )
+    return NotificationPage(
+        items=[_notification(item, ctx.language) for item in listed.items],
+        total=listed.total,
+        unread=notifications.unread_count(ctx.db, user_id),
+        page=listed.number,
+        pages=listed.pages,
+    )
+
+
+@router.post("/notifications/read")
+def notifications_read(ctx: ApiCtx) -> MarkedRead:
+    """Mark all the caller's notifications read."""
+    return MarkedRead(marked=notifications.mark_all_read(db=ctx.db, user_id=ctx.actor.user_id))
+
+
+@router.post("/notifications/{notification_id}/read")
+def notification_read(ctx: ApiCtx, notification_id: PathId) -> NotificationRead:
+    """Mark one of the caller's notifications read."""
+    item = notifications.get_mine(ctx.db, ctx.actor.user_id, notification_id)
+    return _notification(notifications.mark_read(db=ctx.db, notification=item), ctx.language)

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "login": N_("logged in"),
     "logout": N_("logged out"),
     "import": N_("imported"),
+    "download": N_("downloaded"),
 }
 
 

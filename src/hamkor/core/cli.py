@@ -1,22 +1,28 @@
-"""Commands of the core: migrate the database, create users and grant roles."""
+"""Commands of the core: migrate the database, users and their roles, stored files, e-mail."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hamkor.core import migrate
+from hamkor.core import files, migrate, notifications
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.errors import UserError
-from hamkor.core.models import Role
-from hamkor.core.users import create_user, grant
+from hamkor.core.i18n import Message
+from hamkor.core.models import Role, User
+from hamkor.core.storage import storage_for
+from hamkor.core.users import create_user, grant, set_email
 from hamkor.settings import get_settings
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+files_app = typer.Typer(help="Stored files.", no_args_is_help=True)
+mail_app = typer.Typer(help="Notification e-mail.", no_args_is_help=True)
 console = Console()
 
 
@@ -52,6 +58,7 @@ def user_create(
     institution: Annotated[str | None, typer.Option(help="Institution code of the role.")] = None,
     program: Annotated[str | None, typer.Option(help="Program code of the role.")] = None,
     language: Annotated[str | None, typer.Option(help="Preferred language.")] = None,
+    email: Annotated[str | None, typer.Option(help="Address notifications are sent to.")] = None,
 ) -> None:
     """Create a user, optionally granting a role globally, in an institution or in a program."""
     try:
@@ -62,9 +69,76 @@ def user_create(
                 password=password,
                 display_name=display_name or username,
                 language=language,
+                email=email,
             )
             if role is not None:
                 grant(db, user=user, role=role, institution_code=institution, program_code=program)
     except UserError as error:
         raise fail(error) from error
     console.print(f"[green]User {username} created.[/green]")
+
+
+def _user(db: Session, username: str) -> User:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        console.print(f"[red]No user {username}.[/red]")
+        raise typer.Exit(code=1)
+    return user
+
+
+@user_app.command("email")
+def user_email(
+    username: str,
+    address: Annotated[str, typer.Argument(help="The address; an empty string removes it.")],
+) -> None:
+    """Set the address a user's notifications are e-mailed to."""
+    try:
+        with transaction(session_factory()) as db:
+            set_email(db, user=_user(db, username), email=address)
+    except UserError as error:
+        raise fail(error) from error
+    console.print(f"[green]E-mail of {username} set.[/green]")
+
+
+@files_app.command("collect")
+def files_collect(
+    older_than_hours: Annotated[
+        float, typer.Option(help="Keep files stored more recently than this, referred or not.")
+    ] = files.GRACE.total_seconds() / 3600,
+) -> None:
+    """Remove the stored files that nothing refers to any more."""
+    removed = files.collect_garbage(
+        sessions=session_factory(),
+        store=storage_for(get_settings()),
+        older_than=timedelta(hours=older_than_hours),
+    )
+    console.print(f"[green]{len(removed)} stored files removed.[/green]")
+
+
+@mail_app.command("test")
+def mail_test(username: str) -> None:
+    """Notify a user with a test message and e-mail it now, to check the mail settings."""
+    settings = get_settings()
+    if not settings.smtp_url:
+        console.print("[red]HAMKOR_SMTP_URL is not set: no e-mail is sent.[/red]")
+        raise typer.Exit(code=1)
+    sessions = session_factory()
+    with transaction(sessions) as db:
+        user = _user(db, username)
+        if not user.email:
+            console.print(f"[red]{username} has no e-mail address (hamkor user email).[/red]")
+            raise typer.Exit(code=1)
+        notification = notifications.notify(
+            db=db,
+            user=user,
+            message=Message(notifications.TEST_MESSAGE, {"sender": "hamkor mail test"}),
+            link="/notifications",
+            email=False,
+        )
+    # Sent here rather than by a worker, so that a refusal of the server is printed.
+    try:
+        notifications.send_email(sessions, {"notification_id": notification.id}, settings)
+    except OSError as error:  # smtplib's errors are OSErrors too
+        console.print(f"[red]The mail server refused: {error}[/red]")
+        raise typer.Exit(code=1) from error
+    console.print(f"[green]Sent to {user.email}.[/green]")

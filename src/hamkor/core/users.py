@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
@@ -11,6 +13,20 @@ from hamkor.core.models import Membership, Role, User
 from hamkor.core.security import hash_password
 
 MIN_PASSWORD_LENGTH = 8
+EMAIL_MAX = 254  # RFC 5321's longest path
+# One @, no spaces or angle brackets, a dot in the domain: the address notifications are
+# e-mailed to is checked for typos, not for deliverability (only sending tells that).
+_EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]+")
+
+
+def checked_email(value: str | None) -> str | None:
+    """An e-mail address as typed, trimmed; None when blank; refused when it cannot be one."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > EMAIL_MAX or not _EMAIL.fullmatch(value):
+        raise UserError.one("email", N_("Enter a valid e-mail address."))
+    return value
 
 
 def create_user(
@@ -41,9 +57,16 @@ def create_user(
         password_hash=hash_password(password),
         display_name=display_name,
         language=language,
-        email=email,
+        email=checked_email(email),
     )
     db.add(user)
+    db.flush()
+    return user
+
+
+def set_email(db: Session, *, user: User, email: str | None) -> User:
+    """Give ``user`` the address their notifications are e-mailed to (blank: none)."""
+    user.email = checked_email(email)
     db.flush()
     return user
 

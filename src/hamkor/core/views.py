@@ -1,22 +1,26 @@
-"""Pages of the core: log in and out, language, home, the audit trail and API tokens."""
+"""Pages of the core: log in and out, language, the audit trail, API tokens, notifications
+and the download of stored files."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
-from hamkor.core import audit, security, sessions, throttle
+from hamkor.core import access, audit, files, notifications, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.audit_query import ACTION_LABELS, AuditFilter, require_auditor
 from hamkor.core.db import utcnow
+from hamkor.core.forms import PathId
 from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.models import ApiToken
 from hamkor.core.pages import page_size, pager_params
 from hamkor.core.pagination import paginate
+from hamkor.core.storage import storage_for
 from hamkor.core.web import (
     LANGUAGE_COOKIE,
     Ctx,
@@ -28,6 +32,7 @@ from hamkor.core.web import (
 )
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("hamkor")
 
 
 def _safe_next(target: str | None) -> str:
@@ -155,3 +160,71 @@ def revoke_token(ctx: PageCtx, token_id: int, _form: Form) -> Response:
     if token is not None and token.user_id == ctx.actor.user_id and token.revoked_at is None:
         token.revoked_at = utcnow()
     return RedirectResponse("/tokens", status_code=303)
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notification_list(ctx: PageCtx, page: Annotated[int, Query(ge=1, le=10**6)] = 1) -> Response:
+    listed = paginate(
+        ctx.db, notifications.mine(ctx.actor.user_id), number=page, size=page_size(ctx)
+    )
+    return ctx.render("notifications.html", page=listed, filters={})
+
+
+@router.post("/notifications/read")
+def notifications_read(ctx: PageCtx, _form: Form) -> Response:
+    notifications.mark_all_read(db=ctx.db, user_id=ctx.actor.user_id)
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@router.post("/notifications/{notification_id}/read")
+def notification_read(ctx: PageCtx, notification_id: PathId, _form: Form) -> Response:
+    notification = notifications.get_mine(ctx.db, ctx.actor.user_id, notification_id)
+    notifications.mark_read(db=ctx.db, notification=notification)
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@router.post("/notifications/{notification_id}/open")
+def notification_open(ctx: PageCtx, notification_id: PathId, _form: Form) -> Response:
+    """Follow a notification's link, marking it read on the way."""
+    notification = notifications.get_mine(ctx.db, ctx.actor.user_id, notification_id)
+    notifications.mark_read(db=ctx.db, notification=notification)
+    return RedirectResponse(_safe_next(notification.link), status_code=303)
+
+
+# --- stored files ---------------------------------------------------------------------------
+
+
+@router.get("/files/{attachment_id}")
+def download(ctx: PageCtx, attachment_id: PathId) -> Response:
+    """A stored file, to whoever may see the row it is attached to (by the policy of the
+    module that owns the row; a refusal is audited), and every download is in the trail."""
+    attachment = ctx.db.get(files.Attachment, attachment_id)
+    if attachment is None:
+        raise access.NotFound(files.Attachment.__tablename__, attachment_id)
+    access.get_for(ctx.db, ctx.actor, files.owner_model(attachment), attachment.owner_id)
+    store = storage_for(settings_of(ctx.request))
+    try:
+        body = files.chunks(store, attachment.sha256)
+    except FileNotFoundError:
+        log.error("stored file of attachment %s is missing", attachment.id)
+        raise access.NotFound(files.Attachment.__tablename__, attachment_id) from None
+    audit.record(
+        ctx.db,
+        action="download",
+        entity=attachment.owner_kind,
+        entity_id=attachment.owner_id,
+        note=f"attachment {attachment.id}",
+    )
+    return StreamingResponse(
+        body,
+        media_type=attachment.stored.media_type,
+        headers={
+            "Content-Disposition": files.content_disposition(attachment.name),
+            "Content-Length": str(attachment.stored.size),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )

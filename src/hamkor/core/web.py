@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from hamkor.core import access, security, sessions, throttle
+from hamkor.core import access, notifications, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
@@ -156,6 +156,13 @@ class Ctx:
     @property
     def language(self) -> str:
         return self.translator.language
+
+    @property
+    def unread_notifications(self) -> int:
+        """The number beside "Notifications" in the page header."""
+        if self.principal is None:
+            return 0
+        return notifications.unread_count(self.db, self.principal.user_id)
 
     def _(self, message: str, **params: Any) -> str:
         return self.translator.gettext(message, **params)
