@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session, sessionmaker
 
 from hamkor.core import migrate
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.errors import UserError
+from hamkor.core.importing import Progress as ImportProgress
+from hamkor.core.importing import Stage
 from hamkor.core.models import Role
 from hamkor.core.users import create_user, grant
 from hamkor.settings import get_settings
@@ -32,6 +37,31 @@ def fail(error: UserError) -> typer.Exit:
         where = f"{item.field}: " if item.field else ""
         console.print(f"[red]{where}{item.message.render(language)}[/red]")
     return typer.Exit(code=1)
+
+
+_STAGES = {
+    Stage.READING: "reading and checking rows",
+    Stage.CHECKING: "checking against the database",
+    Stage.WRITING: "writing",
+}
+
+
+@contextmanager
+def import_bar(title: str) -> Iterator[ImportProgress]:
+    """A progress bar for an import: its stage, the rows done of the rows in all, the time."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(title, total=None)
+
+        def report(stage: Stage, done: int, total: int | None) -> None:
+            bar.update(task, description=f"{title}: {_STAGES[stage]}", completed=done, total=total)
+
+        yield report
 
 
 @db_app.command("upgrade")
