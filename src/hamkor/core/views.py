@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from hamkor.core import audit, security
+from hamkor.core import audit, import_jobs, jobs, security
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.audit_query import ACTION_LABELS, AuditFilter, require_auditor
 from hamkor.core.db import utcnow
+from hamkor.core.forms import PathId
 from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.models import ApiToken
 from hamkor.core.pages import page_size, pager_params
@@ -127,3 +128,27 @@ def revoke_token(ctx: PageCtx, token_id: int, _form: Form) -> Response:
     if token is not None and token.user_id == ctx.actor.user_id and token.revoked_at is None:
         token.revoked_at = utcnow()
     return RedirectResponse("/tokens", status_code=303)
+
+
+def _import_job_page(ctx: PageCtx, job_id: int, template: str) -> Response:
+    job = import_jobs.get_job(ctx.db, ctx.actor, job_id)
+    return ctx.render(
+        template,
+        job=job,
+        result=import_jobs.result_of(job),
+        back=str(job.payload.get("back", "/")),
+        failed_unexpectedly=jobs.FAILED_UNEXPECTEDLY,
+    )
+
+
+@router.get("/imports/{job_id}", response_class=HTMLResponse)
+def import_job(ctx: PageCtx, job_id: PathId) -> Response:
+    """An import running as a job, to the user who started it: its progress (reload, or htmx
+    polls the panel), then its result: how many records, or the rows to correct."""
+    return _import_job_page(ctx, job_id, "import_job.html")
+
+
+@router.get("/imports/{job_id}/progress", response_class=HTMLResponse)
+def import_job_progress(ctx: PageCtx, job_id: PathId) -> Response:
+    """The panel htmx polls every second; once the job ends it holds the result, and stops."""
+    return _import_job_page(ctx, job_id, "_import_progress.html")
