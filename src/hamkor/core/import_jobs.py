@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from hamkor.core import jobs
 from hamkor.core.access import Actor, NotFound
 from hamkor.core.audit import AuditActor, act_as
-from hamkor.core.db import Base, utcnow
+from hamkor.core.db import WRITE_LOCK_AT_ONCE, Base, utcnow
 from hamkor.core.i18n import N_
 from hamkor.core.importing import ImportResult, Limits, Progress, Stage, count_rows
 from hamkor.core.models import User
@@ -140,11 +140,22 @@ def result_of(job: jobs.Job) -> ImportResult | None:
 
 
 class _JobProgress:
-    """The import's progress as the job's percentage, note and figures (rows done, in all)."""
+    """The import's progress as the job's percentage, note and figures (rows done, in all).
 
-    def __init__(self, progress: jobs.Progress, total: int | None, *, single_writer: bool):
+    On SQLite (``single_writer``) the progress is written while the rows are read, which asks
+    nothing of the database; then, once, the note that the rows are being checked and written,
+    and the import's session begins its transaction with the write lock (``WRITE_LOCK_AT_ONCE``):
+    a transaction that read first could not write after another connection's commit (a
+    progress note, a heartbeat, a page's audit row), and no other connection may write while
+    the import holds the lock anyway.
+    """
+
+    def __init__(
+        self, progress: jobs.Progress, total: int | None, db: Session, *, single_writer: bool
+    ) -> None:
         self.progress = progress
         self.total = total
+        self.db = db
         self.single_writer = single_writer
         self.silent = False
 
@@ -157,7 +168,9 @@ class _JobProgress:
         percent = int(first + (last - first) * share)
         if self.single_writer and stage is not Stage.READING:
             self.silent = True
-            self.progress(percent, WRITING_ALL, force=True, total=total)
+            self.progress(percent, WRITING_ALL, force=True, total=total, indeterminate=True)
+            if not self.db.in_transaction():
+                self.db.connection(execution_options={WRITE_LOCK_AT_ONCE: True})
             return
         self.progress(percent, _STAGE_NOTE[stage], force=done == total, done=done, total=total)
 
@@ -175,16 +188,19 @@ def handler(runner: Runner) -> jobs.Handler:
                 user = db.get(User, context.created_by) if context.created_by else None
                 if kept is None or user is None or not user.is_active:
                     raise NotFound(ImportFile.__tablename__, file_id)
-                act_as(db, AuditActor(user.id, user.username, context.payload.get("address")))
+                content = io.BytesIO(kept.content)
+                actor = Actor.of(user)
+                acting = AuditActor(user.id, user.username, context.payload.get("address"))
+            # The import's own session, asked nothing before the rows are read (see above).
+            with context.sessions() as db:
+                act_as(db, acting)
                 report = _JobProgress(
                     context.progress,
                     context.payload.get("rows"),
+                    db,
                     single_writer=db.get_bind().dialect.name == "sqlite",
                 )
-                content = io.BytesIO(kept.content)
-                db.expunge(kept)
-                del kept
-                result = runner(db, Actor.of(user), content, context.payload, report)
+                result = runner(db, actor, content, context.payload, report)
                 db.commit()
         finally:
             with context.sessions.begin() as db:

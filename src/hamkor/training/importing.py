@@ -9,6 +9,7 @@ lines and the rest join the waiting list. The format is in ``docs/formats/traini
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
@@ -41,9 +42,14 @@ class EnrolmentImport:
     schema = EnrolmentRow
 
     def __init__(self, db: Session, actor: Actor, course_id: int) -> None:
-        self.course = get_for(db, actor, Course, course_id, Action.CHANGE)
-        self.db, self.actor = db, actor
+        self.db, self.actor, self.course_id = db, actor, course_id
         self.people: dict[str, int] = {}
+
+    @cached_property
+    def course(self) -> Course:
+        """The course, which the actor must manage; loaded when the rows are checked, so that
+        reading the file asks nothing of the database (see ``core.import_jobs``)."""
+        return get_for(self.db, self.actor, Course, self.course_id, Action.CHANGE)
 
     def check(self, rows: Sequence[ParsedRow[EnrolmentRow]]) -> list[RowError]:
         codes = {row.data.person for row in rows}
