@@ -7,7 +7,7 @@ body comes in chunks, and the test counts how many the app asked for.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -80,7 +80,8 @@ def _post(
             *((name.encode(), value.encode()) for name, value in headers.items()),
         ],
     }
-    anyio.run(client.app, scope, receive, send)
+    app = cast(Any, client.app)
+    anyio.run(app, scope, receive, send)
     return started[0], read
 
 
