@@ -233,11 +233,14 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+_BLANK: list[str] = []
+
+
 def _texts(values: Sequence[Any]) -> list[str]:
     """A workbook row as text, without the blank cells after its last value."""
     end = len(values)
-    if values.count(None) == end:  # a blank row, counted in C: a sheet may have many
-        return []
+    if values.count(None) == end:  # a blank row, told in C: a sheet may have a million
+        return _BLANK
     while values[end - 1] is None:
         end -= 1
     return [_cell_text(value) for value in values[:end]]
@@ -352,6 +355,8 @@ def _sheet_rows(
                 N_("The file goes on past line %(max)s, the most a spreadsheet has."),
                 max=MAX_LINES,
             )
+        if not cells_of_line:
+            continue
         cells = {
             column: value.strip()
             for column, value in zip(columns, cells_of_line, strict=False)
