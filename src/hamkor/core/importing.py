@@ -170,7 +170,7 @@ class ImportResult:
             "created": self.created,
             "error_count": self.error_count,
             "errors": [
-                [error.line, error.column, error.message.text, error.message.params]
+                [error.line, error.column, error.message.text, _plain(error.message.params)]
                 for error in self.errors
             ],
         }
@@ -186,6 +186,14 @@ class ImportResult:
             errors=errors,
             error_count=int(data.get("error_count", len(errors))),
         )
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A message's parameters as JSON holds them (a date or a number type as its text)."""
+    return {
+        key: value if isinstance(value, str | int | float | bool) else str(value)
+        for key, value in params.items()
+    }
 
 
 @dataclass(frozen=True)
