@@ -31,8 +31,16 @@ from hamkor.core import views as core_views
 from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.errors import UserError, from_error_items
 from hamkor.core.i18n import N_, Message, Translator, negotiate
+from hamkor.core.importing import TOO_LARGE, megabytes
 from hamkor.core.templating import render_template
-from hamkor.core.web import LANGUAGE_COOKIE, CsrfFailed, LoginRequired, RateLimited, TokenRequired
+from hamkor.core.web import (
+    LANGUAGE_COOKIE,
+    CsrfFailed,
+    LoginRequired,
+    RateLimited,
+    TokenRequired,
+    TooLarge,
+)
 from hamkor.directory import api as directory_api
 from hamkor.directory import views as directory_views
 from hamkor.modules import install
@@ -56,6 +64,7 @@ _STATUS_TITLES = {
     403: N_("You do not have access to this record."),
     404: N_("This page does not exist."),
     405: N_("This action is not allowed here."),
+    413: N_("The upload is too large."),
     422: N_("Some fields need correcting."),
     429: N_("Too many requests from your address. Please wait a little and try again."),
     500: N_("Something went wrong on our side. The error was logged; please try again."),
@@ -134,6 +143,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         response = error_response(request, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge) -> Response:
+        # Raised while the body arrives: the rest of it is never read, let alone kept.
+        message = Message(TOO_LARGE, {"megabytes": megabytes(exc.limit)})
+        items = [{"field": exc.field, "message": message.render(_translator(request).language)}]
+        return error_response(request, 413, items)
 
     @app.exception_handler(access.AccessDenied)
     async def denied(request: Request, _exc: access.AccessDenied) -> Response:

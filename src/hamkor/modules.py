@@ -5,12 +5,15 @@ from __future__ import annotations
 from functools import cache
 
 from hamkor.care import access as care_access
-from hamkor.core import files, jobs, notifications
+from hamkor.care import importing as care_importing
+from hamkor.core import files, import_jobs, jobs, notifications
 from hamkor.directory import access as directory_access
+from hamkor.directory import importing as directory_importing
 from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
 from hamkor.training import access as training_access
+from hamkor.training import importing as training_importing
 from hamkor.training.credentials import access as credentials_access
 
 
@@ -27,3 +30,5 @@ def install() -> None:
     jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)
     jobs.register(notifications.EMAIL_JOB, notifications.email_job)
     jobs.register(files.COLLECT_JOB, files.collect_job)
+    for importing in (care_importing, directory_importing, training_importing):
+        jobs.register(importing.IMPORT_JOB, import_jobs.handler(importing.run_job))

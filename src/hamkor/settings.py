@@ -85,6 +85,16 @@ class Settings(BaseSettings):
         """The trusted proxies as uvicorn's ``ProxyHeadersMiddleware`` takes them."""
         return _items(self.trusted_proxies)
 
+    #: Bytes an uploaded file (an import's spreadsheet, any form's file) may have; a larger
+    #: one is refused (413) while it arrives, never read whole.
+    import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024**3)
+    #: Rows (after the header) an import file may have.
+    import_max_rows: int = Field(default=20_000, ge=1, le=1_000_000)
+    #: Imports of more rows than this run as jobs, with progress, instead of in the request.
+    import_job_rows: int = Field(default=2_000, ge=0)
+    #: Bytes a FHIR Bundle posted for import may have; a larger one is refused (413).
+    fhir_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024**3)
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file under ``var/`` that needs no set-up."""
         if self.database_url:

@@ -39,6 +39,7 @@ class LiveServer:
 
     url: str
     sessions: sessionmaker[Session]
+    settings: Settings
 
 
 def _free_port() -> int:
@@ -72,7 +73,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", sessions=sessions)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", sessions=sessions, settings=settings)
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()

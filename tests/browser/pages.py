@@ -23,6 +23,26 @@ class LoginPage:
 
 
 @dataclass
+class ImportPage:
+    """An import page: choose a file, import it."""
+
+    page: Page
+    address: str
+
+    def open(self) -> ImportPage:
+        self.page.goto(self.address)
+        return self
+
+    def upload(self, path: str) -> None:
+        self.page.set_input_files("#f-file", path)
+        self.page.click("form.record button[type=submit].primary")
+
+    @property
+    def progress(self) -> Locator:
+        return self.page.locator("#import-progress")
+
+
+@dataclass
 class Header:
     page: Page
 

@@ -18,7 +18,7 @@ from hamkor.core import migrate
 from hamkor.core.access import AccessDenied, Actor, Grant
 from hamkor.core.db import Base, make_engine, make_sessionmaker, transaction
 from hamkor.core.errors import UserError
-from hamkor.core.importing import ImportResult, read_sheet
+from hamkor.core.importing import ImportResult, open_sheet
 from hamkor.core.models import AuditEntry, Role
 from hamkor.directory.importing import import_file
 from hamkor.directory.models import City, Institution, Person, Room
@@ -33,7 +33,7 @@ ADMIN = Actor(user_id=1, username="admin", grants=(Grant(Role.PLATFORM_ADMIN),))
 
 
 def run(db: Session, kind: ImportKind, content: bytes, actor: Actor = ADMIN) -> ImportResult:
-    return import_file(db=db, actor=actor, kind=kind, content=content)
+    return import_file(db=db, actor=actor, kind=kind, file=io.BytesIO(content))
 
 
 def problems(result: ImportResult) -> list[tuple[int, str, str]]:
@@ -207,8 +207,8 @@ def test_a_wrong_header_refuses_the_file_before_its_rows(db: Session) -> None:
     ],
 )
 def test_an_unreadable_file_is_refused_as_a_whole(content: bytes, message: str) -> None:
-    with pytest.raises(UserError) as caught:
-        read_sheet(content)
+    with pytest.raises(UserError) as caught, open_sheet(io.BytesIO(content)) as sheet:
+        list(sheet.rows)
     [error] = caught.value.errors
     assert error.field == "file"
     assert error.message.render("en").startswith(message)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from hamkor.core import migrate
 from hamkor.core.access import Actor
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
+from hamkor.core.importing import Stage
 from hamkor.directory.models import City, Institution, InstitutionKind, Person
 from hamkor.directory.service import ensure_country
 from hamkor.settings import get_settings
@@ -51,15 +52,15 @@ def test_a_good_file_fills_the_seats_then_the_waiting_list(
     course = create_course(capacity=2)
     people = codes(create_trainee, 3)
     content = f"person;language\n{people[0]};kk\n{people[1]};\n\n{people[2]};ru\n".encode()
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[Stage, int, int | None]] = []
     result = import_enrolments(
         db=db,
         actor=Actor.of(kz_uz_days.coordinator),
         course=course,
-        content=content,
-        progress=lambda done, total: seen.append((done, total)),
+        file=io.BytesIO(content),
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
     )
-    assert (result.ok, result.created, seen[-1]) == (True, 3, (3, 3))
+    assert (result.ok, result.created, seen[-1]) == (True, 3, (Stage.WRITING, 3, 3))
     assert enrolled(db, course) == {
         people[0]: (EnrolmentStatus.ENROLLED, "kk"),
         people[1]: (EnrolmentStatus.ENROLLED, "uz"),  # the person's own language
@@ -77,7 +78,7 @@ def test_a_bad_file_names_each_line_and_writes_nothing(
     people = codes(create_trainee, 2)
     actor = Actor.of(kz_uz_days.coordinator)
     first = import_enrolments(
-        db=db, actor=actor, course=course, content=f"person\n{people[0]}\n".encode()
+        db=db, actor=actor, course=course, file=io.BytesIO(f"person\n{people[0]}\n".encode())
     )
     assert first.ok
     workbook = Workbook()
@@ -94,7 +95,9 @@ def test_a_bad_file_names_each_line_and_writes_nothing(
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    result = import_enrolments(db=db, actor=actor, course=course, content=buffer.getvalue())
+    result = import_enrolments(
+        db=db, actor=actor, course=course, file=io.BytesIO(buffer.getvalue())
+    )
     assert [(e.line, e.column, e.render("en")) for e in result.errors] == [
         (3, "person", "Nothing with the code NOBODY exists."),
         (4, "person", f"{people[0]} is already in the course."),

@@ -1,6 +1,7 @@
 """``hamkor import referrals FILE``: referrals with their patients from CSV or XLSX.
 
-It checks every row, shows a progress bar while writing, and prints a table of the refused rows
+It reads the file as a stream within the import limits, checks every row, shows a progress
+bar while reading and writing, and prints a table of the refused rows
 (and exits with 1) when the file cannot be imported; nothing is written then. The format is in
 ``docs/formats/referral-import.md``.
 """
@@ -8,13 +9,13 @@ It checks every row, shows a progress bar while writing, and prints a table of t
 from __future__ import annotations
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from hamkor.care.importing import import_referrals
 from hamkor.core.access import AccessDenied
-from hamkor.core.cli import console, fail, session_factory
+from hamkor.core.cli import console, fail, import_bar, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
+from hamkor.core.importing import count_rows
 from hamkor.directory.cli import FileArgument, UserOption
 from hamkor.directory.cli import _actor as acting_user
 from hamkor.directory.cli import _refused as refused_table
@@ -22,16 +23,18 @@ from hamkor.directory.cli import _refused as refused_table
 
 def import_referrals_command(file: FileArgument, user: UserOption = None) -> None:
     """Import referrals with their patients: identifiers, program, specialty, ICD-10, priority."""
-    content = file.read_bytes()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
-        with transaction(session_factory()) as db, Progress(*columns, console=console) as bar:
-            task = bar.add_task("Importing referrals", total=None)
+        with (
+            file.open("rb") as source,
+            transaction(session_factory()) as db,
+            import_bar("Importing referrals") as progress,
+        ):
             result = import_referrals(
                 db=db,
                 actor=acting_user(db, user),
-                content=content,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                file=source,
+                progress=progress,
+                total=count_rows(source),
             )
     except UserError as error:
         raise fail(error) from error

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
 from hamkor.care import booking, labels, service
-from hamkor.care.importing import ReferralRow, import_referrals
+from hamkor.care.importing import IMPORT_JOB, ReferralRow, import_referrals
 from hamkor.care.models import (
     Appointment,
     FollowUpTask,
@@ -38,10 +38,12 @@ from hamkor.care.schemas import (
     ProcedureCreate,
     ReferralCreate,
 )
+from hamkor.core import import_jobs
 from hamkor.core.access import Action, NotFound, get_for, restrict
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, error_map
 from hamkor.core.importing import columns_of
+from hamkor.core.jobs import Job
 from hamkor.core.pages import (
     REFUSED,
     Refusal,
@@ -469,17 +471,31 @@ def import_form(ctx: PageCtx) -> Response:
 
 
 @router.post("/care/import", response_class=HTMLResponse)
-def import_upload(ctx: PageCtx, form: Form) -> Response:
-    """Import the uploaded file: every row written, or none and a table of what to correct."""
+def import_upload(form: Form, ctx: PageCtx) -> Response:
+    """Import the uploaded file: every row written, or none and a table of what to correct; a
+    file of thousands of rows is imported by a job, whose page shows its progress.
+
+    The form comes first: a slow upload holds no database connection while it arrives."""
+    service.require_intake(ctx.actor)
     upload = form.get("file")
     if not isinstance(upload, Upload):
         message = ctx._("This field is required.")
         return _import_page(ctx, REFUSED, errors={"file": message})
     try:
-        result = import_referrals(db=ctx.db, actor=ctx.actor, content=upload.content)
+        outcome = import_jobs.start_upload(
+            ctx,
+            upload,
+            kind=IMPORT_JOB,
+            back="/care/import",
+            run_now=lambda file, limits: import_referrals(
+                db=ctx.db, actor=ctx.actor, file=file, limits=limits
+            ),
+        )
     except UserError as error:
         return _import_page(ctx, REFUSED, errors=error_map(error, ctx.language))
-    return _import_page(ctx, 200 if result.ok else REFUSED, result=result)
+    if isinstance(outcome, Job):
+        return see_other(f"/imports/{outcome.id}")
+    return _import_page(ctx, 200 if outcome.ok else REFUSED, result=outcome)
 
 
 # Last: its address would otherwise catch /care/appointments/{id}/encounter.

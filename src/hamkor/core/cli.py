@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +17,8 @@ from hamkor.core import files, migrate, notifications
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import Message
+from hamkor.core.importing import Progress as ImportProgress
+from hamkor.core.importing import Stage
 from hamkor.core.models import Role, User
 from hamkor.core.storage import storage_for
 from hamkor.core.users import create_user, grant, set_email
@@ -38,6 +43,31 @@ def fail(error: UserError) -> typer.Exit:
         where = f"{item.field}: " if item.field else ""
         console.print(f"[red]{where}{item.message.render(language)}[/red]")
     return typer.Exit(code=1)
+
+
+_STAGES = {
+    Stage.READING: "reading and checking rows",
+    Stage.CHECKING: "checking against the database",
+    Stage.WRITING: "writing",
+}
+
+
+@contextmanager
+def import_bar(title: str) -> Iterator[ImportProgress]:
+    """A progress bar for an import: its stage, the rows done of the rows in all, the time."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(title, total=None)
+
+        def report(stage: Stage, done: int, total: int | None) -> None:
+            bar.update(task, description=f"{title}: {_STAGES[stage]}", completed=done, total=total)
+
+        yield report
 
 
 @db_app.command("upgrade")

@@ -7,7 +7,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -79,6 +88,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: The execution option of a connection whose transaction takes SQLite's write lock at once.
+WRITE_LOCK_AT_ONCE = "hamkor_write_lock_at_once"
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A transaction that reads first and writes later fails when another connection has
+    # committed in between (SQLite cannot move its snapshot); one that writes for long (an
+    # import job) takes the write lock at once instead, and the others wait for it.
+    immediate = connection.get_execution_options().get(WRITE_LOCK_AT_ONCE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 10) -> Engine:
     """An engine for the URL; plain ``postgresql://`` URLs use psycopg 3.
 
@@ -108,7 +129,7 @@ def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 10) -> Engi
             **({} if in_memory else pool),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, hide_parameters=True, **pool)
 

@@ -4,7 +4,14 @@ A capability module describes one kind of import by a Pydantic row schema (the s
 as its forms) and an :class:`Importer` that checks the rows against the database and writes one.
 The rest is the same for every kind (directory, patients, referrals) and lives here: decoding,
 the header, line numbers as the spreadsheet shows them, every error reported at once, progress
-for the command line, and the rule that nothing is written unless every row is good.
+for the command line and the job page, and the rule that nothing is written unless every row is
+good.
+
+A file is read as a stream, never whole (issue 15: a 50 MB CSV peaked at 1.15 GB, and a 1.5 KB
+XLSX declaring a sheet of 16,384 × 1,048,576 cells took 3.8 GB). Its limits are checked as it
+is read: its size (``HAMKOR_IMPORT_MAX_BYTES``), what its archive expands to, its rows
+(``HAMKOR_IMPORT_MAX_ROWS``), its lines and the length of a line and of a cell. Only the rows
+that passed their schema are kept, for the checks against the database and the writing.
 
 Columns are the schema's fields; a field holding a name per language (``names``) is read from one
 column per language (``names.ru``, ``names.uz``, ``names.uz-Cyrl``, ``names.kk``, ``names.en``),
@@ -16,13 +23,15 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Protocol, TypeVar, get_args, get_origin
+from enum import StrEnum
+from itertools import chain
+from typing import IO, Annotated, Any, BinaryIO, Generic, Protocol, TypeVar, get_args, get_origin
 
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -31,13 +40,71 @@ from hamkor.core import audit
 from hamkor.core.errors import UserError, from_validation
 from hamkor.core.forms import nest
 from hamkor.core.i18n import LANGUAGES, N_, Message
+from hamkor.settings import Settings, get_settings
 
 RowT = TypeVar("RowT", bound=BaseModel)
-#: Told ``(rows written, rows to write)`` as the import goes, for a progress bar.
-Progress = Callable[[int, int], None]
 
 _ZIP_MAGIC = b"PK\x03\x04"  # an XLSX workbook is a zip archive
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a workbook of Excel 97-2003 (.xls)
 _CHUNK = 500  # codes per IN (...) query, well under every backend's limit of parameters
+
+#: Columns read of a sheet; the widest import has 23. A cell further right is not read at all,
+#: so that a row reaching column XFD costs no more than one reaching column CV.
+MAX_COLUMNS = 100
+#: Lines a file may have, blank ones included: a worksheet's own maximum. A sheet that jumps
+#: from row 1 to row 1,048,576 is walked through its blank rows, one at a time, up to here.
+MAX_LINES = 1_048_576
+#: The longest cell a row may hold: the longest text any field takes (a referral's reason).
+#: A longer cell is refused on its row, before its schema sees it.
+MAX_CELL_CHARS = 4_000
+#: The longest cell of a CSV file read at all (Excel's own maximum); past it the file is refused.
+CSV_FIELD_CHARS = 32_767
+#: The longest line of a CSV file read at all, so that a file without line breaks is never
+#: read into memory whole.
+MAX_LINE_CHARS = 256 * 1024
+#: What an XLSX archive may expand to, as a multiple of the size limit (a zip bomb is refused
+#: before it is opened). A 20,000-row workbook of referrals is 1.7 MB holding 22 MB.
+MAX_EXPANSION = 10
+#: Problems kept for the report; the others are counted (a person corrects the first ones).
+MAX_REPORTED = 1_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large an import may be: bytes of the file and rows after its header."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_rows: int = 20_000
+
+    @classmethod
+    def of(cls, settings: Settings | None = None) -> Limits:
+        """The limits of the settings (the process's when none are given)."""
+        settings = settings or get_settings()
+        return cls(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
+
+    @property
+    def max_expanded_bytes(self) -> int:
+        return self.max_bytes * MAX_EXPANSION
+
+
+def megabytes(size: int) -> str:
+    """A size for messages, in MB (``10``, ``1.5``, ``0.063``)."""
+    return f"{size / (1024 * 1024):.3f}".rstrip("0").rstrip(".")
+
+
+TOO_LARGE = N_("The file is larger than %(megabytes)s MB, the most an upload may be.")
+
+
+class Stage(StrEnum):
+    """The steps of an import, told to a progress bar with the rows done and the rows in all."""
+
+    READING = "reading"
+    CHECKING = "checking"
+    WRITING = "writing"
+
+
+#: Told ``(stage, rows done, rows in all or None when not known yet)`` as the import goes.
+Progress = Callable[[Stage, int, int | None], None]
 
 
 @dataclass(frozen=True)
@@ -52,10 +119,14 @@ class SheetRow:
 
 @dataclass(frozen=True)
 class Sheet:
-    """The header and the non-blank rows of the first sheet of a workbook or of a CSV file."""
+    """The header and the non-blank rows of the first sheet of a workbook or of a CSV file.
+
+    ``rows`` is read as it is iterated, once; it raises :class:`UserError` (on the ``file``
+    field) when the file breaks one of its limits or turns out unreadable half-way.
+    """
 
     columns: tuple[str, ...]
-    rows: list[SheetRow]
+    rows: Iterator[SheetRow]
 
 
 @dataclass(frozen=True)
@@ -72,14 +143,57 @@ class RowError:
 
 @dataclass
 class ImportResult:
-    """What an import did: how many records it created, or every reason it refused the file."""
+    """What an import did: how many records it created, or why it refused the file.
+
+    ``errors`` holds the first :data:`MAX_REPORTED` problems by line; ``error_count`` counts
+    them all.
+    """
 
     created: int = 0
     errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @classmethod
+    def refused(cls, errors: list[RowError], unkept: int = 0) -> ImportResult:
+        """The report of ``errors`` (and of ``unkept`` more, found after them and not kept):
+        the first ones by line and column, and how many in all."""
+        ordered = sorted(errors, key=lambda error: (error.line, error.column))
+        return cls(errors=ordered[:MAX_REPORTED], error_count=len(errors) + unkept)
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as a job keeps it; the messages stay ids, translated for each reader."""
+        return {
+            "created": self.created,
+            "error_count": self.error_count,
+            "errors": [
+                [error.line, error.column, error.message.text, _plain(error.message.params)]
+                for error in self.errors
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ImportResult:
+        errors = [
+            RowError(line, column, Message(text, dict(params)))
+            for line, column, text, params in data.get("errors", [])
+        ]
+        return cls(
+            created=int(data.get("created", 0)),
+            errors=errors,
+            error_count=int(data.get("error_count", len(errors))),
+        )
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A message's parameters as JSON holds them (a date or a number type as its text)."""
+    return {
+        key: value if isinstance(value, str | int | float | bool) else str(value)
+        for key, value in params.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -105,6 +219,17 @@ class Importer(Protocol[RowT]):
     def write(self, row: RowT) -> None: ...
 
 
+# --- reading --------------------------------------------------------------------------------
+
+
+def _refuse(text: str, **params: Any) -> UserError:
+    return UserError.one("file", text, **params)
+
+
+_NOT_A_SHEET = N_("The file is neither an XLSX workbook nor CSV in UTF-8; save it as one of these.")
+_NOT_XLSX = N_("The file could not be read as an XLSX workbook.")
+
+
 def _cell_text(value: Any) -> str:
     """A workbook cell as the text a CSV would hold (a whole number without its ``.0``)."""
     if value is None:
@@ -116,61 +241,185 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _unreadable(text: str) -> UserError:
-    return UserError.one("file", text)
+_BLANK: list[str] = []
 
 
-def _xlsx_rows(content: bytes) -> list[list[str]]:
+def _texts(values: Sequence[Any]) -> list[str]:
+    """A workbook row as text, without the blank cells after its last value."""
+    end = len(values)
+    if values.count(None) == end:  # a blank row, told in C: a sheet may have a million
+        return _BLANK
+    while values[end - 1] is None:
+        end -= 1
+    return [_cell_text(value) for value in values[:end]]
+
+
+def _size(file: IO[bytes]) -> int:
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    file.seek(0)
+    return size
+
+
+def _check_archive(file: BinaryIO, limits: Limits) -> None:
+    """Refuse an archive that declares more than the expansion limit, before reading any of it.
+
+    Python's ``zipfile`` never gives more of a member than its declared size, so the sum of
+    the declared sizes bounds what the workbook can expand to (a zip bomb is refused here).
+    """
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-        raise _unreadable(N_("The file could not be read as an XLSX workbook.")) from error
+        with zipfile.ZipFile(file) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _refuse(_NOT_XLSX) from error
+    finally:
+        file.seek(0)
+    if expanded > limits.max_expanded_bytes:
+        raise _refuse(
+            N_("The workbook expands to more than %(megabytes)s MB; it cannot be read."),
+            megabytes=megabytes(limits.max_expanded_bytes),
+        )
+
+
+@contextmanager
+def _xlsx_values(file: BinaryIO, limits: Limits) -> Iterator[Iterator[list[str]]]:
+    """The rows of the workbook's first sheet as text, read as they are needed."""
+    _check_archive(file, limits)
     try:
+        # openpyxl parses the XML with defusedxml (a dependency): no entity expansion.
+        workbook = load_workbook(file, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    except Exception as error:  # openpyxl reads untrusted XML: any failure means unreadable
+        raise _refuse(_NOT_XLSX) from error
+    # The sheet's <dimension> is the writer's claim, not the data: read-only openpyxl pads
+    # every row to it (issue 15: A1:XFD1048576 in a 1.5 KB file). Read the rows that are there.
+    sheet.reset_dimensions()
+    try:
+        yield _guarded(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
     finally:
         workbook.close()
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
-    """CSV in UTF-8 (a spreadsheet's byte-order mark is fine), separated by ``,`` or ``;``.
+def _guarded(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[str]]:
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:  # a broken part of the archive shows only when it is read
+            raise _refuse(_NOT_XLSX) from error
+        yield _texts(values)
+
+
+def _lines(text: IO[str]) -> Iterator[str]:
+    """The lines of a text, each read only up to :data:`MAX_LINE_CHARS` characters."""
+    number = 0
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise _refuse(
+                N_("Line %(line)s is longer than %(max)s characters; the file cannot be read."),
+                line=number,
+                max=MAX_LINE_CHARS,
+            )
+        yield line
+
+
+@contextmanager
+def _csv_values(file: BinaryIO) -> Iterator[Iterator[list[str]]]:
+    """CSV in UTF-8 (a spreadsheet's byte-order mark is fine), separated by ``,`` or ``;``,
+    decoded and split as it is read.
 
     The separator is the one the header line uses more: spreadsheets in locales with a decimal
     comma save CSV with ``;``.
     """
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
     try:
-        text = content.decode("utf-8-sig")
+        yield _csv_rows(_lines(text))
+    finally:
+        text.detach()  # the upload is closed by its owner, not by this reader
+
+
+def _csv_rows(lines: Iterator[str]) -> Iterator[list[str]]:
+    # Process-wide, and the same value every time: a quoted cell is never read past it.
+    csv.field_size_limit(CSV_FIELD_CHARS)
+    try:
+        header = next(lines, "")
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        yield from csv.reader(chain([header], lines), delimiter=delimiter)
     except UnicodeDecodeError as error:
-        raise _unreadable(
-            N_("The file is neither an XLSX workbook nor CSV in UTF-8; save it as one of these.")
-        ) from error
-    header = text.split("\n", 1)[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        raise _refuse(_NOT_A_SHEET) from error
     except csv.Error as error:
-        raise _unreadable(N_("The file could not be read as CSV.")) from error
+        raise _refuse(N_("The file could not be read as CSV.")) from error
 
 
-def read_sheet(content: bytes) -> Sheet:
-    """The header and rows of an uploaded file, XLSX or CSV (told apart by their first bytes)."""
-    raw = _xlsx_rows(content) if content.startswith(_ZIP_MAGIC) else _csv_rows(content)
-    if not raw or not any(cell.strip() for cell in raw[0]):
-        raise _unreadable(N_("The file is empty; its first line must name the columns."))
-    columns = [cell.strip() for cell in raw[0]]
-    while columns and not columns[-1]:
-        columns.pop()
-    rows = []
-    for line, values in enumerate(raw[1:], start=2):
+def _sheet_rows(
+    values: Iterator[list[str]], columns: Sequence[str], limits: Limits
+) -> Iterator[SheetRow]:
+    rows = 0
+    for line, cells_of_line in enumerate(values, start=2):
+        if line > MAX_LINES:
+            raise _refuse(
+                N_("The file goes on past line %(max)s, the most a spreadsheet has."),
+                max=MAX_LINES,
+            )
+        if not cells_of_line:
+            continue
         cells = {
             column: value.strip()
-            for column, value in zip(columns, values, strict=False)
+            for column, value in zip(columns, cells_of_line, strict=False)
             if column and value.strip()
         }
-        overflow = any(value.strip() for value in values[len(columns) :])
+        overflow = any(value.strip() for value in cells_of_line[len(columns) :])
         if cells or overflow:
-            rows.append(SheetRow(line=line, cells=cells, overflow=overflow))
-    return Sheet(columns=tuple(columns), rows=rows)
+            rows += 1
+            if rows > limits.max_rows:
+                raise _refuse(
+                    N_("The file has more than %(max)s rows; split it into several files."),
+                    max=limits.max_rows,
+                )
+            yield SheetRow(line=line, cells=cells, overflow=overflow)
+
+
+@contextmanager
+def open_sheet(file: BinaryIO, limits: Limits | None = None) -> Iterator[Sheet]:
+    """The header of an uploaded file, XLSX or CSV (told apart by their first bytes), and its
+    rows to read one by one within the ``with`` block.
+
+    Refused (:class:`UserError` on ``file``) when larger than the size limit, of another type,
+    or empty; its rows raise the same when the file breaks a limit further on.
+    """
+    limits = limits or Limits.of()
+    if _size(file) > limits.max_bytes:
+        raise _refuse(TOO_LARGE, megabytes=megabytes(limits.max_bytes))
+    magic = file.read(len(_OLE_MAGIC))
+    file.seek(0)
+    if magic.startswith(_OLE_MAGIC):
+        raise _refuse(N_("Workbooks of Excel 97-2003 (.xls) are not read; save it as XLSX."))
+    reader = _xlsx_values(file, limits) if magic.startswith(_ZIP_MAGIC) else _csv_values(file)
+    with reader as values:
+        header = next(values, [])
+        if not any(cell.strip() for cell in header):
+            raise _refuse(N_("The file is empty; its first line must name the columns."))
+        columns = [cell.strip() for cell in header]
+        while columns and not columns[-1]:
+            columns.pop()
+        if len(columns) >= MAX_COLUMNS:
+            raise _refuse(N_("The file has more than %(max)s columns."), max=MAX_COLUMNS - 1)
+        yield Sheet(columns=tuple(columns), rows=_sheet_rows(values, columns, limits))
+
+
+def count_rows(file: BinaryIO, limits: Limits | None = None) -> int:
+    """The non-blank rows of a file after its header, read through once (and the file rewound):
+    whether an import runs at once or as a job. Refused like :func:`open_sheet`."""
+    try:
+        with open_sheet(file, limits) as sheet:
+            return sum(1 for _row in sheet.rows)
+    finally:
+        file.seek(0)
+
+
+# --- checking -------------------------------------------------------------------------------
 
 
 def _per_language(annotation: Any) -> bool:
@@ -218,22 +467,69 @@ def _column(field_name: str, columns: Sequence[str]) -> str:
     return field_name if field_name in columns else field_name.split(".")[0]
 
 
-def parse_rows(sheet: Sheet, schema: type[RowT]) -> tuple[list[ParsedRow[RowT]], list[RowError]]:
-    """Every row through ``schema``: the good ones, and an error for each refused cell."""
-    errors: list[RowError] = []
-    parsed: list[ParsedRow[RowT]] = []
-    for row in sheet.rows:
-        if row.overflow:
-            message = Message(N_("This row has more cells than the header has columns."))
-            errors.append(RowError(row.line, "", message))
-        try:
-            parsed.append(ParsedRow(row.line, schema.model_validate(nest(row.cells))))
-        except ValidationError as error:
-            errors += [
-                RowError(row.line, _column(item.field, sheet.columns), item.message)
-                for item in from_validation(error).errors
-            ]
-    return parsed, errors
+_TOO_LONG = N_("Must be at most %(max_length)s characters.")
+
+
+def _refused_cells(row: SheetRow) -> list[RowError]:
+    """What is refused of a row before its schema sees it: cells beyond the header's columns,
+    and cells too long to be anything a field takes (those are not validated further)."""
+    errors = []
+    if row.overflow:
+        message = Message(N_("This row has more cells than the header has columns."))
+        errors.append(RowError(row.line, "", message))
+    too_long = Message(_TOO_LONG, {"max_length": MAX_CELL_CHARS})
+    errors += [
+        RowError(row.line, column, too_long)
+        for column, value in row.cells.items()
+        if len(value) > MAX_CELL_CHARS
+    ]
+    return errors
+
+
+#: Rows read or written between two reports of progress.
+_PROGRESS_EVERY = 200
+
+
+@dataclass
+class ParsedSheet(Generic[RowT]):
+    """The rows of a file that passed their schema, the refused cells (the first
+    :data:`MAX_REPORTED`, the others only counted: a file of 20,000 bad rows would otherwise
+    keep hundreds of thousands of them) and how many refusals were not kept."""
+
+    rows: list[ParsedRow[RowT]]
+    errors: list[RowError]
+    unkept: int = 0
+
+
+def parse_rows(
+    sheet: Sheet,
+    schema: type[RowT],
+    progress: Progress | None = None,
+    total: int | None = None,
+) -> ParsedSheet[RowT]:
+    """Every row through ``schema`` as it is read: the good ones, and an error for each
+    refused cell."""
+    parsed = ParsedSheet[RowT](rows=[], errors=[])
+    read = 0
+    for read, row in enumerate(sheet.rows, start=1):
+        found = _refused_cells(row)
+        if not any(error.column for error in found):
+            try:
+                parsed.rows.append(ParsedRow(row.line, schema.model_validate(nest(row.cells))))
+            except ValidationError as error:
+                found += [
+                    RowError(row.line, _column(item.field, sheet.columns), item.message)
+                    for item in from_validation(error).errors
+                ]
+        if len(parsed.errors) < MAX_REPORTED:
+            parsed.errors += found
+        else:
+            parsed.unkept += len(found)
+        if progress is not None and read % _PROGRESS_EVERY == 0:
+            progress(Stage.READING, read, total)
+    if progress is not None:
+        progress(Stage.READING, read, total)
+    return parsed
 
 
 def duplicates(
@@ -257,6 +553,13 @@ def duplicates(
     return errors
 
 
+def chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    """``values`` without repeats, sorted, in lists short enough for one ``IN (...)``."""
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), _CHUNK):
+        yield wanted[start : start + _CHUNK]
+
+
 def ids_by_code(
     db: Session,
     stmt: Select[Any, Any],
@@ -264,10 +567,8 @@ def ids_by_code(
     codes: Iterable[str],
 ) -> dict[str, int]:
     """The ids of the codes ``stmt`` (selecting code and id) finds, asked in chunks."""
-    wanted = sorted(set(codes))
     found: dict[str, int] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    for chunk in chunks(codes):
         found.update(
             {code: record_id for code, record_id in db.execute(stmt.where(code_column.in_(chunk)))}
         )
@@ -293,27 +594,40 @@ def unknown_codes(
     ]
 
 
+# --- writing --------------------------------------------------------------------------------
+
+
 def run_import(
-    db: Session, sheet: Sheet, importer: Importer[RowT], progress: Progress | None = None
+    db: Session,
+    sheet: Sheet,
+    importer: Importer[RowT],
+    progress: Progress | None = None,
+    total: int | None = None,
 ) -> ImportResult:
     """Check every row; write them all if none was refused, else nothing (all or nothing).
 
-    The writes join the caller's transaction (the request's, or the command's), which commits
-    them together; an import that is refused writes nothing at all, not even its audit entry.
+    The writes join the caller's transaction (the request's, the command's or the job's), which
+    commits them together, within a savepoint: a row the service refuses half-way (another
+    user's write in between) undoes the rows before it. An import that is refused writes
+    nothing at all, not even its audit entry. ``total`` is the rows expected, for the progress.
     """
     # A wrong header stops the checks: with the columns wrong, every row's errors are noise.
     errors = header_errors(sheet.columns, importer.schema)
-    rows: list[ParsedRow[RowT]] = []
-    if not errors:
-        rows, errors = parse_rows(sheet, importer.schema)
-        errors += importer.check(rows)
     if errors:
-        return ImportResult(errors=sorted(errors, key=lambda error: (error.line, error.column)))
-    for done, row in enumerate(rows, start=1):
-        importer.write(row.data)
-        if progress is not None:
-            progress(done, len(rows))
-    audit.record(
-        db, action="import", entity=importer.entity, entity_id=None, note=f"{len(rows)} created"
-    )
+        return ImportResult.refused(errors)
+    parsed = parse_rows(sheet, importer.schema, progress, total)
+    rows = parsed.rows
+    if progress is not None:
+        progress(Stage.CHECKING, 0, len(rows))
+    errors = parsed.errors + importer.check(rows)
+    if errors or parsed.unkept:
+        return ImportResult.refused(errors, parsed.unkept)
+    with db.begin_nested():
+        for done, row in enumerate(rows, start=1):
+            importer.write(row.data)
+            if progress is not None and (done % _PROGRESS_EVERY == 0 or done == len(rows)):
+                progress(Stage.WRITING, done, len(rows))
+        audit.record(
+            db, action="import", entity=importer.entity, entity_id=None, note=f"{len(rows)} created"
+        )
     return ImportResult(created=len(rows))

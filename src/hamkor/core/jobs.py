@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from hamkor.core.db import Base, utcnow
@@ -185,10 +186,18 @@ def _finish(sessions: Sessions, job_id: int, **values: Any) -> None:
 
 
 def _heartbeat(sessions: Sessions, job_id: int, stop: threading.Event) -> None:
-    """Keep the running job's heartbeat fresh while its handler works (between progress)."""
+    """Keep the running job's heartbeat fresh while its handler works (between progress).
+
+    On SQLite a handler's own transaction may hold the one write lock for a while (an import
+    writing its rows): the beat then waits for the lock's timeout and is skipped; the next one
+    tries again. A job on SQLite is judged alive by its process, not its heartbeat.
+    """
     while not stop.wait(HEARTBEAT_SECONDS):
-        with sessions.begin() as db:
-            db.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))
+        try:
+            with sessions.begin() as db:
+                db.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))
+        except OperationalError:
+            log.warning("job %s: heartbeat skipped, the database is busy", job_id)
 
 
 def run(sessions: Sessions, job_id: int) -> None:

@@ -11,7 +11,17 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
-from hamkor.core import access, audit, files, notifications, security, sessions, throttle
+from hamkor.core import (
+    access,
+    audit,
+    files,
+    import_jobs,
+    jobs,
+    notifications,
+    security,
+    sessions,
+    throttle,
+)
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.audit_query import ACTION_LABELS, AuditFilter, require_auditor
 from hamkor.core.db import utcnow
@@ -228,3 +238,27 @@ def download(ctx: PageCtx, attachment_id: PathId) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+def _import_job_page(ctx: PageCtx, job_id: int, template: str) -> Response:
+    job = import_jobs.get_job(ctx.db, ctx.actor, job_id)
+    return ctx.render(
+        template,
+        job=job,
+        result=import_jobs.result_of(job),
+        back=str(job.payload.get("back", "/")),
+        failed_unexpectedly=jobs.FAILED_UNEXPECTEDLY,
+    )
+
+
+@router.get("/imports/{job_id}", response_class=HTMLResponse)
+def import_job(ctx: PageCtx, job_id: PathId) -> Response:
+    """An import running as a job, to the user who started it: its progress (reload, or htmx
+    polls the panel), then its result: how many records, or the rows to correct."""
+    return _import_job_page(ctx, job_id, "import_job.html")
+
+
+@router.get("/imports/{job_id}/progress", response_class=HTMLResponse)
+def import_job_progress(ctx: PageCtx, job_id: PathId) -> Response:
+    """The panel htmx polls every second; once the job ends it holds the result, and stops."""
+    return _import_job_page(ctx, job_id, "_import_progress.html")

@@ -6,9 +6,9 @@ Routes are plain ``def`` routes of ``fastapi.APIRouter``; they take their contex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
+from starlette.types import Message as AsgiMessage
 
 from hamkor.core import access, notifications, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
@@ -329,12 +330,55 @@ def _browser_api_context(request: Request, db: Session, login: LiveSession | Non
     return _context(request, db, access.Actor.of(login.user), login.user, login)
 
 
+#: Bytes a form may hold besides its file: its other fields and the multipart boundaries.
+FORM_OVERHEAD = 64 * 1024
+
+
+class TooLarge(Exception):
+    """A request body past its limit, refused as it arrives (413), naming the field to blame."""
+
+    def __init__(self, field: str, limit: int) -> None:
+        super().__init__(f"{field} larger than {limit} bytes")
+        self.field = field
+        self.limit = limit
+
+
+def bounded(request: Request, limit: int, field: str, shown_limit: int | None = None) -> Request:
+    """The request, reading its body with at most ``limit`` bytes: past it, :class:`TooLarge`
+    is raised while the body arrives (a declared ``Content-Length`` past it at once), so a large
+    upload is neither kept nor read to its end. ``shown_limit`` is the limit the message
+    names (the file's, where the body may hold a little more)."""
+    refused = TooLarge(field, shown_limit or limit)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise refused
+    receive = request.receive
+    received = 0
+
+    async def receive_bounded() -> AsgiMessage:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise refused
+        return message
+
+    return Request(request.scope, receive_bounded)
+
+
 @dataclass(frozen=True)
 class Upload:
-    """An uploaded file, read whole: uploads here are spreadsheets and bundles, not videos."""
+    """An uploaded file as Starlette keeps it: in memory up to 1 MB, then in a temporary file,
+    never read whole by the form; open until the route has returned. Within the size limit."""
 
     filename: str
-    content: bytes
+    file: BinaryIO
+    size: int
+
+    def head(self, limit: int) -> bytes:
+        """The first ``limit`` bytes (of a file that is small when it is what it should be)."""
+        self.file.seek(0)
+        return self.file.read(limit)
 
 
 def _expected_csrf_token(request: Request, login: LiveSession | None) -> str | None:
@@ -343,13 +387,17 @@ def _expected_csrf_token(request: Request, login: LiveSession | None) -> str | N
     return sessions.visitor_csrf_token(request.cookies.get(sessions.CSRF_COOKIE))
 
 
-async def form_data(request: Request, login: BrowserLogin) -> dict[str, Any]:
+async def form_data(request: Request, login: BrowserLogin) -> AsyncIterator[dict[str, Any]]:
     """The submitted form, after checking its CSRF token: the log-in session's, or for a
     visitor who has not logged in, the one of their CSRF cookie.
 
-    Uploaded files are read and closed here, so no route can leave one open.
+    The body is refused (:class:`TooLarge`, 413) once it passes the upload limit
+    (``HAMKOR_IMPORT_MAX_BYTES``), while it arrives. Uploaded files stay open while the route
+    runs and are closed here after it, so no route can leave one open.
     """
-    async with request.form() as form:
+    max_bytes = settings_of(request).import_max_bytes
+    limited = bounded(request, max_bytes + FORM_OVERHEAD, "file", max_bytes)
+    async with limited.form() as form:
         given = str(form.get("csrf_token", ""))
         if not security.csrf_matches(_expected_csrf_token(request, login), given):
             raise CsrfFailed
@@ -360,11 +408,15 @@ async def form_data(request: Request, login: BrowserLogin) -> dict[str, Any]:
             values = [v for v in form.getlist(key) if isinstance(v, str)]
             uploads = [v for v in form.getlist(key) if isinstance(v, UploadFile)]
             if uploads:
-                content = await uploads[0].read()
-                data[key] = Upload(uploads[0].filename or "", content) if content else None
+                size = uploads[0].size or 0
+                if size > max_bytes:
+                    raise TooLarge(key, max_bytes)
+                data[key] = (
+                    Upload(uploads[0].filename or "", uploads[0].file, size) if size else None
+                )
             else:
                 data[key] = values if len(values) > 1 else values[0]
-    return data
+        yield data
 
 
 def public_rate_limit(request: Request, db: Db) -> None:
@@ -392,4 +444,5 @@ PageCtx = Annotated[Ctx, Depends(page_ctx)]
 PublicCtx = Annotated[Ctx, Depends(optional_ctx)]
 ApiCtx = Annotated[Ctx, Depends(api_ctx)]
 FeedCtx = Annotated[Ctx, Depends(feed_ctx)]
-Form = Annotated[dict[str, Any], Depends(form_data)]
+#: Function scope: the uploads are closed once the route has returned, before the response.
+Form = Annotated[dict[str, Any], Depends(form_data, scope="function")]

@@ -1,6 +1,7 @@
 """Commands of the directory: bulk imports of institutions, rooms and people.
 
-``hamkor import people delegation.xlsx`` checks every row, shows a progress bar while writing,
+``hamkor import people delegation.xlsx`` reads the file as a stream within the import limits,
+checks every row, shows a progress bar while reading and writing,
 and prints a table of the refused rows (and exits with 1) when the file cannot be imported;
 nothing is written then. The files' formats are in ``docs/formats/directory-import.md``.
 """
@@ -11,18 +12,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import AccessDenied, Actor, Grant
 from hamkor.core.audit import AuditActor, act_as
-from hamkor.core.cli import console, fail, session_factory
+from hamkor.core.cli import console, fail, import_bar, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
-from hamkor.core.importing import ImportResult
+from hamkor.core.importing import ImportResult, count_rows
 from hamkor.core.models import Role, User
 from hamkor.directory.importing import import_file
 from hamkor.directory.schemas import ImportKind
@@ -55,7 +55,8 @@ def _actor(db: Session, username: str | None) -> Actor:
 
 
 def _refused(result: ImportResult) -> Table:
-    table = Table(title=f"Nothing was imported. Problems to correct: {len(result.errors)}")
+    shown = "" if result.error_count == len(result.errors) else f" (the first {len(result.errors)})"
+    table = Table(title=f"Nothing was imported. Problems to correct: {result.error_count}{shown}")
     table.add_column("Line", justify="right")
     table.add_column("Column")
     table.add_column("Problem")
@@ -67,17 +68,19 @@ def _refused(result: ImportResult) -> Table:
 
 
 def _import(kind: ImportKind, file: Path, username: str | None) -> None:
-    content = file.read_bytes()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
-        with transaction(session_factory()) as db, Progress(*columns, console=console) as bar:
-            task = bar.add_task(f"Importing {kind}", total=None)
+        with (
+            file.open("rb") as source,
+            transaction(session_factory()) as db,
+            import_bar(f"Importing {kind}") as progress,
+        ):
             result = import_file(
                 db=db,
                 actor=_actor(db, username),
                 kind=kind,
-                content=content,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                file=source,
+                progress=progress,
+                total=count_rows(source),
             )
     except UserError as error:
         raise fail(error) from error

@@ -9,8 +9,8 @@ forms, so an import obeys every rule a form does. The formats are in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,12 +21,13 @@ from hamkor.core.i18n import N_, Message
 from hamkor.core.importing import (
     Importer,
     ImportResult,
+    Limits,
     ParsedRow,
     Progress,
     RowError,
     duplicates,
     ids_by_code,
-    read_sheet,
+    open_sheet,
     run_import,
     unknown_codes,
 )
@@ -213,14 +214,45 @@ _IMPORTERS: dict[ImportKind, Callable[[Session, Actor], Importer[Any]]] = {
 }
 
 
+def importer_for(db: Session, actor: Actor, kind: ImportKind) -> Importer[Any]:
+    """The import of ``kind`` by ``actor``; refused at once (403) when they may import none of
+    it (institutions are the directory managers')."""
+    return _IMPORTERS[kind](db, actor)
+
+
+#: The job kind of a directory import too large for one request.
+IMPORT_JOB = "directory.import"
+
+
 def import_file(
     *,
     db: Session,
     actor: Actor,
     kind: ImportKind,
-    content: bytes,
+    file: BinaryIO,
+    limits: Limits | None = None,
     progress: Progress | None = None,
+    total: int | None = None,
 ) -> ImportResult:
-    """Import a CSV or XLSX file of ``kind``: every row, or none when any row is refused."""
-    importer = _IMPORTERS[kind](db, actor)
-    return run_import(db, read_sheet(content), importer, progress)
+    """Import a CSV or XLSX file of ``kind``: every row, or none when any row is refused.
+
+    The file is read as a stream (see ``core.importing``); ``total`` is its rows when counted
+    already, for the progress.
+    """
+    importer = importer_for(db, actor, kind)
+    with open_sheet(file, limits) as sheet:
+        return run_import(db, sheet, importer, progress, total)
+
+
+def run_job(
+    db: Session, actor: Actor, file: BinaryIO, options: Mapping[str, Any], progress: Progress
+) -> ImportResult:
+    """The import as a job runs it (``core.import_jobs``)."""
+    return import_file(
+        db=db,
+        actor=actor,
+        kind=ImportKind(options["kind"]),
+        file=file,
+        progress=progress,
+        total=options.get("rows"),
+    )

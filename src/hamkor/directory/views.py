@@ -13,11 +13,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from hamkor.core import access
+from hamkor.core import access, import_jobs
 from hamkor.core.access import Action
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
 from hamkor.core.importing import ImportResult, columns_of
+from hamkor.core.jobs import Job
 from hamkor.core.pages import (
     Refusal,
     form_values,
@@ -40,7 +41,7 @@ from hamkor.directory.filters import (
     SpecialtyFilter,
     TravelTimeFilter,
 )
-from hamkor.directory.importing import import_file
+from hamkor.directory.importing import IMPORT_JOB, import_file, importer_for
 from hamkor.directory.models import (
     City,
     Country,
@@ -616,17 +617,31 @@ def import_form(ctx: PageCtx) -> Response:
 
 
 @router.post("/import")
-def import_upload(ctx: PageCtx, form: Form) -> Response:
-    """Import the uploaded file: every row written, or none and a table of what to correct."""
-    upload = form.pop("file", None)
-    content = upload.content if isinstance(upload, Upload) else None
+def import_upload(form: Form, ctx: PageCtx) -> Response:
+    """Import the uploaded file: every row written, or none and a table of what to correct; a
+    file of thousands of rows is imported by a job, whose page shows its progress.
 
-    def run(request: ImportRequest) -> ImportResult:
-        if content is None:
+    The form comes first: a slow upload holds no database connection while it arrives."""
+    upload = form.pop("file", None)
+
+    def run(request: ImportRequest) -> ImportResult | Job:
+        if not isinstance(upload, Upload):
             raise UserError.one("file", N_("This field is required."))
-        return import_file(db=ctx.db, actor=ctx.actor, kind=request.kind, content=content)
+        importer_for(ctx.db, ctx.actor, request.kind)  # refused before any job is queued
+        return import_jobs.start_upload(
+            ctx,
+            upload,
+            kind=IMPORT_JOB,
+            back="/directory/import",
+            options={"kind": request.kind.value},
+            run_now=lambda file, limits: import_file(
+                db=ctx.db, actor=ctx.actor, kind=request.kind, file=file, limits=limits
+            ),
+        )
 
     result = save_form(ctx, form, ImportRequest, run)
     if isinstance(result, Refusal):
         return _import_page(ctx, result.status_code, form=form, errors=result.errors)
+    if isinstance(result, Job):
+        return see_other(f"/imports/{result.id}")
     return _import_page(ctx, 200 if result.ok else 422, form=form, result=result)

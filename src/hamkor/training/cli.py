@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy import select
 
 from hamkor.core.access import AccessDenied, Action, get_for
-from hamkor.core.cli import console, fail, session_factory
+from hamkor.core.cli import console, fail, import_bar, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
+from hamkor.core.importing import count_rows
 from hamkor.directory.cli import FileArgument, UserOption
 from hamkor.directory.cli import _actor as acting_user
 from hamkor.directory.cli import _refused as refused_rows
@@ -32,23 +32,25 @@ def enrol(
     user: UserOption = None,
 ) -> None:
     """Enrol the people of a file (column person = directory code; optional language)."""
-    content = file.read_bytes()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
-        with transaction(session_factory()) as db, Progress(*columns, console=console) as bar:
+        with (
+            file.open("rb") as source,
+            transaction(session_factory()) as db,
+            import_bar(f"Enrolling in {course}") as progress,
+        ):
             course_id = db.scalar(select(Course.id).where(Course.code == course))
             if course_id is None:
                 raise UserError.one(
                     "course", N_("Nothing with the code %(value)s exists."), value=course
                 )
             actor = acting_user(db, user)
-            task = bar.add_task(f"Enrolling in {course}", total=None)
             result = import_enrolments(
                 db=db,
                 actor=actor,
                 course=get_for(db, actor, Course, course_id, Action.CHANGE),
-                content=content,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                file=source,
+                progress=progress,
+                total=count_rows(source),
             )
     except UserError as error:
         raise fail(error) from error

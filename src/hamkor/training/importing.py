@@ -8,21 +8,23 @@ lines and the rest join the waiting list. The format is in ``docs/formats/traini
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hamkor.core.access import Actor
+from hamkor.core.access import Action, Actor, get_for
 from hamkor.core.i18n import N_, Message
 from hamkor.core.importing import (
     ImportResult,
+    Limits,
     ParsedRow,
     Progress,
     RowError,
     duplicates,
     ids_by_code,
-    read_sheet,
+    open_sheet,
     run_import,
     unknown_codes,
 )
@@ -73,15 +75,41 @@ class EnrolmentImport:
         )
 
 
+#: The job kind of an enrolment import too large for one request.
+IMPORT_JOB = "training.import_enrolments"
+
+
 def import_enrolments(
     *,
     db: Session,
     actor: Actor,
     course: Course,
-    content: bytes,
+    file: BinaryIO,
+    limits: Limits | None = None,
     progress: Progress | None = None,
+    total: int | None = None,
 ) -> ImportResult:
     """Enrol the people of a CSV or XLSX file in a course the caller loaded for change: every
-    row, or none when any row is refused."""
+    row, or none when any row is refused.
+
+    The file is read as a stream (see ``core.importing``); ``total`` is its rows when counted
+    already, for the progress.
+    """
     importer = EnrolmentImport(db, actor, course)
-    return run_import(db, read_sheet(content), importer, progress)
+    with open_sheet(file, limits) as sheet:
+        return run_import(db, sheet, importer, progress, total)
+
+
+def run_job(
+    db: Session, actor: Actor, file: BinaryIO, options: Mapping[str, Any], progress: Progress
+) -> ImportResult:
+    """The import as a job runs it (``core.import_jobs``): the course loaded for change by the
+    job's actor, as the page that started it had."""
+    return import_enrolments(
+        db=db,
+        actor=actor,
+        course=get_for(db, actor, Course, int(options["course_id"]), Action.CHANGE),
+        file=file,
+        progress=progress,
+        total=options.get("rows"),
+    )

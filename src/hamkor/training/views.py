@@ -15,11 +15,13 @@ import segno
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from hamkor.core import import_jobs
 from hamkor.core.access import AccessDenied, Action, NotFound, get_for
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, error_map
 from hamkor.core.i18n import N_
 from hamkor.core.importing import columns_of
+from hamkor.core.jobs import Job
 from hamkor.core.pages import (
     REFUSED,
     Refusal,
@@ -29,6 +31,7 @@ from hamkor.core.pages import (
     page_size,
     pager_params,
     save_then,
+    see_other,
 )
 from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
 from hamkor.directory import service as directory_service
@@ -37,7 +40,7 @@ from hamkor.programs.models import Program
 from hamkor.training import attendance, cascade, labels, service
 from hamkor.training.access import may_create_course
 from hamkor.training.filters import CourseFilter
-from hamkor.training.importing import import_enrolments
+from hamkor.training.importing import IMPORT_JOB, import_enrolments
 from hamkor.training.models import Course, CourseSession, Enrolment
 from hamkor.training.schemas import (
     AttendanceList,
@@ -418,8 +421,11 @@ def import_form(ctx: PageCtx, course_id: PathId) -> Response:
 
 
 @router.post("/training/courses/{course_id}/import", response_class=HTMLResponse)
-def import_upload(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
-    """Enrol the people of the uploaded file: all of them, or none and what to correct."""
+def import_upload(form: Form, ctx: PageCtx, course_id: PathId) -> Response:
+    """Enrol the people of the uploaded file: all of them, or none and what to correct; a file
+    of thousands of rows is imported by a job, whose page shows its progress.
+
+    The form comes first: a slow upload holds no database connection while it arrives."""
     actor = ctx.actor
     course = get_for(ctx.db, actor, Course, course_id, Action.CHANGE)
     upload = form.get("file")
@@ -429,12 +435,21 @@ def import_upload(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
     try:
         # A refused file writes nothing; the savepoint undoes a write the service refused.
         with ctx.db.begin_nested():
-            result = import_enrolments(
-                db=ctx.db, actor=actor, course=course, content=upload.content
+            outcome = import_jobs.start_upload(
+                ctx,
+                upload,
+                kind=IMPORT_JOB,
+                back=f"/training/courses/{course.id}/import",
+                options={"course_id": course.id},
+                run_now=lambda file, limits: import_enrolments(
+                    db=ctx.db, actor=actor, course=course, file=file, limits=limits
+                ),
             )
     except UserError as error:
         return _import_page(ctx, course, REFUSED, errors=error_map(error, ctx.language))
-    return _import_page(ctx, course, 200 if result.ok else REFUSED, result=result)
+    if isinstance(outcome, Job):
+        return see_other(f"/imports/{outcome.id}")
+    return _import_page(ctx, course, 200 if outcome.ok else REFUSED, result=outcome)
 
 
 # --- the cascade ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hamkor.care.fhir.terms import FHIR_JSON, PINFL_SYSTEM, sid
 from hamkor.care.models import Patient
 from hamkor.core.models import AuditEntry, Role, User
+from hamkor.settings import Settings
 from tests.fixtures.care import CareWorld
 from tests.fixtures.core import ClientFactory, UserFactory
 from tests.fixtures.directory import bearer
@@ -215,6 +216,43 @@ def test_a_refused_bundle_is_a_422_with_an_issue_per_problem(
     issues = _outcome(response, 422, "processing")
     assert [i["expression"] for i in issues] == [["entry[1].resource.reasonCode[0].coding[0].code"]]
     assert db.scalars(select(Patient)).all() == []
+
+
+def test_a_bundle_larger_than_the_limit_is_refused_413_unread(
+    db: Session, app_client: TestClient, settings: Settings, care_world: CareWorld
+) -> None:
+    settings.fhir_max_bytes = 1024
+    headers = {**bearer(db, care_world.registrar), "content-type": FHIR_JSON}
+
+    response = app_client.post("/fhir?program=KZ-UZ-2025", json=hospital_bundle(), headers=headers)
+
+    issues = _outcome(response, 413, "too-long")
+    assert issues[0]["expression"] == ["bundle"]
+    assert db.scalars(select(Patient)).all() == []
+
+
+def test_a_bundle_of_more_entries_than_the_limit_is_refused(
+    db: Session, app_client: TestClient, settings: Settings, care_world: CareWorld
+) -> None:
+    settings.import_max_rows = 2
+    headers = {**bearer(db, care_world.registrar), "content-type": FHIR_JSON}
+
+    response = app_client.post("/fhir?program=KZ-UZ-2025", json=hospital_bundle(), headers=headers)
+
+    issues = _outcome(response, 422, "processing")
+    assert issues[0]["expression"] == ["entry"]
+    assert db.scalars(select(Patient)).all() == []
+
+
+def test_a_body_that_is_not_json_is_refused_naming_the_bundle(
+    db: Session, app_client: TestClient, care_world: CareWorld
+) -> None:
+    headers = {**bearer(db, care_world.registrar), "content-type": FHIR_JSON}
+
+    response = app_client.post("/fhir", content=b'{"resourceType": "Bund', headers=headers)
+
+    issues = _outcome(response, 422, "processing")
+    assert issues[0]["expression"] == ["bundle"]
 
 
 def test_the_capability_statement_lists_exactly_what_is_mounted(

@@ -131,9 +131,12 @@ def _entry(
     return Entry(index, resource, full_url if isinstance(full_url, str) else None)
 
 
-def read_entries(bundle: Any, allowed: Sequence[str]) -> tuple[list[Entry], list[FieldError]]:
+def read_entries(
+    bundle: Any, allowed: Sequence[str], max_entries: int
+) -> tuple[list[Entry], list[FieldError]]:
     """The good entries of a transaction or collection Bundle (each resource checked by its R4B
-    model) and the problems of the others; a Bundle that is not one is refused at once."""
+    model) and the problems of the others; a Bundle that is not one, or has more than
+    ``max_entries`` entries, is refused at once."""
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise UserError.one("resourceType", N_("Send a FHIR Bundle (resourceType Bundle)."))
     if bundle.get("type") not in IMPORTED_TYPES:
@@ -141,6 +144,12 @@ def read_entries(bundle: Any, allowed: Sequence[str]) -> tuple[list[Entry], list
     raw_entries = bundle.get("entry")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise UserError.one("entry", N_("This Bundle has no entries."))
+    if len(raw_entries) > max_entries:
+        raise UserError.one(
+            "entry",
+            N_("This Bundle has more than %(max)s entries; send it in several."),
+            max=max_entries,
+        )
     transaction = bundle["type"] == "transaction"
     entries: list[Entry] = []
     errors: list[FieldError] = []

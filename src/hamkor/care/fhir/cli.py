@@ -23,6 +23,7 @@ from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
+from hamkor.core.importing import megabytes
 from hamkor.directory.cli import UserOption
 from hamkor.directory.cli import _actor as acting_user
 from hamkor.directory.models import Institution
@@ -114,6 +115,13 @@ def import_(
     Health records are registered by a person (the waitlist remembers who moved a referral),
     so the import names its user rather than running as the operator.
     """
+    limit = get_settings().fhir_max_bytes
+    if file.stat().st_size > limit:
+        console.print(
+            f"[red]{file.name} is larger than {megabytes(limit)} MB, the most a Bundle may be "
+            "(HAMKOR_FHIR_MAX_BYTES).[/red]"
+        )
+        raise typer.Exit(code=1)
     try:
         bundle = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

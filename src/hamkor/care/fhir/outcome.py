@@ -25,6 +25,7 @@ _ISSUE_CODES = {
     403: "forbidden",
     404: "not-found",
     405: "not-supported",
+    413: "too-long",
     422: "processing",
     500: "exception",
 }

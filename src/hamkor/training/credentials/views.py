@@ -129,7 +129,7 @@ def verify_submitted(ctx: PublicCtx, form: Form) -> Response:
     upload = form.get("file")
     pasted = form.get("token")
     if isinstance(upload, Upload):
-        return _verify_page(ctx, upload.content[: MAX_CREDENTIAL_LENGTH + 1])
+        return _verify_page(ctx, upload.head(MAX_CREDENTIAL_LENGTH + 1))
     if isinstance(pasted, str) and pasted.strip():
         return _verify_page(ctx, pasted[: MAX_CREDENTIAL_LENGTH + 1])
     return _verify_page(ctx, None, 422, ctx._(NOTHING_TO_VERIFY))
