@@ -446,3 +446,22 @@ def test_list_pages_do_not_query_per_row(
     first = {path: queries(path) for path in lists}
     add(8)
     assert {path: queries(path) for path in lists} == first
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        (f"/directory/cities/{2**64}", "city_id"),
+        (f"/directory/people/{2**64}/edit", "person_id"),
+        (f"/directory/travel-times?country={2**64}", "country"),
+        (f"/directory/rooms/new?institution={2**64}", "institution"),
+    ],
+)
+def test_an_id_past_what_the_database_holds_is_refused_naming_it(
+    admin_client: TestClient, url: str, field: str
+) -> None:
+    # SQLite cannot take an integer past 64 bits: sent to it, such an id was a 500 (issue 15).
+    response = admin_client.get(url, headers={"accept-language": "en"})
+
+    assert response.status_code == 422
+    assert f"<code>{field}</code>: Must be at most 2147483647." in response.text

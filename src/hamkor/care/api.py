@@ -7,9 +7,9 @@ writes each view to the audit trail); records named in the body are loaded by th
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from hamkor.care import booking, service
 from hamkor.care.models import Appointment, FollowUpTask, Patient, Referral, ReferralStatus
@@ -33,21 +33,19 @@ from hamkor.care.schemas import (
     SlotRead,
 )
 from hamkor.core.access import Action, get_for
-from hamkor.core.forms import MAX_ID, PathId
+from hamkor.core.forms import PathId, QueryId
+from hamkor.core.text import SearchQuery
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx
 from hamkor.programs.models import Activity
 
 router = APIRouter(prefix="/api/v1/care", tags=["care"], responses=API_ERROR_RESPONSES)
-QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 # --- patients -------------------------------------------------------------------------------
 
 
 @router.get("/patients")
-def list_patients(
-    ctx: ApiCtx, q: Annotated[str | None, Query(max_length=200)] = None
-) -> list[PatientRead]:
+def list_patients(ctx: ApiCtx, q: SearchQuery = None) -> list[PatientRead]:
     """The caller's patients, searched by name in any script (``?q=``)."""
     found = service.list_patients(db=ctx.db, actor=ctx.actor, search=q)
     return [PatientRead.model_validate(p) for p in found]

@@ -22,7 +22,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     model_validator,
 )
@@ -41,26 +40,18 @@ from hamkor.care.models import (
     ReferralStatus,
     Sex,
 )
+from hamkor.core.dates import BirthDate
 from hamkor.core.errors import invalid
 from hamkor.core.forms import BlankIsNone, FormList
 from hamkor.core.i18n import N_
 from hamkor.core.names import Names
+from hamkor.core.text import Notes, OptionalText, Storable, bounded
+from hamkor.core.text import Text as Text  # the referral import reads its reason as Text
 from hamkor.programs.schemas import Day, Id, Ids, OptionalId, OptionalInstant, Required
 
 #: Where a phone number without a country code is read: the host country of the programs.
 DEFAULT_PHONE_REGION = "UZ"
 _ENGLISH = Locale("en")
-
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=r"^[^\x00]*$"),
-]
-ShortText = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$"),
-]
-OptionalShortText = Annotated[ShortText | None, BlankIsNone]
-OptionalText = Annotated[Text | None, BlankIsNone]
 
 
 def _icd10(value: str) -> str:
@@ -107,18 +98,25 @@ def _refuse(field: str, text: str) -> ValidationError:
     return ValidationError.from_exception_data("hamkor", [detail])
 
 
-Icd10 = Annotated[str, Required, AfterValidator(_icd10)]
-Phone = Annotated[str, AfterValidator(_phone)]
-Language = Annotated[str, AfterValidator(_language)]
-Country = Annotated[str, AfterValidator(_country)]
+#: Codes typed by hand, bounded loosely so that a wrong one is told what is wrong with it: an
+#: ICD-10 code (``M51.1``), a phone number with its separators, a language, a country.
+Icd10 = Annotated[str, bounded(20), Required, AfterValidator(_icd10)]
+Phone = Annotated[str, bounded(40), AfterValidator(_phone)]
+Language = Annotated[str, bounded(20), AfterValidator(_language)]
+Country = Annotated[str, bounded(8), AfterValidator(_country)]
 Priority = Annotated[int, Required, Field(ge=1, le=5)]
+#: Who decided for the patient, and how they are related: as long as their columns allow.
+RepresentativeName = Annotated[
+    Annotated[str, bounded(200, min_length=1), Storable] | None, BlankIsNone
+]
+Relation = Annotated[Annotated[str, bounded(100, min_length=1), Storable] | None, BlankIsNone]
 
 
 class IdentifierIn(BaseModel):
     """A national identifier as given: its kind, the number, and for a passport its country."""
 
     kind: Annotated[IdentifierKind, Required]
-    value: Annotated[str, Required, StringConstraints(max_length=40)]
+    value: Annotated[str, bounded(40), Required]
     issuer: Annotated[Country | None, BlankIsNone] = None
 
     @model_validator(mode="after")
@@ -150,17 +148,11 @@ _IDENTIFIER_MESSAGES = {
 }
 
 
-def _birth_date(value: date) -> date:
-    if value > date.today() or value.year < 1900:
-        raise invalid(N_("Enter a birth date between 1900 and today."))
-    return value
-
-
 class PatientCreate(BaseModel):
     """A patient at intake. A PINFL or an IIN must agree with the birth date and sex."""
 
     names: Names
-    birth_date: Annotated[date, Required, AfterValidator(_birth_date)]
+    birth_date: Annotated[BirthDate, Required]
     sex: Annotated[Sex, Required]
     identifiers: list[IdentifierIn] = Field(default_factory=list, max_length=10)
     phone: Annotated[Phone | None, BlankIsNone] = None
@@ -226,8 +218,8 @@ class ConsentCreate(BaseModel):
     kind: Annotated[ConsentKind, Required]
     decision: Annotated[ConsentDecision, Required]
     by_patient: bool = True
-    representative_name: OptionalShortText = None
-    representative_relation: OptionalShortText = None
+    representative_name: RepresentativeName = None
+    representative_relation: Relation = None
     decided_at: OptionalInstant = None
 
     @model_validator(mode="after")
@@ -384,7 +376,7 @@ class FollowUpCreate(BaseModel):
     institution_id: Annotated[Id, Required]
     kind: Annotated[FollowUpKind, Required]
     due_on: Annotated[Day, Required]
-    notes: Annotated[str, StringConstraints(max_length=4000, pattern=r"^[^\x00]*$")] = ""
+    notes: Notes = ""
 
 
 class FollowUpRead(BaseModel):

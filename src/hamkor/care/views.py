@@ -10,10 +10,9 @@ message beside its field; its work is done in a savepoint, so a refusal leaves n
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
@@ -40,8 +39,9 @@ from hamkor.care.schemas import (
 )
 from hamkor.core import import_jobs
 from hamkor.core.access import Action, NotFound, get_for, restrict
+from hamkor.core.dates import SearchDate
 from hamkor.core.errors import UserError
-from hamkor.core.forms import PathId, error_map
+from hamkor.core.forms import PathId, PathStep, error_map
 from hamkor.core.importing import columns_of
 from hamkor.core.jobs import Job
 from hamkor.core.pages import (
@@ -52,6 +52,7 @@ from hamkor.core.pages import (
     save_then,
     see_other,
 )
+from hamkor.core.text import SearchQuery
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Institution, Person, Specialty
@@ -84,7 +85,7 @@ def _programs(ctx: Ctx) -> Options:
 
 
 @router.get("/care/patients", response_class=HTMLResponse)
-def patients(ctx: PageCtx, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+def patients(ctx: PageCtx, q: SearchQuery = None) -> Response:
     """The patients the reader may see, searched by name in any script."""
     found = service.list_patients(db=ctx.db, actor=ctx.actor, search=q)
     return _render(
@@ -302,7 +303,7 @@ def check_in_list(ctx: PageCtx, activity_id: PathId) -> Response:
 
 
 @router.get("/care/today", response_class=HTMLResponse)
-def today(ctx: PageCtx, day: date | None = None) -> Response:
+def today(ctx: PageCtx, day: SearchDate | None = None) -> Response:
     """The specialist's patients of the day with their referral summaries."""
     shown = day or service.today()
     found = service.todays_patients(db=ctx.db, actor=ctx.actor, day=shown)
@@ -507,7 +508,7 @@ _STEPS: dict[str, Callable[..., Appointment]] = {
 
 
 @router.post("/care/appointments/{appointment_id}/{step}", response_class=HTMLResponse)
-def appointment_step(ctx: PageCtx, appointment_id: PathId, step: str, form: Form) -> Response:
+def appointment_step(ctx: PageCtx, appointment_id: PathId, step: PathStep, form: Form) -> Response:
     """Check a patient in, mark them absent, or cancel: back to the page the button was on."""
     move = _STEPS.get(step)
     if move is None:

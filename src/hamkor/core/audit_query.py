@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 
 from hamkor.core.access import AccessDenied, Action, Actor
+from hamkor.core.dates import OptionalSearchDate
 from hamkor.core.i18n import N_
 from hamkor.core.models import AuditEntry, Role
+from hamkor.core.text import SearchQuery
 
 #: What each action of the trail is called on the page.
 ACTION_LABELS = {
@@ -29,12 +31,12 @@ ACTION_LABELS = {
 class AuditFilter(BaseModel):
     """What an auditor narrows the trail by; every field is optional."""
 
-    actor: str | None = None
-    action: str | None = None
-    entity: str | None = None
-    entity_id: str | None = None
-    since: date | None = None
-    until: date | None = None
+    actor: SearchQuery = None
+    action: SearchQuery = None
+    entity: SearchQuery = None
+    entity_id: SearchQuery = None
+    since: OptionalSearchDate = None
+    until: OptionalSearchDate = None
     page: int = 1
 
     def statement(self) -> Select[Any]:

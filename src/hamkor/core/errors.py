@@ -13,6 +13,8 @@ from hamkor.core.i18n import N_, Message
 
 #: The code of errors raised by our own validators; their message id travels in ``ctx``.
 HAMKOR_ERROR = "hamkor"
+#: A NUL, a control character where one line is asked for, or half of a UTF-16 pair.
+NOT_ALLOWED = N_("This value contains a character that is not allowed.")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ _PYDANTIC_MESSAGES: dict[str, str] = {
     "string_too_short": N_("This field cannot be empty."),
     "string_too_long": N_("Must be at most %(max_length)s characters."),
     "string_pattern_mismatch": N_("This value has the wrong format."),
+    "string_unicode": NOT_ALLOWED,
+    "too_long": N_("Give at most %(max_length)s values."),
     "int_parsing": N_("Enter a whole number."),
     "int_type": N_("Enter a whole number."),
     "int_from_float": N_("Enter a whole number."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from hamkor.core.errors import UserError, from_validation
@@ -42,6 +42,10 @@ FormId = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdList = Annotated[list[FormId], FormList]
 #: The id of a record in an address (``/cities/{city_id}``); out of range is a 422, not a crash.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: The id of a record to filter by in a query string (``?institution=3``).
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+#: A step named in an address (``/appointments/3/check-in``), looked up among known ones.
+PathStep = Annotated[str, Path(max_length=40)]
 
 
 def nest(data: Mapping[str, Any]) -> dict[str, Any]:

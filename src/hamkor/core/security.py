@@ -172,7 +172,9 @@ def new_csrf_token() -> str:
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:
-    return bool(expected and given and hmac.compare_digest(expected, given))
+    """Whether the form's or header's token is the session's. Ours are ASCII; ``compare_digest``
+    raises on any other string, which made a mistyped token a 500 (issue 15)."""
+    return bool(expected and given and given.isascii() and hmac.compare_digest(expected, given))
 
 
 def authenticate(db: Session, *, username: str, password: str, address: str) -> User | None:

@@ -25,11 +25,12 @@ from hamkor.core import (
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.audit_query import ACTION_LABELS, AuditFilter, require_auditor
 from hamkor.core.db import utcnow
-from hamkor.core.forms import PathId
+from hamkor.core.errors import UserError
+from hamkor.core.forms import PathId, error_map, validate
 from hamkor.core.i18n import LANGUAGES, N_
-from hamkor.core.models import ApiToken
-from hamkor.core.pages import page_size, pager_params
-from hamkor.core.pagination import paginate
+from hamkor.core.models import ApiToken, AuditEntry
+from hamkor.core.pages import REFUSED, page_size, pager_params
+from hamkor.core.pagination import Page, paginate
 from hamkor.core.storage import storage_for
 from hamkor.core.web import (
     LANGUAGE_COOKIE,
@@ -137,10 +138,27 @@ def switch_language(ctx: PublicCtx, form: Form) -> Response:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_trail(ctx: PageCtx, filters: Annotated[AuditFilter, Query()]) -> Response:
+def audit_trail(ctx: PageCtx) -> Response:
+    """The trail, filtered; a filter it cannot be searched by (a day in the year 9999) comes
+    back in the filter form with its error named above it, and no rows (issue 15)."""
     require_auditor(ctx.actor)
+    given = dict(ctx.request.query_params)
+    try:
+        filters = validate(AuditFilter, given)
+    except UserError as refused:
+        nothing = Page[AuditEntry](items=[], total=0, number=1, size=page_size(ctx))
+        return ctx.render(
+            "audit.html",
+            REFUSED,
+            page=nothing,
+            filters={name: given.get(name) for name in AuditFilter.model_fields},
+            actions=ACTION_LABELS,
+            errors=error_map(refused, ctx.language),
+        )
     page = paginate(ctx.db, filters.statement(), number=filters.page, size=page_size(ctx))
-    return ctx.render("audit.html", page=page, filters=pager_params(filters), actions=ACTION_LABELS)
+    return ctx.render(
+        "audit.html", page=page, filters=pager_params(filters), actions=ACTION_LABELS, errors={}
+    )
 
 
 @router.get("/tokens", response_class=HTMLResponse)
@@ -165,7 +183,7 @@ def create_token(ctx: PageCtx, form: Form) -> Response:
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(ctx: PageCtx, token_id: int, _form: Form) -> Response:
+def revoke_token(ctx: PageCtx, token_id: PathId, _form: Form) -> Response:
     token = ctx.db.get(ApiToken, token_id)
     if token is not None and token.user_id == ctx.actor.user_id and token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -13,7 +13,7 @@ from typing import Annotated, Any, BinaryIO
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.types import Message as AsgiMessage
@@ -21,11 +21,12 @@ from starlette.types import Message as AsgiMessage
 from hamkor.core import access, notifications, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.db import utcnow
-from hamkor.core.errors import UserError
+from hamkor.core.errors import NOT_ALLOWED, UserError
 from hamkor.core.i18n import N_, Translator, negotiate
 from hamkor.core.models import User
 from hamkor.core.sessions import LiveSession
 from hamkor.core.templating import Formatter, render_template
+from hamkor.core.text import has_lone_surrogate, scrub
 from hamkor.settings import Settings
 
 LANGUAGE_COOKIE = "hamkor_lang"
@@ -303,12 +304,16 @@ def api_ctx(
     return ctx
 
 
+#: A feed key (``security.feed_key``) is some 80 characters.
+FeedKey = Annotated[str, StringConstraints(max_length=200)]
+
+
 def feed_ctx(
     request: Request,
     db: Db,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     login: BrowserLogin,
-    key: str | None = None,
+    key: FeedKey | None = None,
 ) -> Ctx:
     """The context of a calendar feed: a signed ``key`` in the address, else as the API."""
     if key is None:
@@ -393,7 +398,10 @@ async def form_data(request: Request, login: BrowserLogin) -> AsyncIterator[dict
 
     The body is refused (:class:`TooLarge`, 413) once it passes the upload limit
     (``HAMKOR_IMPORT_MAX_BYTES``), while it arrives. Uploaded files stay open while the route
-    runs and are closed here after it, so no route can leave one open.
+    runs and are closed here after it, so no route can leave one open. A field holding a lone
+    surrogate is refused here, naming it (issue 15): a form declared in an odd charset
+    (``unicode_escape``) can carry one, which neither a database nor the page showing the form
+    again can encode.
     """
     max_bytes = settings_of(request).import_max_bytes
     limited = bounded(request, max_bytes + FORM_OVERHEAD, "file", max_bytes)
@@ -407,6 +415,9 @@ async def form_data(request: Request, login: BrowserLogin) -> AsyncIterator[dict
                 continue
             values = [v for v in form.getlist(key) if isinstance(v, str)]
             uploads = [v for v in form.getlist(key) if isinstance(v, UploadFile)]
+            texts = [key, *values, *(upload.filename or "" for upload in uploads)]
+            if any(has_lone_surrogate(text) for text in texts):
+                raise UserError.one(scrub(key), NOT_ALLOWED)
             if uploads:
                 size = uploads[0].size or 0
                 if size > max_bytes:

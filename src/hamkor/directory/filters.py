@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from hamkor.core.forms import MAX_ID, BlankIsNone
 from hamkor.core.i18n import spellings
+from hamkor.core.text import SearchQuery
 from hamkor.directory.models import (
     City,
     Country,
@@ -54,7 +55,7 @@ class ListFilter(BaseModel):
 
     model: ClassVar[type[Named]]
 
-    q: Annotated[str | None, BlankIsNone] = None
+    q: SearchQuery = None
     page: int = 1
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
@@ -121,7 +122,7 @@ class PersonFilter(ListFilter):
 
     institution: OptionalId = None
     specialty: OptionalId = None
-    language: Annotated[str | None, BlankIsNone] = None
+    language: SearchQuery = None
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         stmt = super().apply(stmt)

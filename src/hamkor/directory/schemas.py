@@ -29,6 +29,7 @@ from hamkor.core.forms import MAX_ID, BlankIsNone, FormId, FormList, IdList
 from hamkor.core.i18n import N_
 from hamkor.core.names import Names
 from hamkor.core.pagination import Page
+from hamkor.core.text import bounded
 from hamkor.directory.models import InstitutionKind, RoomKind
 
 #: Languages a person may be listed as speaking (ISO 639-1): the region's and the visitors'.
@@ -128,30 +129,29 @@ def _empty_is_none(value: Any) -> Any:
     return None if value == {} else value
 
 
+#: After ``bounded`` in an ``Annotated`` (``core.text`` says why).
 Filled = BeforeValidator(_filled)
 CellList = BeforeValidator(_split_cell)
 
 
-def _text(max_length: int) -> StringConstraints:
-    # Before ``Filled`` in an ``Annotated``: after a before-validator, pydantic reports a long
-    # string as a generic "too_long" that our messages do not name.
-    return StringConstraints(strip_whitespace=True, max_length=max_length)
-
-
-Code = Annotated[str, _text(40), Filled, AfterValidator(_code)]
-CityCode = Annotated[str, _text(10), Filled, AfterValidator(_code)]
+Code = Annotated[str, bounded(40), Filled, AfterValidator(_code)]
+CityCode = Annotated[str, bounded(10), Filled, AfterValidator(_code)]
+#: Bounded loosely, so that a three-letter code is told it is no ISO 3166-1 code.
 CountryCode = Annotated[
-    str, Filled, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_country)
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, max_length=8),
+    Filled,
+    AfterValidator(_country),
 ]
 Choice = Annotated[int, Filled, Field(ge=1, le=MAX_ID)]
 OptionalChoice = Annotated[FormId | None, BlankIsNone]
 Latitude = Annotated[float, Filled, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Filled, Field(ge=-180, le=180)]
-TimeZone = Annotated[str, _text(64), Filled, AfterValidator(_zone)]
+TimeZone = Annotated[str, bounded(64), Filled, AfterValidator(_zone)]
 Capacity = Annotated[int, Filled, Field(gt=0, le=MAX_ID)]
-Email = Annotated[str, _text(254), AfterValidator(_email)]
-Phone = Annotated[str, _text(40), AfterValidator(_phone)]
-Languages = Annotated[list[str], FormList, AfterValidator(_spoken)]
+Email = Annotated[str, bounded(254), AfterValidator(_email)]
+Phone = Annotated[str, bounded(40), AfterValidator(_phone)]
+Languages = Annotated[list[Annotated[str, bounded(8)]], FormList, AfterValidator(_spoken)]
 #: A name per language that may be left out entirely (a person's position).
 OptionalNames = Annotated[Names | None, BeforeValidator(_empty_is_none)]
 Minutes = Annotated[int, Field(ge=0, le=MAX_TRAVEL_MINUTES)]
@@ -257,7 +257,7 @@ class TravelMatrixUpdate(_Schema):
     """The matrix page's cells, ``cells.<city id>-<city id>``: minutes, or blank for derived."""
 
     cells: dict[
-        Annotated[str, StringConstraints(pattern=r"^\d+-\d+$")],
+        Annotated[str, StringConstraints(max_length=40, pattern=r"^\d+-\d+$")],
         Annotated[Minutes | None, BlankIsNone],
     ]
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from hamkor.core import access, import_jobs
 from hamkor.core.access import Action
 from hamkor.core.errors import UserError
+from hamkor.core.forms import PathId, QueryId
 from hamkor.core.i18n import N_
 from hamkor.core.importing import ImportResult, columns_of
 from hamkor.core.jobs import Job
@@ -170,7 +171,7 @@ def add_country(ctx: PageCtx, form: Form) -> Response:
 
 
 @router.get("/countries/{country_id}")
-def country(ctx: PageCtx, country_id: int) -> Response:
+def country(ctx: PageCtx, country_id: PathId) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, Country, country_id)
     cities = service.list_cities(
@@ -229,7 +230,7 @@ def create_city(ctx: PageCtx, form: Form) -> Response:
 
 
 @router.get("/cities/{city_id}")
-def city(ctx: PageCtx, city_id: int) -> Response:
+def city(ctx: PageCtx, city_id: PathId) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, City, city_id)
     institutions = service.list_institutions(
@@ -249,7 +250,7 @@ def city(ctx: PageCtx, city_id: int) -> Response:
 
 
 @router.get("/cities/{city_id}/edit")
-def edit_city(ctx: PageCtx, city_id: int) -> Response:
+def edit_city(ctx: PageCtx, city_id: PathId) -> Response:
     found = access.get_for(ctx.db, ctx.actor, City, city_id, Action.CHANGE)
     form = form_values(found, CityUpdate)
     return ctx.render(
@@ -258,7 +259,7 @@ def edit_city(ctx: PageCtx, city_id: int) -> Response:
 
 
 @router.post("/cities/{city_id}/edit")
-def update_city(ctx: PageCtx, city_id: int, form: Form) -> Response:
+def update_city(ctx: PageCtx, city_id: PathId, form: Form) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, City, city_id, Action.CHANGE)
     return _save_or_show(
@@ -290,15 +291,13 @@ def _travel_context(ctx: Ctx, country: int | None) -> dict[str, Any]:
 
 
 @router.get("/travel-times")
-def travel_times(ctx: PageCtx, country: Annotated[int | None, Query()] = None) -> Response:
+def travel_times(ctx: PageCtx, country: QueryId = None) -> Response:
     context = _travel_context(ctx, country)
     return ctx.render("directory/travel_times.html", form={}, errors={}, **context)
 
 
 @router.post("/travel-times")
-def update_travel_times(
-    ctx: PageCtx, form: Form, country: Annotated[int | None, Query()] = None
-) -> Response:
+def update_travel_times(ctx: PageCtx, form: Form, country: QueryId = None) -> Response:
     refuse_unless(ctx.actor.is_admin, TravelTime.__tablename__)
     target = "/directory/travel-times" + (f"?country={country}" if country else "")
     return _save_or_show(
@@ -369,7 +368,7 @@ def create_institution(ctx: PageCtx, form: Form) -> Response:
 
 
 @router.get("/institutions/{institution_id}")
-def institution(ctx: PageCtx, institution_id: int) -> Response:
+def institution(ctx: PageCtx, institution_id: PathId) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, Institution, institution_id)
     people = service.institution_people(db=ctx.db, actor=actor, institution=found)
@@ -384,7 +383,7 @@ def institution(ctx: PageCtx, institution_id: int) -> Response:
 
 
 @router.get("/institutions/{institution_id}/edit")
-def edit_institution(ctx: PageCtx, institution_id: int) -> Response:
+def edit_institution(ctx: PageCtx, institution_id: PathId) -> Response:
     found = access.get_for(ctx.db, ctx.actor, Institution, institution_id, Action.CHANGE)
     return ctx.render(
         "directory/institution_form.html",
@@ -396,7 +395,7 @@ def edit_institution(ctx: PageCtx, institution_id: int) -> Response:
 
 
 @router.post("/institutions/{institution_id}/edit")
-def update_institution(ctx: PageCtx, institution_id: int, form: Form) -> Response:
+def update_institution(ctx: PageCtx, institution_id: PathId, form: Form) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, Institution, institution_id, Action.CHANGE)
     return _save_or_show(
@@ -445,7 +444,7 @@ def rooms(ctx: PageCtx, filters: Annotated[RoomFilter, Query()]) -> Response:
 
 
 @router.get("/rooms/new")
-def new_room(ctx: PageCtx, institution: Annotated[int | None, Query()] = None) -> Response:
+def new_room(ctx: PageCtx, institution: QueryId = None) -> Response:
     refuse_unless(may_add_to_institutions(ctx.actor), Room.__tablename__)
     form = {"institution_id": institution}
     return ctx.render(
@@ -468,7 +467,7 @@ def create_room(ctx: PageCtx, form: Form) -> Response:
 
 
 @router.get("/rooms/{room_id}")
-def room(ctx: PageCtx, room_id: int) -> Response:
+def room(ctx: PageCtx, room_id: PathId) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, Room, room_id)
     return ctx.render(
@@ -480,7 +479,7 @@ def room(ctx: PageCtx, room_id: int) -> Response:
 
 
 @router.get("/rooms/{room_id}/edit")
-def edit_room(ctx: PageCtx, room_id: int) -> Response:
+def edit_room(ctx: PageCtx, room_id: PathId) -> Response:
     found = access.get_for(ctx.db, ctx.actor, Room, room_id, Action.CHANGE)
     return ctx.render(
         "directory/room_form.html",
@@ -492,7 +491,7 @@ def edit_room(ctx: PageCtx, room_id: int) -> Response:
 
 
 @router.post("/rooms/{room_id}/edit")
-def update_room(ctx: PageCtx, room_id: int, form: Form) -> Response:
+def update_room(ctx: PageCtx, room_id: PathId, form: Form) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, Room, room_id, Action.CHANGE)
     return _save_or_show(
@@ -541,7 +540,7 @@ def people(ctx: PageCtx, filters: Annotated[PersonFilter, Query()]) -> Response:
 
 
 @router.get("/people/new")
-def new_person(ctx: PageCtx, institution: Annotated[int | None, Query()] = None) -> Response:
+def new_person(ctx: PageCtx, institution: QueryId = None) -> Response:
     refuse_unless(may_add_to_institutions(ctx.actor), Person.__tablename__)
     form = {"institution_id": institution}
     return ctx.render(
@@ -564,7 +563,7 @@ def create_person(ctx: PageCtx, form: Form) -> Response:
 
 
 @router.get("/people/{person_id}")
-def person(ctx: PageCtx, person_id: int) -> Response:
+def person(ctx: PageCtx, person_id: PathId) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, Person, person_id)
     return ctx.render(
@@ -576,7 +575,7 @@ def person(ctx: PageCtx, person_id: int) -> Response:
 
 
 @router.get("/people/{person_id}/edit")
-def edit_person(ctx: PageCtx, person_id: int) -> Response:
+def edit_person(ctx: PageCtx, person_id: PathId) -> Response:
     found = access.get_for(ctx.db, ctx.actor, Person, person_id, Action.CHANGE)
     form = form_values(found, PersonUpdate, specialty_ids=[s.id for s in found.specialties])
     return ctx.render(
@@ -585,7 +584,7 @@ def edit_person(ctx: PageCtx, person_id: int) -> Response:
 
 
 @router.post("/people/{person_id}/edit")
-def update_person(ctx: PageCtx, person_id: int, form: Form) -> Response:
+def update_person(ctx: PageCtx, person_id: PathId, form: Form) -> Response:
     actor = ctx.actor
     found = access.get_for(ctx.db, actor, Person, person_id, Action.CHANGE)
     return _save_or_show(

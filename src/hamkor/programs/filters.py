@@ -8,17 +8,19 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, or_, select
 
+from hamkor.core.dates import OptionalSearchDate
 from hamkor.core.forms import BlankIsNone
+from hamkor.core.text import SearchQuery
 from hamkor.core.translit import cyrl_to_latn
 from hamkor.programs.calendar import local_day
 from hamkor.programs.models import Activity, Program, ProgramKind, ProgramStatus
-from hamkor.programs.schemas import OptionalDay, OptionalId
+from hamkor.programs.schemas import OptionalId
 
 
 class ProgramFilter(BaseModel):
     """What the programs list narrows by: words of the name or code, status, kind, country."""
 
-    q: Annotated[str | None, BlankIsNone] = None
+    q: SearchQuery = None
     status: Annotated[ProgramStatus | None, BlankIsNone] = None
     kind: Annotated[ProgramKind | None, BlankIsNone] = None
     country: OptionalId = None
@@ -56,8 +58,8 @@ class ActivityFilter(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: OptionalDay = Field(default=None, alias="from")
-    to: OptionalDay = None
+    from_: OptionalSearchDate = Field(default=None, alias="from")
+    to: OptionalSearchDate = None
     city: OptionalId = None
     specialty: OptionalId = None
 

@@ -8,13 +8,12 @@ of the institution, the leads' specialties, the program's dates) live in the ser
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
     AliasPath,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,10 +24,11 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticKnownError
 
+from hamkor.core.dates import EventDate, EventInstant, EventMoment
 from hamkor.core.errors import invalid
 from hamkor.core.forms import BlankIsNone, FormId, FormList
 from hamkor.core.i18n import N_
-from hamkor.core.names import Names
+from hamkor.core.names import Descriptions, Names
 from hamkor.programs.conflict_rules import ConflictKind
 from hamkor.programs.models import (
     ActivityKind,
@@ -37,8 +37,6 @@ from hamkor.programs.models import (
     ProgramKind,
     ProgramStatus,
 )
-
-DateT = TypeVar("DateT", date, datetime)
 
 
 def _blank_is_missing(value: Any) -> Any:
@@ -58,17 +56,6 @@ def _ids(value: Any) -> Any:
     return [item.id for item in value] if isinstance(value, list | tuple) else value
 
 
-def _plausible(value: DateT) -> DateT:
-    """Dates of this world: far outside it, converting between zones overflows."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise invalid(
-            N_("Enter a date between the years %(first)s and %(last)s."),
-            first=FIRST_YEAR,
-            last=LAST_YEAR,
-        )
-    return value
-
-
 def _local_time(value: time) -> time:
     """Hours of a day are local to the activity's city: an offset would be ambiguous."""
     if value.tzinfo is not None:
@@ -77,7 +64,6 @@ def _local_time(value: time) -> time:
 
 
 MAX_TRAINEES = 10_000
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 #: A field a person must fill in; a blank form value counts as not given.
 Required = BeforeValidator(_blank_is_missing)
@@ -91,12 +77,13 @@ Code = Annotated[
 Id = FormId
 #: Ids chosen in a multiple select or given as a JSON list (``core.forms.IdList``, bounded).
 Ids = Annotated[list[Id], FormList]
-Day = Annotated[date, AfterValidator(_plausible)]
-Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+#: Days and instants of events, in the range of ``core.dates``.
+Day = EventDate
+Instant = EventInstant
 #: A date and time with an offset, or without one: then it is local to the city it belongs to.
-Moment = Annotated[datetime, AfterValidator(_plausible)]
+Moment = EventMoment
 OptionalId = Annotated[Id | None, BlankIsNone]
-OptionalNames = Annotated[Names | None, BeforeValidator(_empty_is_none)]
+OptionalDescriptions = Annotated[Descriptions | None, BeforeValidator(_empty_is_none)]
 OptionalDay = Annotated[Day | None, BlankIsNone]
 OptionalTime = Annotated[Annotated[time, AfterValidator(_local_time)] | None, BlankIsNone]
 OptionalInstant = Annotated[Instant | None, BlankIsNone]
@@ -122,7 +109,7 @@ class ProgramCreate(BaseModel):
     code: Code
     kind: Annotated[ProgramKind, Required]
     names: Names
-    descriptions: OptionalNames = None
+    descriptions: OptionalDescriptions = None
     guest_country_id: Annotated[Id, Required]
     host_country_id: Annotated[Id, Required]
     starts_on: Annotated[Day, Required]
@@ -141,7 +128,7 @@ class ProgramUpdate(BaseModel):
     code: Code | None = None
     kind: ProgramKind | None = None
     names: Names | None = None
-    descriptions: OptionalNames = None
+    descriptions: OptionalDescriptions = None
     guest_country_id: Id | None = None
     host_country_id: Id | None = None
     starts_on: Day | None = None

@@ -28,6 +28,7 @@ from hamkor.core.pages import (
     save_then,
     see_other,
 )
+from hamkor.core.text import LanguageTag
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
@@ -279,7 +280,7 @@ def _feed_translator(ctx: Ctx, lang: str | None) -> Translator:
 
 
 @router.get("/programs/{program_id}/calendar.ics")
-def program_feed(ctx: FeedCtx, program_id: PathId, lang: str | None = None) -> Response:
+def program_feed(ctx: FeedCtx, program_id: PathId, lang: LanguageTag | None = None) -> Response:
     """The program's activities for calendar apps (session or ``Authorization: Bearer``)."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id)
@@ -291,7 +292,7 @@ def program_feed(ctx: FeedCtx, program_id: PathId, lang: str | None = None) -> R
 
 @router.get("/programs/{program_id}/people/{person_id}/calendar.ics")
 def program_person_feed(
-    ctx: FeedCtx, program_id: PathId, person_id: PathId, lang: str | None = None
+    ctx: FeedCtx, program_id: PathId, person_id: PathId, lang: LanguageTag | None = None
 ) -> Response:
     """One person's activities in the program: those they lead and those of their brigade."""
     actor = ctx.actor
@@ -308,7 +309,7 @@ def program_person_feed(
 
 
 @router.get("/people/{person_id}/calendar.ics")
-def person_feed(ctx: FeedCtx, person_id: PathId, lang: str | None = None) -> Response:
+def person_feed(ctx: FeedCtx, person_id: PathId, lang: LanguageTag | None = None) -> Response:
     """One person's activities in every program the reader may see."""
     actor = ctx.actor
     person = get_for(ctx.db, actor, Person, person_id)

@@ -20,6 +20,7 @@ from hamkor.training.schemas import (
     AttendanceList,
     CascadeSessionCreate,
     CascadeSessionRead,
+    CheckInToken,
     CourseCreate,
     CoursePage,
     CourseRead,
@@ -43,7 +44,7 @@ router = APIRouter(prefix="/api/v1/training", tags=["training"], responses=API_E
 class CheckInRequest(BaseModel):
     """The token of the QR code the trainee scanned."""
 
-    token: str
+    token: CheckInToken
 
 
 class CheckInRead(BaseModel):

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, or_, select
 
+from hamkor.core.dates import OptionalSearchDate
 from hamkor.core.forms import BlankIsNone
+from hamkor.core.text import SearchQuery
 from hamkor.core.translit import cyrl_to_latn
-from hamkor.programs.schemas import OptionalDay, OptionalId
+from hamkor.programs.schemas import OptionalId
 from hamkor.training.models import Course, CourseKind
 
 
@@ -19,13 +21,13 @@ class CourseFilter(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    q: Annotated[str | None, BlankIsNone] = None
+    q: SearchQuery = None
     kind: Annotated[CourseKind | None, BlankIsNone] = None
-    specialty: Annotated[str | None, BlankIsNone] = None
+    specialty: SearchQuery = None
     program: OptionalId = None
     issuer: OptionalId = None
-    from_: OptionalDay = Field(default=None, alias="from")
-    to: OptionalDay = None
+    from_: OptionalSearchDate = Field(default=None, alias="from")
+    to: OptionalSearchDate = None
     page: int = Field(default=1, ge=1)
 
     def statement(self) -> Select[Any]:

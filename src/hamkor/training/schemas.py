@@ -17,6 +17,7 @@ from hamkor.core.errors import invalid
 from hamkor.core.forms import BlankIsNone
 from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.names import Names
+from hamkor.core.text import Line, OptionalLine
 from hamkor.programs.schemas import (
     Code,
     Day,
@@ -36,18 +37,12 @@ MAX_VALID_YEARS = 100
 
 #: A language of instruction: one of the platform's, or another ISO 639 code (``de``, ``tr``).
 Language = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^([a-z]{2,3}|uz-Cyrl)$")
-]
-Text = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]+$"
-    ),
+    StringConstraints(strip_whitespace=True, max_length=10, pattern=r"^([a-z]{2,3}|uz-Cyrl)$"),
 ]
 OptionalScore = Annotated[Annotated[float, Field(ge=0, le=MAX_SCORE)] | None, BlankIsNone]
 OptionalYears = Annotated[Annotated[int, Field(ge=1, le=MAX_VALID_YEARS)] | None, BlankIsNone]
 OptionalCode = Annotated[Code | None, BlankIsNone]
-OptionalText = Annotated[Text | None, BlankIsNone]
 
 
 def _platform_language(value: str | None) -> str | None:
@@ -56,8 +51,15 @@ def _platform_language(value: str | None) -> str | None:
     return value
 
 
+#: The signed token of a check-in QR code (``attendance.checkin_token``), some 80 characters.
+CheckInToken = Annotated[str, StringConstraints(max_length=200)]
+
 #: The language of a trainee's certificate (besides English): one of the platform's five.
-CertificateLanguage = Annotated[str | None, BlankIsNone, AfterValidator(_platform_language)]
+CertificateLanguage = Annotated[
+    Annotated[str, StringConstraints(max_length=10)] | None,
+    BlankIsNone,
+    AfterValidator(_platform_language),
+]
 
 
 class CourseCreate(BaseModel):
@@ -140,7 +142,7 @@ class SessionCreate(BaseModel):
 
     starts_at: Annotated[Instant, Required]
     ends_at: Annotated[Instant, Required]
-    topic: OptionalText = None
+    topic: OptionalLine = None
     city_id: OptionalId = None
     room_id: OptionalId = None
 
@@ -223,7 +225,7 @@ class CascadeSessionCreate(BaseModel):
     course_id: OptionalId = None
     institution_id: Annotated[Id, Required]
     held_on: Annotated[Day, Required]
-    topic: Annotated[Text, Required]
+    topic: Annotated[Line, Required]
     attendee_ids: Ids = Field(default_factory=list)
 
 
@@ -244,7 +246,7 @@ class SessionForm(BaseModel):
     day: Annotated[Day, Required]
     start_time: Annotated[time, Required]
     end_time: Annotated[time, Required]
-    topic: OptionalText = None
+    topic: OptionalLine = None
 
     def instants(self, zone: ZoneInfo) -> SessionCreate:
         """The session with its hours read in ``zone``."""

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from hamkor.core import import_jobs
 from hamkor.core.access import AccessDenied, Action, NotFound, get_for
 from hamkor.core.errors import UserError
-from hamkor.core.forms import PathId, error_map
+from hamkor.core.forms import PathId, PathStep, error_map
 from hamkor.core.i18n import N_
 from hamkor.core.importing import columns_of
 from hamkor.core.jobs import Job
@@ -45,6 +45,7 @@ from hamkor.training.models import Course, CourseSession, Enrolment
 from hamkor.training.schemas import (
     AttendanceList,
     CascadeSessionCreate,
+    CheckInToken,
     CourseCreate,
     CourseUpdate,
     EnrolmentCreate,
@@ -285,7 +286,7 @@ _ENROLMENT_STEPS: dict[str, tuple[Callable[..., Enrolment], Action]] = {
 
 
 @router.post("/training/enrolments/{enrolment_id}/{step}", response_class=HTMLResponse)
-def enrolment_step(ctx: PageCtx, enrolment_id: PathId, step: str, form: Form) -> Response:
+def enrolment_step(ctx: PageCtx, enrolment_id: PathId, step: PathStep, form: Form) -> Response:
     """Approve a request, withdraw, record the score or apply the completion rule."""
     actor = ctx.actor
     if step == "score":
@@ -375,7 +376,7 @@ def mark_attendance(ctx: PageCtx, session_id: PathId, form: Form) -> Response:
 
 
 @router.get("/training/check-in/{session_id}", response_class=HTMLResponse)
-def check_in(ctx: PageCtx, session_id: PathId, t: str = "") -> Response:
+def check_in(ctx: PageCtx, session_id: PathId, t: CheckInToken = "") -> Response:
     """A trainee's phone opening the QR code: checked in, or told plainly why not.
 
     A GET that writes: the signed, short-lived token in the address is what a forged request

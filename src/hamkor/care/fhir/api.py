@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Select, func, select
 
 from hamkor.care.fhir import capability, importing
@@ -62,8 +62,12 @@ def _rows(ctx: Ctx, stmt: Select[Any]) -> list[Row]:
     return [(found[0], found[1]) for found in ctx.db.execute(stmt)]
 
 
+#: A FHIR id: at most 64 characters of ``[A-Za-z0-9\-\.]`` by the specification.
+RecordId = Annotated[str, Path(max_length=64)]
+
+
 def _read(served: Served) -> Callable[[ApiCtx, str], FhirResponse]:
-    def read(ctx: ApiCtx, record_id: str) -> FhirResponse:
+    def read(ctx: ApiCtx, record_id: RecordId) -> FhirResponse:
         # FHIR ids are strings; ours are whole numbers, so any other id names nothing.
         found = own_id(record_id)
         if found is None:

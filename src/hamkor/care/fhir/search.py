@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, false, not_, or_, true
 
+from hamkor.core.dates import SEARCHES
 from hamkor.core.errors import UserError
 from hamkor.core.forms import MAX_ID
 from hamkor.core.i18n import N_
@@ -83,6 +84,9 @@ class DateRange:
                 ),
             )
         prefix, value = found.group("prefix") or "eq", found.group("value")
+        # Far from our years the end of the range, or the instant in UTC, overflows (issue 15).
+        if not SEARCHES.holds_year(int(value[:4])):
+            raise refuse(parameter, SEARCHES.message, **SEARCHES.params())
         try:
             start, end = _span(value)
         except ValueError as error:
