@@ -30,14 +30,12 @@ from hamkor.care.service import (
     consultation_session,
     latest_decision,
     move_referral,
-    problem,
-    refuse_any,
     refuse_unless_given,
     slot_count,
 )
 from hamkor.core.access import Action, Actor, NotFound, get_for
 from hamkor.core.db import utcnow
-from hamkor.core.errors import FieldError, UserError
+from hamkor.core.errors import FieldError, UserError, problem, refuse_any
 from hamkor.core.i18n import N_
 from hamkor.programs.models import Activity
 

@@ -83,8 +83,8 @@ from hamkor.core.access import (
     restrict,
 )
 from hamkor.core.db import utcnow
-from hamkor.core.errors import FieldError, UserError
-from hamkor.core.i18n import N_, Message, spellings
+from hamkor.core.errors import FieldError, UserError, problem, refuse_any
+from hamkor.core.i18n import N_, spellings
 from hamkor.core.models import Role
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program, activity_leads
@@ -107,17 +107,6 @@ def today() -> date:
 def author_id(actor: Actor) -> int | None:
     """The user to name as author; the command line's operator (user 0) is nobody's row."""
     return actor.user_id or None
-
-
-def problem(field: str, text: str, **params: Any) -> FieldError:
-    """One refusal naming its field, translated when shown (rules gather several first)."""
-    return FieldError(field, Message(text, params))
-
-
-def refuse_any(errors: list[FieldError]) -> None:
-    """Refuse with every problem found at once, so the form shows them all together."""
-    if errors:
-        raise UserError(errors)
 
 
 def _exists(db: Session, model: type[Any], record_id: int | None) -> bool:

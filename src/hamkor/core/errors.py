@@ -38,6 +38,18 @@ class UserError(Exception):
         return cls([FieldError(field, Message(text, params))])
 
 
+def problem(field: str, text: str, **params: Any) -> FieldError:
+    """One refusal naming its field, translated when shown: services gather several before
+    refusing (with :func:`refuse_any`), so a person sees every problem of a form at once."""
+    return FieldError(field, Message(text, params))
+
+
+def refuse_any(errors: list[FieldError]) -> None:
+    """Refuse with every problem found at once, so the form shows them all together."""
+    if errors:
+        raise UserError(errors)
+
+
 def invalid(text: str, **params: Any) -> PydanticCustomError:
     """A validator's error whose message is translated when shown (raise it in a validator)."""
     return PydanticCustomError(HAMKOR_ERROR, text, {"msgid": text, **params})

@@ -18,9 +18,9 @@ from hamkor.care import booking as care_booking
 from hamkor.core import audit, jobs
 from hamkor.core.access import Action, Actor, NotFound, require
 from hamkor.core.db import assign, utcnow
-from hamkor.core.errors import FieldError, UserError
+from hamkor.core.errors import FieldError, UserError, problem, refuse_any
 from hamkor.core.forms import validate
-from hamkor.core.i18n import N_, Message
+from hamkor.core.i18n import N_
 from hamkor.directory.models import City, Person, Room, Specialty
 from hamkor.planning import instance, proposal
 from hamkor.planning.instance import Disruption, row_id
@@ -36,10 +36,6 @@ from hamkor.training import service as training_service
 
 SOLVE_JOB = "planning.solve"
 _CHOOSE = N_("Choose one of the offered values.")
-
-
-def _problem(field: str, text: str, **params: Any) -> FieldError:
-    return FieldError(field, Message(text, params))
 
 
 # --- requested activities -------------------------------------------------------------------
@@ -62,26 +58,25 @@ def _settle_request(
     errors: list[FieldError] = []
     specialty = db.get(Specialty, data.specialty_id)
     if specialty is None:
-        errors.append(_problem("specialty_id", _CHOOSE))
+        errors.append(problem("specialty_id", _CHOOSE))
     leads = list(db.scalars(select(Person).where(Person.id.in_(data.named_lead_ids))))
     if len(leads) != len(set(data.named_lead_ids)):
-        errors.append(_problem("named_lead_ids", _CHOOSE))
+        errors.append(problem("named_lead_ids", _CHOOSE))
     elif specialty is not None and any(specialty not in p.specialties for p in leads):
-        errors.append(_problem("named_lead_ids", N_("A named lead is not of this specialty.")))
+        errors.append(problem("named_lead_ids", N_("A named lead is not of this specialty.")))
     cities = list(db.scalars(select(City).where(City.id.in_(data.city_ids))))
     if len(cities) != len(set(data.city_ids)):
-        errors.append(_problem("city_ids", _CHOOSE))
+        errors.append(problem("city_ids", _CHOOSE))
     if data.fixed_day is not None and not program.starts_on <= data.fixed_day <= program.ends_on:
         errors.append(
-            _problem(
+            problem(
                 "fixed_day",
                 N_("The activity must fall within the program's dates, %(start)s to %(end)s."),
                 start=program.starts_on.isoformat(),
                 end=program.ends_on.isoformat(),
             )
         )
-    if errors:
-        raise UserError(errors)
+    refuse_any(errors)
     values = data.model_dump(exclude={"named_lead_ids", "city_ids", "fixed_start"})
     values["fixed_start"] = data.fixed_start.strftime("%H:%M") if data.fixed_start else None
     return values, leads, cities
@@ -179,22 +174,21 @@ def start_run(
 def _check_disruption(db: Session, program: Program, data: DisruptionCreate) -> None:
     errors: list[FieldError] = []
     if data.specialist_id is not None and db.get(Person, data.specialist_id) is None:
-        errors.append(_problem("specialist_id", _CHOOSE))
+        errors.append(problem("specialist_id", _CHOOSE))
     if data.room_id is not None and db.get(Room, data.room_id) is None:
-        errors.append(_problem("room_id", _CHOOSE))
+        errors.append(problem("room_id", _CHOOSE))
     days = [data.unavailable_day, *data.closed_days]
     if any(day is not None and not program.starts_on <= day <= program.ends_on for day in days):
         field = "closed_days" if data.room_id is not None else "unavailable_day"
         errors.append(
-            _problem(
+            problem(
                 field,
                 N_("The activity must fall within the program's dates, %(start)s to %(end)s."),
                 start=program.starts_on.isoformat(),
                 end=program.ends_on.isoformat(),
             )
         )
-    if errors:
-        raise UserError(errors)
+    refuse_any(errors)
 
 
 def solve_job(context: jobs.JobContext) -> dict[str, Any]:
@@ -248,7 +242,7 @@ def plan_of(run: PlanRun) -> Plan | None:
 
 
 def _refuse(text: str, **params: Any) -> UserError:
-    return UserError([_problem("run", text, **params)], status_code=409)
+    return UserError([problem("run", text, **params)], status_code=409)
 
 
 def accept_run(*, db: Session, actor: Actor, run: PlanRun) -> PlanRun:

@@ -32,9 +32,9 @@ from hamkor.core.access import (
     restrict,
 )
 from hamkor.core.db import Base, assign
-from hamkor.core.errors import FieldError, UserError
+from hamkor.core.errors import FieldError, UserError, problem, refuse_any
 from hamkor.core.forms import record_values, validate
-from hamkor.core.i18n import DEFAULT_LANGUAGE, N_, Message, Translator, localized
+from hamkor.core.i18n import DEFAULT_LANGUAGE, N_, Translator, localized
 from hamkor.core.models import Membership, Role
 from hamkor.core.pagination import Page, paginate
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
@@ -83,15 +83,6 @@ _LOCAL_TIME_FIELDS = frozenset({"day", "start_time", "end_time"})
 # --- shared helpers -------------------------------------------------------------------------
 
 
-def _problem(field: str, text: str, **params: Any) -> FieldError:
-    return FieldError(field, Message(text, params))
-
-
-def _refuse_any(errors: list[FieldError]) -> None:
-    if errors:
-        raise UserError(errors)
-
-
 def _pick(
     db: Session, model: type[RowT], record_id: int | None, field: str, errors: list[FieldError]
 ) -> RowT | None:
@@ -100,7 +91,7 @@ def _pick(
         return None
     found = db.get(model, record_id)
     if found is None:
-        errors.append(_problem(field, _CHOOSE))
+        errors.append(problem(field, _CHOOSE))
     return found
 
 
@@ -128,7 +119,7 @@ def _instant(
     if moment.tzinfo is not None:
         return moment.astimezone(UTC)
     if city is None:
-        errors.append(_problem(city_field, N_("Choose the city whose time this is.")))
+        errors.append(problem(city_field, N_("Choose the city whose time this is.")))
         return None
     return moment.replace(tzinfo=ZoneInfo(city.timezone)).astimezone(UTC)
 
@@ -178,10 +169,10 @@ def _check_program(db: Session, data: ProgramCreate, program: Program | None) ->
     _pick(db, Country, data.guest_country_id, "guest_country_id", errors)
     _pick(db, Country, data.host_country_id, "host_country_id", errors)
     if _code_taken(db, Program.code, data.code, *_other_than(program)):
-        errors.append(_problem("code", N_("The code %(value)s is taken."), value=data.code))
+        errors.append(problem("code", N_("The code %(value)s is taken."), value=data.code))
     if program is not None:
         errors += _activities_outside(db, program, data)
-    _refuse_any(errors)
+    refuse_any(errors)
     return data.model_dump() | {"descriptions": data.descriptions or {}}
 
 
@@ -198,9 +189,9 @@ def _activities_outside(db: Session, program: Program, data: ProgramCreate) -> l
     text = N_("Some activities fall outside these dates; move or cancel them first.")
     errors = []
     if any(day < data.starts_on for day in days):
-        errors.append(_problem("starts_on", text))
+        errors.append(problem("starts_on", text))
     if any(day > data.ends_on for day in days):
-        errors.append(_problem("ends_on", text))
+        errors.append(problem("ends_on", text))
     return errors
 
 
@@ -413,18 +404,18 @@ def _settle_activity(
     if city is None:
         raise UserError(errors)
     if delegation is not None and delegation.program_id != program.id:
-        errors.append(_problem("delegation_id", _CHOOSE))
+        errors.append(problem("delegation_id", _CHOOSE))
     if len(leads) != len(set(data.lead_ids)):
-        errors.append(_problem("lead_ids", _CHOOSE))
+        errors.append(problem("lead_ids", _CHOOSE))
     if institution is not None and institution.city_id != city.id:
-        errors.append(_problem("institution_id", N_("The institution is not in this city.")))
+        errors.append(problem("institution_id", N_("The institution is not in this city.")))
     if room is not None and institution is None:
-        errors.append(_problem("institution_id", N_("Choose the institution of the room.")))
+        errors.append(problem("institution_id", N_("Choose the institution of the room.")))
     elif room is not None and institution is not None and room.institution_id != institution.id:
-        errors.append(_problem("room_id", N_("The room belongs to another institution.")))
+        errors.append(problem("room_id", N_("The room belongs to another institution.")))
     if room is not None and data.trainee_capacity > room.capacity:
         errors.append(
-            _problem(
+            problem(
                 "trainee_capacity",
                 N_("The room holds at most %(capacity)s people."),
                 capacity=room.capacity,
@@ -435,7 +426,7 @@ def _settle_activity(
         if others:
             language = actor.language or DEFAULT_LANGUAGE
             errors.append(
-                _problem(
+                problem(
                     "lead_ids",
                     N_("Not of the activity's specialty: %(names)s."),
                     names=", ".join(localized(p.names, language) for p in others),
@@ -444,7 +435,7 @@ def _settle_activity(
     zone = ZoneInfo(city.timezone)
     starts_at, ends_at = data.span(zone)
     errors += _outside_program(program, (starts_at, ends_at), zone, data.time_fields)
-    _refuse_any(errors)
+    refuse_any(errors)
     values = data.model_dump(exclude={*_LOCAL_TIME_FIELDS, "starts_at", "ends_at", "lead_ids"})
     return values | {"starts_at": starts_at, "ends_at": ends_at}, leads
 
@@ -456,9 +447,9 @@ def _outside_program(
     text = N_("The activity must fall within the program's dates, %(start)s to %(end)s.")
     params = {"start": program.starts_on.isoformat(), "end": program.ends_on.isoformat()}
     if span[0].astimezone(zone).date() < program.starts_on:
-        return [_problem(fields[0], text, **params)]
+        return [problem(fields[0], text, **params)]
     if span[1].astimezone(zone).date() > program.ends_on:
-        return [_problem(fields[1], text, **params)]
+        return [problem(fields[1], text, **params)]
     return []
 
 
@@ -609,8 +600,8 @@ def _check_delegation(
     _pick(db, Institution, data.institution_id, "institution_id", errors)
     scope = [Delegation.program_id == program.id, *_other_than(delegation)]
     if _code_taken(db, Delegation.code, data.code, *scope):
-        errors.append(_problem("code", N_("The code %(value)s is taken."), value=data.code))
-    _refuse_any(errors)
+        errors.append(problem("code", N_("The code %(value)s is taken."), value=data.code))
+    refuse_any(errors)
     return data.model_dump()
 
 
@@ -666,18 +657,18 @@ def _check_participation(
     arrival_city = _pick(db, City, data.arrival_city_id, "arrival_city_id", errors)
     departure_city = _pick(db, City, data.departure_city_id, "departure_city_id", errors)
     if delegation is not None and delegation.program_id != program.id:
-        errors.append(_problem("delegation_id", _CHOOSE))
+        errors.append(problem("delegation_id", _CHOOSE))
     if person is not None and participation is None:
         taken = select(Participation.id).where(
             Participation.program_id == program.id, Participation.person_id == person.id
         )
         if db.scalar(taken) is not None:
-            errors.append(_problem("person_id", N_("This person already takes part.")))
+            errors.append(problem("person_id", N_("This person already takes part.")))
     arrives = _instant(data.arrives_at, arrival_city, "arrival_city_id", errors)
     departs = _instant(data.departs_at, departure_city, "departure_city_id", errors)
     if arrives is not None and departs is not None and departs < arrives:
-        errors.append(_problem("departs_at", N_("The departure cannot come before the arrival.")))
-    _refuse_any(errors)
+        errors.append(problem("departs_at", N_("The departure cannot come before the arrival.")))
+    refuse_any(errors)
     return data.model_dump() | {"arrives_at": arrives, "departs_at": departs}
 
 

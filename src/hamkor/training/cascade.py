@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import Action, Actor, require
-from hamkor.core.errors import FieldError, UserError
-from hamkor.core.i18n import N_, Message
+from hamkor.core.errors import FieldError, UserError, problem, refuse_any
+from hamkor.core.i18n import N_
 from hamkor.directory.models import City, Country, Institution, Person
 from hamkor.training.models import (
     CascadeAttendee,
@@ -72,16 +72,16 @@ def _may_mentor(db: Session, course_id: int, person_id: int) -> bool:
 def _check_people(db: Session, fields: dict[str, int | None], errors: list[FieldError]) -> None:
     for name, person_id in fields.items():
         if person_id is not None and db.get(Person, person_id) is None:
-            errors.append(FieldError(name, Message(_CHOOSE)))
+            errors.append(problem(name, _CHOOSE))
 
 
 def _check_place(
     db: Session, institution_id: int, course_id: int | None, errors: list[FieldError]
 ) -> None:
     if db.get(Institution, institution_id) is None:
-        errors.append(FieldError("institution_id", Message(_CHOOSE)))
+        errors.append(problem("institution_id", _CHOOSE))
     if course_id is not None and db.get(Course, course_id) is None:
-        errors.append(FieldError("course_id", Message(_CHOOSE)))
+        errors.append(problem("course_id", _CHOOSE))
 
 
 def add_mentorship(*, db: Session, actor: Actor, data: MentorshipCreate) -> Mentorship:
@@ -91,20 +91,19 @@ def add_mentorship(*, db: Session, actor: Actor, data: MentorshipCreate) -> Ment
     _check_people(db, {"mentor_id": data.mentor_id, "mentee_id": data.mentee_id}, errors)
     _check_place(db, data.institution_id, data.course_id, errors)
     if data.mentor_id == data.mentee_id:
-        errors.append(FieldError("mentee_id", Message(N_("A doctor cannot mentor themself."))))
+        errors.append(problem("mentee_id", N_("A doctor cannot mentor themself.")))
     if (
         not errors
         and data.course_id is not None
         and not _may_mentor(db, data.course_id, data.mentor_id)
     ):
         errors.append(
-            FieldError(
+            problem(
                 "mentor_id",
-                Message(N_("The mentor has neither completed the course nor been mentored in it.")),
+                N_("The mentor has neither completed the course nor been mentored in it."),
             )
         )
-    if errors:
-        raise UserError(errors)
+    refuse_any(errors)
     mentorship = Mentorship(**data.model_dump())
     try:
         with db.begin_nested():
@@ -124,9 +123,8 @@ def record_session(*, db: Session, actor: Actor, data: CascadeSessionCreate) -> 
     attendees = sorted(set(data.attendee_ids))
     found = set(db.scalars(select(Person.id).where(Person.id.in_(attendees))))
     if found != set(attendees):
-        errors.append(FieldError("attendee_ids", Message(_CHOOSE)))
-    if errors:
-        raise UserError(errors)
+        errors.append(problem("attendee_ids", _CHOOSE))
+    refuse_any(errors)
     session = CascadeSession(**data.model_dump(exclude={"attendee_ids"}))
     session.attendees = [CascadeAttendee(person_id=person_id) for person_id in attendees]
     # Who may record it depends on the row (its mentor, institution, course): checked on the

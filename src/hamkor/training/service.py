@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from hamkor.core.access import AccessDenied, Action, Actor, can, require, restrict
 from hamkor.core.db import assign, utcnow
-from hamkor.core.errors import FieldError, UserError
+from hamkor.core.errors import FieldError, UserError, problem, refuse_any
 from hamkor.core.forms import record_values, validate
-from hamkor.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Message
+from hamkor.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from hamkor.core.pagination import Page, paginate
 from hamkor.directory.models import City, Institution, Person, Room, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program
@@ -60,15 +60,6 @@ COURSE_KIND_OF_ACTIVITY: dict[ActivityKind, CourseKind] = {
 _CHOOSE = N_("Choose one of the offered values.")
 
 
-def _problem(field: str, text: str, **params: Any) -> FieldError:
-    return FieldError(field, Message(text, params))
-
-
-def _refuse_any(errors: list[FieldError]) -> None:
-    if errors:
-        raise UserError(errors)
-
-
 def _exists(db: Session, model: type[Any], record_id: int | None) -> bool:
     return record_id is None or db.get(model, record_id) is not None
 
@@ -95,25 +86,25 @@ def _check_course(db: Session, data: CourseCreate, course: Course | None) -> dic
     if course is not None:
         taken = taken.where(Course.id != course.id)
     if db.scalar(taken) is not None:
-        errors.append(_problem("code", N_("The code %(value)s is taken."), value=data.code))
+        errors.append(problem("code", N_("The code %(value)s is taken."), value=data.code))
     if data.ends_on < data.starts_on:
-        errors.append(_problem("ends_on", N_("The course cannot end before it starts.")))
+        errors.append(problem("ends_on", N_("The course cannot end before it starts.")))
     for field, model, value in (
         ("program_id", Program, data.program_id),
         ("issuer_institution_id", Institution, data.issuer_institution_id),
         ("host_institution_id", Institution, data.host_institution_id),
     ):
         if not _exists(db, model, value):
-            errors.append(_problem(field, _CHOOSE))
+            errors.append(problem(field, _CHOOSE))
     if (
         data.specialty
         and db.scalar(select(Specialty.id).where(Specialty.code == data.specialty)) is None
     ):
-        errors.append(_problem("specialty", _CHOOSE))
+        errors.append(problem("specialty", _CHOOSE))
     values = data.model_dump()
     if data.activity_id is not None:
         values["program_id"] = _check_activity(db, data, course, errors)
-    _refuse_any(errors)
+    refuse_any(errors)
     return values
 
 
@@ -123,21 +114,21 @@ def _check_activity(
     """The program of the course's activity, after checking the activity can hold a course."""
     activity = db.get(Activity, data.activity_id)
     if activity is None:
-        errors.append(_problem("activity_id", _CHOOSE))
+        errors.append(problem("activity_id", _CHOOSE))
         return data.program_id
     if COURSE_KIND_OF_ACTIVITY.get(ActivityKind(activity.kind)) != data.kind:
         errors.append(
-            _problem(
+            problem(
                 "activity_id", N_("Link a master class or training to an activity of its kind.")
             )
         )
     if data.program_id is not None and data.program_id != activity.program_id:
-        errors.append(_problem("program_id", N_("The activity belongs to another program.")))
+        errors.append(problem("program_id", N_("The activity belongs to another program.")))
     linked = select(Course.id).where(Course.activity_id == activity.id)
     if course is not None:
         linked = linked.where(Course.id != course.id)
     if db.scalar(linked) is not None:
-        errors.append(_problem("activity_id", N_("This activity already has a course.")))
+        errors.append(problem("activity_id", N_("This activity already has a course.")))
     return activity.program_id
 
 
@@ -198,16 +189,16 @@ def add_session(*, db: Session, actor: Actor, course: Course, data: SessionCreat
     """A new sitting of the course, within the course's days."""
     errors: list[FieldError] = []
     if data.ends_at <= data.starts_at:
-        errors.append(_problem("ends_at", N_("The session must end after it starts.")))
+        errors.append(problem("ends_at", N_("The session must end after it starts.")))
     if not _exists(db, Room, data.room_id):
-        errors.append(_problem("room_id", _CHOOSE))
+        errors.append(problem("room_id", _CHOOSE))
     city = db.get(City, data.city_id) if data.city_id else None
     if data.city_id and city is None:
-        errors.append(_problem("city_id", _CHOOSE))
+        errors.append(problem("city_id", _CHOOSE))
     zone = ZoneInfo(city.timezone) if city else course_zone(course)
     if not course.starts_on <= data.starts_at.astimezone(zone).date() <= course.ends_on:
-        errors.append(_problem("starts_at", N_("The session must fall within the course's days.")))
-    _refuse_any(errors)
+        errors.append(problem("starts_at", N_("The session must fall within the course's days.")))
+    refuse_any(errors)
     session = CourseSession(
         course_id=course.id,
         starts_at=data.starts_at.astimezone(UTC),

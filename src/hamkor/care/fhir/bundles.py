@@ -14,15 +14,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from hamkor.care.fhir.resources import Resource, model_class
-from hamkor.core.errors import FieldError, UserError, from_validation
-from hamkor.core.i18n import N_, Message
+from hamkor.core.errors import FieldError, UserError, from_validation, problem
+from hamkor.core.i18n import N_
 
 #: The Bundle types we import: a hospital's transaction, or a collection such as our exports.
 IMPORTED_TYPES = ("transaction", "collection")
-
-
-def problem(path: str, text: str, **params: Any) -> FieldError:
-    return FieldError(path, Message(text, params))
 
 
 def fhir_path(field: str) -> str:

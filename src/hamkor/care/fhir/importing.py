@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hamkor.care import identifiers
 from hamkor.care import service as care
-from hamkor.care.fhir.bundles import Entry, Index, problem, read_entries
+from hamkor.care.fhir.bundles import Entry, Index, read_entries
 from hamkor.care.fhir.names import names_of
 from hamkor.care.fhir.patients import HOME_CITY_EXTENSION, RELATION_EXTENSION
 from hamkor.care.fhir.referrals import PRIORITIES_OF_FHIR, icd10_display
@@ -38,7 +38,7 @@ from hamkor.care.models import ConsentDecision, ConsentKind, Patient, PatientIde
 from hamkor.care.schemas import ConsentCreate, PatientCreate, ReferralCreate
 from hamkor.core import access, audit
 from hamkor.core.access import Actor
-from hamkor.core.errors import FieldError, UserError, from_validation
+from hamkor.core.errors import FieldError, UserError, from_validation, problem
 from hamkor.core.i18n import N_
 from hamkor.core.importing import chunks
 from hamkor.directory.models import City, Institution, Specialty
