@@ -24,7 +24,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from hamkor.care import api as care_api
 from hamkor.care import views as care_views
 from hamkor.care.fhir import api as fhir_api
-from hamkor.care.fhir import outcome as fhir_outcome
+from hamkor.care.fhir import responses as fhir_responses
 from hamkor.core import access, api_docs, jobs
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
@@ -98,8 +98,8 @@ def error_response(
     """A translated error: JSON for the API, an HTML page for people."""
     translator = _translator(request)
     title = translator.gettext(_STATUS_TITLES.get(status, _STATUS_TITLES[400]))
-    if fhir_outcome.serves(request):
-        return fhir_outcome.error_response(status, title, errors or [])
+    if fhir_responses.serves(request):
+        return fhir_responses.error_response(status, title, errors or [])
     if _wants_json(request):
         return JSONResponse({"detail": title, "errors": errors or []}, status_code=status)
     html = render_template(

@@ -17,8 +17,8 @@ from sqlalchemy import Select, func, select
 
 from hamkor.care.fhir import capability, importing
 from hamkor.care.fhir.capability import READ, SEARCH
-from hamkor.care.fhir.outcome import PREFIX, FhirResponse
 from hamkor.care.fhir.resources import Resource, validated
+from hamkor.care.fhir.responses import PREFIX, FhirResponse
 from hamkor.care.fhir.search import check_format, check_known, own_id, page_bounds
 from hamkor.care.fhir.served import SERVED, Row, Served
 from hamkor.care.fhir.terms import FHIR_JSON

@@ -62,4 +62,5 @@ def operation_outcome(status: int, title: str, errors: Sequence[dict[str, str]])
 
 
 def error_response(status: int, title: str, errors: Sequence[dict[str, str]]) -> FhirResponse:
+    """The app's error handlers' answer under /fhir: FHIR clients read OperationOutcomes."""
     return FhirResponse(operation_outcome(status, title, errors), status_code=status)
