@@ -31,7 +31,7 @@ from hamkor.core.pages import (
     see_other,
 )
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
-from hamkor.directory import service
+from hamkor.directory import labels, service
 from hamkor.directory.access import manages_directory, may_add_to_institutions, refuse_unless
 from hamkor.directory.filters import (
     CityFilter,
@@ -47,10 +47,8 @@ from hamkor.directory.models import (
     City,
     Country,
     Institution,
-    InstitutionKind,
     Person,
     Room,
-    RoomKind,
     Specialty,
     TravelTime,
 )
@@ -79,25 +77,6 @@ SchemaT = TypeVar("SchemaT", bound=BaseModel)
 SavedT = TypeVar("SavedT")
 Record: TypeAlias = Country | City | Institution | Room | Person
 
-INSTITUTION_KINDS: dict[str, str] = {
-    InstitutionKind.MINISTRY: N_("Ministry"),
-    InstitutionKind.RESEARCH_CENTRE: N_("Research centre"),
-    InstitutionKind.HOSPITAL: N_("Hospital"),
-    InstitutionKind.CLINIC: N_("Clinic"),
-    InstitutionKind.UNIVERSITY: N_("University"),
-    InstitutionKind.PHARMA: N_("Pharmaceutical company"),
-    InstitutionKind.IT_COMPANY: N_("Health IT company"),
-    InstitutionKind.OTHER: N_("Other"),
-}
-ROOM_KINDS: dict[str, str] = {
-    RoomKind.OPERATING_ROOM: N_("Operating room"),
-    RoomKind.CATH_LAB: N_("Cath lab"),
-    RoomKind.ENDOSCOPY_ROOM: N_("Endoscopy room"),
-    RoomKind.CONSULTATION_ROOM: N_("Consultation room"),
-    RoomKind.LECTURE_HALL: N_("Lecture hall"),
-    RoomKind.TRAINING_ROOM: N_("Training room"),
-    RoomKind.EXHIBITION_SPACE: N_("Exhibition space"),
-}
 IMPORT_KINDS: dict[str, tuple[str, type[BaseModel]]] = {
     ImportKind.INSTITUTIONS: (N_("Institutions"), InstitutionRow),
     ImportKind.ROOMS: (N_("Rooms"), RoomRow),
@@ -245,7 +224,7 @@ def city(ctx: PageCtx, city_id: PathId) -> Response:
         institutions=institutions,
         travel=travel,
         can_change=access.can(ctx.db, actor, Action.CHANGE, found),
-        kinds=INSTITUTION_KINDS,
+        kinds=labels.INSTITUTION_KIND,
     )
 
 
@@ -317,7 +296,7 @@ def update_travel_times(ctx: PageCtx, form: Form, country: QueryId = None) -> Re
 def _institution_form(ctx: Ctx) -> dict[str, Any]:
     actor = ctx.actor
     return {
-        "kinds": labelled_options(ctx.translator, INSTITUTION_KINDS),
+        "kinds": labelled_options(ctx.translator, labels.INSTITUTION_KIND),
         "countries": named_options(
             ctx.translator, service.choices(db=ctx.db, actor=actor, model=Country)
         ),
@@ -336,7 +315,7 @@ def institutions(ctx: PageCtx, filters: Annotated[InstitutionFilter, Query()]) -
         page=page,
         filters=pager_params(filters),
         can_add=manages_directory(actor),
-        labels=INSTITUTION_KINDS,
+        labels=labels.INSTITUTION_KIND,
         **_institution_form(ctx),
     )
 
@@ -377,8 +356,8 @@ def institution(ctx: PageCtx, institution_id: PathId) -> Response:
         institution=found,
         people=people,
         can_change=access.can(ctx.db, actor, Action.CHANGE, found),
-        labels=INSTITUTION_KINDS,
-        room_labels=ROOM_KINDS,
+        labels=labels.INSTITUTION_KIND,
+        room_labels=labels.ROOM_KIND,
     )
 
 
@@ -422,7 +401,7 @@ def _changeable_institutions(ctx: Ctx) -> list[Any]:
 
 def _room_form(ctx: Ctx) -> dict[str, Any]:
     return {
-        "kinds": labelled_options(ctx.translator, ROOM_KINDS),
+        "kinds": labelled_options(ctx.translator, labels.ROOM_KIND),
         "institutions": _changeable_institutions(ctx),
     }
 
@@ -437,8 +416,8 @@ def rooms(ctx: PageCtx, filters: Annotated[RoomFilter, Query()]) -> Response:
         page=page,
         filters=pager_params(filters),
         can_add=may_add_to_institutions(actor),
-        labels=ROOM_KINDS,
-        kinds=labelled_options(ctx.translator, ROOM_KINDS),
+        labels=labels.ROOM_KIND,
+        kinds=labelled_options(ctx.translator, labels.ROOM_KIND),
         institutions=named_options(ctx.translator, every_institution),
     )
 
@@ -474,7 +453,7 @@ def room(ctx: PageCtx, room_id: PathId) -> Response:
         "directory/room.html",
         room=found,
         can_change=access.can(ctx.db, actor, Action.CHANGE, found),
-        labels=ROOM_KINDS,
+        labels=labels.ROOM_KIND,
     )
 
 

@@ -25,9 +25,9 @@ from hamkor.core.pages import (
     see_other,
 )
 from hamkor.core.web import Ctx, Form, PageCtx
+from hamkor.directory import labels as directory_labels
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Person, Room, Specialty
-from hamkor.directory.views import ROOM_KINDS
 from hamkor.planning import labels, proposal, review, service
 from hamkor.planning.instance import row_id
 from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
@@ -53,7 +53,7 @@ def _render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> 
         status_code,
         labels=program_labels,
         planning_labels=labels,
-        room_kind_labels=ROOM_KINDS,
+        room_kind_labels=directory_labels.ROOM_KIND,
         time_limits=TIME_LIMITS,
         **context,
     )
@@ -102,7 +102,7 @@ def _request_form(
         form=form,
         errors=refusal.errors if refusal else {},
         kinds=labelled_options(ctx.translator, program_labels.ACTIVITY_KIND),
-        room_kinds=labelled_options(ctx.translator, ROOM_KINDS),
+        room_kinds=labelled_options(ctx.translator, directory_labels.ROOM_KIND),
         specialties=named_options(
             ctx.translator, directory_service.choices(db=ctx.db, actor=actor, model=Specialty)
         ),

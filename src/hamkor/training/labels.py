@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hamkor.core.i18n import N_
+from hamkor.training.credentials.verify import Check
 from hamkor.training.models import AttendanceMethod, CourseKind, EnrolmentStatus
 
 COURSE_KIND: dict[CourseKind, str] = {
@@ -32,4 +33,13 @@ LANGUAGE_NAMES: dict[str, str] = {
     "uz-Cyrl": "Ўзбекча",
     "kk": "Қазақша",
     "en": "English",
+}
+
+CERTIFICATE_CHECK: dict[Check, str] = {
+    Check.FORMAT: N_("Format"),
+    Check.ISSUER: N_("Issuer and key"),
+    Check.SIGNATURE: N_("Signature"),
+    Check.SCHEMA: N_("Open Badges 3.0 schema"),
+    Check.DATES: N_("Validity dates"),
+    Check.STATUS: N_("Revocation"),
 }

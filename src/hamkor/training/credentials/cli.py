@@ -25,8 +25,9 @@ from hamkor.directory.cli import UserOption
 from hamkor.directory.cli import _actor as acting_user
 from hamkor.directory.models import Institution
 from hamkor.settings import get_settings
+from hamkor.training import labels
 from hamkor.training.credentials import service, vc
-from hamkor.training.credentials.verify import CHECK_LABELS, Verification
+from hamkor.training.credentials.verify import Verification
 
 app = typer.Typer(
     help="Certificates: list, export, verify, revoke; signing keys.", no_args_is_help=True
@@ -112,7 +113,7 @@ def _report(result: Verification, language: str) -> Table:
         text = outcome.render(language)
         if outcome.details:
             text += "\n" + "\n".join(f"  {line}" for line in outcome.details)
-        label = Message(CHECK_LABELS[outcome.check]).render(language)
+        label = Message(labels.CERTIFICATE_CHECK[outcome.check]).render(language)
         table.add_row(f"{mark[outcome.passed]} {label}", text)
     return table
 

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from hamkor.core.i18n import Translator, localized
+from hamkor.training import labels
 from hamkor.training.credentials.models import Credential
-from hamkor.training.credentials.verify import CHECK_LABELS, Check, Failure, Verification
+from hamkor.training.credentials.verify import Check, Failure, Verification
 
 #: A credential is a few kilobytes; a hundred thousand characters is no certificate of ours.
 MAX_CREDENTIAL_LENGTH = 100_000
@@ -49,7 +50,7 @@ def verification_read(result: Verification, translator: Translator) -> Verificat
         checks=[
             CheckRead(
                 check=o.check,
-                label=translator.gettext(CHECK_LABELS[o.check]),
+                label=translator.gettext(labels.CERTIFICATE_CHECK[o.check]),
                 passed=o.passed,
                 failure=o.failure,
                 message=o.render(translator.language),

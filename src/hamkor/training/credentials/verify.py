@@ -47,15 +47,6 @@ class Failure(StrEnum):
     STATUS_UNAVAILABLE = "status_unavailable"
 
 
-CHECK_LABELS: dict[Check, str] = {
-    Check.FORMAT: N_("Format"),
-    Check.ISSUER: N_("Issuer and key"),
-    Check.SIGNATURE: N_("Signature"),
-    Check.SCHEMA: N_("Open Badges 3.0 schema"),
-    Check.DATES: N_("Validity dates"),
-    Check.STATUS: N_("Revocation"),
-}
-
 PASSED: dict[Check, str] = {
     Check.FORMAT: N_("A signed credential (VC-JWT)."),
     Check.ISSUER: N_("The issuer and its key are known."),
