@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from hamkor.care.models import Sex
 from hamkor.core.db import transaction
+from hamkor.core.demo import DEMO_PASSWORD
 from hamkor.core.models import Membership, Role
 from hamkor.core.users import create_user
-from hamkor.demo.loader import DEMO_PASSWORD, load_demo
+from hamkor.demo.loader import load_demo
 from hamkor.directory.models import Institution, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program
 from tests.browser.conftest import LiveServer, shot

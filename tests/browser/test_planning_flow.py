@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from hamkor.core import jobs
 from hamkor.core.db import transaction
-from hamkor.demo.loader import DEMO_PASSWORD, load_demo
+from hamkor.core.demo import DEMO_PASSWORD
+from hamkor.demo.loader import load_demo
 from hamkor.directory.models import City, Country, Person, RoomKind, Specialty
 from hamkor.planning.models import PlanningRequest
 from hamkor.programs.models import (

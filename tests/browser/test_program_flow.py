@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from hamkor.core.db import transaction
-from hamkor.demo.loader import DEMO_PASSWORD, load_demo
+from hamkor.core.demo import DEMO_PASSWORD
+from hamkor.demo.loader import load_demo
 from hamkor.directory.models import City, Country, Institution, Room
 from tests.browser.conftest import LiveServer, shot
 from tests.browser.pages import ActivityForm, Header, LoginPage, ProgramForm

@@ -23,8 +23,9 @@ from hamkor.care.models import (
     Referral,
 )
 from hamkor.core.access import Actor
+from hamkor.core.demo import DemoSummary
 from hamkor.core.models import User
-from hamkor.demo.loader import DemoSummary, load_demo
+from hamkor.demo.loader import load_demo
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.conflict_rules import ConflictKind
 from hamkor.programs.models import Activity, ActivityKind, Delegation, Participation, Program

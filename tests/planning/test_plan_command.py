@@ -15,7 +15,8 @@ from hamkor.app import create_app
 from hamkor.cli import app
 from hamkor.core import jobs
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
-from hamkor.demo.loader import DEMO_PASSWORD, load_demo
+from hamkor.core.demo import DEMO_PASSWORD
+from hamkor.demo.loader import load_demo
 from hamkor.directory.service import travel_matrix
 from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
 from hamkor.programs import conflicts

@@ -7,7 +7,8 @@ from rich.progress import Progress
 
 from hamkor.core.cli import session_factory
 from hamkor.core.db import transaction
-from hamkor.demo.loader import DEMO_PASSWORD, STEPS, load_demo
+from hamkor.core.demo import DEMO_PASSWORD
+from hamkor.demo.loader import STEPS, load_demo
 
 console = Console()
 
