@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from hamkor.core import jobs
 from hamkor.core.db import transaction
-from hamkor.demo.loader import DEMO_PASSWORD, load_demo
+from hamkor.core.demo import DEMO_PASSWORD
+from hamkor.demo.loader import load_demo
 from tests.browser.conftest import LiveServer, shot
 from tests.browser.pages import Header, ImportPage, LoginPage
 from tests.care.test_import import sample
