@@ -144,7 +144,7 @@ class AuditEntry(Base):
     actor_name: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(20), index=True)
     entity: Mapped[str] = mapped_column(String(60))
-    entity_id: Mapped[str | None] = mapped_column(String(60))
+    entity_id: Mapped[str | None] = mapped_column(String(100))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     address: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
