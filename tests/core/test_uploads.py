@@ -1,7 +1,8 @@
 """Uploads past the size limit are refused while they arrive: never kept, never read to the end.
 
 Starlette's test client sends a body in one piece, so these tests speak ASGI to the app: the
-body comes in chunks, and the test counts how many the app asked for.
+body comes in chunks, and the test counts how many the app asked for. The app runs on a loop of
+its own thread, as a browser test's Playwright may already hold this thread's loop.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def _post(
         ],
     }
     app = cast(Any, client.app)
-    anyio.run(app, scope, receive, send)
+    with anyio.from_thread.start_blocking_portal() as portal:
+        portal.call(app, scope, receive, send)
     return started[0], read
 
 
