@@ -28,10 +28,11 @@ from hamkor.care.fhir import responses as fhir_responses
 from hamkor.core import access, api_docs, jobs
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
+from hamkor.core.body_limit import BodyLimit, TooLarge
 from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.errors import UserError, from_error_items
 from hamkor.core.i18n import N_, Message, Translator, negotiate
-from hamkor.core.importing import TOO_LARGE, megabytes
+from hamkor.core.importing import megabytes
 from hamkor.core.templating import render_template
 from hamkor.core.web import (
     LANGUAGE_COOKIE,
@@ -39,7 +40,6 @@ from hamkor.core.web import (
     LoginRequired,
     RateLimited,
     TokenRequired,
-    TooLarge,
 )
 from hamkor.directory import api as directory_api
 from hamkor.directory import views as directory_views
@@ -147,7 +147,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge) -> Response:
         # Raised while the body arrives: the rest of it is never read, let alone kept.
-        message = Message(TOO_LARGE, {"megabytes": megabytes(exc.limit)})
+        message = Message(exc.message, {"megabytes": megabytes(exc.limit)})
         items = [{"field": exc.field, "message": message.render(_translator(request).language)}]
         return error_response(request, 413, items)
 
@@ -320,6 +320,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
     ):
         app.include_router(router)
     _install_error_handlers(app)
+    app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(SecurityHeaders)
     if settings.trusted_proxy_list():
         # Outermost, so that everything within sees the client the proxy forwarded for, and

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     import_max_rows: int = Field(default=20_000, ge=1, le=1_000_000)
     #: Imports of more rows than this run as jobs, with progress, instead of in the request.
     import_job_rows: int = Field(default=2_000, ge=0)
+    #: Bytes the body of any other request (JSON, a form without a file) may have; a larger
+    #: one is refused (413) while it arrives.
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
     #: Bytes a FHIR Bundle posted for import may have; a larger one is refused (413).
     fhir_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024**3)
 

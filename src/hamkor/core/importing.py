@@ -37,6 +37,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hamkor.core import audit
+from hamkor.core.body_limit import UPLOAD_TOO_LARGE
 from hamkor.core.errors import UserError, from_validation
 from hamkor.core.forms import nest
 from hamkor.core.i18n import LANGUAGES, N_, Message
@@ -90,9 +91,6 @@ class Limits:
 def megabytes(size: int) -> str:
     """A size for messages, in MB (``10``, ``1.5``, ``0.063``)."""
     return f"{size / (1024 * 1024):.3f}".rstrip("0").rstrip(".")
-
-
-TOO_LARGE = N_("The file is larger than %(megabytes)s MB, the most an upload may be.")
 
 
 class Stage(StrEnum):
@@ -391,7 +389,7 @@ def open_sheet(file: BinaryIO, limits: Limits | None = None) -> Iterator[Sheet]:
     """
     limits = limits or Limits.of()
     if _size(file) > limits.max_bytes:
-        raise _refuse(TOO_LARGE, megabytes=megabytes(limits.max_bytes))
+        raise _refuse(UPLOAD_TOO_LARGE, megabytes=megabytes(limits.max_bytes))
     magic = file.read(len(_OLE_MAGIC))
     file.seek(0)
     if magic.startswith(_OLE_MAGIC):

@@ -16,10 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
-from starlette.types import Message as AsgiMessage
 
 from hamkor.core import access, notifications, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
+from hamkor.core.body_limit import TooLarge
 from hamkor.core.db import utcnow
 from hamkor.core.errors import NOT_ALLOWED, UserError
 from hamkor.core.i18n import N_, Translator, negotiate
@@ -335,42 +335,6 @@ def _browser_api_context(request: Request, db: Session, login: LiveSession | Non
     return _context(request, db, access.Actor.of(login.user), login.user, login)
 
 
-#: Bytes a form may hold besides its file: its other fields and the multipart boundaries.
-FORM_OVERHEAD = 64 * 1024
-
-
-class TooLarge(Exception):
-    """A request body past its limit, refused as it arrives (413), naming the field to blame."""
-
-    def __init__(self, field: str, limit: int) -> None:
-        super().__init__(f"{field} larger than {limit} bytes")
-        self.field = field
-        self.limit = limit
-
-
-def bounded(request: Request, limit: int, field: str, shown_limit: int | None = None) -> Request:
-    """The request, reading its body with at most ``limit`` bytes: past it, :class:`TooLarge`
-    is raised while the body arrives (a declared ``Content-Length`` past it at once), so a large
-    upload is neither kept nor read to its end. ``shown_limit`` is the limit the message
-    names (the file's, where the body may hold a little more)."""
-    refused = TooLarge(field, shown_limit or limit)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise refused
-    receive = request.receive
-    received = 0
-
-    async def receive_bounded() -> AsgiMessage:
-        nonlocal received
-        message = await receive()
-        received += len(message.get("body", b""))
-        if received > limit:
-            raise refused
-        return message
-
-    return Request(request.scope, receive_bounded)
-
-
 @dataclass(frozen=True)
 class Upload:
     """An uploaded file as Starlette keeps it: in memory up to 1 MB, then in a temporary file,
@@ -396,16 +360,16 @@ async def form_data(request: Request, login: BrowserLogin) -> AsyncIterator[dict
     """The submitted form, after checking its CSRF token: the log-in session's, or for a
     visitor who has not logged in, the one of their CSRF cookie.
 
-    The body is refused (:class:`TooLarge`, 413) once it passes the upload limit
-    (``HAMKOR_IMPORT_MAX_BYTES``), while it arrives. Uploaded files stay open while the route
+    The body was refused (:class:`TooLarge`, 413) while it arrived if it passed the upload
+    limit (``HAMKOR_IMPORT_MAX_BYTES``) with its form; a file past the limit in a body within
+    it is refused here. Uploaded files stay open while the route
     runs and are closed here after it, so no route can leave one open. A field holding a lone
     surrogate is refused here, naming it (issue 15): a form declared in an odd charset
     (``unicode_escape``) can carry one, which neither a database nor the page showing the form
     again can encode.
     """
     max_bytes = settings_of(request).import_max_bytes
-    limited = bounded(request, max_bytes + FORM_OVERHEAD, "file", max_bytes)
-    async with limited.form() as form:
+    async with request.form() as form:
         given = str(form.get("csrf_token", ""))
         if not security.csrf_matches(_expected_csrf_token(request, login), given):
             raise CsrfFailed

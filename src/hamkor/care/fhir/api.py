@@ -25,7 +25,7 @@ from hamkor.care.fhir.terms import FHIR_JSON
 from hamkor.core import access, audit
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
-from hamkor.core.web import PUBLIC_RESPONSES, ApiCtx, Ctx, PublicLimit, bounded, settings_of
+from hamkor.core.web import PUBLIC_RESPONSES, ApiCtx, Ctx, PublicLimit, settings_of
 
 router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResponse)
 
@@ -156,10 +156,10 @@ def metadata(request: Request) -> FhirResponse:
 
 
 async def posted_bundle(request: Request) -> Any:
-    """The JSON posted, read up to ``HAMKOR_FHIR_MAX_BYTES``: past it the request is refused
-    (413) while it arrives, never read whole (issue 15: an 8 MB Bundle took 31 s)."""
-    limit = settings_of(request).fhir_max_bytes
-    body = await bounded(request, limit, "bundle").body()
+    """The JSON posted, read by orjson: a Bundle posted as ``application/fhir+json`` may have
+    up to ``HAMKOR_FHIR_MAX_BYTES`` (``core.body_limit``; issue 15: an 8 MB Bundle took 31 s),
+    one posted as ``application/json`` the 1 MB of any other body."""
+    body = await request.body()
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -1,4 +1,4 @@
-"""Uploads past the size limit are refused while they arrive: never kept, never read to the end.
+"""Bodies past their limit are refused while they arrive: never kept, never read to the end.
 
 Starlette's test client sends a body in one piece, so these tests speak ASGI to the app: the
 body comes in chunks, and the test counts how many the app asked for. The app runs on a loop of
@@ -13,10 +13,14 @@ from typing import Any, cast
 import anyio
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from hamkor.core.models import Role
+from hamkor.core.models import Role, User
+from hamkor.directory.models import City, Country
 from hamkor.settings import Settings
 from tests.fixtures.core import ClientFactory, UserFactory, csrf_of
+from tests.fixtures.directory import bearer, city_body
 
 CHUNK = 64 * 1024
 BOUNDARY = "hamkor-test-boundary"
@@ -40,8 +44,20 @@ def _chunks(token: str, count: int) -> Iterator[bytes]:
     yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
+def _json_chunks(count: int) -> Iterator[bytes]:
+    """A JSON object of ``count`` chunks of 64 KB, which no schema would take."""
+    yield b'{"code": "'
+    for _ in range(count):
+        yield b"X" * CHUNK
+    yield b'"}'
+
+
 def _post(
-    client: TestClient, path: str, chunks: Iterator[bytes], headers: dict[str, str]
+    client: TestClient,
+    path: str,
+    chunks: Iterator[bytes],
+    headers: dict[str, str],
+    content_type: str = f"multipart/form-data; boundary={BOUNDARY}",
 ) -> tuple[int, int]:
     """POST ``chunks`` to ``path`` as the client's user; the status and the chunks read."""
     read = 0
@@ -76,7 +92,7 @@ def _post(
         "headers": [
             (b"host", b"testserver"),
             (b"cookie", cookies.encode()),
-            (b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode()),
+            (b"content-type", content_type.encode()),
             (b"accept-language", b"en"),
             *((name.encode(), value.encode()) for name, value in headers.items()),
         ],
@@ -101,3 +117,25 @@ def test_an_upload_declaring_a_length_past_the_limit_is_refused_unread(
     length = {"content-length": str(100 * CHUNK)}
     status, read = _post(client, "/directory/import", _chunks(token, 100), length)
     assert (status, read) == (413, 0)
+
+
+def test_a_json_body_is_refused_as_soon_as_it_passes_a_megabyte(
+    client: TestClient, settings: Settings
+) -> None:
+    headers = {"x-csrf-token": csrf_of(client.get("/tokens").text)}
+    status, read = _post(client, "/api/v1/cities", _json_chunks(100), headers, "application/json")
+    assert status == 413
+    # The opening and 16 chunks: past the megabyte by the opening's 10 bytes; of 102 chunks.
+    assert read == 1 + settings.body_max_bytes // CHUNK
+
+
+def test_a_json_body_past_the_limit_is_refused_naming_it(
+    app_client: TestClient, admin: User, db: Session, uzbekistan: Country
+) -> None:
+    body = city_body(uzbekistan, names={"en": "X" * (1024 * 1024)})
+    response = app_client.post("/api/v1/cities", json=body, headers=bearer(db, admin))
+    assert response.status_code == 413
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "The request is larger than 1 MB, the most one may be."}
+    ]
+    assert db.scalar(select(func.count()).select_from(City)) == 0
