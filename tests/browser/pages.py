@@ -17,8 +17,8 @@ class LoginPage:
         return self
 
     def log_in(self, username: str, password: str) -> None:
-        self.page.fill("#username", username)
-        self.page.fill("#password", password)
+        self.page.fill("#f-username", username)
+        self.page.fill("#f-password", password)
         self.page.click("form.stack button[type=submit]")
 
 

@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.db import utcnow
-from hamkor.core.models import AuditEntry, Membership, Role, User
+from hamkor.core.errors import UserError
+from hamkor.core.models import ApiToken, AuditEntry, LoginAttempt, Membership, Role, User
 from hamkor.core.security import new_api_token
+from hamkor.core.users import create_user
 from hamkor.directory.models import City, Country
 from tests.fixtures.core import PASSWORD, ClientFactory, UserFactory, csrf_of, log_in
 from tests.fixtures.directory import city_body
@@ -241,3 +243,51 @@ def test_a_created_record_is_audited_with_its_id(create_user: UserFactory, db: S
     assert entry.entity_id == str(user.id)
     assert entry.changes["password_hash"] == "changed"
     assert entry.changes["username"] == [None, "noted"]
+
+
+def test_a_user_name_longer_than_any_account_is_refused_before_it_is_counted(
+    app_client: TestClient, admin: User, db: Session
+) -> None:
+    token = csrf_of(app_client.get("/login").text)
+    response = app_client.post(
+        "/login",
+        data={"username": "a" * 81, "password": PASSWORD, "csrf_token": token},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 422
+    assert 'href="#f-username">Must be at most 80 characters.' in response.text
+    assert db.scalar(select(func.count()).select_from(LoginAttempt)) == 0
+
+
+def test_a_password_of_a_megabyte_is_refused_unhashed(
+    app_client: TestClient, admin: User, db: Session
+) -> None:
+    token = csrf_of(app_client.get("/login").text)
+    response = app_client.post(
+        "/login",
+        data={"username": "admin", "password": "x" * 500_000, "csrf_token": token},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 422
+    assert 'href="#f-password">Must be at most 256 characters.' in response.text
+    assert db.scalar(select(func.count()).select_from(LoginAttempt)) == 0
+
+
+def test_a_token_name_too_long_is_refused_not_cut(admin_client: TestClient, db: Session) -> None:
+    page = admin_client.get("/tokens")
+    response = admin_client.post(
+        "/tokens",
+        data={"name": "n" * 101, "csrf_token": csrf_of(page.text)},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 422
+    assert 'href="#f-name">Must be at most 100 characters.' in response.text
+    assert db.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_a_user_is_not_created_with_a_name_longer_than_its_column(db: Session) -> None:
+    with pytest.raises(UserError) as refused:
+        create_user(db, username="u" * 81, password=PASSWORD, display_name="U")
+    assert [(e.field, e.message.render("en")) for e in refused.value.errors] == [
+        ("username", "Must be at most 80 characters.")
+    ]

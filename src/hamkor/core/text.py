@@ -73,9 +73,11 @@ def bounded(max_length: int, *, min_length: int | None = None) -> StringConstrai
 
 #: Refuses the characters no database stores; after ``bounded`` in a type of its own.
 Storable = AfterValidator(_storable)
+#: Refuses control characters, which no line holds; after ``bounded`` in a type of its own.
+OneLine = AfterValidator(_one_line)
 
 #: One line, given (not blank), at most 300 characters, without control characters.
-Line = Annotated[str, bounded(LINE_MAX, min_length=1), AfterValidator(_one_line)]
+Line = Annotated[str, bounded(LINE_MAX, min_length=1), OneLine]
 #: A text of several lines, given (not blank), at most 4000 characters.
 Text = Annotated[str, bounded(TEXT_MAX, min_length=1), Storable]
 #: Notes that may be left empty, at most 4000 characters.

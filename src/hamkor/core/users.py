@@ -13,6 +13,12 @@ from hamkor.core.models import Membership, Role, User
 from hamkor.core.security import hash_password
 
 MIN_PASSWORD_LENGTH = 8
+#: The longest user name an account has (the column's width).
+USERNAME_MAX = 80
+#: The longest password taken: far past any a person types, short enough to hash at once.
+PASSWORD_MAX = 256
+#: The longest name a user is shown by (the column's width).
+DISPLAY_NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321's longest path
 # One @, no spaces or angle brackets, a dot in the domain: the address notifications are
 # e-mailed to is checked for typos, not for deliverability (only sending tells that).
@@ -42,6 +48,15 @@ def create_user(
     username = username.strip()
     if not username:
         raise UserError.one("username", N_("This field is required."))
+    for field, value, limit in (
+        ("username", username, USERNAME_MAX),
+        ("password", password, PASSWORD_MAX),
+        ("display_name", display_name, DISPLAY_NAME_MAX),
+    ):
+        if len(value) > limit:
+            raise UserError.one(
+                field, N_("Must be at most %(max_length)s characters."), max_length=limit
+            )
     if db.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError.one("username", N_("The user name %(value)s is taken."), value=username)
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -22,6 +22,7 @@ from hamkor.core import (
     sessions,
     throttle,
 )
+from hamkor.core.account_forms import LoginForm, TokenForm
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.audit_query import ACTION_LABELS, AuditFilter, require_auditor
 from hamkor.core.db import utcnow
@@ -29,9 +30,10 @@ from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, error_map, validate
 from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.models import ApiToken, AuditEntry
-from hamkor.core.pages import REFUSED, page_size, pager_params
+from hamkor.core.pages import REFUSED, Refusal, page_size, pager_params, save_form
 from hamkor.core.pagination import Page, paginate
 from hamkor.core.storage import storage_for
+from hamkor.core.text import ADDRESS_MAX
 from hamkor.core.web import (
     LANGUAGE_COOKIE,
     Ctx,
@@ -57,18 +59,25 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(ctx: PublicCtx, next: str | None = None) -> Response:
-    return ctx.render("login.html", next=_safe_next(next), error=None, username="")
+def login_form(
+    ctx: PublicCtx, next: Annotated[str | None, Query(max_length=ADDRESS_MAX)] = None
+) -> Response:
+    return ctx.render("login.html", next=_safe_next(next), error=None, errors={}, username="")
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login(ctx: PublicCtx, form: Form) -> Response:
     """Log in: the attempt is counted against the account and the address before the password
-    is checked (issue 15), and a new session replaces whatever the browser had."""
+    is checked (issue 15), and a new session replaces whatever the browser had. A name or a
+    password longer than any account has is refused before it is counted or hashed."""
     settings = settings_of(ctx.request)
-    username = str(form.get("username", "")).strip()
-    password = str(form.get("password", ""))
-    target = _safe_next(str(form.get("next", "/")))
+    try:
+        posted = validate(LoginForm, form)
+    except UserError as refused:
+        errors = error_map(refused, ctx.language)
+        return ctx.render("login.html", REFUSED, next="/", error=None, errors=errors, username="")
+    username, password = posted.username, posted.password
+    target = _safe_next(posted.next)
     address = client_address(ctx.request)
     verdict = throttle.hit_login(
         ctx.db, username=username, address=address, settings=settings, now=utcnow()
@@ -81,7 +90,7 @@ def login(ctx: PublicCtx, form: Form) -> Response:
     user = security.authenticate(ctx.db, username=username, password=password, address=address)
     if user is None:
         error = ctx._(N_("Wrong user name or password."))
-        return ctx.render("login.html", 401, next=target, error=error, username=username)
+        return ctx.render("login.html", 401, next=target, error=error, errors={}, username=username)
     throttle.login_succeeded(ctx.db, username=username, address=address, settings=settings)
     now = utcnow()
     sessions.revoke(ctx.db, ctx.request.cookies.get(sessions.SESSION_COOKIE), now=now)
@@ -107,7 +116,7 @@ def _too_many_attempts(ctx: Ctx, retry_after: int, target: str, username: str) -
             "Too many failed attempts. Try again in %(num)s minutes.",
             minutes,
         )
-    response = ctx.render("login.html", 429, next=target, error=error, username=username)
+    response = ctx.render("login.html", 429, next=target, error=error, errors={}, username=username)
     response.headers["Retry-After"] = str(retry_after)
     return response
 
@@ -166,20 +175,31 @@ def tokens(ctx: PageCtx) -> Response:
     return _tokens_page(ctx, new_secret=None)
 
 
-def _tokens_page(ctx: PageCtx, new_secret: str | None) -> Response:
+def _tokens_page(ctx: PageCtx, new_secret: str | None, refusal: Refusal | None = None) -> Response:
     mine = ctx.db.scalars(
         select(ApiToken).where(ApiToken.user_id == ctx.actor.user_id).order_by(ApiToken.id)
     )
-    return ctx.render("tokens.html", tokens=list(mine), new_secret=new_secret)
+    errors = refusal.errors if refusal else {}
+    status = refusal.status_code if refusal else 200
+    return ctx.render(
+        "tokens.html", status, tokens=list(mine), new_secret=new_secret, errors=errors
+    )
 
 
 @router.post("/tokens", response_class=HTMLResponse)
 def create_token(ctx: PageCtx, form: Form) -> Response:
-    assert ctx.user is not None
-    scopes = ["read", "write"] if form.get("write") else ["read"]
-    name = str(form.get("name", "")).strip()[:100] or ctx._(N_("API token"))
-    _token, secret = security.new_api_token(ctx.db, user=ctx.user, name=name, scopes=scopes)
-    return _tokens_page(ctx, new_secret=secret)
+    user = ctx.user
+    assert user is not None
+
+    def create(data: TokenForm) -> str:
+        scopes = ["read", "write"] if data.write else ["read"]
+        name = data.name or ctx._(N_("API token"))
+        return security.new_api_token(ctx.db, user=user, name=name, scopes=scopes)[1]
+
+    saved = save_form(ctx, form, TokenForm, create)
+    if isinstance(saved, Refusal):
+        return _tokens_page(ctx, new_secret=None, refusal=saved)
+    return _tokens_page(ctx, new_secret=saved)
 
 
 @router.post("/tokens/{token_id}/revoke")
