@@ -450,6 +450,17 @@ def _wait_for_job(client: httpx.Client, location: str) -> str:
         time.sleep(1)
 
 
+def _wait_for_bundle(client: httpx.Client, location: str, token: str) -> str:
+    """Poll the status address of a Bundle posted with ``Prefer: respond-async`` until it
+    has ended; the status of its answer."""
+    while True:
+        status = client.get(location, headers={"x-csrf-token": token})
+        if status.status_code != 202:
+            entry = status.json()["entry"][0]
+            return f"{entry['response']['status']}: {_summary(status.text)}"
+        time.sleep(1)
+
+
 def measure(
     name: str,
     file: Path,
@@ -474,6 +485,7 @@ def measure(
                     content=body,
                     headers={
                         "content-type": "application/fhir+json",
+                        "prefer": "respond-async",
                         "x-csrf-token": token,
                         "content-length": str(result.size),
                     },
@@ -495,6 +507,9 @@ def measure(
         result.note = _summary(response.text)
         if response.status_code == 303:
             result.note = _wait_for_job(client, response.headers["location"])
+            result.status += " → job"
+        if response.status_code == 202:
+            result.note = _wait_for_bundle(client, response.headers["content-location"], token)
             result.status += " → job"
         result.done_seconds = time.perf_counter() - start
         result.peak_mib = server.memory_kib("VmHWM") / 1024

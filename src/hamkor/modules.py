@@ -6,6 +6,7 @@ from functools import cache
 
 from hamkor.care import access as care_access
 from hamkor.care import importing as care_importing
+from hamkor.care.fhir import async_import as fhir_async_import
 from hamkor.core import files, import_jobs, jobs, notifications
 from hamkor.directory import access as directory_access
 from hamkor.directory import importing as directory_importing
@@ -32,3 +33,4 @@ def install() -> None:
     jobs.register(files.COLLECT_JOB, files.collect_job)
     for importing in (care_importing, directory_importing, training_importing):
         jobs.register(importing.IMPORT_JOB, import_jobs.handler(importing.run_job))
+    jobs.register(fhir_async_import.FHIR_IMPORT_JOB, import_jobs.handler(fhir_async_import.run))

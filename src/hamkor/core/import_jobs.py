@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy import ForeignKey, LargeBinary, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -63,9 +63,15 @@ class ImportFile(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Report(Protocol):
+    """What an import job ends with: its report, kept as the job's result."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
 #: What a module runs for a job of its kind: the import of ``file`` by ``actor`` with the
 #: job's options, reporting progress; the same function its page calls for a small file.
-Runner = Callable[[Session, Actor, BinaryIO, Mapping[str, Any], Progress], ImportResult]
+Runner = Callable[[Session, Actor, BinaryIO, Mapping[str, Any], Progress], Report]
 
 
 def start(
@@ -90,11 +96,29 @@ def start(
     rows = count_rows(file, limits)
     if rows <= job_rows:
         return run_now(file)
+    payload = {**options, "rows": rows, "back": back, "address": address}
+    return queue(
+        db=db, actor=actor, content=file.read(), filename=filename, kind=kind, payload=payload
+    )
+
+
+def queue(
+    *,
+    db: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    kind: str,
+    payload: Mapping[str, Any],
+) -> jobs.Job:
+    """Keep ``content`` and queue the job of ``kind`` that imports it; ``payload`` holds the
+    job's options, ``rows`` (the rows in all, for the progress) and ``address`` (the client's,
+    for the audit trail)."""
     db.execute(delete(ImportFile).where(ImportFile.created_at < utcnow() - KEEP_FILES))
-    kept = ImportFile(filename=filename[:255], content=file.read(), created_by=actor.user_id)
+    kept = ImportFile(filename=filename[:255], content=content, created_by=actor.user_id)
     db.add(kept)
     db.flush()
-    payload = {**options, "file_id": kept.id, "rows": rows, "back": back, "address": address}
+    payload = {**payload, "file_id": kept.id}
     return jobs.enqueue(db=db, kind=kind, payload=payload, created_by=actor.user_id)
 
 

@@ -12,20 +12,28 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from sqlalchemy import Select, func, select
 
-from hamkor.care.fhir import capability, importing
+from hamkor.care.fhir import async_import, capability, importing
 from hamkor.care.fhir.capability import READ, SEARCH
 from hamkor.care.fhir.resources import Resource, validated
 from hamkor.care.fhir.responses import PREFIX, FhirResponse
 from hamkor.care.fhir.search import check_format, check_known, own_id, page_bounds
 from hamkor.care.fhir.served import SERVED, Row, Served
 from hamkor.care.fhir.terms import FHIR_JSON
-from hamkor.core import access, audit
+from hamkor.core import access, audit, import_jobs
 from hamkor.core.errors import UserError
+from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_
-from hamkor.core.web import PUBLIC_RESPONSES, ApiCtx, Ctx, PublicLimit, settings_of
+from hamkor.core.web import (
+    PUBLIC_RESPONSES,
+    ApiCtx,
+    Ctx,
+    PublicLimit,
+    client_address,
+    settings_of,
+)
 
 router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResponse)
 
@@ -176,20 +184,54 @@ _BUNDLE_BODY = {
 @router.post(
     "",
     openapi_extra={"requestBody": _BUNDLE_BODY},
-    responses={413: {"description": "The Bundle is larger than the limit"}},
+    responses={
+        202: {"description": "Imported by a job: poll the address in Content-Location"},
+        413: {"description": "The Bundle is larger than the limit"},
+    },
 )
 def transaction(
     bundle: Annotated[Any, Depends(posted_bundle)],
     ctx: ApiCtx,
     program: Annotated[str | None, Query(max_length=40)] = None,
-) -> FhirResponse:
+    prefer: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
     """Import referrals with their patients from a transaction or collection Bundle: every
-    entry is checked, and all are written or, with any error, none."""
+    entry is checked, and all are written or, with any error, none. With
+    ``Prefer: respond-async`` (needed past ``HAMKOR_IMPORT_JOB_ROWS`` entries) a job imports
+    it, and the answer is 202 with the status address to poll."""
+    settings = settings_of(ctx.request)
+    if async_import.wants_async(prefer):
+        job = async_import.start(
+            db=ctx.db,
+            actor=ctx.actor,
+            bundle=bundle,
+            program_code=program,
+            address=client_address(ctx.request),
+        )
+        status = f"{base_url(ctx.request)}/_async/{job.id}"
+        return Response(status_code=202, headers={"Content-Location": status})
+    if async_import.entries_of(bundle) > settings.import_job_rows:
+        raise UserError.one("entry", async_import.ASYNC_REQUIRED, limit=settings.import_job_rows)
     outcomes = importing.import_bundle(
         db=ctx.db,
         actor=ctx.actor,
         bundle=bundle,
         program_code=program,
-        max_entries=settings_of(ctx.request).import_max_rows,
+        max_entries=settings.import_max_rows,
     )
     return FhirResponse(importing.response_bundle(outcomes))
+
+
+@router.get(
+    "/_async/{job_id}",
+    responses={202: {"description": "Still importing; X-Progress tells how far"}},
+)
+def async_status(ctx: ApiCtx, job_id: PathId) -> Response:
+    """The status of a Bundle posted with ``Prefer: respond-async``, for the user who posted
+    it: 202 with ``X-Progress`` while it is imported, then 200 with a ``batch-response``
+    Bundle holding the import's answer."""
+    job = import_jobs.get_job(ctx.db, ctx.actor, job_id)
+    if not job.is_finished:
+        headers = {"X-Progress": f"{job.progress}%", "Retry-After": "2"}
+        return Response(status_code=202, headers=headers)
+    return FhirResponse(async_import.answer(job, ctx.translator))

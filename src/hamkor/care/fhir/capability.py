@@ -75,7 +75,9 @@ def statement(base: str) -> Resource:
                             "code": "transaction",
                             "documentation": (
                                 "POST a transaction or collection Bundle of referrals "
-                                "(ServiceRequest) and their patients: all or nothing."
+                                "(ServiceRequest) and their patients: all or nothing. "
+                                "With Prefer: respond-async (needed for large Bundles) a "
+                                "job imports it; poll /fhir/_async/{id} (the async pattern)."
                             ),
                         }
                     ],
