@@ -8,29 +8,20 @@ the other tests would hide the very races this test is about), as several browse
 
 from __future__ import annotations
 
-import os
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import Engine, create_engine, delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hamkor.app import create_app
-from hamkor.core import migrate
-from hamkor.core.db import make_engine, make_sessionmaker, transaction
+from hamkor.core.db import transaction
 from hamkor.core.models import LoginAttempt, Throttle
-from hamkor.core.server import server_options
 from hamkor.core.users import create_user
-from hamkor.settings import Settings
-from tests.conftest import POSTGRES_ENV
 from tests.fixtures.core import PASSWORD, csrf_of
-from tests.fixtures.live import serving
+from tests.fixtures.live import at_once, own_schema, serve_app
 
 SCHEMA = "core_throttle_races"
 AT_ONCE = 40
@@ -38,26 +29,8 @@ AT_ONCE = 40
 
 @pytest.fixture(scope="module")
 def dedicated() -> Iterator[sessionmaker[Session]]:
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        pytest.skip(f"concurrency runs on PostgreSQL only: set {POSTGRES_ENV}")
-    admin_engine = make_engine(url)
-    with admin_engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine: Engine = create_engine(
-        admin_engine.url,
-        pool_size=AT_ONCE,
-        max_overflow=0,
-        connect_args={"options": f"-csearch_path={SCHEMA}"},
-    )
-    with engine.begin() as connection:
-        migrate.upgrade(connection)
-    yield make_sessionmaker(engine)
-    engine.dispose()
-    with admin_engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {SCHEMA} CASCADE"))
-    admin_engine.dispose()
+    with own_schema(SCHEMA, pool_size=AT_ONCE) as factory:
+        yield factory
 
 
 @pytest.fixture
@@ -67,25 +40,6 @@ def fresh(dedicated: sessionmaker[Session]) -> sessionmaker[Session]:
         db.execute(delete(Throttle))
         db.execute(delete(LoginAttempt))
     return dedicated
-
-
-def _serve(factory: sessionmaker[Session], tmp_path: Path, **overrides: Any) -> Any:
-    settings = Settings(
-        var_dir=tmp_path, secret_key="races", database_url="sqlite://", job_workers=0, **overrides
-    )
-    return serving(create_app(settings, factory), **server_options())
-
-
-def _at_once(count: int, request: Any) -> Counter[int]:
-    """Send ``count`` requests from as many threads released together; count their statuses."""
-    barrier = threading.Barrier(count)
-
-    def one(index: int) -> int:
-        barrier.wait()
-        return int(request(index))
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return Counter(pool.map(one, range(count)))
 
 
 def _wrong_passwords(url: str, usernames: list[str]) -> Counter[int]:
@@ -101,7 +55,7 @@ def _wrong_passwords(url: str, usernames: list[str]) -> Counter[int]:
             )
             return response.status_code
 
-    return _at_once(len(usernames), attempt)
+    return at_once(len(usernames), attempt)
 
 
 def _checked(factory: sessionmaker[Session]) -> int:
@@ -115,7 +69,7 @@ def test_forty_wrong_passwords_at_once_get_exactly_the_limit_of_checks(
 ) -> None:
     with transaction(fresh) as db:
         create_user(db, username="target", password=PASSWORD, display_name="Target")
-    with _serve(fresh, tmp_path, login_max_failures=5) as url:
+    with serve_app(fresh, tmp_path, login_max_failures=5) as url:
         statuses = _wrong_passwords(url, ["target"] * AT_ONCE)
     assert (_checked(fresh), statuses) == (5, Counter({401: 5, 429: AT_ONCE - 5}))
 
@@ -124,7 +78,7 @@ def test_forty_names_at_once_from_one_address_get_exactly_its_limit_of_checks(
     fresh: sessionmaker[Session], tmp_path: Path
 ) -> None:
     names = [f"guess{index}" for index in range(AT_ONCE)]
-    with _serve(fresh, tmp_path, login_max_failures_per_address=7) as url:
+    with serve_app(fresh, tmp_path, login_max_failures_per_address=7) as url:
         statuses = _wrong_passwords(url, names)
     assert (_checked(fresh), statuses) == (7, Counter({401: 7, 429: AT_ONCE - 7}))
 
@@ -132,10 +86,10 @@ def test_forty_names_at_once_from_one_address_get_exactly_its_limit_of_checks(
 def test_forty_public_requests_at_once_get_exactly_the_limit(
     fresh: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    with _serve(fresh, tmp_path, public_rate_limit=10) as url:
+    with serve_app(fresh, tmp_path, public_rate_limit=10) as url:
 
         def read(_index: int) -> int:
             return httpx.get(f"{url}/fhir/metadata").status_code
 
-        statuses = _at_once(AT_ONCE, read)
+        statuses = at_once(AT_ONCE, read)
     assert statuses == Counter({200: 10, 429: AT_ONCE - 10})

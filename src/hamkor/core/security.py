@@ -123,13 +123,18 @@ def note_token_use(db: Session, use: TokenUse) -> None:
 
     The token's row is loaded only when the value read with the token is stale, and written
     only if it is still stale as loaded: a request that finds it renewed by another since
-    leaves it alone. Requests of the same moment may each write it, waiting for one another on
-    its row lock: once a minute per token at most.
+    leaves it alone. This runs in a dependency, and the request then waits for a thread for its
+    route with the row locked until its commit: clients sharing the token that waited for the
+    lock could hold every thread, so that the first request never got one (the booking
+    benchmark hung so). A row locked by another request's renewal is skipped (``SKIP
+    LOCKED``), not waited for.
     """
     now = utcnow()
     if use.last_used_at is not None and use.last_used_at > now - LAST_USED_PRECISION:
         return
-    token = db.get(ApiToken, use.token_id)
+    token = db.scalar(
+        select(ApiToken).where(ApiToken.id == use.token_id).with_for_update(skip_locked=True)
+    )
     if token is None:
         return
     if token.last_used_at is None or token.last_used_at <= now - LAST_USED_PRECISION:

@@ -117,14 +117,30 @@ def find(
     ):
         return None
     if now - session.last_seen_at >= TOUCH_PRECISION:
-        # A plain UPDATE, not a change of the loaded row: nothing to audit, and a concurrent
-        # request that renewed it first is left alone.
-        db.execute(
-            update(UserSession)
-            .where(UserSession.id == session.id, UserSession.last_seen_at < now - TOUCH_PRECISION)
-            .values(last_seen_at=now)
-        )
+        _touch(db, session.id, now)
     return LiveSession(session.id, user, csrf_token(secret_key, token))
+
+
+def _touch(db: Session, session_id: int, now: datetime) -> None:
+    """Renew a session's ``last_seen_at``, unless another request is renewing it right now.
+
+    A plain UPDATE, not a change of the loaded row: nothing to audit. It runs in a dependency,
+    and the request then waits for a thread for its route while the row stays locked until
+    its commit: requests of the same browser that waited for that lock could hold every
+    thread, and the first request would never get one (the pages and the API hung so under
+    load). So a row locked by another request's renewal is skipped (``SKIP LOCKED``), not
+    waited for; that renewal is as good as this one.
+    """
+    renewable = (
+        select(UserSession.id)
+        .where(UserSession.id == session_id, UserSession.last_seen_at < now - TOUCH_PRECISION)
+        .with_for_update(skip_locked=True)
+    )
+    db.execute(
+        update(UserSession)
+        .where(UserSession.id.in_(renewable.scalar_subquery()))
+        .values(last_seen_at=now)
+    )
 
 
 def revoke(db: Session, token: str | None, *, now: datetime) -> None:
