@@ -9,20 +9,24 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from hamkor.core.access import AccessDenied, Action, get_for
-from hamkor.core.cli import console, fail, import_bar, session_factory
-from hamkor.core.db import transaction
+from hamkor.core.access import Action, Actor, get_for
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
-from hamkor.core.importing import count_rows
-from hamkor.directory.cli import FileArgument, UserOption
-from hamkor.directory.cli import _actor as acting_user
-from hamkor.directory.cli import _refused as refused_rows
+from hamkor.core.import_command import FileArgument, UserOption, run_import
 from hamkor.training.importing import import_enrolments
 from hamkor.training.models import Course
 
 app = typer.Typer(help="Training: courses and their trainees.", no_args_is_help=True)
+
+
+def _course(db: Session, actor: Actor, code: str) -> Course:
+    """The course of ``code``, which ``actor`` must be allowed to change."""
+    course_id = db.scalar(select(Course.id).where(Course.code == code))
+    if course_id is None:
+        raise UserError.one("course", N_("Nothing with the code %(value)s exists."), value=code)
+    return get_for(db, actor, Course, course_id, Action.CHANGE)
 
 
 @app.command("enrol")
@@ -32,32 +36,18 @@ def enrol(
     user: UserOption = None,
 ) -> None:
     """Enrol the people of a file (column person = directory code; optional language)."""
-    try:
-        with (
-            file.open("rb") as source,
-            transaction(session_factory()) as db,
-            import_bar(f"Enrolling in {course}") as progress,
-        ):
-            course_id = db.scalar(select(Course.id).where(Course.code == course))
-            if course_id is None:
-                raise UserError.one(
-                    "course", N_("Nothing with the code %(value)s exists."), value=course
-                )
-            actor = acting_user(db, user)
-            result = import_enrolments(
-                db=db,
-                actor=actor,
-                course=get_for(db, actor, Course, course_id, Action.CHANGE),
-                file=source,
-                progress=progress,
-                total=count_rows(source),
-            )
-    except UserError as error:
-        raise fail(error) from error
-    except AccessDenied as denial:
-        console.print(f"[red]{user} may not manage {course}; nothing was imported.[/red]")
-        raise typer.Exit(code=1) from denial
-    if not result.ok:
-        console.print(refused_rows(result))
-        raise typer.Exit(code=1)
-    console.print(f"[green]{result.created} people enrolled in {course} from {file.name}.[/green]")
+    run_import(
+        title=f"Enrolling in {course}",
+        file=file,
+        username=user,
+        importer=lambda db, actor, source, progress, total: import_enrolments(
+            db=db,
+            actor=actor,
+            course=_course(db, actor, course),
+            file=source,
+            progress=progress,
+            total=total,
+        ),
+        denied=f"{user} may not manage {course}",
+        done=lambda result: f"{result.created} people enrolled in {course} from {file.name}.",
+    )

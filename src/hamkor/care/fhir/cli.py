@@ -23,9 +23,8 @@ from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
+from hamkor.core.import_command import UserOption, acting_user
 from hamkor.core.importing import megabytes
-from hamkor.directory.cli import UserOption
-from hamkor.directory.cli import _actor as acting_user
 from hamkor.directory.models import Institution
 from hamkor.settings import get_settings
 
