@@ -294,6 +294,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
             settings.resolved_database_url(),
             pool_size=settings.database_pool_size,
             pool_timeout=settings.database_pool_timeout,
+            lock_timeout=settings.database_lock_timeout,
         )
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

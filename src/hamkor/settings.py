@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=100)
     #: Seconds a request waits for a free connection before it is answered 503 (retry later).
     database_pool_timeout: float = Field(default=10, gt=0, le=300)
+    #: Seconds a statement of the app waits for a row another transaction has locked (on
+    #: PostgreSQL); past it the request is answered 503 (retry later) instead of waiting on.
+    database_lock_timeout: float = Field(default=10, gt=0, le=300)
     #: Where stored files are kept, named by their SHA-256; by default ``var/files``.
     files_dir: Path | None = None
     #: The largest file an upload may be; reading stops as soon as an upload passes it.

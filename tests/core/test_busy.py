@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hamkor.app import create_app
@@ -17,6 +20,7 @@ from hamkor.core.i18n import Translator
 from hamkor.core.models import AuditEntry, User
 from hamkor.core.security import new_api_token
 from hamkor.settings import Settings
+from tests.conftest import POSTGRES_ENV
 from tests.fixtures.core import csrf_of
 
 BUSY = "The server is busy right now. Please try again in a few seconds."
@@ -169,3 +173,23 @@ def test_a_connection_the_database_dropped_costs_one_503_then_the_app_reconnects
             assert client.get("/api/v1/me", headers=headers).status_code == 401
     finally:
         engine.dispose()
+
+
+def test_the_apps_connections_give_up_on_a_lock_held_too_long(tmp_path: Path) -> None:
+    """Requests waiting for one another's locks could hold every thread of the limiter for
+    ever; the app's connections give up after ``HAMKOR_DATABASE_LOCK_TIMEOUT`` (a 503)."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL only: set {POSTGRES_ENV}")
+    settings = Settings(var_dir=tmp_path, database_url=url, database_lock_timeout=0.5)
+    app_engine = create_app(settings).state.sessionmaker.kw["bind"]
+    holder = make_engine(url)
+    try:
+        with holder.connect() as held, app_engine.connect() as waiting:
+            assert waiting.scalar(text("SHOW lock_timeout")) == "500ms"
+            held.execute(select(func.pg_advisory_lock(4242)))
+            with pytest.raises(OperationalError):
+                waiting.execute(select(func.pg_advisory_lock(4242)))
+    finally:
+        holder.dispose()
+        app_engine.dispose()

@@ -100,12 +100,20 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 10) -> Engine:
+def make_engine(
+    url: str, pool_size: int = 10, pool_timeout: float = 10, lock_timeout: float | None = None
+) -> Engine:
     """An engine for the URL; plain ``postgresql://`` URLs use psycopg 3.
 
     The pool (of PostgreSQL, or of an SQLite file) keeps ``pool_size`` connections and opens as
     many again in bursts; a request that finds none free within ``pool_timeout`` seconds fails
     with the pool's ``TimeoutError``, which the app answers 503 rather than queueing for ever.
+
+    With ``lock_timeout`` (seconds; the app's engine has one) a PostgreSQL statement that waits
+    longer for a row another transaction locked fails with an ``OperationalError``, also
+    answered 503. A request commits only after its answer is checked in a thread of the
+    limiter: requests waiting for its locks could hold every thread, and without the time-out
+    all of them would wait for ever (the booking benchmark hung so on a shared token's row).
 
     PostgreSQL connections are not pinged before use: the ping was a round trip on every request
     (a tenth of a booking's CPU). A connection the server closed meanwhile fails its request
@@ -131,6 +139,8 @@ def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 10) -> Engi
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    if lock_timeout is not None:
+        pool["connect_args"] = {"options": f"-c lock_timeout={int(lock_timeout * 1000)}"}
     return create_engine(url, hide_parameters=True, **pool)
 
 
