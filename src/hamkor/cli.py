@@ -9,7 +9,7 @@ from rich.console import Console
 
 from hamkor.care import cli as care_cli
 from hamkor.care.fhir.cli import app as fhir_app
-from hamkor.core import catalogs
+from hamkor.core import backup_cli, catalogs
 from hamkor.core.cli import db_app, files_app, mail_app, user_app
 from hamkor.demo.cli import demo
 from hamkor.directory.cli import app as directory_app
@@ -31,6 +31,8 @@ app.add_typer(training_app, name="training")
 app.add_typer(cert_app, name="cert")
 app.add_typer(fhir_app, name="fhir")
 app.command()(demo)
+app.command()(backup_cli.backup)
+app.command()(backup_cli.restore)
 console = Console()
 
 
