@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hamkor.core.db import dialect_insert
 from hamkor.core.models import Throttle
 from hamkor.settings import Settings
 
@@ -72,8 +72,7 @@ class _Counter:
 
 def _lock(db: Session, kind: Kind, key: str, now: datetime) -> _Counter:
     """The counter of (kind, key), created empty if new, locked until the transaction ends."""
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    new = insert(Throttle).values(
+    new = dialect_insert(db)(Throttle).values(
         kind=kind.value, key=key, count=0, window_start=now, blocked_until=None
     )
     statement = new.on_conflict_do_update(
@@ -215,3 +214,4 @@ def login_succeeded(db: Session, *, username: str, address: str, settings: Setti
 def public_rule(settings: Settings) -> Rule:
     """The limit of the routes anyone may call, per address."""
     return Rule(settings.public_rate_limit, timedelta(seconds=settings.public_rate_window_seconds))
+
