@@ -7,7 +7,7 @@ from functools import cache
 
 from hamkor.care import access as care_access
 from hamkor.care import importing as care_importing
-from hamkor.core import files, import_jobs, jobs, notifications
+from hamkor.core import files, housekeeping, import_jobs, jobs, notifications
 from hamkor.core.i18n import N_
 from hamkor.directory import access as directory_access
 from hamkor.directory import importing as directory_importing
@@ -53,6 +53,13 @@ def install() -> None:
         max_attempts=jobs.REPEATABLE,
     )
     jobs.register(
+        housekeeping.PURGE_JOB,
+        housekeeping.purge_job,
+        label=housekeeping.PURGE_LABEL,
+        max_attempts=jobs.REPEATABLE,
+    )
+    jobs.register(
         jobs.PROBE_JOB, jobs.probe_job, label=N_("Worker probe"), max_attempts=jobs.REPEATABLE
     )
     jobs.schedule(files.COLLECT_JOB, every=timedelta(days=1))
+    jobs.schedule(housekeeping.PURGE_JOB, every=timedelta(days=1))

@@ -284,6 +284,7 @@ def test_a_schedule_queues_one_job_per_period(
 def test_the_jobs_are_scheduled_daily() -> None:
     assert {(s.kind, s.every) for s in jobs.schedules()} >= {
         ("files.collect", timedelta(days=1)),
+        ("core.purge", timedelta(days=1)),
     }
 
 
