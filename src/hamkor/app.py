@@ -25,7 +25,7 @@ from hamkor.care import api as care_api
 from hamkor.care import views as care_views
 from hamkor.care.fhir import api as fhir_api
 from hamkor.care.fhir import responses as fhir_responses
-from hamkor.core import access, api_docs, jobs
+from hamkor.core import access, api_docs, jobs, worker
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
 from hamkor.core.body_limit import BodyLimit, TooLarge
@@ -266,10 +266,13 @@ def request_threads(settings: Settings) -> int:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Size the request threads to the pool; run the threads of queued jobs (plan solves)."""
+    settings = app.state.settings
     limiter = anyio.to_thread.current_default_thread_limiter()
-    limiter.total_tokens = request_threads(app.state.settings)
-    pool = jobs.WorkerPool(app.state.sessionmaker, app.state.settings.job_workers)
-    if app.state.settings.job_workers:
+    limiter.total_tokens = request_threads(settings)
+    pool = worker.WorkerPool(
+        app.state.sessionmaker, settings.job_workers, timing=jobs.Timing.of(settings)
+    )
+    if settings.job_workers:
         pool.start()
     yield
     pool.stop()

@@ -10,7 +10,7 @@ from rich.console import Console
 from hamkor.care import cli as care_cli
 from hamkor.care.fhir.cli import app as fhir_app
 from hamkor.core import backup_cli, catalogs
-from hamkor.core.cli import db_app, files_app, mail_app, user_app
+from hamkor.core.cli import db_app, files_app, jobs_app, mail_app, user_app, worker
 from hamkor.demo.cli import demo
 from hamkor.directory.cli import app as directory_app
 from hamkor.modules import install
@@ -24,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(files_app, name="files")
 app.add_typer(mail_app, name="mail")
+app.add_typer(jobs_app, name="jobs")
 app.add_typer(directory_app, name="import")
 care_cli.register(directory_app)
 app.add_typer(plan_app, name="plan")
@@ -33,6 +34,7 @@ app.add_typer(fhir_app, name="fhir")
 app.command()(demo)
 app.command()(backup_cli.backup)
 app.command()(backup_cli.restore)
+app.command()(worker)
 console = Console()
 
 

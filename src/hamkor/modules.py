@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 
 from hamkor.care import access as care_access
 from hamkor.care import importing as care_importing
 from hamkor.care.fhir import async_import as fhir_async_import
-from hamkor.core import files, import_jobs, jobs, notifications
+from hamkor.core import files, housekeeping, import_jobs, jobs, notifications
+from hamkor.core.i18n import N_
 from hamkor.directory import access as directory_access
 from hamkor.directory import importing as directory_importing
 from hamkor.planning import access as planning_access
@@ -28,9 +30,42 @@ def install() -> None:
     training_access.register()
     credentials_access.register()
     care_access.register()
-    jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)
-    jobs.register(notifications.EMAIL_JOB, notifications.email_job)
-    jobs.register(files.COLLECT_JOB, files.collect_job)
+    # A solve or an import stopped half-way is failed, not run again unasked: the user who
+    # started it decides. The others are idempotent and run again after a crash.
+    jobs.register(
+        planning_service.SOLVE_JOB, planning_service.solve_job, label=N_("Planning a program")
+    )
     for importing in (care_importing, directory_importing, training_importing):
-        jobs.register(importing.IMPORT_JOB, import_jobs.handler(importing.run_job))
-    jobs.register(fhir_async_import.FHIR_IMPORT_JOB, import_jobs.handler(fhir_async_import.run))
+        jobs.register(
+            importing.IMPORT_JOB,
+            import_jobs.handler(importing.run_job),
+            label=N_("Import of a file"),
+        )
+    jobs.register(
+        fhir_async_import.FHIR_IMPORT_JOB,
+        import_jobs.handler(fhir_async_import.run),
+        label=N_("Import of a FHIR Bundle"),
+    )
+    jobs.register(
+        notifications.EMAIL_JOB,
+        notifications.email_job,
+        label=N_("Notification e-mail"),
+        max_attempts=jobs.REPEATABLE,
+    )
+    jobs.register(
+        files.COLLECT_JOB,
+        files.collect_job,
+        label=N_("Removal of unused stored files"),
+        max_attempts=jobs.REPEATABLE,
+    )
+    jobs.register(
+        housekeeping.PURGE_JOB,
+        housekeeping.purge_job,
+        label=housekeeping.PURGE_LABEL,
+        max_attempts=jobs.REPEATABLE,
+    )
+    jobs.register(
+        jobs.PROBE_JOB, jobs.probe_job, label=N_("Worker probe"), max_attempts=jobs.REPEATABLE
+    )
+    jobs.schedule(files.COLLECT_JOB, every=timedelta(days=1))
+    jobs.schedule(housekeeping.PURGE_JOB, every=timedelta(days=1))

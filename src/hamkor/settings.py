@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     #: Threads of each app process that run long jobs (plan solves); 0 runs none here.
     job_workers: int = Field(default=1, ge=0, le=16)
+    #: A running job whose heartbeat is older than this is taken for dead and taken up by
+    #: another worker (issue 16). On SQLite keep it longer than the longest write transaction
+    #: of a job (a large import), which holds back every heartbeat meanwhile.
+    job_heartbeat_lapse_seconds: float = Field(default=120, gt=0)
+    #: Seconds an idle worker waits before it looks for work again (on PostgreSQL, a new job
+    #: wakes it at once).
+    job_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     #: PostgreSQL connections each app process keeps open; as many again are opened in bursts.
     #: Workers × 2 × this must stay below the server's ``max_connections``.
     database_pool_size: int = Field(default=10, ge=1, le=100)

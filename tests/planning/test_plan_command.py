@@ -76,7 +76,9 @@ def test_the_demo_program_is_planned_and_accepted(demo_database: str) -> None:
 def test_the_demo_program_is_planned_and_accepted_through_the_pages(demo_database: str) -> None:
     before = program_conflicts(demo_database)
     sessions = make_sessionmaker(make_engine(demo_database))
-    with TestClient(create_app(get_settings(), sessions)) as client:
+    # No worker threads: the test runs the job itself.
+    settings = get_settings().model_copy(update={"job_workers": 0})
+    with TestClient(create_app(settings, sessions)) as client:
         log_in(client, "coordinator", DEMO_PASSWORD)
         with sessions() as db:
             program_id = db.scalars(select(Program.id).where(Program.code == DEMO)).one()

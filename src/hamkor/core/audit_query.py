@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "logout": N_("logged out"),
     "import": N_("imported"),
     "download": N_("downloaded"),
+    "cancel": N_("cancelled"),
+    "probe": N_("ran a worker probe"),
 }
 
 

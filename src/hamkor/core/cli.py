@@ -1,4 +1,5 @@
-"""Commands of the core: migrate the database, users and their roles, stored files, e-mail."""
+"""Commands of the core: migrate the database, users and their roles, stored files, e-mail,
+the job worker."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hamkor.core import files, migrate, notifications
+from hamkor.core import files, jobs, migrate, notifications
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import Message
@@ -28,6 +29,7 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 files_app = typer.Typer(help="Stored files.", no_args_is_help=True)
 mail_app = typer.Typer(help="Notification e-mail.", no_args_is_help=True)
+jobs_app = typer.Typer(help="The job queue.", no_args_is_help=True)
 console = Console()
 
 
@@ -172,3 +174,52 @@ def mail_test(username: str) -> None:
         console.print(f"[red]The mail server refused: {error}[/red]")
         raise typer.Exit(code=1) from error
     console.print(f"[green]Sent to {user.email}.[/green]")
+
+
+def worker(
+    threads: Annotated[int, typer.Option(min=1, max=16, help="Jobs run at once.")] = 1,
+) -> None:
+    """Run queued and scheduled jobs until stopped (SIGTERM, Ctrl-C): a running job stops at
+    its next progress report and is queued again (or failed as interrupted), else finishes."""
+    import signal
+    import threading
+
+    from sqlalchemy.engine import make_url
+
+    from hamkor.core.worker import WorkerPool
+
+    settings = get_settings()
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    pool = WorkerPool(session_factory(), threads, timing=jobs.Timing.of(settings))
+    pool.start()
+    database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+    console.print(f"Worker {jobs.worker_name()}: {threads} threads on {database}")
+    while not stopping.wait(1):
+        pass
+    pool.stop(timeout=None)
+    console.print("Worker stopped.")
+
+
+@jobs_app.command("probe")
+def jobs_probe(
+    wait: Annotated[float, typer.Option(min=1, help="Seconds to wait for a worker.")] = 30,
+) -> None:
+    """Queue a probe job and wait for a worker to run it: exit 1 if none did in time."""
+    import time
+
+    sessions = session_factory()
+    with transaction(sessions) as db:
+        job_id = jobs.enqueue(db=db, kind=jobs.PROBE_JOB, payload={}, created_by=None).id
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        with sessions() as db:
+            job = db.get(jobs.Job, job_id)
+            assert job is not None
+            if job.status == jobs.JobStatus.DONE:
+                console.print(f"[green]Job {job_id} run by {(job.result or {})['worker']}.[/green]")
+                return
+        time.sleep(0.2)
+    console.print(f"[red]No worker ran job {job_id} within {wait:g} seconds.[/red]")
+    raise typer.Exit(code=1)

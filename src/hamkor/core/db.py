@@ -17,8 +17,11 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from hamkor.core import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,9 +32,9 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> datetime:
-    """Now, in UTC: every stored instant is UTC and shown in the city's own zone."""
-    return datetime.now(UTC)
+#: Now, in UTC: every stored instant is UTC and shown in the city's own zone. The clock's own
+#: function, under the name the column defaults and the older services know.
+utcnow = clock.now
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -142,6 +145,12 @@ def make_engine(
     if lock_timeout is not None:
         pool["connect_args"] = {"options": f"-c lock_timeout={int(lock_timeout * 1000)}"}
     return create_engine(url, hide_parameters=True, **pool)
+
+
+def dialect_insert(db: Session) -> Any:
+    """The INSERT of the session's database, whose ``on_conflict_do_*`` both SQLite and
+    PostgreSQL understand."""
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def make_sessionmaker(bind: Any) -> sessionmaker[Session]:

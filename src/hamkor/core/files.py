@@ -332,8 +332,11 @@ COLLECT_JOB = "files.collect"
 
 
 def collect_job(context: jobs.JobContext) -> dict[str, Any]:
-    """The job of garbage collection, on the store of the process's settings."""
-    removed = collect_garbage(sessions=context.sessions, store=storage_for(get_settings()))
+    """The job of garbage collection (daily), on the store of the process's settings: files
+    older than the grace at the period's start."""
+    removed = collect_garbage(
+        sessions=context.sessions, store=storage_for(get_settings()), now=context.as_of()
+    )
     return {"removed": len(removed)}
 
 
@@ -355,12 +358,17 @@ def _orphan_references(db: Session) -> list[Attachment]:
 
 
 def collect_garbage(
-    *, sessions: sessionmaker[Session], store: Storage, older_than: timedelta = GRACE
+    *,
+    sessions: sessionmaker[Session],
+    store: Storage,
+    older_than: timedelta = GRACE,
+    now: datetime | None = None,
 ) -> list[str]:
     """Remove the files nothing refers to (and references to rows that are gone); the hashes
     removed. The rows go in one transaction and the bytes after it commits, so a failure
-    leaves bytes without a row (put again, they are reused), never a row without bytes."""
-    cutoff = utcnow() - older_than
+    leaves bytes without a row (put again, they are reused), never a row without bytes.
+    ``now`` is the clock's unless given (a scheduled job's period start)."""
+    cutoff = (now or utcnow()) - older_than
     with sessions.begin() as db:
         for orphan in _orphan_references(db):
             db.delete(orphan)

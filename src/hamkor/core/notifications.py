@@ -196,7 +196,8 @@ def compose(notification: Notification, user: User, settings: Settings) -> Email
 def email_job(context: jobs.JobContext) -> dict[str, Any]:
     """Send a notification's e-mail once: the row is locked, the e-mail sent and the row marked
     e-mailed in one transaction, and a notification already marked is skipped, so a job run
-    twice (a retry after a crash) sends nothing more. A server that refuses fails the job."""
+    twice (a retry after a crash) sends nothing more. A server that refuses (or is down)
+    leaves it to be tried again later, as the kind is repeatable, up to its attempts."""
     return send_email(context.sessions, context.payload, get_settings())
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import Actor, Grant
@@ -193,3 +193,13 @@ def authenticate(db: Session, *, username: str, password: str, address: str) -> 
     db.add(LoginAttempt(username=username.casefold(), address=address, succeeded=ok))
     db.flush()
     return user if ok else None
+
+
+#: How long the record of a log-in attempt is kept for an operator to read.
+LOGIN_ATTEMPTS_KEPT = timedelta(days=90)
+
+
+def purge_login_attempts(db: Session, *, now: datetime) -> int:
+    """Delete the records of log-in attempts older than ``LOGIN_ATTEMPTS_KEPT``; how many."""
+    purged = db.execute(delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_ATTEMPTS_KEPT))
+    return int(purged.rowcount)  # type: ignore[attr-defined]

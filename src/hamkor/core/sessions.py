@@ -93,6 +93,13 @@ def start(db: Session, *, user: User, policy: Policy, now: datetime) -> str:
     return token
 
 
+def purge_ended(db: Session, *, policy: Policy, now: datetime) -> int:
+    """Delete every session that no longer logs anyone in; how many. ``start`` deletes a
+    user's own at each log-in; this (a daily job) those of users who never come back."""
+    purged = db.execute(delete(UserSession).where(_expired(policy, now)))
+    return int(purged.rowcount)  # type: ignore[attr-defined]
+
+
 def find(
     db: Session, token: str | None, *, policy: Policy, secret_key: str, now: datetime
 ) -> LiveSession | None:

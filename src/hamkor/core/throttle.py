@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
+from hamkor.core.db import dialect_insert
 from hamkor.core.models import Throttle
 from hamkor.settings import Settings
 
@@ -72,8 +72,7 @@ class _Counter:
 
 def _lock(db: Session, kind: Kind, key: str, now: datetime) -> _Counter:
     """The counter of (kind, key), created empty if new, locked until the transaction ends."""
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    new = insert(Throttle).values(
+    new = dialect_insert(db)(Throttle).values(
         kind=kind.value, key=key, count=0, window_start=now, blocked_until=None
     )
     statement = new.on_conflict_do_update(
@@ -215,3 +214,26 @@ def login_succeeded(db: Session, *, username: str, address: str, settings: Setti
 def public_rule(settings: Settings) -> Rule:
     """The limit of the routes anyone may call, per address."""
     return Rule(settings.public_rate_limit, timedelta(seconds=settings.public_rate_window_seconds))
+
+
+def purge_stale(db: Session, *, settings: Settings, now: datetime) -> int:
+    """Delete the counters a hit would start afresh anyway (a whole window has passed since
+    their window began and since their last wait ended); how many. A hit racing the purge
+    holds the row's lock, and the delete then finds it renewed and leaves it."""
+    windows = {
+        Kind.LOGIN_ACCOUNT: settings.login_window_seconds,
+        Kind.LOGIN_ADDRESS: settings.login_window_seconds,
+        Kind.PUBLIC: settings.public_rate_window_seconds,
+    }
+    purged = 0
+    for kind, seconds in windows.items():
+        quiet_since = now - timedelta(seconds=seconds)
+        result = db.execute(
+            delete(Throttle).where(
+                Throttle.kind == kind.value,
+                Throttle.window_start <= quiet_since,
+                or_(Throttle.blocked_until.is_(None), Throttle.blocked_until <= quiet_since),
+            )
+        )
+        purged += result.rowcount  # type: ignore[attr-defined]
+    return purged

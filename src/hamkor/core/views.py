@@ -1,5 +1,5 @@
-"""Pages of the core: log in and out, language, the audit trail, API tokens, notifications
-and the download of stored files."""
+"""Pages of the core: log in and out, language, the audit trail, API tokens, notifications,
+the download of stored files and the jobs."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from hamkor.core import (
     access,
     audit,
+    clock,
     files,
     import_jobs,
     jobs,
@@ -300,3 +301,22 @@ def import_job(ctx: PageCtx, job_id: PathId) -> Response:
 def import_job_progress(ctx: PageCtx, job_id: PathId) -> Response:
     """The panel htmx polls every second; once the job ends it holds the result, and stops."""
     return _import_job_page(ctx, job_id, "_import_progress.html")
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+def job_list(ctx: PageCtx, page: Annotated[int, Query(ge=1, le=10**6)] = 1) -> Response:
+    """The jobs the reader may see (a platform admin all, anyone else their own), newest
+    first, with a button to cancel those still queued or running."""
+    listed = paginate(ctx.db, jobs.visible_to(ctx.actor), number=page, size=page_size(ctx))
+    return ctx.render("jobs.html", page=listed, filters={})
+
+
+@router.post("/jobs/{job_id}/cancel")
+def job_cancel(ctx: PageCtx, job_id: PathId, _form: Form) -> Response:
+    """Cancel a job of the reader's (any, for a platform admin); others' are 404."""
+    job = jobs.get_visible(ctx.db, ctx.actor, job_id)
+    jobs.cancel(db=ctx.db, job=job, now=clock.now())
+    return RedirectResponse("/jobs", status_code=303)

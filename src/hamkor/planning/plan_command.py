@@ -30,6 +30,7 @@ from hamkor.planning.models import PlanRun
 from hamkor.planning.solver.model import Instance
 from hamkor.planning.tables import console, objective_table
 from hamkor.programs.models import Program
+from hamkor.settings import get_settings
 
 
 def _actor(username: str) -> Actor:
@@ -99,7 +100,10 @@ def _solve_showing_progress(sessions: jobs.Sessions, job_id: int) -> None:
     progress until it ends."""
     worker: threading.Thread | None = None
     if jobs.claim(sessions, jobs.worker_name(), job_id) == job_id:
-        worker = threading.Thread(target=jobs.run, args=(sessions, job_id))
+        timing = jobs.Timing.of(get_settings())
+        worker = threading.Thread(
+            target=jobs.run, args=(sessions, job_id), kwargs={"timing": timing}
+        )
         worker.start()
     bar = Progress(
         TextColumn("[bold]CP-SAT"),

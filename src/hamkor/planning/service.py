@@ -223,8 +223,10 @@ def solve_job(context: jobs.JobContext) -> dict[str, Any]:
 
 
 def sync_failed(*, db: Session, run: PlanRun) -> PlanRun:
-    """A run whose job failed is marked failed too (read when its page is shown)."""
-    if run.status == RunStatus.SOLVING and run.job and run.job.status == jobs.JobStatus.FAILED:
+    """A run whose job failed or was cancelled is marked failed (read when its page is shown);
+    the page shows the job's message."""
+    ended = (jobs.JobStatus.FAILED, jobs.JobStatus.CANCELLED)
+    if run.status == RunStatus.SOLVING and run.job and run.job.status in ended:
         run.status = RunStatus.FAILED
         db.flush()
     return run
