@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     #: PostgreSQL connections each app process keeps open; as many again are opened in bursts.
     #: Workers × 2 × this must stay below the server's ``max_connections``.
     database_pool_size: int = Field(default=10, ge=1, le=100)
+    #: Threads of each app process for requests: more than the requests it has in flight at
+    #: once (see ``app.request_threads``).
+    request_threads: int = Field(default=128, ge=4, le=1000)
     #: Seconds a request waits for a free connection before it is answered 503 (retry later).
     database_pool_timeout: float = Field(default=10, gt=0, le=300)
     #: Seconds a statement of the app waits for a row another transaction has locked (on

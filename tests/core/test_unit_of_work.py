@@ -75,14 +75,14 @@ def test_a_refused_write_is_not_committed(
     assert len(db.scalars(select(City.id)).all()) == 1
 
 
-def test_request_threads_are_as_many_as_the_pools_connections(
+def test_request_threads_are_the_settings(
     settings: Settings, session_factory: sessionmaker[Session]
 ) -> None:
-    sized = settings.model_copy(update={"database_pool_size": 3})
+    sized = settings.model_copy(update={"database_pool_size": 3, "request_threads": 77})
     with TestClient(create_app(sized, session_factory)) as client:
         assert client.portal is not None  # the app's event loop, where its limiter lives
         limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
-        assert limiter.total_tokens == 6
+        assert limiter.total_tokens == 77
 
 
 def test_a_refused_body_is_answered_after_the_caller_is_known_in_their_language(
