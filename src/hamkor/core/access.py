@@ -7,7 +7,7 @@ condition of one row, so lists and single records can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
@@ -22,6 +22,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ExecutableOption
 
 from hamkor.core import audit
 from hamkor.core.db import Base
@@ -191,14 +192,29 @@ class NotFound(Exception):
 
 
 def get_for(
-    db: Session, actor: Actor, model: type[ModelT], record_id: int, action: Action = Action.VIEW
+    db: Session,
+    actor: Actor,
+    model: type[ModelT],
+    record_id: int,
+    action: Action = Action.VIEW,
+    *,
+    options: Sequence[ExecutableOption] = (),
 ) -> ModelT:
-    """Load a record for ``actor``: 404 when it does not exist, 403 (audited) when not theirs."""
-    obj = db.get(model, record_id)
-    if obj is None:
+    """Load a record for ``actor``: 404 when it does not exist, 403 (audited) when not theirs.
+
+    The record is loaded with the policy's condition in one statement, so a request that may
+    open it asks the database once (loading it, then checking it, was two statements per
+    record, a fifth of a booking's). ``options`` are the query's loader options, for a caller
+    that needs fewer of the model's eager relationships than a page does.
+    """
+    key = inspect(model).primary_key[0]
+    allowed = select(model).where(key == record_id, condition(model, actor, action))
+    obj = db.scalar(allowed.options(*options))
+    if obj is not None:
+        return obj
+    if db.scalar(select(key).where(key == record_id)) is None:
         raise NotFound(model.__tablename__, record_id)
-    require(db, actor, action, obj)
-    return obj
+    raise AccessDenied(model.__tablename__, record_id, action)
 
 
 def require(db: Session, actor: Actor, action: Action, obj: Base) -> None:
