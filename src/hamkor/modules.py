@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from hamkor.agreements import access as agreements_access
 from hamkor.care import access as care_access
 from hamkor.care import importing as care_importing
 from hamkor.care.fhir import async_import as fhir_async_import
@@ -28,6 +29,7 @@ def install() -> None:
     training_access.register()
     credentials_access.register()
     care_access.register()
+    agreements_access.register()
     jobs.register(planning_service.SOLVE_JOB, planning_service.solve_job)
     jobs.register(notifications.EMAIL_JOB, notifications.email_job)
     jobs.register(files.COLLECT_JOB, files.collect_job)
