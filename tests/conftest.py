@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.fixtures.fhir",
     "tests.fixtures.files",
     "tests.fixtures.mail",
+    "tests.fixtures.agreements",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"

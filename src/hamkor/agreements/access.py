@@ -15,6 +15,7 @@ the platform and kept by the program's coordinators.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from hamkor.agreements.models import (
     Agreement,
@@ -68,7 +69,9 @@ def may_create(actor: Actor) -> bool:
     return actor.is_admin or actor.has_role(Role.PROGRAM_COORDINATOR, Role.INSTITUTION_COORDINATOR)
 
 
-def _of_agreements(column: ColumnElement[int], condition: access.Condition) -> access.Condition:
+def _of_agreements(
+    column: InstrumentedAttribute[int], condition: access.Condition
+) -> access.Condition:
     """Rows that follow their agreement's visibility or management."""
 
     def follows(actor: Actor) -> ColumnElement[bool]:
@@ -77,7 +80,7 @@ def _of_agreements(column: ColumnElement[int], condition: access.Condition) -> a
     return follows
 
 
-def _of_items(column: ColumnElement[int], condition: access.Condition) -> access.Condition:
+def _of_items(column: InstrumentedAttribute[int], condition: access.Condition) -> access.Condition:
     def follows(actor: Actor) -> ColumnElement[bool]:
         return column.in_(
             select(RoadmapItem.id).where(
@@ -88,7 +91,7 @@ def _of_items(column: ColumnElement[int], condition: access.Condition) -> access
     return follows
 
 
-def program_managed(program_column: ColumnElement[int]) -> access.Condition:
+def program_managed(program_column: InstrumentedAttribute[int]) -> access.Condition:
     """A program's stands and awards are kept by its coordinators."""
 
     def managed(actor: Actor) -> ColumnElement[bool]:

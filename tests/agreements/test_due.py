@@ -1,0 +1,81 @@
+"""The daily check at given days: statuses from the dates, items due soon and late, owners told
+once per change however often it runs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hamkor.agreements import service
+from hamkor.agreements.due import mark_due
+from hamkor.agreements.models import Agreement, AgreementStatus, DueAlert, RoadmapItem
+from hamkor.agreements.schemas import ItemCreate
+from hamkor.core.access import Actor
+from hamkor.core.models import User
+from hamkor.core.notifications import Notification
+from tests.fixtures.agreements import SIGNED_ON, VALID_UNTIL, AgreementPeople
+
+
+def _notified(db: Session, user: User) -> int:
+    count = select(func.count()).where(Notification.user_id == user.id)
+    return db.scalar(count) or 0
+
+
+def _item(db: Session, admin: User, agreement: Agreement, due_on: date) -> RoadmapItem:
+    data = ItemCreate.model_validate(
+        {
+            "titles": {"en": "Exchange of specialists", "ru": "Обмен специалистами"},
+            "owner_institution_id": agreement.parties[0].institution_id,
+            "due_on": due_on,
+        }
+    )
+    return service.add_item(db=db, actor=Actor.of(admin), agreement=agreement, data=data)
+
+
+def test_items_become_due_soon_then_overdue_and_owners_are_told_once_each(
+    db: Session, admin: User, memorandum: Agreement, agreement_people: AgreementPeople
+) -> None:
+    owner = agreement_people.vakhidov_coordinator
+    item = _item(db, admin, memorandum, date(2026, 3, 1))
+    far = _item(db, admin, memorandum, date(2027, 3, 1))
+
+    mark_due(db, date(2026, 1, 15))
+    assert (item.alert, far.alert, _notified(db, owner)) == (None, None, 0)
+
+    first = mark_due(db, date(2026, 2, 10))
+    again = mark_due(db, date(2026, 2, 10))
+    assert (item.alert, far.alert) == (DueAlert.DUE_SOON, None)
+    assert (first.notified, again.notified, _notified(db, owner)) == (1, 0, 1)
+
+    mark_due(db, date(2026, 3, 2))
+    mark_due(db, date(2026, 3, 3))
+    assert item.alert == DueAlert.OVERDUE
+    assert _notified(db, owner) == 2
+    # The outsider owns nothing and hears nothing.
+    assert _notified(db, agreement_people.outsider_coordinator) == 0
+
+
+def test_a_done_item_is_neither_due_nor_late(
+    db: Session, admin: User, memorandum: Agreement, agreement_people: AgreementPeople
+) -> None:
+    item = _item(db, admin, memorandum, date(2026, 3, 1))
+    item.status = "done"
+    mark_due(db, date(2026, 4, 1))
+    assert item.alert is None
+    assert _notified(db, agreement_people.vakhidov_coordinator) == 0
+
+
+def test_signed_agreements_go_in_force_and_expire_by_their_dates(
+    db: Session, memorandum: Agreement
+) -> None:
+    mark_due(db, SIGNED_ON.replace(day=SIGNED_ON.day - 1))
+    assert memorandum.status == AgreementStatus.SIGNED
+    mark_due(db, SIGNED_ON)
+    mark_due(db, SIGNED_ON)
+    assert memorandum.status == AgreementStatus.IN_FORCE
+    mark_due(db, VALID_UNTIL.replace(day=VALID_UNTIL.day + 1))
+    assert memorandum.status == AgreementStatus.EXPIRED
+    steps = [change.to_status for change in service.history(db, memorandum)]
+    assert steps == [AgreementStatus.DRAFT, AgreementStatus.IN_FORCE, AgreementStatus.EXPIRED]
