@@ -3,14 +3,14 @@ once per change however often it runs."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hamkor.agreements import service
 from hamkor.agreements.due import mark_due
-from hamkor.agreements.models import Agreement, AgreementStatus, DueAlert, RoadmapItem
+from hamkor.agreements.models import Agreement, AgreementStatus, DueAlert, ItemStatus, RoadmapItem
 from hamkor.agreements.schemas import ItemCreate
 from hamkor.core.access import Actor
 from hamkor.core.models import User
@@ -61,7 +61,7 @@ def test_a_done_item_is_neither_due_nor_late(
     db: Session, admin: User, memorandum: Agreement, agreement_people: AgreementPeople
 ) -> None:
     item = _item(db, admin, memorandum, date(2026, 3, 1))
-    item.status = "done"
+    item.status = ItemStatus.DONE
     mark_due(db, date(2026, 4, 1))
     assert item.alert is None
     assert _notified(db, agreement_people.vakhidov_coordinator) == 0
@@ -70,12 +70,20 @@ def test_a_done_item_is_neither_due_nor_late(
 def test_signed_agreements_go_in_force_and_expire_by_their_dates(
     db: Session, memorandum: Agreement
 ) -> None:
-    mark_due(db, SIGNED_ON.replace(day=SIGNED_ON.day - 1))
-    assert memorandum.status == AgreementStatus.SIGNED
-    mark_due(db, SIGNED_ON)
-    mark_due(db, SIGNED_ON)
-    assert memorandum.status == AgreementStatus.IN_FORCE
-    mark_due(db, VALID_UNTIL.replace(day=VALID_UNTIL.day + 1))
-    assert memorandum.status == AgreementStatus.EXPIRED
+    seen = []
+    for day in (
+        SIGNED_ON - timedelta(days=1),
+        SIGNED_ON,
+        SIGNED_ON,
+        VALID_UNTIL + timedelta(days=1),
+    ):
+        mark_due(db, day)
+        seen.append(memorandum.status)
+    assert seen == [
+        AgreementStatus.SIGNED,
+        AgreementStatus.IN_FORCE,
+        AgreementStatus.IN_FORCE,
+        AgreementStatus.EXPIRED,
+    ]
     steps = [change.to_status for change in service.history(db, memorandum)]
     assert steps == [AgreementStatus.DRAFT, AgreementStatus.IN_FORCE, AgreementStatus.EXPIRED]
