@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hamkor.agreements.models import (
     Agreement,
@@ -21,10 +21,12 @@ from hamkor.agreements.models import (
     ItemStatus,
     RoadmapItem,
 )
-from hamkor.agreements.service import set_status_by_date
+from hamkor.agreements.service import scoped, set_status_by_date
 from hamkor.core import notifications
+from hamkor.core.access import Actor, restrict
 from hamkor.core.i18n import N_, Message
 from hamkor.core.models import Membership, Role, User
+from hamkor.directory.models import Institution
 
 #: Items due within this many days are "due soon" (the pages' "due in 30 days").
 SOON_DAYS = 30
@@ -122,7 +124,8 @@ def mark_due(db: Session, today: date) -> DueReport:
         select(RoadmapItem)
         .where(RoadmapItem.agreement_id.in_(live))
         .order_by(RoadmapItem.id)
-        .with_for_update()
+        # Two checks at once (two workers) must not both see an item unmarked and both notify.
+        .with_for_update(of=RoadmapItem)
     )
     for item in items:
         alert = alert_on(item.due_on, today) if item.status in OPEN else None
@@ -134,3 +137,66 @@ def mark_due(db: Session, today: date) -> DueReport:
             report.notified += _notify(db, item, alert)
     db.flush()
     return report
+
+
+# --- what the pages list --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueLists:
+    """Open items due within ``SOON_DAYS`` and those late, sorted by owner then date; and the
+    agreements whose end or notice date comes within ``SOON_DAYS``."""
+
+    due_soon: list[RoadmapItem]
+    late: list[RoadmapItem]
+    ending: list[Agreement]
+
+
+def notice_date(agreement: Agreement) -> date | None:
+    """The last day to give notice before the agreement ends (its end, without notice days)."""
+    if agreement.valid_until is None:
+        return None
+    return agreement.valid_until - timedelta(days=agreement.notice_days or 0)
+
+
+def due_lists(
+    *,
+    db: Session,
+    actor: Actor,
+    today: date,
+    program_id: int | None = None,
+    institution_id: int | None = None,
+) -> DueLists:
+    """What is due and late, by the dates (not waiting for the daily check), of the agreements
+    the actor may read, of one program or with one institution as a party."""
+    horizon = today + timedelta(days=SOON_DAYS)
+    agreements = scoped(
+        restrict(select(Agreement.id), actor).where(Agreement.status != AgreementStatus.TERMINATED),
+        program_id,
+        institution_id,
+    )
+    items = list(
+        db.scalars(
+            select(RoadmapItem)
+            .join(RoadmapItem.owner_institution)
+            .where(
+                RoadmapItem.agreement_id.in_(agreements),
+                RoadmapItem.status.in_(OPEN),
+                RoadmapItem.due_on <= horizon,
+            )
+            .options(selectinload(RoadmapItem.agreement))
+            .order_by(Institution.code, RoadmapItem.owner_person_id, RoadmapItem.due_on)
+        )
+    )
+    live = (AgreementStatus.SIGNED, AgreementStatus.IN_FORCE)
+    candidates = db.scalars(
+        scoped(restrict(select(Agreement), actor), program_id, institution_id)
+        .where(Agreement.status.in_(live), Agreement.valid_until >= today)
+        .order_by(Agreement.valid_until)
+    )
+    ending = [a for a in candidates if (notice_date(a) or horizon) <= horizon]
+    return DueLists(
+        due_soon=[item for item in items if item.due_on >= today],
+        late=[item for item in items if item.due_on < today],
+        ending=ending,
+    )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -88,17 +88,19 @@ def list_agreements(
 ) -> list[Agreement]:
     """The agreements the actor may read, of a program or with an institution as a party."""
     stmt = restrict(select(Agreement), actor).order_by(Agreement.valid_from.desc(), Agreement.id)
+    return list(db.scalars(scoped(stmt, program_id, institution_id)))
+
+
+def scoped(stmt: Select[Any], program_id: int | None, institution_id: int | None) -> Select[Any]:
+    """``stmt`` on agreements limited to one program's, or to those an institution is party to."""
     if program_id is not None:
         stmt = stmt.where(Agreement.program_id == program_id)
     if institution_id is not None:
-        stmt = stmt.where(
-            Agreement.id.in_(
-                select(AgreementParty.agreement_id).where(
-                    AgreementParty.institution_id == institution_id
-                )
-            )
+        parties = select(AgreementParty.agreement_id).where(
+            AgreementParty.institution_id == institution_id
         )
-    return list(db.scalars(stmt))
+        stmt = stmt.where(Agreement.id.in_(parties))
+    return stmt
 
 
 def may_manage(db: Session, actor: Actor, agreement: Agreement) -> bool:
