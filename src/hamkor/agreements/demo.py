@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hamkor.agreements import service
@@ -292,23 +292,13 @@ def load_agreements(loader: DemoLoader) -> None:
     db = loader.db
     if db.scalar(select(Agreement.id).where(Agreement.code == MEMORANDUM)) is not None:
         return
-    before = _counts(db)
     demo = _Demo(db)
     today = utcnow().date()
-    _directory(demo)
-    forum = _program_2019(demo)
-    _memorandum(demo, today)
-    _traumatology(demo, forum)
-    _forum_2019(demo, forum)
-    # In force, expired, due soon and late as of the day of the load; the owners are told.
-    mark_due(db, today)
-    for model, count in _counts(db).items():
-        if count > before[model]:
-            loader.summary.added[model] = loader.summary.added.get(model, 0) + count - before[model]
-
-
-def _counts(db: Session) -> dict[str, int]:
-    return {
-        model.__tablename__: db.scalar(select(func.count()).select_from(model)) or 0
-        for model in TALLIED
-    }
+    with loader.tally(TALLIED):
+        _directory(demo)
+        forum = _program_2019(demo)
+        _memorandum(demo, today)
+        _traumatology(demo, forum)
+        _forum_2019(demo, forum)
+        # In force, expired, due soon and late as of the day of the load; owners are told.
+        mark_due(db, today)
