@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hamkor.agreements.models import Agreement, RoadmapItem
+from hamkor.agreements.models import Agreement, Award, RoadmapItem
 from hamkor.core import files
 from tests.fixtures.agreements import AgreementPeople
 from tests.fixtures.core import ClientFactory, csrf_of
@@ -127,3 +127,46 @@ def test_the_program_page_links_agreements_and_its_iati_file(
     page = client.get(f"/programs/{kz_uz_days.program.id}/agreements")
     assert page.status_code == 200
     assert f"/programs/{kz_uz_days.program.id}/iati.xml" in page.text
+
+
+def test_the_programs_coordinators_keep_its_stands_and_awards(
+    client_for: ClientFactory,
+    db: Session,
+    kz_uz_days: KzUzDays,
+    agreement_people: AgreementPeople,
+) -> None:
+    days = kz_uz_days
+    page = f"/programs/{days.program.id}/agreements"
+    client = client_for(agreement_people.program_coordinator)
+    stand = submit(
+        client,
+        page,
+        f"/programs/{days.program.id}/stands",
+        {
+            "stand": "A-1",
+            "institution_id": str(days.syzganov.id),
+            "exhibits.en": 'The "KazNIITO" cementless hip endoprosthesis model',
+        },
+    )
+    assert stand.status_code == 303, stand.text
+    award = {
+        "titles.en": "Honorary Professor of the Tashkent Medical Academy",
+        "recipient_name": "",
+        "conferred_by_institution_id": str(days.vakhidov.id),
+        "conferred_on": "2025-10-17",
+    }
+    refused = submit(client, page, f"/programs/{days.program.id}/awards", award)
+    assert refused.status_code == 422
+    assert 'id="e-recipient_name"' in refused.text
+    award["recipient_name"] = "Yelzhan Birtanov"
+    assert submit(client, page, f"/programs/{days.program.id}/awards", award).status_code == 303
+    shown = client.get(page).text
+    assert "KazNIITO" in shown
+    assert "Yelzhan Birtanov" in shown
+    assert _count(db, Award) == 1
+
+    outsider = client_for(agreement_people.outsider_coordinator)
+    # Not of the program: the outsider cannot even read its page; a post is refused too.
+    denied = submit(outsider, "/agreements", f"/programs/{days.program.id}/awards", award)
+    assert denied.status_code == 403
+    assert _count(db, Award) == 1

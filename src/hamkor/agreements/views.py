@@ -9,7 +9,7 @@ in a savepoint, so a refusal leaves nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,11 +23,13 @@ from hamkor.agreements.models import VERSION_KINDS, Agreement, RoadmapItem
 from hamkor.agreements.schemas import (
     MAX_ROWS,
     AgreementCreate,
+    AwardCreate,
     ItemCreate,
     ItemProgress,
+    StandCreate,
     StatusChange,
 )
-from hamkor.core.access import AccessDenied, Action, get_for
+from hamkor.core.access import AccessDenied, Action, can, get_for
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, QueryId, error_map
@@ -61,14 +63,26 @@ def _choices(ctx: Ctx, model: type[Any]) -> list[tuple[int, str]]:
 
 
 def _list_page(
-    ctx: Ctx, *, title: str, program: Program | None = None, institution: Institution | None = None
+    ctx: Ctx,
+    *,
+    title: str,
+    program: Program | None = None,
+    institution: Institution | None = None,
+    refusal: Refusal | None = None,
+    form: Mapping[str, Any] = {},
 ) -> Response:
     program_id = program.id if program else None
     institution_id = institution.id if institution else None
+    errors, status = _refusal(refusal)
     return _render(
         ctx,
         "agreements/list.html",
+        status,
         title=title,
+        form=form,
+        errors=errors,
+        keeps_program=program is not None and can(ctx.db, ctx.actor, Action.CHANGE, program),
+        institutions=_choices(ctx, Institution) if program else [],
         program=program,
         institution=institution,
         agreements=service.list_agreements(
@@ -98,6 +112,43 @@ def program_agreements(ctx: PageCtx, program_id: PathId) -> Response:
     """A program's agreements, what is due and late by owner, its exhibition and awards."""
     program = get_for(ctx.db, ctx.actor, Program, program_id)
     return _list_page(ctx, title=ctx.translator.name(program.names), program=program)
+
+
+def _program_form(
+    ctx: Ctx,
+    program_id: int,
+    form: Mapping[str, Any],
+    schema: type[Any],
+    save: Callable[..., object],
+    anchor: str,
+) -> Response:
+    """A stand or an award posted from the program's agreements page, which the program's
+    coordinators keep."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+    return save_then(
+        ctx,
+        form,
+        schema,
+        lambda data: save(db=ctx.db, actor=ctx.actor, program=program, data=data),
+        done=f"/programs/{program.id}/agreements#{anchor}",
+        again=lambda refusal: _list_page(
+            ctx,
+            title=ctx.translator.name(program.names),
+            program=program,
+            refusal=refusal,
+            form=form,
+        ),
+    )
+
+
+@router.post("/programs/{program_id}/stands", response_class=HTMLResponse)
+def add_stand(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
+    return _program_form(ctx, program_id, form, StandCreate, service.add_stand, "exhibition")
+
+
+@router.post("/programs/{program_id}/awards", response_class=HTMLResponse)
+def add_award(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
+    return _program_form(ctx, program_id, form, AwardCreate, service.add_award, "awards")
 
 
 @router.get("/agreements/institutions/{institution_id}", response_class=HTMLResponse)
