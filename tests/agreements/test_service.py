@@ -17,12 +17,18 @@ from hamkor.agreements.models import (
     ItemStatus,
     RoadmapItem,
 )
-from hamkor.agreements.schemas import AgreementCreate, ItemCreate, ItemProgress, StatusChange
+from hamkor.agreements.schemas import (
+    AgreementCreate,
+    IndicatorCreate,
+    ItemCreate,
+    ItemProgress,
+    StatusChange,
+)
 from hamkor.core.access import Actor
 from hamkor.core.errors import UserError
 from hamkor.core.models import User
 from tests.fixtures.agreements import VALID_UNTIL, AgreementFactory, agreement_body
-from tests.fixtures.programs import KzUzDays
+from tests.fixtures.programs import ActivityFactory, KzUzDays, ProgramFactory
 
 
 def _count(db: Session, model: type[Any]) -> int:
@@ -193,3 +199,39 @@ def test_status_steps_are_kept_as_history_and_dates_decide_in_force(
     steps = [(c.from_status, c.to_status) for c in service.history(db, draft)]
     assert steps == [(None, AgreementStatus.DRAFT), (AgreementStatus.DRAFT, AgreementStatus.SIGNED)]
     assert _count(db, AgreementStatusChange) == 2
+
+
+def test_an_indicator_is_recorded_once_per_period_and_its_actual_replaced(
+    db: Session, admin: User, memorandum: Agreement
+) -> None:
+    item = _item(db, admin, memorandum, date(2026, 3, 1))
+    actor = Actor.of(admin)
+    for actual in (None, 12.0, 20.0):
+        service.record_indicator(
+            db=db,
+            actor=actor,
+            item=item,
+            data=IndicatorCreate(
+                indicator_key="doctors_trained", period="2026", target=20, actual=actual
+            ),
+        )
+    assert [(i.indicator_key, i.period, i.actual) for i in item.indicators] == [
+        ("doctors_trained", "2026", 20.0)
+    ]
+
+
+def test_an_item_is_delivered_by_activities_of_the_agreements_program_only(
+    db: Session,
+    admin: User,
+    kz_uz_days: KzUzDays,
+    memorandum: Agreement,
+    create_program: ProgramFactory,
+    create_activity: ActivityFactory,
+) -> None:
+    ours = create_activity(kz_uz_days.program, city=kz_uz_days.tashkent)
+    other = create_activity(create_program(), city=kz_uz_days.tashkent)
+    item = _item(db, admin, memorandum, date(2026, 3, 1), activity_ids=[ours.id])
+    assert item.activities == [ours]
+    with pytest.raises(UserError) as refused:
+        _item(db, admin, memorandum, date(2026, 3, 1), activity_ids=[other.id])
+    assert [error.field for error in refused.value.errors] == ["activity_ids"]

@@ -15,6 +15,7 @@ from hamkor.agreements.schemas import (
     AgreementRead,
     AwardCreate,
     AwardRead,
+    IndicatorCreate,
     ItemCreate,
     ItemProgress,
     ItemRead,
@@ -166,6 +167,14 @@ def update_item(ctx: ApiCtx, item_id: PathId, data: ItemProgress) -> ItemRead:
     return ItemRead.model_validate(
         service.update_item(db=ctx.db, actor=ctx.actor, item=item, data=data)
     )
+
+
+@router.put("/roadmap-items/{item_id}/indicators")
+def record_indicator(ctx: ApiCtx, item_id: PathId, data: IndicatorCreate) -> ItemRead:
+    """The target and actual of an indicator for a period (the reports module reads them)."""
+    item = get_for(ctx.db, ctx.actor, RoadmapItem, item_id, Action.CHANGE)
+    service.record_indicator(db=ctx.db, actor=ctx.actor, item=item, data=data)
+    return ItemRead.model_validate(item)
 
 
 @router.get("/programs/{program_id}/stands")

@@ -40,6 +40,7 @@ from hamkor.agreements.models import (
 from hamkor.agreements.schemas import (
     AgreementCreate,
     AwardCreate,
+    IndicatorCreate,
     ItemCreate,
     ItemProgress,
     StandCreate,
@@ -389,7 +390,12 @@ def add_item(*, db: Session, actor: Actor, agreement: Agreement, data: ItemCreat
     if not _exists(db, Person, data.owner_person_id):
         errors.append(problem("owner_person_id", _CHOOSE))
     activities = [db.get(Activity, activity_id) for activity_id in data.activity_ids]
-    if any(activity is None for activity in activities):
+    # The activities that deliver an item are those of the agreement's program (a master class
+    # given under the memorandum), when it has one.
+    if any(
+        activity is None or root.program_id not in (None, activity.program_id)
+        for activity in activities
+    ):
         errors.append(problem("activity_ids", _CHOOSE))
     refuse_any(errors)
     item = RoadmapItem(
@@ -424,6 +430,27 @@ def update_item(*, db: Session, actor: Actor, item: RoadmapItem, data: ItemProgr
         item.alert = None
     db.flush()
     return item
+
+
+def record_indicator(
+    *, db: Session, actor: Actor, item: RoadmapItem, data: IndicatorCreate
+) -> IndicatorLink:
+    """The target and actual of one indicator for one period, replacing what was recorded."""
+    link = next(
+        (
+            found
+            for found in item.indicators
+            if (found.indicator_key, found.period) == (data.indicator_key, data.period)
+        ),
+        None,
+    )
+    if link is None:
+        link = IndicatorLink(**data.model_dump())
+        item.indicators.append(link)
+    else:
+        link.target, link.actual = data.target, data.actual
+    db.flush()
+    return link
 
 
 def approve_roadmap(*, db: Session, actor: Actor, agreement: Agreement, today: date) -> Agreement:
