@@ -7,12 +7,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hamkor.agreements.iati import schema
 from hamkor.agreements.models import Agreement, Award, RoadmapItem
 from hamkor.core import files
+from hamkor.settings import Settings
 from tests.fixtures.agreements import AgreementPeople
 from tests.fixtures.core import ClientFactory, csrf_of
 from tests.fixtures.files import PDF, PNG
-from tests.fixtures.programs import KzUzDays, submit
+from tests.fixtures.programs import ActivityFactory, KzUzDays, submit
 
 
 def _form(days: KzUzDays, **changes: str) -> dict[str, str]:
@@ -170,3 +172,31 @@ def test_the_programs_coordinators_keep_its_stands_and_awards(
     denied = submit(outsider, "/agreements", f"/programs/{days.program.id}/awards", award)
     assert denied.status_code == 403
     assert _count(db, Award) == 1
+
+
+def test_the_iati_download_is_refused_until_the_reporting_organisation_is_set(
+    client_for: ClientFactory, kz_uz_days: KzUzDays, agreement_people: AgreementPeople
+) -> None:
+    client = client_for(agreement_people.program_coordinator)
+    response = client.get(
+        f"/programs/{kz_uz_days.program.id}/iati.xml", headers={"accept-language": "en"}
+    )
+    assert response.status_code == 422
+    assert "HAMKOR_IATI_REPORTING_ORG" in response.text
+
+
+def test_the_iati_download_is_a_valid_activity_file(
+    client_for: ClientFactory,
+    settings: Settings,
+    kz_uz_days: KzUzDays,
+    create_activity: ActivityFactory,
+    agreement_people: AgreementPeople,
+) -> None:
+    settings.iati_reporting_org = "XM-EXAMPLE"
+    create_activity(kz_uz_days.program, city=kz_uz_days.tashkent, institution=kz_uz_days.vakhidov)
+    client = client_for(agreement_people.program_coordinator)
+    response = client.get(f"/programs/{kz_uz_days.program.id}/iati.xml")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    assert schema.problems(response.content) == []
+    assert b"<iati-identifier>XM-EXAMPLE-KZ-UZ-2025</iati-identifier>" in response.content
