@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.fixtures.files",
     "tests.fixtures.mail",
     "tests.fixtures.jobs",
+    "tests.fixtures.agreements",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"

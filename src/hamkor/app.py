@@ -21,6 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from hamkor.agreements import api as agreements_api
+from hamkor.agreements import views as agreements_views
 from hamkor.care import api as care_api
 from hamkor.care import views as care_views
 from hamkor.care.fhir import api as fhir_api
@@ -325,6 +327,8 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         care_views.router,
         care_api.router,
         fhir_api.router,
+        agreements_views.router,
+        agreements_api.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hamkor.agreements.cli import app as agreements_app
 from hamkor.care import cli as care_cli
 from hamkor.care.fhir.cli import app as fhir_app
 from hamkor.core import backup_cli, catalogs
@@ -31,6 +32,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(training_app, name="training")
 app.add_typer(cert_app, name="cert")
 app.add_typer(fhir_app, name="fhir")
+app.add_typer(agreements_app, name="agreements")
 app.command()(demo)
 app.command()(backup_cli.backup)
 app.command()(backup_cli.restore)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 
+from hamkor.agreements import access as agreements_access
+from hamkor.agreements import due as agreements_due
 from hamkor.care import access as care_access
 from hamkor.care import importing as care_importing
 from hamkor.care.fhir import async_import as fhir_async_import
@@ -30,6 +32,7 @@ def install() -> None:
     training_access.register()
     credentials_access.register()
     care_access.register()
+    agreements_access.register()
     # A solve or an import stopped half-way is failed, not run again unasked: the user who
     # started it decides. The others are idempotent and run again after a crash.
     jobs.register(
@@ -68,4 +71,11 @@ def install() -> None:
         jobs.PROBE_JOB, jobs.probe_job, label=N_("Worker probe"), max_attempts=jobs.REPEATABLE
     )
     jobs.schedule(files.COLLECT_JOB, every=timedelta(days=1))
+    jobs.register(
+        agreements_due.DUE_JOB,
+        agreements_due.due_job,
+        label=agreements_due.DUE_LABEL,
+        max_attempts=jobs.REPEATABLE,
+    )
     jobs.schedule(housekeeping.PURGE_JOB, every=timedelta(days=1))
+    jobs.schedule(agreements_due.DUE_JOB, every=timedelta(days=1))

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     #: The sender of notification e-mail.
     mail_from: str = "Hamkor <hamkor@localhost>"
+    #: The IATI organisation identifier of whoever publishes the programs (``KZ-BIN-...``):
+    #: the first part of every exported ``iati-identifier``; blank: IATI export is refused.
+    iati_reporting_org: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")
+    #: Its name, and its IATI organisation type (10: government).
+    iati_reporting_org_name: str = Field(default="", max_length=300)
+    iati_reporting_org_type: str = Field(default="10", pattern=r"^[0-9]{2}$")
 
     @field_validator("smtp_url")
     @classmethod

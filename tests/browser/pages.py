@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import FilePayload, Locator, Page
 
 
 @dataclass
@@ -315,3 +315,53 @@ class NotificationsPage:
 
     def mark_all_read(self) -> None:
         self.page.click("form[action='/notifications/read'] button")
+
+
+@dataclass
+class AgreementForm:
+    """The form of a new agreement: code, kind, title, parties with their signers, validity."""
+
+    page: Page
+    base_url: str
+
+    def open(self) -> AgreementForm:
+        self.page.goto(f"{self.base_url}/agreements/new")
+        return self
+
+    def fill(self, *, code: str, title: str, valid_from: str, valid_until: str) -> None:
+        self.page.fill("#f-code", code)
+        self.page.locator("#f-kind").select_option("memorandum")
+        self.page.fill("#f-titles\\.en", title)
+        self.page.fill("#f-valid_from", valid_from)
+        self.page.fill("#f-valid_until", valid_until)
+
+    def party(self, row: int, institution_id: int, signer: str, signed_on: str) -> None:
+        self.page.locator(f"#f-parties\\.{row}\\.institution_id").select_option(str(institution_id))
+        self.page.fill(f"#f-parties\\.{row}\\.signer_name", signer)
+        self.page.fill(f"#f-parties\\.{row}\\.signed_on", signed_on)
+
+    def save(self) -> None:
+        self.page.click("form.record button[type=submit].primary")
+
+
+@dataclass
+class AgreementPage:
+    """An agreement: its documents and its roadmap."""
+
+    page: Page
+
+    def upload(self, name: str, content: bytes, mime_type: str) -> None:
+        payload: FilePayload = {"name": name, "mimeType": mime_type, "buffer": content}
+        self.page.set_input_files("#f-document", files=[payload])
+        self.page.click("#documents button[type=submit]")
+
+    @property
+    def documents(self) -> Locator:
+        return self.page.locator("#documents li")
+
+    def add_item(self, *, title: str, owner_institution_id: int, due_on: str) -> None:
+        form = self.page.locator("form[action$='/items']")
+        form.locator("#f-titles\\.en").fill(title)
+        form.locator("#f-owner_institution_id").select_option(str(owner_institution_id))
+        form.locator("#f-due_on").fill(due_on)
+        form.locator("button[type=submit]").click()

@@ -44,13 +44,17 @@ def _sent(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _strings(document: dict[str, Any], formats: set[str | None]) -> dict[str, dict[str, Any]]:
-    """The string schemas of ``formats`` that requests carry, by where they are."""
+    """The string schemas of ``formats`` that requests carry, by where they are.
+
+    An uploaded file (a string with a ``contentMediaType``) is left out: its bound is in bytes,
+    the upload limit ``core.body_limit`` applies while it arrives, not a ``maxLength`` of
+    characters."""
     return {
         where: schema
         for where, schema in _sent(document)
         if schema.get("type") == "string"
         and schema.get("format") in formats
-        and not {"enum", "const"} & schema.keys()
+        and not {"enum", "const", "contentMediaType"} & schema.keys()
     }
 
 

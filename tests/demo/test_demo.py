@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hamkor.agreements import service as agreements
+from hamkor.agreements.models import Agreement, Confidentiality
 from hamkor.care import identifiers, service
 from hamkor.care.models import (
     Appointment,
@@ -68,7 +70,7 @@ def _count(db: Session, model: type) -> int:
 
 def test_demo_is_at_the_scale_of_the_reports(loaded: Loaded) -> None:
     db, summary, steps = loaded.db, loaded.summary, loaded.steps
-    assert steps[-3:] == ["users", "training", "care"]
+    assert steps[-4:] == ["users", "training", "care", "agreements"]
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     delegates = db.scalar(
         select(func.count())
@@ -215,3 +217,34 @@ def test_the_care_side_is_at_the_scale_of_the_reports(loaded: Loaded) -> None:
     assert all(w.priority in range(1, 6) for w in waiting)
     referrals = db.scalars(select(Referral).where(Referral.status == "waiting")).all()
     assert len(waiting) == len(referrals) - 3  # three withdrew their consent to treatment
+
+
+def test_the_agreements_of_the_news_files_with_a_roadmap_some_done_one_late(
+    loaded: Loaded,
+) -> None:
+    db = loaded.db
+    memorandum = db.scalars(
+        select(Agreement).where(Agreement.code == "MOU-VAKHIDOV-SYZGANOV-2025")
+    ).one()
+    assert memorandum.ceremony_activity is not None
+    assert memorandum.ceremony_activity.kind == ActivityKind.SIGNING_CEREMONY
+    assert sorted(p.institution.code for p in memorandum.parties) == ["SYZGANOV", "VAKHIDOV"]
+    statuses = sorted(str(item.status) for item in memorandum.items)
+    assert statuses == ["done", "done", "in_progress", "planned"]
+    assert [str(item.alert) for item in memorandum.items if item.alert] == [
+        "overdue",
+        "due_soon",
+    ]
+    contract = db.scalars(select(Agreement).where(Agreement.code == "TRAUMA-KZ-UZ")).one()
+    assert [a.code for a in agreements.chain(db, contract)] == [
+        "TRAUMA-KZ-UZ",
+        "TRAUMA-KZ-UZ-2019",
+        "TRAUMA-KZ-UZ-2025",
+    ]
+    pharma = db.scalars(select(Agreement).where(Agreement.code == "MOU-DENTAFILL-ONTUSTIK")).one()
+    assert pharma.confidentiality == Confidentiality.PARTIES
+    assert pharma.valid_from == date(2019, 11, 14)
+    forum = db.scalars(select(Program).where(Program.code == "KZ-UZ-2019")).one()
+    (stand,) = agreements.stands(db, forum)
+    assert "KazNIITO" in stand.exhibits["en"]
+    assert len(agreements.awards(db, forum)) == 2

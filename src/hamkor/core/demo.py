@@ -8,11 +8,12 @@ users, one per role, with the password the README gives.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.db import Base
@@ -51,6 +52,23 @@ class DemoLoader:
     def add(self, obj: Base) -> None:
         self.db.add(obj)
         self.summary.count(obj.__tablename__)
+
+    @contextmanager
+    def tally(self, models: Sequence[type[Base]]) -> Iterator[None]:
+        """Count what the block adds to the tables of ``models``: rows a module's demo makes
+        through services, which this loader's ``add`` does not see."""
+        before = self._counts(models)
+        yield
+        for table, count in self._counts(models).items():
+            if count > before[table]:
+                added = self.summary.added.get(table, 0)
+                self.summary.added[table] = added + count - before[table]
+
+    def _counts(self, models: Sequence[type[Base]]) -> dict[str, int]:
+        return {
+            model.__tablename__: self.db.scalar(select(func.count()).select_from(model)) or 0
+            for model in models
+        }
 
 
 # The demo's users: (username, display name, role, institution code, program code).

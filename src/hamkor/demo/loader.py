@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hamkor.agreements.demo import load_agreements
 from hamkor.care.demo import load_care_demo
 from hamkor.core.demo import DemoSummary, load_users
 from hamkor.directory.demo import DirectoryDemo
@@ -40,6 +41,7 @@ STEPS = (
     "users",
     "training",
     "care",
+    "agreements",
 )
 
 
@@ -84,4 +86,7 @@ def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
     step("training")
     load_care_demo(db, seed()["people_names"], summary.count)
     step("care")
+    load_agreements(loader)
+    db.flush()
+    step("agreements")
     return summary

@@ -17,6 +17,8 @@ INSTITUTION_KIND: dict[InstitutionKind, str] = {
     InstitutionKind.UNIVERSITY: N_("University"),
     InstitutionKind.PHARMA: N_("Pharmaceutical company"),
     InstitutionKind.IT_COMPANY: N_("Health IT company"),
+    InstitutionKind.COMPANY: N_("Company"),
+    InstitutionKind.GOVERNMENT_AGENCY: N_("Government agency"),
     InstitutionKind.OTHER: N_("Other"),
 }
 

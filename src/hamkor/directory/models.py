@@ -19,6 +19,8 @@ class InstitutionKind(StrEnum):
     UNIVERSITY = "university"
     PHARMA = "pharma"
     IT_COMPANY = "it_company"
+    COMPANY = "company"
+    GOVERNMENT_AGENCY = "government_agency"
     OTHER = "other"
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import Actor
@@ -102,6 +103,8 @@ class DemoLoader(Protocol):
 
     def add(self, obj: Base) -> None: ...
 
+    def tally(self, models: Sequence[type[Base]]) -> AbstractContextManager[None]: ...
+
     def people(
         self,
         *,
@@ -131,21 +134,11 @@ def load_training(loader: DemoLoader) -> None:
         return
     admin = db.scalars(select(User).where(User.username == "admin")).one()
     actor = Actor.of(admin)
-    before = _counts(db)
-    _master_classes(db, actor)
-    trained = _moscow_course(loader, actor)
-    _cascade(loader, actor, trained)
-    for table, count in _counts(db).items():
-        if count > before[table]:
-            loader.summary.added[table] = loader.summary.added.get(table, 0) + count - before[table]
-
-
-def _counts(db: Session) -> dict[str, int]:
-    """Rows of the tables the services write (the loader's own ``add`` counts the rest)."""
-    return {
-        model.__tablename__: db.scalar(select(func.count()).select_from(model)) or 0
-        for model in TALLIED
-    }
+    # The services write these rows; the loader's own ``add`` counts the rest.
+    with loader.tally(TALLIED):
+        _master_classes(db, actor)
+        trained = _moscow_course(loader, actor)
+        _cascade(loader, actor, trained)
 
 
 # --- the program's master classes -----------------------------------------------------------

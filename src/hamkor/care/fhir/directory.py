@@ -28,6 +28,8 @@ _ORGANIZATION_TYPES = {
     InstitutionKind.UNIVERSITY: "edu",
     InstitutionKind.PHARMA: "bus",
     InstitutionKind.IT_COMPANY: "bus",
+    InstitutionKind.COMPANY: "bus",
+    InstitutionKind.GOVERNMENT_AGENCY: "govt",
     InstitutionKind.OTHER: "other",
 }
 

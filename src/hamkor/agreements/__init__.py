@@ -1,0 +1,1 @@
+"""Agreements, roadmaps, exhibitions and awards of programs (issue 17)."""
