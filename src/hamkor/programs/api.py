@@ -15,6 +15,7 @@ from hamkor.programs import service
 from hamkor.programs.conflicts import Conflict, describe
 from hamkor.programs.filters import ActivityFilter, ProgramFilter
 from hamkor.programs.models import Activity, Delegation, Participation, Program
+from hamkor.programs.routes import child
 from hamkor.programs.schemas import (
     ActivityCreate,
     ActivityRead,
@@ -148,9 +149,7 @@ def create_activity(ctx: ApiCtx, program_id: PathId, data: ActivityCreate) -> Ac
 @router.get("/programs/{program_id}/activities/{activity_id}")
 def get_activity(ctx: ApiCtx, program_id: PathId, activity_id: PathId) -> ActivityRead:
     """One activity of the program; its instants are in UTC."""
-    activity = service.get_child(
-        db=ctx.db, actor=ctx.actor, model=Activity, record_id=activity_id, program_id=program_id
-    )
+    activity = child(ctx, Activity, program_id, activity_id)
     return ActivityRead.model_validate(activity)
 
 
@@ -160,14 +159,7 @@ def update_activity(
 ) -> ActivityRead:
     """Change what is given; the result is checked as a new activity would be."""
     actor = ctx.actor
-    activity = service.get_child(
-        db=ctx.db,
-        actor=actor,
-        model=Activity,
-        record_id=activity_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    activity = child(ctx, Activity, program_id, activity_id, Action.CHANGE)
     updated = service.update_activity(db=ctx.db, actor=actor, activity=activity, data=data)
     return ActivityRead.model_validate(updated)
 
@@ -176,14 +168,7 @@ def update_activity(
 def delete_activity(ctx: ApiCtx, program_id: PathId, activity_id: PathId) -> Response:
     """Delete an activity entered by mistake (cancel one that will not happen)."""
     actor = ctx.actor
-    activity = service.get_child(
-        db=ctx.db,
-        actor=actor,
-        model=Activity,
-        record_id=activity_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    activity = child(ctx, Activity, program_id, activity_id, Action.CHANGE)
     service.delete_activity(db=ctx.db, actor=actor, activity=activity)
     return _no_content()
 
@@ -211,13 +196,7 @@ def create_delegation(ctx: ApiCtx, program_id: PathId, data: DelegationCreate) -
 @router.get("/programs/{program_id}/delegations/{delegation_id}")
 def get_delegation(ctx: ApiCtx, program_id: PathId, delegation_id: PathId) -> DelegationRead:
     """One brigade of the program."""
-    delegation = service.get_child(
-        db=ctx.db,
-        actor=ctx.actor,
-        model=Delegation,
-        record_id=delegation_id,
-        program_id=program_id,
-    )
+    delegation = child(ctx, Delegation, program_id, delegation_id)
     return DelegationRead.model_validate(delegation)
 
 
@@ -227,14 +206,7 @@ def update_delegation(
 ) -> DelegationRead:
     """Change what is given of a brigade."""
     actor = ctx.actor
-    delegation = service.get_child(
-        db=ctx.db,
-        actor=actor,
-        model=Delegation,
-        record_id=delegation_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    delegation = child(ctx, Delegation, program_id, delegation_id, Action.CHANGE)
     updated = service.update_delegation(db=ctx.db, actor=actor, delegation=delegation, data=data)
     return DelegationRead.model_validate(updated)
 
@@ -243,14 +215,7 @@ def update_delegation(
 def delete_delegation(ctx: ApiCtx, program_id: PathId, delegation_id: PathId) -> Response:
     """Dissolve a brigade; its members and activities stay in the program."""
     actor = ctx.actor
-    delegation = service.get_child(
-        db=ctx.db,
-        actor=actor,
-        model=Delegation,
-        record_id=delegation_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    delegation = child(ctx, Delegation, program_id, delegation_id, Action.CHANGE)
     service.delete_delegation(db=ctx.db, actor=actor, delegation=delegation)
     return _no_content()
 
@@ -284,13 +249,7 @@ def get_participation(
     ctx: ApiCtx, program_id: PathId, participation_id: PathId
 ) -> ParticipationRead:
     """One participation of the program; its instants are in UTC."""
-    participation = service.get_child(
-        db=ctx.db,
-        actor=ctx.actor,
-        model=Participation,
-        record_id=participation_id,
-        program_id=program_id,
-    )
+    participation = child(ctx, Participation, program_id, participation_id)
     return ParticipationRead.model_validate(participation)
 
 
@@ -300,14 +259,7 @@ def update_participation(
 ) -> ParticipationRead:
     """Change what is given of a participation."""
     actor = ctx.actor
-    participation = service.get_child(
-        db=ctx.db,
-        actor=actor,
-        model=Participation,
-        record_id=participation_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    participation = child(ctx, Participation, program_id, participation_id, Action.CHANGE)
     updated = service.update_participation(
         db=ctx.db, actor=actor, participation=participation, data=data
     )
@@ -318,13 +270,6 @@ def update_participation(
 def delete_participation(ctx: ApiCtx, program_id: PathId, participation_id: PathId) -> Response:
     """Take a person out of the program."""
     actor = ctx.actor
-    participation = service.get_child(
-        db=ctx.db,
-        actor=actor,
-        model=Participation,
-        record_id=participation_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    participation = child(ctx, Participation, program_id, participation_id, Action.CHANGE)
     service.delete_participation(db=ctx.db, actor=actor, participation=participation)
     return _no_content()

@@ -46,6 +46,7 @@ from hamkor.programs.models import (
     Program,
     ProgramKind,
 )
+from hamkor.programs.routes import child
 from hamkor.programs.schemas import (
     ActivityCreate,
     ActivityUpdate,
@@ -506,9 +507,7 @@ def create_delegation(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
 def delegation_page(ctx: PageCtx, program_id: PathId, delegation_id: PathId) -> Response:
     """A brigade: its members and its itinerary across cities."""
     actor = ctx.actor
-    delegation = service.get_child(
-        db=ctx.db, actor=actor, model=Delegation, record_id=delegation_id, program_id=program_id
-    )
+    delegation = child(ctx, Delegation, program_id, delegation_id)
     program = delegation.program
     return _render(
         ctx,
@@ -528,14 +527,7 @@ def delegation_page(ctx: PageCtx, program_id: PathId, delegation_id: PathId) -> 
 @router.get("/programs/{program_id}/delegations/{delegation_id}/edit", response_class=HTMLResponse)
 def edit_delegation(ctx: PageCtx, program_id: PathId, delegation_id: PathId) -> Response:
     """The form of a brigade."""
-    delegation = service.get_child(
-        db=ctx.db,
-        actor=ctx.actor,
-        model=Delegation,
-        record_id=delegation_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    delegation = child(ctx, Delegation, program_id, delegation_id, Action.CHANGE)
     form = form_values(delegation, DelegationRead)
     return _delegation_form(ctx, delegation.program, delegation, form)
 
@@ -546,14 +538,7 @@ def update_delegation(
 ) -> Response:
     """Save a brigade's changes."""
     actor = ctx.actor
-    delegation = service.get_child(
-        db=ctx.db,
-        actor=actor,
-        model=Delegation,
-        record_id=delegation_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    delegation = child(ctx, Delegation, program_id, delegation_id, Action.CHANGE)
     return save_then(
         ctx,
         form,
@@ -572,14 +557,7 @@ def delete_delegation(
 ) -> Response:
     """Dissolve a brigade."""
     actor = ctx.actor
-    delegation = service.get_child(
-        db=ctx.db,
-        actor=actor,
-        model=Delegation,
-        record_id=delegation_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    delegation = child(ctx, Delegation, program_id, delegation_id, Action.CHANGE)
     service.delete_delegation(db=ctx.db, actor=actor, delegation=delegation)
     return see_other(f"/programs/{program_id}/delegations")
 
@@ -654,14 +632,7 @@ def create_participation(ctx: PageCtx, program_id: PathId, form: Form) -> Respon
 def _participation(
     ctx: Ctx, program_id: PathId, participation_id: PathId
 ) -> tuple[Program, Participation]:
-    participation = service.get_child(
-        db=ctx.db,
-        actor=ctx.actor,
-        model=Participation,
-        record_id=participation_id,
-        program_id=program_id,
-        action=Action.CHANGE,
-    )
+    participation = child(ctx, Participation, program_id, participation_id, Action.CHANGE)
     return ctx.db.get_one(Program, program_id), participation
 
 
