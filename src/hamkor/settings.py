@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     #: Bytes a FHIR Bundle posted for import may have; a larger one is refused (413).
     fhir_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024**3)
 
+    def upload_max_bytes(self) -> int:
+        """The largest file any form or API call may upload: an import's or a document's limit,
+        whichever is larger. Each is still applied by its own consumer (the import refuses a
+        file past ``import_max_bytes``, a document store one past ``file_max_bytes``)."""
+        return max(self.import_max_bytes, self.file_max_bytes)
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file under ``var/`` that needs no set-up."""
         if self.database_url:

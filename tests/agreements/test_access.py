@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hamkor.agreements.models import Agreement, Confidentiality
 from hamkor.core.models import AuditEntry, User
+from hamkor.settings import Settings
 from tests.fixtures.agreements import AgreementFactory, AgreementPeople, agreement_body
 from tests.fixtures.core import ClientFactory
 from tests.fixtures.directory import bearer
@@ -141,3 +142,23 @@ def test_a_coordinator_cannot_make_an_agreement_they_would_not_manage(
     )
     assert response.status_code == 403
     assert db.scalar(select(func.count()).select_from(Agreement)) == 0
+
+
+def test_a_document_larger_than_an_import_is_kept_within_the_document_limit(
+    app_client: TestClient,
+    settings: Settings,
+    db: Session,
+    agreement_people: AgreementPeople,
+    memorandum: Agreement,
+) -> None:
+    """An upload's transport limit is the largest of the limits, each applied by its use:
+    a signed scan past the import limit is still a document."""
+    settings.import_max_bytes = 64 * 1024
+    settings.file_max_bytes = 1024 * 1024
+    scan = PDF + b"%" + bytes(300 * 1024)
+    uploaded = app_client.post(
+        f"/api/v1/agreements/{memorandum.id}/documents",
+        files={"document": ("signed.pdf", scan, "application/pdf")},
+        headers=bearer(db, agreement_people.vakhidov_coordinator),
+    )
+    assert uploaded.status_code == 201, uploaded.text

@@ -159,7 +159,9 @@ def test_a_file_larger_than_the_limit_is_refused_naming_the_file(
     content = sample() * (MIB // len(sample()) + 20)  # past the limit, not past the form's
     response = _post(client_for(care_world.registrar), "referrals.csv", content)
     assert response.status_code == 413
-    assert "<code>file</code>: The file is larger than 1 MB, the most an upload" in response.text
+    # Within the largest upload (a document's), so the import refuses it beside its field.
+    refusal = '<p class="error" id="e-file">The file is larger than 1 MB, the most an upload'
+    assert refusal in response.text
     assert _count(db, Referral) == 0
 
 

@@ -28,7 +28,7 @@ BOUNDARY = "hamkor-test-boundary"
 
 @pytest.fixture
 def client(client_for: ClientFactory, create_user: UserFactory, settings: Settings) -> TestClient:
-    settings.import_max_bytes = CHUNK
+    settings.import_max_bytes = settings.file_max_bytes = CHUNK
     return client_for(create_user(Role.PLATFORM_ADMIN))
 
 

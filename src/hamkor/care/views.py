@@ -493,7 +493,7 @@ def import_upload(form: Form, ctx: PageCtx) -> Response:
             ),
         )
     except UserError as error:
-        return _import_page(ctx, REFUSED, errors=error_map(error, ctx.language))
+        return _import_page(ctx, error.status_code, errors=error_map(error, ctx.language))
     if isinstance(outcome, Job):
         return see_other(f"/imports/{outcome.id}")
     return _import_page(ctx, 200 if outcome.ok else REFUSED, result=outcome)

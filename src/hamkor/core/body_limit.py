@@ -38,9 +38,8 @@ def limit_for(content_type: str, settings: Settings) -> tuple[int, TooLarge]:
     """The bytes a body of ``content_type`` may have, and the refusal past them, which names
     the limit a person sets (a file's, where its form may hold a little more)."""
     if content_type.startswith("multipart/form-data"):
-        return settings.import_max_bytes + FORM_OVERHEAD, TooLarge(
-            "file", settings.import_max_bytes
-        )
+        largest = settings.upload_max_bytes()
+        return largest + FORM_OVERHEAD, TooLarge("file", largest)
     if content_type.startswith("application/fhir+json"):
         return settings.fhir_max_bytes, TooLarge("bundle", settings.fhir_max_bytes)
     return settings.body_max_bytes, TooLarge("body", settings.body_max_bytes, BODY_TOO_LARGE)

@@ -38,7 +38,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hamkor.core import audit
 from hamkor.core.body_limit import UPLOAD_TOO_LARGE
-from hamkor.core.errors import UserError, from_validation
+from hamkor.core.errors import FieldError, UserError, from_validation
 from hamkor.core.forms import nest
 from hamkor.core.i18n import LANGUAGES, N_, Message
 from hamkor.settings import Settings, get_settings
@@ -389,7 +389,9 @@ def open_sheet(file: BinaryIO, limits: Limits | None = None) -> Iterator[Sheet]:
     """
     limits = limits or Limits.of()
     if _size(file) > limits.max_bytes:
-        raise _refuse(UPLOAD_TOO_LARGE, megabytes=megabytes(limits.max_bytes))
+        # Content Too Large, as the body limit answers a larger upload while it arrives.
+        too_large = Message(UPLOAD_TOO_LARGE, {"megabytes": megabytes(limits.max_bytes)})
+        raise UserError([FieldError("file", too_large)], status_code=413)
     magic = file.read(len(_OLE_MAGIC))
     file.seek(0)
     if magic.startswith(_OLE_MAGIC):

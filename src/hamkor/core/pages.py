@@ -134,7 +134,7 @@ def save_form(
     except UserError as error:
         if isinstance(error, access.ProbeRefused):
             access.record_denial(ctx.db, error)
-        return Refusal(error_map(error, ctx.language))
+        return Refusal(error_map(error, ctx.language), error.status_code)
 
 
 def save_then(

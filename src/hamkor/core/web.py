@@ -360,15 +360,16 @@ async def form_data(request: Request, login: BrowserLogin) -> AsyncIterator[dict
     """The submitted form, after checking its CSRF token: the log-in session's, or for a
     visitor who has not logged in, the one of their CSRF cookie.
 
-    The body was refused (:class:`TooLarge`, 413) while it arrived if it passed the upload
-    limit (``HAMKOR_IMPORT_MAX_BYTES``) with its form; a file past the limit in a body within
-    it is refused here. Uploaded files stay open while the route
-    runs and are closed here after it, so no route can leave one open. A field holding a lone
+    The body was refused (:class:`TooLarge`, 413) while it arrived if it passed the largest
+    upload (``Settings.upload_max_bytes``) with its form; a file past it in a body within it is
+    refused here. What a form's file is for applies its own limit (an import's, a document's).
+    Uploaded files stay open while the route runs and are closed here after it, so no route
+    can leave one open. A field holding a lone
     surrogate is refused here, naming it (issue 15): a form declared in an odd charset
     (``unicode_escape``) can carry one, which neither a database nor the page showing the form
     again can encode.
     """
-    max_bytes = settings_of(request).import_max_bytes
+    max_bytes = settings_of(request).upload_max_bytes()
     async with request.form() as form:
         given = str(form.get("csrf_token", ""))
         if not security.csrf_matches(_expected_csrf_token(request, login), given):

@@ -447,7 +447,7 @@ def import_upload(form: Form, ctx: PageCtx, course_id: PathId) -> Response:
                 ),
             )
     except UserError as error:
-        return _import_page(ctx, course, REFUSED, errors=error_map(error, ctx.language))
+        return _import_page(ctx, course, error.status_code, errors=error_map(error, ctx.language))
     if isinstance(outcome, Job):
         return see_other(f"/imports/{outcome.id}")
     return _import_page(ctx, course, 200 if outcome.ok else REFUSED, result=outcome)
