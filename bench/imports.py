@@ -442,10 +442,12 @@ def _summary(text: str) -> str:
 
 
 def _wait_for_job(client: httpx.Client, location: str) -> str:
-    """Poll an import job's page until it has ended; what it says then."""
+    """Poll an import job's page until it has ended; what it says then. On SQLite the job holds
+    the one write lock while it writes, and a page that must write meanwhile (its session's
+    renewal) is answered 503: the page's own poll waits and asks again, and so does this."""
     while True:
         page = client.get(location)
-        if "hx-get" not in page.text:
+        if page.status_code != 503 and "hx-get" not in page.text:
             return _summary(page.text)
         time.sleep(1)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hamkor.care.fhir.importing import import_bundle
 from hamkor.care.fhir.terms import PINFL_SYSTEM
@@ -150,3 +150,22 @@ def test_a_registered_patient_is_matched_by_identifier_not_registered_twice(
     newest = db.scalars(select(Referral).order_by(Referral.id.desc())).first()
     assert newest is not None
     assert newest.patient_id == fhir_care.karimov.id
+
+
+def test_the_progress_is_told_before_the_import_first_asks_the_database(
+    session_factory: sessionmaker[Session], care_world: CareWorld
+) -> None:
+    """A job on SQLite writes its progress, then takes the one write lock for the import
+    (``core.import_jobs``): a first report after the import's first statement found the lock
+    taken, and the 8 MB Bundle's job failed."""
+    told: list[tuple[int, int, bool]] = []
+    with session_factory() as fresh:
+        import_bundle(
+            db=fresh,
+            actor=care_world.admin,
+            bundle=hospital_bundle(),
+            program_code="KZ-UZ-2025",
+            progress=lambda done, total: told.append((done, total, fresh.in_transaction())),
+        )
+    assert told[0] == (0, 3, False)
+    assert told[-1][:2] == (3, 3)

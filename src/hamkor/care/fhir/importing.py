@@ -584,6 +584,10 @@ def import_bundle(
     """
     limit = max_entries or get_settings().import_max_rows
     entries, errors = read_entries(bundle, (*WRITTEN, *REFERRED), limit)
+    if progress is not None:
+        # Told before the session first asks the database: a job on SQLite then writes its
+        # progress and takes the one write lock for the import (``core.import_jobs``).
+        progress(0, len(entries))
     importer = _Importer(db, actor, entries, program_code)
     importer.errors += errors
     importer.load_holders(entries)
