@@ -24,7 +24,7 @@ from hamkor.core.cli import fail, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
-from hamkor.core.models import User
+from hamkor.core.import_command import acting_user
 from hamkor.planning import review, service
 from hamkor.planning.models import PlanRun
 from hamkor.planning.solver.model import Instance
@@ -35,10 +35,7 @@ from hamkor.settings import get_settings
 
 def _actor(username: str) -> Actor:
     with session_factory()() as db:
-        user = db.scalar(select(User).where(User.username == username, User.is_active))
-        if user is None:
-            raise UserError.one("user", N_("No active user is called %(value)s."), value=username)
-        return Actor.of(user)
+        return acting_user(db, username)
 
 
 def program(
