@@ -131,9 +131,22 @@ def _libpq_url(engine: Engine) -> str:
 # --- backup -------------------------------------------------------------------------------------
 
 
-def _copy_database(engine: Engine, into: Path) -> tuple[Path, dict[str, int]]:
-    """A consistent copy of the database in the directory ``into``, and the rows of each table
-    that copy holds."""
+@dataclass(frozen=True)
+class _Copy:
+    """A consistent copy of the database, and what it holds: the rows of each table and the
+    stored files it names (read in the copy's own snapshot, so the archive has each file the
+    dump refers to)."""
+
+    path: Path
+    rows: dict[str, int]
+    files: list[str]
+
+
+_STORED_FILES = text("SELECT sha256 FROM stored_files ORDER BY sha256")
+
+
+def _copy_database(engine: Engine, into: Path) -> _Copy:
+    """A consistent copy of the database in the directory ``into``."""
     if engine.dialect.name == "sqlite":
         copy = into / _DATABASE["sqlite"]
         source = engine.raw_connection()
@@ -145,7 +158,8 @@ def _copy_database(engine: Engine, into: Path) -> tuple[Path, dict[str, int]]:
         counter = create_engine(f"sqlite:///{copy}")
         try:
             with counter.connect() as connection:
-                return copy, row_counts(connection)
+                files = list(connection.scalars(_STORED_FILES))
+                return _Copy(copy, row_counts(connection), files)
         finally:
             counter.dispose()
     copy = into / _DATABASE["postgresql"]
@@ -153,6 +167,7 @@ def _copy_database(engine: Engine, into: Path) -> tuple[Path, dict[str, int]]:
         connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
         rows = row_counts(connection)
+        files = list(connection.scalars(_STORED_FILES))
         _run(
             "pg_dump",
             "--format=custom",
@@ -161,7 +176,7 @@ def _copy_database(engine: Engine, into: Path) -> tuple[Path, dict[str, int]]:
             f"--file={copy}",
             f"--dbname={_libpq_url(engine)}",
         )
-    return copy, rows
+    return _Copy(copy, rows, files)
 
 
 def _run(*command: str) -> None:
@@ -170,15 +185,6 @@ def _run(*command: str) -> None:
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
         raise _refuse(DAMAGED if command[0] == "pg_restore" else UNWRITABLE, reason=reason)
-
-
-def _stored_files(engine: Engine, copy: Path) -> list[str]:
-    """The SHA-256 of every stored file the copied database names."""
-    if engine.dialect.name == "sqlite":
-        with sqlite3.connect(copy) as copied:
-            return [row[0] for row in copied.execute("SELECT sha256 FROM stored_files")]
-    with engine.connect() as connection:
-        return list(connection.scalars(text("SELECT sha256 FROM stored_files")))
 
 
 def backup(
@@ -195,22 +201,25 @@ def backup(
     partial = Path(partial_name)
     try:
         with tempfile.TemporaryDirectory() as scratch, os.fdopen(handle, "wb") as out:
-            copy, rows = _copy_database(engine, Path(scratch))
-            files = _stored_files(engine, copy)
+            copy = _copy_database(engine, Path(scratch))
             manifest = Manifest(
                 revision=_revision(engine),
                 dialect=engine.dialect.name,
-                rows=rows,
-                checksums={copy.name: _sha256(copy), **{FILES + key: key for key in files}},
+                rows=copy.rows,
+                checksums={
+                    copy.path.name: _sha256(copy.path),
+                    **{FILES + key: key for key in copy.files},
+                },
             )
             with tarfile.open(fileobj=out, mode="w:gz") as archive:
-                _add_bytes(archive, MANIFEST, json.dumps(asdict(manifest), indent=1).encode())
-                archive.add(copy, arcname=copy.name)
-                for done, key in enumerate(files, start=1):
+                described = json.dumps(asdict(manifest), indent=1).encode()
+                _add(archive, MANIFEST, io.BytesIO(described), len(described))
+                archive.add(copy.path, arcname=copy.path.name)
+                for done, key in enumerate(copy.files, start=1):
                     with storage.open(key) as source:
-                        _add_stream(archive, FILES + key, source)
+                        _add(archive, FILES + key, source, os.fstat(source.fileno()).st_size)
                     if progress is not None:
-                        progress(key, done, len(files))
+                        progress(key, done, len(copy.files))
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -223,16 +232,9 @@ def _revision(engine: Engine) -> str:
         return MigrationContext.configure(connection).get_current_revision() or ""
 
 
-def _add_bytes(archive: tarfile.TarFile, name: str, content: bytes) -> None:
+def _add(archive: tarfile.TarFile, name: str, source: IO[bytes], size: int) -> None:
     info = tarfile.TarInfo(name)
-    info.size = len(content)
-    info.mtime = int(datetime.now(UTC).timestamp())
-    archive.addfile(info, io.BytesIO(content))
-
-
-def _add_stream(archive: tarfile.TarFile, name: str, source: IO[bytes]) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = os.fstat(source.fileno()).st_size
+    info.size = size
     info.mtime = int(datetime.now(UTC).timestamp())
     archive.addfile(info, source)
 
