@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup lint typecheck pytest chromium messages audit
+.PHONY: run test setup lint typecheck pytest chromium pango messages audit
 
-run: setup
+run: setup pango
 	$(BIN)/hamkor db upgrade
 	$(BIN)/hamkor demo
 	$(BIN)/hamkor serve --host 127.0.0.1 --port 8000
 
-test: setup chromium lint typecheck pytest
+test: setup chromium pango lint typecheck pytest
 
 setup: $(VENV)/.synced node_modules/.installed
 
@@ -31,6 +31,11 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -x $(CHROMIUM) || { echo "Chromium is missing: apt-get install -y chromium (as root)"; exit 1; }
+
+# WeasyPrint draws the PDF reports and letters with Pango, which Debian ships apart from Python.
+pango:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+	@ldconfig -p | grep -q libpangoft2-1.0 || { echo "Pango is missing: apt-get install -y libpangoft2-1.0-0 (as root)"; exit 1; }
 
 lint:
 	$(BIN)/ruff check src tests bench

@@ -46,7 +46,7 @@ def update() -> dict[str, int]:
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = read(language) if path.exists() else Catalog(locale=babel_id(language))
-        catalog.update(template, no_fuzzy_matching=True)
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
         with path.open("wb") as handle:
             write_po(handle, catalog, omit_header=False, sort_output=True, include_lineno=False)
     return {language: len(missing_translations(language, template)) for language in LANGUAGES}
