@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 CHROMIUM := /usr/bin/chromium
+# Where `make run` serves: `make run HOST=0.0.0.0 PORT=8080`.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test setup lint typecheck pytest chromium pango messages audit
 
 run: setup pango
 	$(BIN)/hamkor db upgrade
 	$(BIN)/hamkor demo
-	$(BIN)/hamkor serve --host 127.0.0.1 --port 8000
+	$(BIN)/hamkor serve --host $(HOST) --port $(PORT)
 
 test: setup chromium pango lint typecheck pytest
 

@@ -10,13 +10,11 @@ from rich.console import Console
 from hamkor.agreements.cli import app as agreements_app
 from hamkor.care import cli as care_cli
 from hamkor.care.fhir.cli import app as fhir_app
-from hamkor.core import backup_cli, catalogs
+from hamkor.core import backup_cli
 from hamkor.core.cli import db_app, files_app, jobs_app, mail_app, user_app, worker
 from hamkor.demo.cli import demo
 from hamkor.directory.cli import app as directory_app
-from hamkor.modules import install
 from hamkor.planning.cli import app as plan_app
-from hamkor.settings import get_settings
 from hamkor.training.cli import app as training_app
 from hamkor.training.credentials.cli import app as cert_app
 
@@ -40,16 +38,13 @@ app.command()(worker)
 console = Console()
 
 
-@app.callback()
-def _setup() -> None:
-    install()
-
-
 @app.command()
 def messages(
     action: Annotated[str, typer.Argument(help="Only 'update' for now.")] = "update",
 ) -> None:
     """Extract the messages of the code and merge them into every language's catalog."""
+    from hamkor.core import catalogs
+
     if action != "update":
         raise typer.BadParameter(action)
     for language, missing in catalogs.update().items():
@@ -65,10 +60,12 @@ def serve(
     """Serve the web app and the JSON API."""
     import uvicorn
 
-    from hamkor.core.server import server_options
+    from hamkor.core.server import follow_served_address, server_options
+    from hamkor.settings import get_settings
 
-    settings = get_settings()
-    console.print(f"Hamkor on http://{host}:{port} — database {settings.resolved_database_url()}")
+    public = follow_served_address(host, port)
+    database = get_settings().resolved_database_url()
+    console.print(f"Hamkor on http://{host}:{port} (public address {public}) — database {database}")
     uvicorn.run(
         "hamkor.app:create_app",
         factory=True,

@@ -134,3 +134,20 @@ def test_mail_test_reaches_the_mail_server(database_url: str, mail_server: Inbox
 
     assert result.exit_code == 0, result.output
     assert mail_server.recipients == [["dana@moh.kz"]]
+
+
+def test_public_address_follows_the_served_one_unless_set(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hamkor.core.server import follow_served_address
+
+    # Recorded first, so that the address written by the call is removed after the test.
+    monkeypatch.setenv("HAMKOR_PUBLIC_BASE_URL", "recorded")
+    monkeypatch.delenv("HAMKOR_PUBLIC_BASE_URL")
+    get_settings.cache_clear()
+    assert follow_served_address("127.0.0.1", 8123) == "http://127.0.0.1:8123"
+    assert get_settings().public_base_url == "http://127.0.0.1:8123"
+
+    monkeypatch.setenv("HAMKOR_PUBLIC_BASE_URL", "https://hamkor.example")
+    get_settings.cache_clear()
+    assert follow_served_address("127.0.0.1", 8123) == "https://hamkor.example"

@@ -3,30 +3,25 @@ scheduler runs it), ``hamkor agreements iati PROGRAM --out FILE`` writes a progr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 
-from hamkor.agreements.due import mark_due
-from hamkor.agreements.iati import export, schema
 from hamkor.core.cli import fail, session_factory
-from hamkor.core.db import transaction, utcnow
-from hamkor.core.errors import UserError
-from hamkor.core.i18n import N_
-from hamkor.programs.models import Program
-from hamkor.settings import get_settings
 
 app = typer.Typer(help="Agreements, roadmaps and their IATI export.", no_args_is_help=True)
 console = Console()
 
 
 def _day(value: str | None) -> date:
+    """The day given, else today as the clock tells it (UTC: the job's own day)."""
+    from hamkor.core import clock
+
     if value is None:
-        return utcnow().date()
+        return clock.now().date()
     try:
         return date.fromisoformat(value)
     except ValueError as error:
@@ -41,6 +36,9 @@ def mark_due_command(
     ] = None,
 ) -> None:
     """Set agreements in force or expired, mark roadmap items due soon or late, tell owners."""
+    from hamkor.agreements.due import mark_due
+    from hamkor.core.db import transaction
+
     day = _day(today)
     with transaction(session_factory()) as db:
         report = mark_due(db, day)
@@ -56,6 +54,17 @@ def iati(
     out: Annotated[Path, typer.Option("--out", help="Where to write the XML file.")],
 ) -> None:
     """Write the program as an IATI 2.03 activity file, checked against IATI's schema."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from hamkor.agreements.iati import export, schema
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.core.i18n import N_
+    from hamkor.programs.models import Program
+    from hamkor.settings import get_settings
+
     settings = get_settings()
     try:
         with transaction(session_factory()) as db:

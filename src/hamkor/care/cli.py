@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import typer
 
-from hamkor.care.importing import import_referrals
 from hamkor.core.import_command import FileArgument, UserOption, run_import
 
 
 def import_referrals_command(file: FileArgument, user: UserOption = None) -> None:
     """Import referrals with their patients: identifiers, program, specialty, ICD-10, priority."""
+    from hamkor.care.importing import import_referrals
+
     run_import(
         title="Importing referrals",
         file=file,

@@ -6,17 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from hamkor.core import backup as archives
 from hamkor.core.cli import console, fail
-from hamkor.core.db import make_engine
-from hamkor.core.errors import UserError
-from hamkor.core.storage import storage_for
-from hamkor.settings import get_settings
+
+if TYPE_CHECKING:
+    from hamkor.core import backup as archives
 
 BackupTarget = Annotated[Path, typer.Argument(help="The archive to write (a .tar.gz file).")]
 ArchiveFile = Annotated[
@@ -44,6 +42,12 @@ def _summary(manifest: archives.Manifest) -> str:
 def backup(file: BackupTarget) -> None:
     """Write the database and the stored files to one archive, while the app runs. Keep the
     secret key (HAMKOR_SECRET_KEY or var/secret_key) apart: the archive never holds it."""
+    from hamkor.core import backup as archives
+    from hamkor.core.db import make_engine
+    from hamkor.core.errors import UserError
+    from hamkor.core.storage import storage_for
+    from hamkor.settings import get_settings
+
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url())
     try:
@@ -61,6 +65,12 @@ def backup(file: BackupTarget) -> None:
 def restore(file: ArchiveFile) -> None:
     """Restore an archive into the empty database of the settings, after checking all of it;
     refused when damaged, of another schema revision, or when the database is not empty."""
+    from hamkor.core import backup as archives
+    from hamkor.core.db import make_engine
+    from hamkor.core.errors import UserError
+    from hamkor.core.storage import storage_for
+    from hamkor.settings import get_settings
+
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url())
     try:

@@ -3,27 +3,18 @@ the job worker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from hamkor.core import files, jobs, migrate, notifications
-from hamkor.core.db import make_engine, make_sessionmaker, transaction
-from hamkor.core.errors import UserError
-from hamkor.core.i18n import Message
-from hamkor.core.importing import Progress as ImportProgress
-from hamkor.core.importing import Stage
-from hamkor.core.models import Role, User
-from hamkor.core.storage import storage_for
-from hamkor.core.users import create_user, grant, set_email
-from hamkor.settings import get_settings
+from hamkor.core.roles import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from hamkor.core.errors import UserError
+    from hamkor.core.models import User
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
@@ -34,12 +25,20 @@ console = Console()
 
 
 def session_factory() -> sessionmaker[Session]:
-    """Sessions on the database of the settings, as the app opens them."""
+    """Sessions on the database of the settings, as the app opens them; the modules are wired
+    here, when a command first needs the database, so that asking for help loads none of them."""
+    from hamkor.core.db import make_engine, make_sessionmaker
+    from hamkor.modules import install
+    from hamkor.settings import get_settings
+
+    install()
     return make_sessionmaker(make_engine(get_settings().resolved_database_url()))
 
 
 def fail(error: UserError) -> typer.Exit:
     """Print a refused input's messages (in the default language) and give a failing exit."""
+    from hamkor.settings import get_settings
+
     language = get_settings().default_language
     for item in error.errors:
         where = f"{item.field}: " if item.field else ""
@@ -47,34 +46,13 @@ def fail(error: UserError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-_STAGES = {
-    Stage.READING: "reading and checking rows",
-    Stage.CHECKING: "checking against the database",
-    Stage.WRITING: "writing",
-}
-
-
-@contextmanager
-def import_bar(title: str) -> Iterator[ImportProgress]:
-    """A progress bar for an import: its stage, the rows done of the rows in all, the time."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(title, total=None)
-
-        def report(stage: Stage, done: int, total: int | None) -> None:
-            bar.update(task, description=f"{title}: {_STAGES[stage]}", completed=done, total=total)
-
-        yield report
-
-
 @db_app.command("upgrade")
 def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the database of the settings to the latest schema."""
+    from hamkor.core import migrate
+    from hamkor.core.db import make_engine
+    from hamkor.settings import get_settings
+
     engine = make_engine(get_settings().resolved_database_url())
     with engine.begin() as connection:
         migrate.upgrade(connection, revision)
@@ -93,6 +71,10 @@ def user_create(
     email: Annotated[str | None, typer.Option(help="Address notifications are sent to.")] = None,
 ) -> None:
     """Create a user, optionally granting a role globally, in an institution or in a program."""
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.core.users import create_user, grant
+
     try:
         with transaction(session_factory()) as db:
             user = create_user(
@@ -111,6 +93,10 @@ def user_create(
 
 
 def _user(db: Session, username: str) -> User:
+    from sqlalchemy import select
+
+    from hamkor.core.models import User
+
     user = db.scalar(select(User).where(User.username == username))
     if user is None:
         console.print(f"[red]No user {username}.[/red]")
@@ -124,6 +110,10 @@ def user_email(
     address: Annotated[str, typer.Argument(help="The address; an empty string removes it.")],
 ) -> None:
     """Set the address a user's notifications are e-mailed to."""
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.core.users import set_email
+
     try:
         with transaction(session_factory()) as db:
             set_email(db, user=_user(db, username), email=address)
@@ -135,14 +125,25 @@ def user_email(
 @files_app.command("collect")
 def files_collect(
     older_than_hours: Annotated[
-        float, typer.Option(help="Keep files stored more recently than this, referred or not.")
-    ] = files.GRACE.total_seconds() / 3600,
+        float | None,
+        typer.Option(
+            help="Keep files stored more recently than this, referred or not "
+            "(default: the grace period of stored files, an hour)."
+        ),
+    ] = None,
 ) -> None:
     """Remove the stored files that nothing refers to any more."""
+    from datetime import timedelta
+
+    from hamkor.core import files
+    from hamkor.core.storage import storage_for
+    from hamkor.settings import get_settings
+
+    grace = files.GRACE if older_than_hours is None else timedelta(hours=older_than_hours)
     removed = files.collect_garbage(
         sessions=session_factory(),
         store=storage_for(get_settings()),
-        older_than=timedelta(hours=older_than_hours),
+        older_than=grace,
     )
     console.print(f"[green]{len(removed)} stored files removed.[/green]")
 
@@ -150,6 +151,11 @@ def files_collect(
 @mail_app.command("test")
 def mail_test(username: str) -> None:
     """Notify a user with a test message and e-mail it now, to check the mail settings."""
+    from hamkor.core import notifications
+    from hamkor.core.db import transaction
+    from hamkor.core.i18n import Message
+    from hamkor.settings import get_settings
+
     settings = get_settings()
     if not settings.smtp_url:
         console.print("[red]HAMKOR_SMTP_URL is not set: no e-mail is sent.[/red]")
@@ -186,7 +192,9 @@ def worker(
 
     from sqlalchemy.engine import make_url
 
+    from hamkor.core import jobs
     from hamkor.core.worker import WorkerPool
+    from hamkor.settings import get_settings
 
     settings = get_settings()
     stopping = threading.Event()
@@ -208,6 +216,9 @@ def jobs_probe(
 ) -> None:
     """Queue a probe job and wait for a worker to run it: exit 1 if none did in time."""
     import time
+
+    from hamkor.core import jobs
+    from hamkor.core.db import transaction
 
     sessions = session_factory()
     with transaction(sessions) as db:

@@ -7,27 +7,23 @@ what they import and how to tell the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from hamkor.core.access import AccessDenied, Actor, Grant
-from hamkor.core.audit import AuditActor, act_as
-from hamkor.core.cli import console, fail, import_bar, session_factory
-from hamkor.core.db import transaction
-from hamkor.core.errors import UserError
-from hamkor.core.i18n import N_
-from hamkor.core.importing import ImportResult, Progress, count_rows
-from hamkor.core.models import Role, User
-from hamkor.settings import get_settings
+from hamkor.core.cli import console, fail, session_factory
 
-#: Whoever runs a command on the server may do anything; it is audited as the system.
-OPERATOR = Actor(user_id=0, username="system", grants=(Grant(Role.PLATFORM_ADMIN),))
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hamkor.core.access import Actor
+    from hamkor.core.importing import ImportResult
+    from hamkor.core.importing import Progress as ImportProgress
 
 FileArgument = Annotated[
     Path,
@@ -39,13 +35,29 @@ UserOption = Annotated[
 ]
 
 #: An import as a command runs it: in ``db`` as ``actor``, from ``file`` of ``total`` rows.
-Importer = Callable[[Session, Actor, BinaryIO, Progress, int], ImportResult]
+Importer = Callable[["Session", "Actor", BinaryIO, "ImportProgress", int], "ImportResult"]
+
+#: The stages of an import (``core.importing.Stage``, a string enum) as the bar tells them.
+_STAGES = {
+    "reading": "reading and checking rows",
+    "checking": "checking against the database",
+    "writing": "writing",
+}
 
 
 def acting_user(db: Session, username: str | None) -> Actor:
-    """The user a command acts as, attributed in the audit trail; the operator when none."""
+    """The user a command acts as, attributed in the audit trail; when none, the operator:
+    whoever runs a command on the server may do anything, audited as the system."""
+    from sqlalchemy import select
+
+    from hamkor.core.access import Actor, Grant
+    from hamkor.core.audit import AuditActor, act_as
+    from hamkor.core.errors import UserError
+    from hamkor.core.i18n import N_
+    from hamkor.core.models import Role, User
+
     if username is None:
-        return OPERATOR
+        return Actor(user_id=0, username="system", grants=(Grant(Role.PLATFORM_ADMIN),))
     user = db.scalar(select(User).where(User.username == username, User.is_active))
     if user is None:
         raise UserError.one("user", N_("No active user is called %(value)s."), value=username)
@@ -55,6 +67,8 @@ def acting_user(db: Session, username: str | None) -> Actor:
 
 def refused_rows(result: ImportResult) -> Table:
     """The problems of a refused import, a row each, in the default language."""
+    from hamkor.settings import get_settings
+
     shown = "" if result.error_count == len(result.errors) else f" (the first {len(result.errors)})"
     table = Table(title=f"Nothing was imported. Problems to correct: {result.error_count}{shown}")
     table.add_column("Line", justify="right")
@@ -65,6 +79,24 @@ def refused_rows(result: ImportResult) -> Table:
             str(error.line), error.column or "—", error.render(get_settings().default_language)
         )
     return table
+
+
+@contextmanager
+def import_bar(title: str) -> Iterator[ImportProgress]:
+    """A progress bar for an import: its stage, the rows done of the rows in all, the time."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(title, total=None)
+
+        def report(stage: str, done: int, total: int | None) -> None:
+            bar.update(task, description=f"{title}: {_STAGES[stage]}", completed=done, total=total)
+
+        yield report
 
 
 def run_import(
@@ -78,6 +110,11 @@ def run_import(
 ) -> None:
     """Import ``file`` as ``username`` in one transaction, with a progress bar: ``done`` tells
     the result; a refusal prints its reasons (``denied`` when the user may not) and exits 1."""
+    from hamkor.core.access import AccessDenied
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.core.importing import count_rows
+
     try:
         with (
             file.open("rb") as source,

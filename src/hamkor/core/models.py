@@ -4,25 +4,13 @@ the audit log."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hamkor.core.db import Base, Timestamped, utcnow
-
-
-class Role(StrEnum):
-    """What a person may do on the platform; granted globally, per institution or per program."""
-
-    PLATFORM_ADMIN = "platform_admin"
-    PROGRAM_COORDINATOR = "program_coordinator"
-    INSTITUTION_COORDINATOR = "institution_coordinator"
-    SPECIALIST = "specialist"
-    REGISTRAR = "registrar"
-    TRAINEE = "trainee"
-    AUDITOR = "auditor"
+from hamkor.core.roles import Role as Role
 
 
 class User(Timestamped, Base):

@@ -3,9 +3,12 @@ supervisor of several workers does not import it."""
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
 from hamkor.core import logs
+from hamkor.settings import get_settings
 
 
 def server_options() -> dict[str, Any]:
@@ -25,3 +28,16 @@ def server_options() -> dict[str, Any]:
         "timeout_worker_healthcheck": 60,
         "log_config": logs.server_config(),
     }
+
+
+def follow_served_address(host: str, port: int) -> str:
+    """The public address of links and certificates: ``HAMKOR_PUBLIC_BASE_URL`` when it is set,
+    else the address served, so that ``make run PORT=8080`` mails no dead link to port 8000.
+
+    Set in the environment, which uvicorn's worker processes inherit, and read afresh here.
+    """
+    if "public_base_url" not in get_settings().model_fields_set:
+        shown = socket.getfqdn() if host in {"0.0.0.0", "::", ""} else host
+        os.environ["HAMKOR_PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
+        get_settings.cache_clear()
+    return get_settings().public_base_url

@@ -6,15 +6,16 @@ from rich.console import Console
 from rich.progress import Progress
 
 from hamkor.core.cli import session_factory
-from hamkor.core.db import transaction
-from hamkor.core.demo import DEMO_PASSWORD
-from hamkor.demo.loader import STEPS, load_demo
 
 console = Console()
 
 
 def demo() -> None:
     """Load the demo program (idempotent: a second run adds nothing)."""
+    from hamkor.core.db import transaction
+    from hamkor.core.demo import DEMO_PASSWORD
+    from hamkor.demo.loader import STEPS, load_demo
+
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Loading the demo", total=len(STEPS))
         with transaction(session_factory()) as db:

@@ -13,19 +13,21 @@ from pathlib import Path
 import typer
 
 from hamkor.core.import_command import FileArgument, UserOption, run_import
-from hamkor.directory.importing import import_file
-from hamkor.directory.schemas import ImportKind
 
 app = typer.Typer(help="Bulk imports from CSV or XLSX (all or nothing).", no_args_is_help=True)
 
 
-def _import(kind: ImportKind, file: Path, username: str | None) -> None:
+def _import(kind: str, file: Path, username: str | None) -> None:
+    """Import ``file`` as the directory's import of ``kind`` (``directory.schemas.ImportKind``)."""
+    from hamkor.directory.importing import import_file
+    from hamkor.directory.schemas import ImportKind
+
     run_import(
         title=f"Importing {kind}",
         file=file,
         username=username,
         importer=lambda db, actor, source, progress, total: import_file(
-            db=db, actor=actor, kind=kind, file=source, progress=progress, total=total
+            db=db, actor=actor, kind=ImportKind(kind), file=source, progress=progress, total=total
         ),
         denied=f"{username} may not change {kind}",
         done=lambda result: f"{result.created} {kind} imported from {file.name}.",
@@ -35,16 +37,16 @@ def _import(kind: ImportKind, file: Path, username: str | None) -> None:
 @app.command("institutions")
 def import_institutions(file: FileArgument, user: UserOption = None) -> None:
     """Import institutions: code, kind, city and optionally country by code, names."""
-    _import(ImportKind.INSTITUTIONS, file, user)
+    _import("institutions", file, user)
 
 
 @app.command("rooms")
 def import_rooms(file: FileArgument, user: UserOption = None) -> None:
     """Import rooms: institution by code, code, kind, capacity, names."""
-    _import(ImportKind.ROOMS, file, user)
+    _import("rooms", file, user)
 
 
 @app.command("people")
 def import_people(file: FileArgument, user: UserOption = None) -> None:
     """Import people: code, names, institution and specialties by code, languages, contacts."""
-    _import(ImportKind.PEOPLE, file, user)
+    _import("people", file, user)

@@ -17,10 +17,6 @@ from rich.table import Table
 
 from hamkor.planning.plan_command import program
 from hamkor.planning.solve_command import solve
-from hamkor.planning.solver.check import check as check_plan
-from hamkor.planning.solver.generate import generate as generate_instance
-from hamkor.planning.solver.greedy import greedy as greedy_plan
-from hamkor.planning.solver.io import InstanceError, dump, load_instance, load_plan
 from hamkor.planning.tables import console, objective_table, refuse_file
 
 app = typer.Typer(
@@ -39,6 +35,9 @@ def generate(
     seed: Annotated[int, typer.Option(help="The random seed.")] = 0,
 ) -> None:
     """Write a realistic synthetic instance."""
+    from hamkor.planning.solver.generate import generate as generate_instance
+    from hamkor.planning.solver.io import dump
+
     with console.status(f"Generating scale {scale}, seed {seed}…"):
         instance = generate_instance(scale, seed)
         out.write_text(dump(instance), encoding="utf-8")
@@ -52,6 +51,9 @@ def generate(
 @app.command()
 def greedy(instance_file: FileArgument, out: OutOption) -> None:
     """Write the greedy baseline's plan of an instance."""
+    from hamkor.planning.solver.greedy import greedy as greedy_plan
+    from hamkor.planning.solver.io import InstanceError, dump, load_instance
+
     try:
         instance = load_instance(instance_file)
     except InstanceError as error:
@@ -71,6 +73,9 @@ def greedy(instance_file: FileArgument, out: OutOption) -> None:
 @app.command()
 def check(instance_file: FileArgument, plan_file: FileArgument) -> None:
     """List every constraint a plan violates (exit 1 on any)."""
+    from hamkor.planning.solver.check import check as check_plan
+    from hamkor.planning.solver.io import InstanceError, load_instance, load_plan
+
     try:
         instance = load_instance(instance_file)
     except InstanceError as error:

@@ -10,27 +10,19 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 
-from hamkor.core import jobs
-from hamkor.core.access import Action, Actor, get_for
-from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.cli import fail, session_factory
-from hamkor.core.db import transaction
-from hamkor.core.errors import UserError
-from hamkor.core.i18n import N_
 from hamkor.core.import_command import acting_user
-from hamkor.planning import review, service
-from hamkor.planning.models import PlanRun
-from hamkor.planning.solver.model import Instance
 from hamkor.planning.tables import console, objective_table
-from hamkor.programs.models import Program
-from hamkor.settings import get_settings
+
+if TYPE_CHECKING:
+    from hamkor.core import jobs
+    from hamkor.core.access import Actor
 
 
 def _actor(username: str) -> Actor:
@@ -47,6 +39,18 @@ def program(
     accept: Annotated[bool, typer.Option(help="Write the proposal to the program.")] = False,
 ) -> None:
     """Plan a program of the database; show its progress; accept the proposal if asked."""
+    from sqlalchemy import select
+
+    from hamkor.core.access import Action, get_for
+    from hamkor.core.audit import AuditActor, act_as
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.core.i18n import N_
+    from hamkor.planning import review, service
+    from hamkor.planning.models import PlanRun
+    from hamkor.planning.solver.model import Instance
+    from hamkor.programs.models import Program
+
     sessions = session_factory()
     try:
         actor = _actor(user)
@@ -95,6 +99,9 @@ def program(
 def _solve_showing_progress(sessions: jobs.Sessions, job_id: int) -> None:
     """Run the job in a thread (unless an app worker took it first) and show its row's
     progress until it ends."""
+    from hamkor.core import jobs
+    from hamkor.settings import get_settings
+
     worker: threading.Thread | None = None
     if jobs.claim(sessions, jobs.worker_name(), job_id) == job_id:
         timing = jobs.Timing.of(get_settings())

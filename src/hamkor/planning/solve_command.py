@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Group
@@ -18,10 +18,10 @@ from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hamkor.planning.solver.cpsat import Progress as SolverProgress
-from hamkor.planning.solver.cpsat import solve as cpsat_solve
-from hamkor.planning.solver.io import InstanceError, dump, load_instance
 from hamkor.planning.tables import console, gap, objective_table, refuse_file
+
+if TYPE_CHECKING:
+    from hamkor.planning.solver.cpsat import Progress as SolverProgress
 
 
 def _status_line(latest: SolverProgress | None) -> str:
@@ -44,6 +44,9 @@ def solve(
     seed: Annotated[int, typer.Option(help="CP-SAT's random seed.")] = 1,
 ) -> None:
     """Solve an instance with CP-SAT (every core) and write the plan."""
+    from hamkor.planning.solver.cpsat import solve as cpsat_solve
+    from hamkor.planning.solver.io import InstanceError, dump, load_instance
+
     try:
         loaded = load_instance(instance)
     except InstanceError as error:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from hamkor.planning.solver.io import InstanceError
-from hamkor.planning.solver.model import Plan
+if TYPE_CHECKING:
+    from hamkor.planning.solver.io import InstanceError
+    from hamkor.planning.solver.model import Plan
 
 console = Console()
 

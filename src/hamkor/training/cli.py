@@ -5,24 +5,30 @@ The format is in ``docs/formats/training-enrolments.md``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from hamkor.core.access import Action, Actor, get_for
-from hamkor.core.errors import UserError
-from hamkor.core.i18n import N_
 from hamkor.core.import_command import FileArgument, UserOption, run_import
-from hamkor.training.importing import import_enrolments
-from hamkor.training.models import Course
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hamkor.core.access import Actor
+    from hamkor.training.models import Course
 
 app = typer.Typer(help="Training: courses and their trainees.", no_args_is_help=True)
 
 
 def _course(db: Session, actor: Actor, code: str) -> Course:
     """The course of ``code``, which ``actor`` must be allowed to change."""
+    from sqlalchemy import select
+
+    from hamkor.core.access import Action, get_for
+    from hamkor.core.errors import UserError
+    from hamkor.core.i18n import N_
+    from hamkor.training.models import Course
+
     course_id = db.scalar(select(Course.id).where(Course.code == code))
     if course_id is None:
         raise UserError.one("course", N_("Nothing with the code %(value)s exists."), value=code)
@@ -36,6 +42,8 @@ def enrol(
     user: UserOption = None,
 ) -> None:
     """Enrol the people of a file (column person = directory code; optional language)."""
+    from hamkor.training.importing import import_enrolments
+
     run_import(
         title=f"Enrolling in {course}",
         file=file,

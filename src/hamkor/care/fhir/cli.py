@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from sqlalchemy import select
 
-from hamkor.care.fhir.export import export_bundle
-from hamkor.care.fhir.importing import import_bundle
-from hamkor.care.fhir.terms import DEFAULT_BASE
-from hamkor.core.access import AccessDenied, NotFound
 from hamkor.core.cli import console, fail, session_factory
-from hamkor.core.db import transaction
-from hamkor.core.errors import UserError
-from hamkor.core.i18n import N_
 from hamkor.core.import_command import UserOption, acting_user
-from hamkor.core.importing import megabytes
-from hamkor.directory.models import Institution
-from hamkor.settings import get_settings
+
+if TYPE_CHECKING:
+    from hamkor.core.errors import UserError
 
 app = typer.Typer(help="FHIR R4 (R4B, 4.3.0) export and import of care data.", no_args_is_help=True)
 
@@ -51,10 +43,23 @@ def export(
             "consent to sharing their data abroad.",
         ),
     ] = None,
-    base: Annotated[str, typer.Option(help="The base of the entries' fullUrl.")] = DEFAULT_BASE,
+    base: Annotated[
+        str | None,
+        typer.Option(help="The base of the entries' fullUrl (default: Hamkor's own)."),
+    ] = None,
     user: UserOption = None,
 ) -> None:
     """Export the care data of a program (or of all) as a FHIR collection Bundle."""
+    from sqlalchemy import select
+
+    from hamkor.care.fhir.export import export_bundle
+    from hamkor.care.fhir.terms import DEFAULT_BASE
+    from hamkor.core.access import AccessDenied, NotFound
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.core.i18n import N_
+    from hamkor.directory.models import Institution
+
     try:
         with transaction(session_factory()) as db, _bar() as bar:
             task = bar.add_task("Exporting", total=None)
@@ -66,7 +71,7 @@ def export(
             bundle = export_bundle(
                 db=db,
                 actor=acting_user(db, user),
-                base=base.rstrip("/"),
+                base=(base or DEFAULT_BASE).rstrip("/"),
                 program_id=program,
                 recipient=recipient,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
@@ -81,6 +86,8 @@ def export(
 
 
 def _refused(error: UserError) -> Table:
+    from hamkor.settings import get_settings
+
     language = get_settings().default_language
     table = Table(title=f"Nothing was imported. Problems to correct: {len(error.errors)}")
     table.add_column("Where")
@@ -114,6 +121,13 @@ def import_(
     Health records are registered by a person (the waitlist remembers who moved a referral),
     so the import names its user rather than running as the operator.
     """
+    from hamkor.care.fhir.importing import import_bundle
+    from hamkor.core.access import AccessDenied
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.core.importing import megabytes
+    from hamkor.settings import get_settings
+
     limit = get_settings().fhir_max_bytes
     if file.stat().st_size > limit:
         console.print(

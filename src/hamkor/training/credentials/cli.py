@@ -10,23 +10,16 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from hamkor.core.access import AccessDenied, Action, NotFound, get_for
 from hamkor.core.cli import console, fail, session_factory
-from hamkor.core.db import transaction
-from hamkor.core.errors import UserError
-from hamkor.core.i18n import Message, localized
 from hamkor.core.import_command import UserOption, acting_user
-from hamkor.directory.models import Institution
-from hamkor.settings import get_settings
-from hamkor.training import labels
-from hamkor.training.credentials import service, vc
-from hamkor.training.credentials.verify import Verification
+
+if TYPE_CHECKING:
+    from hamkor.training.credentials.verify import Verification
 
 app = typer.Typer(
     help="Certificates: list, export, verify, revoke; signing keys.", no_args_is_help=True
@@ -44,6 +37,8 @@ NumberArgument = Annotated[
 
 
 def _language() -> str:
+    from hamkor.settings import get_settings
+
     return get_settings().default_language
 
 
@@ -55,6 +50,10 @@ def _refuse(message: str) -> typer.Exit:
 @app.command("list")
 def list_certificates(user: UserOption = None) -> None:
     """The certificates (newest first): number, holder, course, date of issue and status."""
+    from hamkor.core.db import transaction
+    from hamkor.core.i18n import localized
+    from hamkor.training.credentials import service
+
     language = _language()
     with transaction(session_factory()) as db:
         credentials = service.list_credentials(db=db, actor=acting_user(db, user))
@@ -88,6 +87,11 @@ def export(
     user: UserOption = None,
 ) -> None:
     """Write a certificate as its VC-JWT, or as JSON (the enveloped credential, verifiable)."""
+    from hamkor.core.access import AccessDenied, NotFound
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.training.credentials import service, vc
+
     try:
         with transaction(session_factory()) as db:
             credential = service.get_credential(db=db, actor=acting_user(db, user), number=number)
@@ -104,6 +108,9 @@ def export(
 
 
 def _report(result: Verification, language: str) -> Table:
+    from hamkor.core.i18n import Message
+    from hamkor.training import labels
+
     table = Table(title="Valid" if result.valid else "NOT valid", title_style="bold")
     table.add_column("Check")
     table.add_column("Result")
@@ -125,6 +132,9 @@ def verify(
     ],
 ) -> None:
     """Check a certificate file: signature, issuer key, dates, revocation, OB 3.0 schema."""
+    from hamkor.core.db import transaction
+    from hamkor.training.credentials import service
+
     language = _language()
     with transaction(session_factory()) as db:
         result = service.verify(db=db, data=file.read_bytes())
@@ -140,6 +150,11 @@ def revoke(
     user: UserOption = None,
 ) -> None:
     """Revoke a certificate; verification reports it revoked, with the reason, from now on."""
+    from hamkor.core.access import AccessDenied, Action, NotFound
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.training.credentials import service
+
     try:
         with transaction(session_factory()) as db:
             actor = acting_user(db, user)
@@ -160,6 +175,14 @@ def rotate_key(
     user: UserOption = None,
 ) -> None:
     """Retire the institution's signing key and make a new one (old certificates still verify)."""
+    from sqlalchemy import select
+
+    from hamkor.core.access import AccessDenied, get_for
+    from hamkor.core.db import transaction
+    from hamkor.core.errors import UserError
+    from hamkor.directory.models import Institution
+    from hamkor.training.credentials import service
+
     try:
         with transaction(session_factory()) as db:
             found = db.scalar(select(Institution.id).where(Institution.code == institution))
