@@ -200,3 +200,55 @@ def test_the_iati_download_is_a_valid_activity_file(
     assert "attachment" in response.headers["content-disposition"]
     assert schema.problems(response.content) == []
     assert b"<iati-identifier>XM-EXAMPLE-KZ-UZ-2025</iati-identifier>" in response.content
+
+
+def test_the_edit_form_shows_the_terms_and_names_a_signer_from_the_directory(
+    client_for: ClientFactory, db: Session, kz_uz_days: KzUzDays, agreement_people: AgreementPeople
+) -> None:
+    client = client_for(agreement_people.vakhidov_coordinator)
+    created = submit(client, "/agreements/new", "/agreements", _form(kz_uz_days))
+    page = created.headers["location"]
+    edit = client.get(f"{page}/edit").text
+    assert 'value="F. Nazyrov"' in edit
+    assert 'value="joint research, exchange of specialists, training"' in edit
+
+    form = _form(kz_uz_days, **{"parties.0.signer_person_id": str(kz_uz_days.surgeon.id)})
+    form.pop("code")
+    saved = submit(client, f"{page}/edit", f"{page}/edit", form)
+    assert saved.status_code == 303, saved.text
+    agreement = db.scalar(select(Agreement))
+    assert agreement is not None
+    db.refresh(agreement)
+    assert agreement.parties[0].signer_person_id == kz_uz_days.surgeon.id
+
+    refused = submit(client, f"{page}/edit", f"{page}/edit", {**form, "valid_until": "2020-01-01"})
+    assert refused.status_code == 422
+    assert 'id="e-valid_until"' in refused.text
+    db.refresh(agreement)
+    assert str(agreement.valid_until) == "2028-10-13"
+
+
+def test_a_milestone_added_and_marked_reached_on_the_page(
+    client_for: ClientFactory, db: Session, kz_uz_days: KzUzDays, agreement_people: AgreementPeople
+) -> None:
+    client = client_for(agreement_people.vakhidov_coordinator)
+    page = submit(client, "/agreements/new", "/agreements", _form(kz_uz_days)).headers["location"]
+    item_data = {
+        "titles.en": "First joint research paper",
+        "owner_institution_id": str(kz_uz_days.vakhidov.id),
+        "due_on": "2026-06-01",
+    }
+    assert submit(client, page, f"{page}/items", item_data).status_code == 303
+    item = db.scalar(select(RoadmapItem))
+    assert item is not None
+    milestone = {"titles.en": "Ethics committee approval", "due_on": "2026-02-01"}
+    added = submit(client, page, f"/roadmap-items/{item.id}/milestones", milestone)
+    assert added.status_code == 303
+    db.refresh(item)
+    reached = submit(
+        client, page, f"/milestones/{item.milestones[0].id}/done", {"done_on": "2026-01-20"}
+    )
+    assert reached.status_code == 303
+    text = client.get(page).text
+    assert "Ethics committee approval" in text
+    assert "✓" in text.split("Ethics committee approval")[1].split("</li>")[0]

@@ -19,15 +19,23 @@ from hamkor.agreements.models import (
 )
 from hamkor.agreements.schemas import (
     AgreementCreate,
+    AgreementTerms,
     IndicatorCreate,
     ItemCreate,
     ItemProgress,
+    MilestoneCreate,
+    MilestoneDone,
     StatusChange,
 )
-from hamkor.core.access import Actor
+from hamkor.core.access import AccessDenied, Actor
 from hamkor.core.errors import UserError
 from hamkor.core.models import User
-from tests.fixtures.agreements import VALID_UNTIL, AgreementFactory, agreement_body
+from tests.fixtures.agreements import (
+    VALID_UNTIL,
+    AgreementFactory,
+    AgreementPeople,
+    agreement_body,
+)
 from tests.fixtures.programs import ActivityFactory, KzUzDays, ProgramFactory
 
 
@@ -235,3 +243,115 @@ def test_an_item_is_delivered_by_activities_of_the_agreements_program_only(
     with pytest.raises(UserError) as refused:
         _item(db, admin, memorandum, date(2026, 3, 1), activity_ids=[other.id])
     assert [error.field for error in refused.value.errors] == ["activity_ids"]
+
+
+def _terms(days: KzUzDays, agreement: Agreement, **changes: Any) -> AgreementTerms:
+    body = agreement_body(days, **changes)
+    for name in ("code", "kind"):
+        body.pop(name)
+    return AgreementTerms.model_validate(body)
+
+
+def test_a_draft_changes_its_parties_and_validity_and_flags_items_then_outside(
+    db: Session, admin: User, kz_uz_days: KzUzDays, create_agreement: AgreementFactory
+) -> None:
+    draft = create_agreement(status=AgreementStatus.DRAFT)
+    late = _item(db, admin, draft, date(2028, 3, 1))
+    parties = [
+        {"institution_id": kz_uz_days.vakhidov.id, "signer_person_id": kz_uz_days.surgeon.id},
+        {"institution_id": kz_uz_days.syzganov.id},
+        {"institution_id": kz_uz_days.samarkand_hospital.id},
+    ]
+    service.update_agreement(
+        db=db,
+        actor=Actor.of(admin),
+        agreement=draft,
+        data=_terms(kz_uz_days, draft, parties=parties, valid_until=date(2027, 10, 13)),
+    )
+    db.expire_all()
+    assert [(p.institution_id, p.signer_person_id) for p in draft.parties] == [
+        (kz_uz_days.vakhidov.id, kz_uz_days.surgeon.id),
+        (kz_uz_days.syzganov.id, None),
+        (kz_uz_days.samarkand_hospital.id, None),
+    ]
+    assert draft.valid_until == date(2027, 10, 13)
+    assert late.outside_validity is True
+
+
+def test_a_signed_agreement_keeps_its_parties_and_validity_but_takes_its_signers(
+    db: Session, admin: User, kz_uz_days: KzUzDays, memorandum: Agreement
+) -> None:
+    three = [
+        {"institution_id": kz_uz_days.vakhidov.id},
+        {"institution_id": kz_uz_days.syzganov.id},
+        {"institution_id": kz_uz_days.samarkand_hospital.id},
+    ]
+    with pytest.raises(UserError) as refused:
+        service.update_agreement(
+            db=db,
+            actor=Actor.of(admin),
+            agreement=memorandum,
+            data=_terms(kz_uz_days, memorandum, parties=three, notice_days=30),
+        )
+    assert [e.field for e in refused.value.errors] == ["notice_days", "parties"]
+    db.expire_all()
+    assert (len(memorandum.parties), memorandum.notice_days) == (2, 90)
+
+    signer = {"institution_id": kz_uz_days.vakhidov.id, "signer_person_id": kz_uz_days.surgeon.id}
+    service.update_agreement(
+        db=db,
+        actor=Actor.of(admin),
+        agreement=memorandum,
+        data=_terms(
+            kz_uz_days, memorandum, parties=[signer, three[1]], titles={"en": "Memorandum"}
+        ),
+    )
+    assert memorandum.parties[0].signer_person_id == kz_uz_days.surgeon.id
+    assert memorandum.titles == {"en": "Memorandum"}
+
+
+def test_a_coordinator_cannot_edit_their_own_institution_off_an_agreement(
+    db: Session,
+    kz_uz_days: KzUzDays,
+    create_agreement: AgreementFactory,
+    agreement_people: AgreementPeople,
+) -> None:
+    draft = create_agreement(status=AgreementStatus.DRAFT)
+    others = [
+        {"institution_id": kz_uz_days.syzganov.id},
+        {"institution_id": kz_uz_days.samarkand_hospital.id},
+    ]
+    with pytest.raises(AccessDenied):
+        service.update_agreement(
+            db=db,
+            actor=Actor.of(agreement_people.vakhidov_coordinator),
+            agreement=draft,
+            data=_terms(kz_uz_days, draft, parties=others),
+        )
+    db.expire_all()
+    assert {p.institution_id for p in draft.parties} == {
+        kz_uz_days.vakhidov.id,
+        kz_uz_days.syzganov.id,
+    }
+
+
+def test_a_milestone_is_due_within_the_validity_and_marked_reached(
+    db: Session, admin: User, memorandum: Agreement
+) -> None:
+    item = _item(db, admin, memorandum, date(2026, 6, 1))
+    actor = Actor.of(admin)
+    outside = MilestoneCreate.model_validate({"titles": {"en": "Ethics"}, "due_on": "2029-01-01"})
+    with pytest.raises(UserError) as refused:
+        service.add_milestone(db=db, actor=actor, item=item, data=outside)
+    assert [e.field for e in refused.value.errors] == ["due_on"]
+    assert item.milestones == []
+
+    inside = MilestoneCreate.model_validate({"titles": {"en": "Ethics"}, "due_on": "2026-02-01"})
+    milestone = service.add_milestone(db=db, actor=actor, item=item, data=inside)
+    service.complete_milestone(
+        db=db, actor=actor, milestone=milestone, data=MilestoneDone(done_on=date(2026, 1, 20))
+    )
+    db.expire_all()
+    assert [(m.due_on, m.done_on) for m in item.milestones] == [
+        (date(2026, 2, 1), date(2026, 1, 20))
+    ]

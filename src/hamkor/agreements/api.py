@@ -9,16 +9,20 @@ from pydantic import BaseModel
 
 from hamkor.agreements import service
 from hamkor.agreements.due import due_lists
-from hamkor.agreements.models import Agreement, RoadmapItem
+from hamkor.agreements.models import Agreement, Milestone, RoadmapItem
 from hamkor.agreements.schemas import (
     AgreementCreate,
     AgreementRead,
+    AgreementTerms,
     AwardCreate,
     AwardRead,
     IndicatorCreate,
     ItemCreate,
     ItemProgress,
     ItemRead,
+    MilestoneCreate,
+    MilestoneDone,
+    MilestoneRead,
     StandCreate,
     StandRead,
     StatusChange,
@@ -88,6 +92,15 @@ def due(ctx: ApiCtx, program: QueryId = None, institution: QueryId = None) -> Du
 @router.get("/agreements/{agreement_id}")
 def get_agreement(ctx: ApiCtx, agreement_id: PathId) -> AgreementRead:
     return AgreementRead.model_validate(get_for(ctx.db, ctx.actor, Agreement, agreement_id))
+
+
+@router.put("/agreements/{agreement_id}")
+def update_agreement(ctx: ApiCtx, agreement_id: PathId, data: AgreementTerms) -> AgreementRead:
+    """New terms: parties with their signers, titles, validity, visibility. Once signed, the
+    parties and the validity change only by an amendment."""
+    agreement = get_for(ctx.db, ctx.actor, Agreement, agreement_id, Action.CHANGE)
+    changed = service.update_agreement(db=ctx.db, actor=ctx.actor, agreement=agreement, data=data)
+    return AgreementRead.model_validate(changed)
 
 
 @router.get("/agreements/{agreement_id}/versions")
@@ -175,6 +188,22 @@ def record_indicator(ctx: ApiCtx, item_id: PathId, data: IndicatorCreate) -> Ite
     item = get_for(ctx.db, ctx.actor, RoadmapItem, item_id, Action.CHANGE)
     service.record_indicator(db=ctx.db, actor=ctx.actor, item=item, data=data)
     return ItemRead.model_validate(item)
+
+
+@router.post("/roadmap-items/{item_id}/milestones", status_code=201)
+def add_milestone(ctx: ApiCtx, item_id: PathId, data: MilestoneCreate) -> MilestoneRead:
+    """A step of a roadmap item, due within the agreement's validity."""
+    item = get_for(ctx.db, ctx.actor, RoadmapItem, item_id, Action.CHANGE)
+    milestone = service.add_milestone(db=ctx.db, actor=ctx.actor, item=item, data=data)
+    return MilestoneRead.model_validate(milestone)
+
+
+@router.put("/milestones/{milestone_id}/done")
+def complete_milestone(ctx: ApiCtx, milestone_id: PathId, data: MilestoneDone) -> MilestoneRead:
+    """The day the milestone was reached."""
+    milestone = get_for(ctx.db, ctx.actor, Milestone, milestone_id, Action.CHANGE)
+    done = service.complete_milestone(db=ctx.db, actor=ctx.actor, milestone=milestone, data=data)
+    return MilestoneRead.model_validate(done)
 
 
 @router.get("/programs/{program_id}/stands")

@@ -65,11 +65,9 @@ class PartyCreate(BaseModel):
     signed_on: OptionalDay = None
 
 
-class AgreementCreate(BaseModel):
-    """A new agreement, or (with ``parent_id``) an extension or amendment of one."""
+class AgreementTerms(BaseModel):
+    """What an agreement says and who it binds: the part of it that can be edited."""
 
-    code: Code
-    kind: Annotated[AgreementKind, Required]
     titles: Names
     summaries: OptionalDescriptions = None
     topics: Annotated[list[Topic], FormList, Field(max_length=MAX_ROWS)] = []
@@ -83,6 +81,13 @@ class AgreementCreate(BaseModel):
     confidentiality: Confidentiality = Confidentiality.PROGRAM
     program_id: OptionalId = None
     ceremony_activity_id: OptionalId = None
+
+
+class AgreementCreate(AgreementTerms):
+    """A new agreement, or (with ``parent_id``) an extension or amendment of one."""
+
+    code: Code
+    kind: Annotated[AgreementKind, Required]
     parent_id: OptionalId = None
 
 
@@ -128,6 +133,12 @@ class MilestoneCreate(BaseModel):
     titles: Names
     due_on: Annotated[Day, Required]
     done_on: OptionalDay = None
+
+
+class MilestoneDone(BaseModel):
+    """The day a milestone was reached."""
+
+    done_on: Annotated[Day, Required]
 
 
 class IndicatorCreate(BaseModel):

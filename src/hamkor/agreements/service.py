@@ -39,10 +39,14 @@ from hamkor.agreements.models import (
 )
 from hamkor.agreements.schemas import (
     AgreementCreate,
+    AgreementTerms,
     AwardCreate,
     IndicatorCreate,
     ItemCreate,
     ItemProgress,
+    MilestoneCreate,
+    MilestoneDone,
+    PartyCreate,
     StandCreate,
     StatusChange,
 )
@@ -180,7 +184,7 @@ def documents(db: Session, agreement: Agreement) -> Sequence[files.Attachment]:
 # --- agreements -----------------------------------------------------------------------------
 
 
-def _check_parties(db: Session, data: AgreementCreate, errors: list[FieldError]) -> None:
+def _check_parties(db: Session, data: AgreementTerms, errors: list[FieldError]) -> None:
     if len(data.parties) < 2:
         errors.append(problem("parties", N_("An agreement binds at least two parties.")))
     seen: set[int] = set()
@@ -225,7 +229,7 @@ def _check_parent(
     return parent
 
 
-def _check_ceremony(db: Session, data: AgreementCreate, errors: list[FieldError]) -> int | None:
+def _check_ceremony(db: Session, data: AgreementTerms, errors: list[FieldError]) -> int | None:
     """The agreement's program: the given one, or the signing ceremony's."""
     if not _exists(db, Program, data.program_id):
         errors.append(problem("program_id", _CHOOSE))
@@ -244,6 +248,14 @@ def _check_ceremony(db: Session, data: AgreementCreate, errors: list[FieldError]
     return activity.program_id
 
 
+def _check_terms(db: Session, data: AgreementTerms, errors: list[FieldError]) -> int | None:
+    """The rules of an agreement's terms, new or edited; returns its program."""
+    if data.valid_from and data.valid_until and data.valid_until < data.valid_from:
+        errors.append(problem("valid_until", N_("The agreement cannot end before it starts.")))
+    _check_parties(db, data, errors)
+    return _check_ceremony(db, data, errors)
+
+
 def _check_agreement(
     db: Session, actor: Actor, data: AgreementCreate
 ) -> tuple[Agreement | None, int | None]:
@@ -251,11 +263,8 @@ def _check_agreement(
     errors: list[FieldError] = []
     if db.scalar(select(Agreement.id).where(Agreement.code == data.code)) is not None:
         errors.append(problem("code", N_("The code %(value)s is taken."), value=data.code))
-    if data.valid_from and data.valid_until and data.valid_until < data.valid_from:
-        errors.append(problem("valid_until", N_("The agreement cannot end before it starts.")))
-    _check_parties(db, data, errors)
+    program_id = _check_terms(db, data, errors)
     parent = _check_parent(db, actor, data, errors)
-    program_id = _check_ceremony(db, data, errors)
     refuse_any(errors)
     return parent, program_id
 
@@ -279,6 +288,64 @@ def create_agreement(*, db: Session, actor: Actor, data: AgreementCreate) -> Agr
         _record_status(db, actor, agreement, None, AgreementStatus.DRAFT, "")
     if parent is not None:
         flag_outside_validity(db, agreement)
+    return agreement
+
+
+#: Terms that bind once signed: a signed agreement changes them by an amendment.
+_BINDING = ("valid_from", "valid_until", "renewal_terms", "notice_days")
+
+
+def _check_binding(agreement: Agreement, data: AgreementTerms, errors: list[FieldError]) -> None:
+    """After signing, the parties and the validity stay as signed; signers and dates of
+    signing, titles, summaries, topics and visibility may still be completed or corrected."""
+    if agreement.status in (AgreementStatus.DRAFT, AgreementStatus.NEGOTIATING):
+        return
+    amend = N_("A signed agreement changes this by an amendment.")
+    for name in _BINDING:
+        if getattr(data, name) != getattr(agreement, name):
+            errors.append(problem(name, amend))
+    signed = {party.institution_id for party in agreement.parties}
+    if {party.institution_id for party in data.parties} != signed:
+        errors.append(problem("parties", amend))
+
+
+def _replace_parties(db: Session, agreement: Agreement, parties: Sequence[PartyCreate]) -> None:
+    """The parties as given, in their order: a party kept is the same row with its signer
+    updated; those left out are deleted first, so an institution can leave and come back."""
+    kept = {party.institution_id: party for party in agreement.parties}
+    wanted = {party.institution_id for party in parties}
+    for institution_id in kept.keys() - wanted:
+        agreement.parties.remove(kept.pop(institution_id))
+    db.flush()
+    rows = []
+    for party in parties:
+        row = kept.get(party.institution_id) or AgreementParty()
+        for name, value in party.model_dump().items():
+            setattr(row, name, value)
+        row.signer_name = party.signer_name or ""
+        rows.append(row)
+    agreement.parties = rows
+    db.flush()
+
+
+def update_agreement(
+    *, db: Session, actor: Actor, agreement: Agreement, data: AgreementTerms
+) -> Agreement:
+    """New terms of an agreement the actor manages, which they must still manage afterwards
+    (a coordinator cannot take their own institution off and lose it); a version's new
+    validity flags the roadmap items then due outside it."""
+    errors: list[FieldError] = []
+    program_id = _check_terms(db, data, errors)
+    _check_binding(agreement, data, errors)
+    refuse_any(errors)
+    values = data.model_dump(exclude={"parties"})
+    values.update(summaries=values["summaries"] or {}, program_id=program_id)
+    with db.begin_nested():
+        for name, value in values.items():
+            setattr(agreement, name, value)
+        _replace_parties(db, agreement, data.parties)
+        require(db, actor, Action.CHANGE, agreement)
+    flag_outside_validity(db, agreement)
     return agreement
 
 
@@ -430,6 +497,28 @@ def update_item(*, db: Session, actor: Actor, item: RoadmapItem, data: ItemProgr
         item.alert = None
     db.flush()
     return item
+
+
+def add_milestone(
+    *, db: Session, actor: Actor, item: RoadmapItem, data: MilestoneCreate
+) -> Milestone:
+    """A step of an item, due within the agreement's validity."""
+    errors: list[FieldError] = []
+    _check_due(db, item.agreement, data.due_on, errors)
+    refuse_any(errors)
+    milestone = Milestone(**data.model_dump())
+    item.milestones.append(milestone)
+    db.flush()
+    return milestone
+
+
+def complete_milestone(
+    *, db: Session, actor: Actor, milestone: Milestone, data: MilestoneDone
+) -> Milestone:
+    """A milestone reached on the day given (again to correct the day)."""
+    milestone.done_on = data.done_on
+    db.flush()
+    return milestone
 
 
 def record_indicator(

@@ -19,13 +19,16 @@ from hamkor.agreements import feed, labels, service
 from hamkor.agreements.access import may_create
 from hamkor.agreements.due import due_lists, notice_date
 from hamkor.agreements.iati import export
-from hamkor.agreements.models import VERSION_KINDS, Agreement, RoadmapItem
+from hamkor.agreements.models import VERSION_KINDS, Agreement, Milestone, RoadmapItem
 from hamkor.agreements.schemas import (
     MAX_ROWS,
     AgreementCreate,
+    AgreementTerms,
     AwardCreate,
     ItemCreate,
     ItemProgress,
+    MilestoneCreate,
+    MilestoneDone,
     StandCreate,
     StatusChange,
 )
@@ -34,7 +37,14 @@ from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, QueryId, error_map
 from hamkor.core.i18n import N_
-from hamkor.core.pages import Refusal, labelled_options, named_options, save_then, see_other
+from hamkor.core.pages import (
+    Refusal,
+    form_values,
+    labelled_options,
+    named_options,
+    save_then,
+    see_other,
+)
 from hamkor.core.storage import storage_for
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx, settings_of
 from hamkor.directory import service as directory_service
@@ -167,7 +177,7 @@ def _with_parties(form: Mapping[str, Any]) -> dict[str, Any]:
     data = {k: v for k, v in form.items() if not k.startswith("parties.")}
     parties = []
     for row in range(MAX_ROWS):
-        fields = ("institution_id", "signer_name", "signed_on")
+        fields = ("institution_id", "signer_person_id", "signer_name", "signed_on")
         values = {f: form.get(f"parties.{row}.{f}", "") for f in fields}
         if any(str(value).strip() for value in values.values()):
             parties.append(values)
@@ -175,15 +185,25 @@ def _with_parties(form: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _form_page(ctx: Ctx, form: Mapping[str, Any], refusal: Refusal | None = None) -> Response:
+def _form_page(
+    ctx: Ctx,
+    form: Mapping[str, Any],
+    refusal: Refusal | None = None,
+    agreement: Agreement | None = None,
+) -> Response:
+    """The form of a new agreement, or of the terms of ``agreement``: a row per party it
+    has and one more."""
     errors, status = _refusal(refusal)
+    parties = len(agreement.parties) + 1 if agreement else 0
     return _render(
         ctx,
         "agreements/form.html",
         status,
         form=form,
         errors=errors,
-        rows=range(PARTY_ROWS),
+        agreement=agreement,
+        rows=range(max(PARTY_ROWS, parties)),
+        people=_choices(ctx, Person),
         kinds=labelled_options(ctx.translator, labels.AGREEMENT_KIND),
         confidentiality=labelled_options(ctx.translator, labels.CONFIDENTIALITY),
         programs=_choices(ctx, Program),
@@ -220,6 +240,34 @@ def create_agreement(ctx: PageCtx, form: Form) -> Response:
         lambda data: service.create_agreement(db=ctx.db, actor=actor, data=data),
         done=lambda saved: f"/agreements/{saved.id}",
         again=lambda refusal: _form_page(ctx, form, refusal),
+    )
+
+
+@router.get("/agreements/{agreement_id}/edit", response_class=HTMLResponse)
+def edit_agreement(ctx: PageCtx, agreement_id: PathId) -> Response:
+    agreement = get_for(ctx.db, ctx.actor, Agreement, agreement_id, Action.CHANGE)
+    rows = {
+        f"parties.{row}.{name}": getattr(party, name)
+        for row, party in enumerate(agreement.parties)
+        for name in ("institution_id", "signer_person_id", "signer_name", "signed_on")
+    }
+    form = form_values(agreement, AgreementTerms, topics=", ".join(agreement.topics), **rows)
+    return _form_page(ctx, form, agreement=agreement)
+
+
+@router.post("/agreements/{agreement_id}/edit", response_class=HTMLResponse)
+def update_agreement(ctx: PageCtx, agreement_id: PathId, form: Form) -> Response:
+    actor = ctx.actor
+    agreement = get_for(ctx.db, actor, Agreement, agreement_id, Action.CHANGE)
+    return save_then(
+        ctx,
+        _with_parties(form),
+        AgreementTerms,
+        lambda data: service.update_agreement(
+            db=ctx.db, actor=actor, agreement=agreement, data=data
+        ),
+        done=f"/agreements/{agreement.id}",
+        again=lambda refusal: _form_page(ctx, form, refusal, agreement),
     )
 
 
@@ -341,6 +389,37 @@ def update_item(ctx: PageCtx, item_id: PathId, form: Form) -> Response:
         ItemProgress,
         lambda data: service.update_item(db=ctx.db, actor=actor, item=item, data=data),
         done=f"/agreements/{item.agreement_id}#roadmap",
+        again=lambda refusal: _agreement_page(ctx, item.agreement, refusal),
+    )
+
+
+@router.post("/roadmap-items/{item_id}/milestones", response_class=HTMLResponse)
+def add_milestone(ctx: PageCtx, item_id: PathId, form: Form) -> Response:
+    actor = ctx.actor
+    item = get_for(ctx.db, actor, RoadmapItem, item_id, Action.CHANGE)
+    return save_then(
+        ctx,
+        form,
+        MilestoneCreate,
+        lambda data: service.add_milestone(db=ctx.db, actor=actor, item=item, data=data),
+        done=f"/agreements/{item.agreement_id}#item-{item.id}",
+        again=lambda refusal: _agreement_page(ctx, item.agreement, refusal),
+    )
+
+
+@router.post("/milestones/{milestone_id}/done", response_class=HTMLResponse)
+def complete_milestone(ctx: PageCtx, milestone_id: PathId, form: Form) -> Response:
+    actor = ctx.actor
+    milestone = get_for(ctx.db, actor, Milestone, milestone_id, Action.CHANGE)
+    item = milestone.item
+    return save_then(
+        ctx,
+        form,
+        MilestoneDone,
+        lambda data: service.complete_milestone(
+            db=ctx.db, actor=actor, milestone=milestone, data=data
+        ),
+        done=f"/agreements/{item.agreement_id}#item-{item.id}",
         again=lambda refusal: _agreement_page(ctx, item.agreement, refusal),
     )
 
