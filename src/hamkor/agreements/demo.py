@@ -1,20 +1,21 @@
 """Agreements in the demo (issue 17), from the news files: the Vakhidov–Syzganov memorandum of
-October 2025 with its roadmap in science, education and clinical practice (two items done, one
-late, one due soon); the cooperation contract of the two institutes of traumatology and
-orthopaedics with its extension at the 2019 forum and again at the 2025 Days; the 2019
-pharmaceutical memorandum between Dentafill plus and the Ontustik zone; the 2019 exhibition
-with the "KazNIITO" hip endoprosthesis and the two awards of news file 001.
+October 2025 with its roadmap in science, education and clinical practice (two items done, the
+clinical one late since September 2026, one planned for April 2027); the cooperation contract
+of the two institutes of traumatology and orthopaedics with its extension at the 2019 forum
+and again at the 2025 Days; the 2019 pharmaceutical memorandum between Dentafill plus and the
+Ontustik zone; the 2019 exhibition with the "KazNIITO" hip endoprosthesis and the two awards
+of news file 001.
 
 Rows of other modules (a city, three institutions, the 2019 program and its ceremonies) are
-made through their services, as the admin. The roadmap's late and soon items are dated from
-the day the demo is loaded, so that the pages show them whenever it is. The load is skipped
-when the memorandum exists, so a second run adds nothing.
+made through their services, as the admin. The roadmap keeps its own dates whatever the day of
+the load; what is late or due soon is judged as of that day, as the daily job would. The load
+is skipped when the memorandum exists, so a second run adds nothing.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,7 @@ def _program_2019(demo: _Demo) -> Program:
     return program
 
 
-def _memorandum(demo: _Demo, today: date) -> None:
+def _memorandum(demo: _Demo) -> None:
     """The Vakhidov–Syzganov memorandum signed at the 2025 Days, and its roadmap."""
     texts = data()["texts"]
     program = demo.code(Program, PROGRAM_2025)
@@ -181,9 +182,8 @@ def _memorandum(demo: _Demo, today: date) -> None:
         ceremony_activity_id=ceremony.id,
     )
     owners = {"science": "VAKHIDOV", "education": "SYZGANOV", "clinical": "VAKHIDOV"}
-    relative = {"late": today - timedelta(days=14), "soon": today + timedelta(days=20)}
     for row in data()["roadmap"]:
-        due = relative.get(row["due"]) or date.fromisoformat(row["due"])
+        due = date.fromisoformat(row["due"])
         service.add_item(
             db=demo.db,
             actor=demo.actor,
@@ -297,8 +297,9 @@ def load_agreements(loader: DemoLoader) -> None:
     with loader.tally(TALLIED):
         _directory(demo)
         forum = _program_2019(demo)
-        _memorandum(demo, today)
+        _memorandum(demo)
         _traumatology(demo, forum)
         _forum_2019(demo, forum)
-        # In force, expired, due soon and late as of the day of the load; owners are told.
+        # The roadmap keeps its 2026 dates: in force, expired, due soon and late are judged
+        # as of the day of the load, and the owners told.
         mark_due(db, today)
