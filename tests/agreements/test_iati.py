@@ -182,3 +182,16 @@ def test_the_kept_schema_is_iatis() -> None:
     names = ["iati-activities-schema.xsd", "iati-common.xsd", "xml.xsd"]
     _match, mismatch, errors = filecmp.cmpfiles(SHARED_IATI, SCHEMA_DIR, names, shallow=False)
     assert (mismatch, errors) == ([], [])
+
+
+def test_participating_organisations_are_named_by_their_identifiers(
+    db: Session, kz_uz_days: KzUzDays, published: Agreement, reporting: Settings
+) -> None:
+    kz_uz_days.syzganov.org_identifier = "KZ-BIN-990540002276"
+    db.commit()
+    tree = etree.fromstring(_document(db, kz_uz_days, reporting))
+    refs = {org.findtext("narrative"): org.get("ref") for org in tree.iter("participating-org")}
+    syzganov = kz_uz_days.syzganov.names["en"]
+    assert refs[syzganov] == "KZ-BIN-990540002276"
+    assert refs[kz_uz_days.vakhidov.names["en"]] is None
+    assert schema.problems(etree.tostring(tree)) == []

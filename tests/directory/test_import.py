@@ -187,7 +187,7 @@ def test_a_wrong_header_refuses_the_file_before_its_rows(db: Session) -> None:
             1,
             "name.ru",
             "Unknown column; the columns are: code, kind, names.ru, names.uz, names.uz-Cyrl, "
-            "names.kk, names.en, city, country.",
+            "names.kk, names.en, org_identifier, city, country.",
         ),
         (1, "names", "This column is missing."),
     ]

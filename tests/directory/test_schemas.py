@@ -11,6 +11,7 @@ from hamkor.core.forms import validate
 from hamkor.directory.schemas import (
     CityCreate,
     CountryCreate,
+    InstitutionCreate,
     PersonCreate,
     PersonRow,
     RoomCreate,
@@ -134,3 +135,21 @@ def test_unknown_fields_are_refused_not_ignored() -> None:
     assert errors_of(CityCreate, {**CITY, "population": "3000000"}) == {
         "population": "This value is not valid."
     }
+
+
+INSTITUTION = {"code": "KZ-SYZGANOV", "kind": "research_centre", "names.en": "Syzganov centre"}
+
+
+@pytest.mark.parametrize("value", ["KZ-BIN-990540002276", "XM-DAC-41114", ""])
+def test_an_organisation_identifier_is_iatis_or_blank(value: str) -> None:
+    institution = validate(
+        InstitutionCreate, {**INSTITUTION, "city_id": "1", "org_identifier": value}
+    )
+    assert institution.org_identifier == value
+
+
+@pytest.mark.parametrize("value", ["990540002276", "KZ BIN 990540002276", "KZ-BIN-99/05"])
+def test_an_organisation_identifier_not_as_iati_writes_it_is_refused(value: str) -> None:
+    errors = errors_of(InstitutionCreate, {**INSTITUTION, "city_id": "1", "org_identifier": value})
+    assert list(errors) == ["org_identifier"]
+    assert errors["org_identifier"].startswith("Write the organisation identifier as IATI does")

@@ -120,6 +120,8 @@ class Institution(Named, Timestamped, Base):
     country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), index=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), index=True)
     names: Mapped[dict[str, str]]
+    #: Its IATI organisation identifier (``KZ-BIN-...``), named in the program's IATI file.
+    org_identifier: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     country: Mapped[Country] = relationship(lazy="joined")
     city: Mapped[City] = relationship(lazy="joined")

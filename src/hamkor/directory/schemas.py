@@ -77,6 +77,19 @@ def _code(value: str) -> str:
     return value
 
 
+#: IATI's organisation identifier: the registration agency's code (``KZ-BIN``, ``XM-DAC``) and
+#: the number it gave, without the characters IATI forbids (``/ & | ?`` and blanks).
+_ORG_IDENTIFIER = re.compile(r"[A-Z]{2}-[A-Z0-9]{2,}-[^\s/&|?]+")
+
+
+def _org_identifier(value: str) -> str:
+    if value and not _ORG_IDENTIFIER.fullmatch(value):
+        raise invalid(
+            N_("Write the organisation identifier as IATI does: agency-number, e.g. KZ-BIN-...")
+        )
+    return value
+
+
 def _country(value: str) -> str:
     if value not in country_codes():
         raise invalid(N_("%(value)s is not an ISO 3166-1 country code."), value=value)
@@ -135,6 +148,7 @@ CellList = BeforeValidator(_split_cell)
 
 
 Code = Annotated[str, bounded(40), Filled, AfterValidator(_code)]
+OrgIdentifier = Annotated[str, bounded(100), AfterValidator(_org_identifier)]
 CityCode = Annotated[str, bounded(10), Filled, AfterValidator(_code)]
 #: Bounded loosely, so that a three-letter code is told it is no ISO 3166-1 code.
 CountryCode = Annotated[
@@ -301,6 +315,7 @@ class _InstitutionFields(_Schema):
     code: Code
     kind: Annotated[InstitutionKind, Filled]
     names: Names
+    org_identifier: OrgIdentifier = ""
 
 
 class InstitutionUpdate(_InstitutionFields):
@@ -325,6 +340,7 @@ class InstitutionRead(_Read):
     id: int
     code: str
     kind: InstitutionKind
+    org_identifier: str
     country_id: int
     city_id: int
     names: dict[str, str]

@@ -156,12 +156,14 @@ def _institutions(source: Source) -> list[Institution]:
 def _participants(activity: etree._Element, institutions: Iterable[Institution]) -> None:
     for institution in institutions:
         role = _ACCOUNTABLE if institution.kind == InstitutionKind.MINISTRY else _IMPLEMENTING
+        identifier = {"ref": institution.org_identifier} if institution.org_identifier else {}
         _named(
             activity,
             "participating-org",
             institution.names,
             role=code("OrganisationRole", role),
             type=code("OrganisationType", _ORGANISATION_TYPE[InstitutionKind(institution.kind)]),
+            **identifier,
         )
 
 
