@@ -27,7 +27,7 @@ from hamkor.care import api as care_api
 from hamkor.care import views as care_views
 from hamkor.care.fhir import api as fhir_api
 from hamkor.care.fhir import responses as fhir_responses
-from hamkor.core import access, api_docs, jobs, worker
+from hamkor.core import access, api_docs, jobs, sessions, worker
 from hamkor.core import api as core_api
 from hamkor.core import views as core_views
 from hamkor.core.body_limit import BodyLimit, TooLarge
@@ -41,7 +41,10 @@ from hamkor.core.web import (
     CsrfFailed,
     LoginRequired,
     RateLimited,
+    Reader,
     TokenRequired,
+    browser_login,
+    reader_of,
 )
 from hamkor.directory import api as directory_api
 from hamkor.directory import views as directory_views
@@ -95,20 +98,29 @@ def _wants_json(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, errors: list[dict[str, str]] | None = None
+    request: Request,
+    status: int,
+    errors: list[dict[str, str]] | None = None,
+    reader: Reader | None = None,
 ) -> Response:
-    """A translated error: JSON for the API, an HTML page for people."""
+    """A translated error: JSON for the API, an HTML page for people, with the header of the
+    page it replaces (``reader``, else the one the request's context noted, else a visitor's)."""
     translator = _translator(request)
     title = translator.gettext(_STATUS_TITLES.get(status, _STATUS_TITLES[400]))
     if fhir_responses.serves(request):
         return fhir_responses.error_response(status, title, errors or [])
     if _wants_json(request):
         return JSONResponse({"detail": title, "errors": errors or []}, status_code=status)
+    known = getattr(request.state, "reader", None)
+    reader = reader or (known if isinstance(known, Reader) else reader_of(request))
     html = render_template(
         "error.html",
         {
             "_": translator.gettext,
+            "ngettext": translator.ngettext,
             "lang": translator.language,
+            "ctx": None,
+            **reader.header(),
             "status": status,
             "title": title,
             "errors": errors or [],
@@ -195,8 +207,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(request, exc.status_code)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # An address no route serves has no context: the reader is looked up here (in
+        # Starlette's thread pool, as this handler is sync) so the page keeps their menu.
+        reader = None
+        if sessions.SESSION_COOKIE in request.cookies and exc.status_code < 500:
+            with request.app.state.sessionmaker() as db:
+                reader = reader_of(request, browser_login(request, db))
+                db.commit()
+        return error_response(request, exc.status_code, reader=reader)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:

@@ -128,6 +128,33 @@ def db_session(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(db_session, scope="function")]
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Who reads the page, as its header shows them: kept on the request once known, so that
+    an error page (drawn after the request's session has closed) keeps the menu, the name and
+    the language switch of the page it replaces."""
+
+    actor: access.Actor | None
+    display_name: str
+    csrf_token: str
+
+    def header(self) -> dict[str, Any]:
+        """The variables of ``base.html``'s header, none of which reads the database."""
+        return {
+            "actor": self.actor,
+            "user": self if self.actor is not None else None,
+            "csrf_token": self.csrf_token,
+        }
+
+
+def reader_of(request: Request, login: LiveSession | None = None) -> Reader:
+    """The reader of ``request``: logged in through ``login``, else a visitor."""
+    if login is not None:
+        return Reader(access.Actor.of(login.user), login.user.display_name, login.csrf_token)
+    visitor = sessions.visitor_csrf_token(request.cookies.get(sessions.CSRF_COOKIE))
+    return Reader(None, "", visitor or "")
+
+
 @dataclass
 class Ctx:
     """What every route needs: the session, the actor (if any) and the reader's language."""
@@ -259,6 +286,7 @@ def _context(
     _attribute(db, request, actor)
     ctx = Ctx(request, db, actor, _translator(request, actor), loaded_user=user, login=login)
     request.state.translator = ctx.translator
+    request.state.reader = reader_of(request, login)
     return ctx
 
 
