@@ -120,6 +120,7 @@ def error_response(
             "ngettext": translator.ngettext,
             "lang": translator.language,
             "ctx": None,
+            "flash": None,
             **reader.header(),
             "status": status,
             "title": title,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hamkor.care import booking
+from hamkor.care import booking, service
 from hamkor.care.models import (
     Appointment,
     AppointmentStatus,
@@ -19,7 +19,9 @@ from hamkor.care.models import (
     Sex,
 )
 from hamkor.care.schemas import BookingCreate
+from hamkor.core.i18n import Translator
 from hamkor.core.models import AuditEntry, Role
+from hamkor.core.templating import Formatter
 from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory, make_pinfl
 from tests.fixtures.core import ClientFactory, UserFactory
 from tests.fixtures.programs import submit
@@ -108,6 +110,17 @@ def test_booking_from_the_page_and_a_taken_slot(
     assert booked.status_code == 303
     assert booked.headers["location"] == f"/care/patients/{referral.patient_id}#appointments"
     assert _count(db, Appointment) == 2
+    # The next page says which slot was booked, in the city's time, once.
+    appointment = db.scalars(
+        select(Appointment).where(Appointment.referral_id == referral.id)
+    ).one()
+    starts = Formatter(Translator("en")).time(
+        service.slot_start(db, appointment), care_world.session.city.timezone
+    )
+    patient_page = client.get(booked.headers["location"], headers={"accept-language": "en"})
+    flash = patient_page.text.split('class="flash"')[1].split("</p>")[0]
+    assert f"Booked: {starts}, " in flash
+    assert 'class="flash"' not in client.get(booked.headers["location"]).text
 
 
 def test_check_in_then_the_specialist_records_the_encounter(

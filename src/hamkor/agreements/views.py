@@ -36,14 +36,14 @@ from hamkor.core.access import AccessDenied, Action, can, get_for
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, QueryId, error_map
-from hamkor.core.i18n import N_
+from hamkor.core.i18n import N_, Message
 from hamkor.core.pages import (
     Refusal,
     form_values,
     labelled_options,
     named_options,
     save_then,
-    see_other,
+    told,
 )
 from hamkor.core.storage import storage_for
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx, settings_of
@@ -336,7 +336,8 @@ def approve(ctx: PageCtx, agreement_id: PathId) -> Response:
     """Approve the roadmap: the items' due dates become their baselines."""
     agreement = get_for(ctx.db, ctx.actor, Agreement, agreement_id, Action.CHANGE)
     service.approve_roadmap(db=ctx.db, actor=ctx.actor, agreement=agreement, today=utcnow().date())
-    return see_other(f"/agreements/{agreement.id}")
+    approved = Message(N_("The roadmap is approved: its due dates are now the baselines."))
+    return told(ctx, f"/agreements/{agreement.id}", approved)
 
 
 @router.post("/agreements/{agreement_id}/documents", response_class=HTMLResponse)
@@ -362,7 +363,7 @@ def add_document(ctx: PageCtx, agreement_id: PathId, form: Form) -> Response:
         return _agreement_page(
             ctx, agreement, Refusal(error_map(error, ctx.language), error.status_code)
         )
-    return see_other(f"/agreements/{agreement.id}#documents")
+    return told(ctx, f"/agreements/{agreement.id}#documents", Message(N_("The document is kept.")))
 
 
 @router.post("/agreements/{agreement_id}/items", response_class=HTMLResponse)

@@ -42,6 +42,7 @@ from hamkor.core.access import Action, NotFound, get_for, restrict
 from hamkor.core.dates import SearchDate
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, PathStep, error_map
+from hamkor.core.i18n import N_, Message
 from hamkor.core.importing import columns_of
 from hamkor.core.jobs import Job
 from hamkor.core.pages import (
@@ -51,7 +52,9 @@ from hamkor.core.pages import (
     named_options,
     save_then,
     see_other,
+    told,
 )
+from hamkor.core.templating import Formatter
 from hamkor.core.text import SearchQuery
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import service as directory_service
@@ -276,7 +279,17 @@ def book(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
         lambda data: booking.book(db=ctx.db, actor=actor, data=data),
         done=lambda booked: f"/care/patients/{booked.referral.patient_id}#appointments",
         again=lambda refusal: _booking_page(ctx, _referral(ctx, referral_id), refusal),
+        said=lambda booked: _booked(ctx, booked, N_("Booked: %(time)s, %(session)s.")),
     )
+
+
+def _booked(ctx: Ctx, appointment: Appointment, text: str) -> Message:
+    """What was done to an appointment, named by its slot's time (in the city's zone) and its
+    session: the reader sees which slot changed, and no patient is named."""
+    activity = appointment.activity
+    starts = service.slot_start(ctx.db, appointment)
+    time = Formatter(ctx.translator).time(starts, activity.city.timezone)
+    return Message(text, {"time": time, "session": ctx.translator.name(activity.titles)})
 
 
 # --- the consultation day -------------------------------------------------------------------
@@ -440,7 +453,7 @@ def follow_up_done(ctx: PageCtx, task_id: PathId, form: Form) -> Response:
     """The follow-up took place."""
     task = get_for(ctx.db, ctx.actor, FollowUpTask, task_id, Action.CHANGE)
     service.complete_follow_up(db=ctx.db, actor=ctx.actor, task=task)
-    return see_other("/care/follow-ups")
+    return told(ctx, "/care/follow-ups", Message(N_("The follow-up is marked done.")))
 
 
 @router.get("/care/waitlist", response_class=HTMLResponse)
@@ -505,6 +518,11 @@ _STEPS: dict[str, Callable[..., Appointment]] = {
     "no-show": booking.mark_no_show,
     "cancel": booking.cancel_appointment,
 }
+_STEP_DONE = {
+    "check-in": N_("Checked in: %(time)s, %(session)s."),
+    "no-show": N_("Marked absent: %(time)s, %(session)s."),
+    "cancel": N_("Cancelled: %(time)s, %(session)s; the slot is free again."),
+}
 
 
 @router.post("/care/appointments/{appointment_id}/{step}", response_class=HTMLResponse)
@@ -516,6 +534,8 @@ def appointment_step(ctx: PageCtx, appointment_id: PathId, step: PathStep, form:
     appointment = get_for(ctx.db, ctx.actor, Appointment, appointment_id, Action.CHANGE)
     appointment = move(db=ctx.db, actor=ctx.actor, appointment=appointment)
     back = str(form.get("back", ""))
-    return see_other(
-        back if back.startswith("/care/") else f"/care/sessions/{appointment.activity_id}"
+    return told(
+        ctx,
+        back if back.startswith("/care/") else f"/care/sessions/{appointment.activity_id}",
+        _booked(ctx, appointment, _STEP_DONE[step]),
     )

@@ -16,10 +16,10 @@ from typing import Any, Protocol, TypeVar
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from hamkor.core import access
+from hamkor.core import access, flash
 from hamkor.core.errors import UserError
 from hamkor.core.forms import error_map, flatten, record_values, validate
-from hamkor.core.i18n import Translator
+from hamkor.core.i18n import N_, Message, Translator
 from hamkor.core.web import Ctx, settings_of
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
@@ -137,6 +137,10 @@ def save_form(
         return Refusal(error_map(error, ctx.language), error.status_code)
 
 
+#: What a page says after a form was saved, unless the route says better.
+SAVED = Message(N_("Saved."))
+
+
 def save_then(
     ctx: Ctx,
     form: Mapping[str, Any],
@@ -145,16 +149,25 @@ def save_then(
     *,
     done: str | Callable[[Any], str],
     again: Callable[[Refusal], Response],
+    said: Message | Callable[[Any], Message] = SAVED,
 ) -> Response:
     """Save a form posted from a page and go on to ``done`` (an address, or one made from what
-    was saved), or show ``again`` the page with the refusal beside its fields: what most form
-    routes do after their access check."""
+    was saved) saying ``said``, or show ``again`` the page with the refusal beside its fields:
+    what most form routes do after their access check."""
     saved = save_form(ctx, form, schema, save)
     if isinstance(saved, Refusal):
         return again(saved)
-    return see_other(done if isinstance(done, str) else done(saved))
+    url = done if isinstance(done, str) else done(saved)
+    return told(ctx, url, said if isinstance(said, Message) else said(saved))
 
 
 def see_other(url: str) -> RedirectResponse:
     """Where a saved form leads: a 303, so that reloading the next page does not post again."""
     return RedirectResponse(url, status_code=303)
+
+
+def told(ctx: Ctx, url: str, said: Message = SAVED) -> RedirectResponse:
+    """Go on to ``url`` after an action, whose page then says what was done."""
+    response = see_other(url)
+    flash.flash(response, said, settings_of(ctx.request))
+    return response

@@ -17,7 +17,7 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from hamkor.core import access, notifications, security, sessions, throttle
+from hamkor.core import access, flash, notifications, security, sessions, throttle
 from hamkor.core.audit import AuditActor, act_as
 from hamkor.core.body_limit import TooLarge
 from hamkor.core.db import utcnow
@@ -228,11 +228,17 @@ class Ctx:
             "fmt": Formatter(self.translator),
             "csrf_token": self.csrf_token(),
             "url_for": self.request.url_for,
+            "flash": None,
         }
+        settings = settings_of(self.request)
+        said = flash.take(self.request, settings)
+        if said is not None:
+            base["flash"] = said.render(self.language)
         html = render_template(template, {**base, **context})
         response = HTMLResponse(html, status_code=status_code)
+        if said is not None:
+            flash.forget(response)
         if self.new_visitor_token is not None:
-            settings = settings_of(self.request)
             sessions.set_visitor_csrf_cookie(response, self.new_visitor_token, settings)
         return response
 

@@ -16,13 +16,14 @@ from sqlalchemy import select
 from hamkor.core.access import Action, get_for
 from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, error_map
+from hamkor.core.i18n import N_, Message
 from hamkor.core.pages import (
     Refusal,
     form_of,
     labelled_options,
     named_options,
     save_then,
-    see_other,
+    told,
 )
 from hamkor.core.web import Ctx, Form, PageCtx
 from hamkor.directory import labels as directory_labels
@@ -166,7 +167,8 @@ def delete_request(ctx: PageCtx, request_id: PathId, _form: Form) -> Response:
     request = get_for(ctx.db, actor, PlanningRequest, request_id, Action.CHANGE)
     program_id = request.program_id
     service.delete_request(db=ctx.db, actor=actor, request=request)
-    return see_other(f"/programs/{program_id}/planning")
+    deleted = Message(N_("The request is deleted."))
+    return told(ctx, f"/programs/{program_id}/planning", deleted)
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -321,7 +323,8 @@ def accept_run(ctx: PageCtx, run_id: PathId, _form: Form) -> Response:
     except UserError as error:
         ctx.db.refresh(run)
         return _run_page(ctx, run, error_map(error, ctx.language))
-    return see_other(f"/programs/{run.program_id}/calendar")
+    accepted = Message(N_("The plan is accepted: the calendar shows it."))
+    return told(ctx, f"/programs/{run.program_id}/calendar", accepted)
 
 
 @router.post("/planning/runs/{run_id}/discard", response_class=HTMLResponse)
@@ -332,4 +335,5 @@ def discard_run(ctx: PageCtx, run_id: PathId, _form: Form) -> Response:
         service.discard_run(db=ctx.db, actor=actor, run=run)
     except UserError as error:
         return _run_page(ctx, run, error_map(error, ctx.language))
-    return see_other(f"/programs/{run.program_id}/planning")
+    discarded = Message(N_("The proposal is discarded."))
+    return told(ctx, f"/programs/{run.program_id}/planning", discarded)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from hamkor.core.access import AccessDenied, Action, get_for
 from hamkor.core.forms import PathId
-from hamkor.core.i18n import Translator, match_language
+from hamkor.core.i18n import N_, Message, Translator, match_language
 from hamkor.core.pages import (
     Refusal,
     form_of,
@@ -26,7 +26,7 @@ from hamkor.core.pages import (
     pager_params,
     save_form,
     save_then,
-    see_other,
+    told,
 )
 from hamkor.core.text import LanguageTag
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx
@@ -167,7 +167,7 @@ def create_program(ctx: PageCtx, form: Form) -> Response:
     )
     if isinstance(program, Refusal):
         return _program_form(ctx, None, form, program)
-    return see_other(f"/programs/{program.id}")
+    return told(ctx, f"/programs/{program.id}", Message(N_("The program is created.")))
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
@@ -407,7 +407,7 @@ def create_activity(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     )
     if isinstance(activity, Refusal):
         return _activity_form(ctx, program, None, form, activity)
-    return see_other(_saved_activity_url(activity))
+    return told(ctx, _saved_activity_url(activity), Message(N_("The activity is added.")))
 
 
 @router.get("/activities/{activity_id}/edit", response_class=HTMLResponse)
@@ -440,7 +440,8 @@ def delete_activity(ctx: PageCtx, activity_id: PathId, _form: Form) -> Response:
     activity = get_for(ctx.db, actor, Activity, activity_id, Action.CHANGE)
     program_id = activity.program_id
     service.delete_activity(db=ctx.db, actor=actor, activity=activity)
-    return see_other(f"/programs/{program_id}/calendar")
+    deleted = Message(N_("The activity is deleted."))
+    return told(ctx, f"/programs/{program_id}/calendar", deleted)
 
 
 # --- delegations (brigades) -----------------------------------------------------------------
@@ -500,7 +501,8 @@ def create_delegation(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     )
     if isinstance(delegation, Refusal):
         return _delegation_form(ctx, program, None, form, delegation)
-    return see_other(f"/programs/{program.id}/delegations/{delegation.id}")
+    formed = Message(N_("The brigade is formed."))
+    return told(ctx, f"/programs/{program.id}/delegations/{delegation.id}", formed)
 
 
 @router.get("/programs/{program_id}/delegations/{delegation_id}", response_class=HTMLResponse)
@@ -559,7 +561,8 @@ def delete_delegation(
     actor = ctx.actor
     delegation = child(ctx, Delegation, program_id, delegation_id, Action.CHANGE)
     service.delete_delegation(db=ctx.db, actor=actor, delegation=delegation)
-    return see_other(f"/programs/{program_id}/delegations")
+    dissolved = Message(N_("The brigade is dissolved."))
+    return told(ctx, f"/programs/{program_id}/delegations", dissolved)
 
 
 # --- participations -------------------------------------------------------------------------
@@ -674,4 +677,5 @@ def delete_participation(
     """Take a person out of the program."""
     program, participation = _participation(ctx, program_id, participation_id)
     service.delete_participation(db=ctx.db, actor=ctx.actor, participation=participation)
-    return see_other(f"/programs/{program.id}/participants")
+    removed = Message(N_("The participant is taken out of the program."))
+    return told(ctx, f"/programs/{program.id}/participants", removed)

@@ -16,8 +16,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from hamkor.core.access import Action, NotFound, can
 from hamkor.core.forms import PathId
-from hamkor.core.i18n import N_
-from hamkor.core.pages import Refusal, save_form, see_other
+from hamkor.core.i18n import N_, Message
+from hamkor.core.pages import (
+    Refusal,
+    save_form,
+    told,
+)
 from hamkor.core.web import Ctx, Form, PageCtx, PublicCtx, PublicLimit, Upload
 from hamkor.training.credentials import service, vc
 from hamkor.training.credentials.models import Credential
@@ -82,7 +86,8 @@ def revoke(ctx: PageCtx, number: Number, form: Form) -> Response:
     )
     if isinstance(done, Refusal):
         return _detail(ctx, credential, done)
-    return see_other(f"/certificates/{number}")
+    revoked = Message(N_("The certificate %(number)s is revoked."), {"number": number})
+    return told(ctx, f"/certificates/{number}", revoked)
 
 
 @router.get("/certificates/{number}/download/{form}")
