@@ -116,3 +116,14 @@ def test_plan_a_program_see_a_conflict_and_take_the_calendar(
         "Лапароскопик холецистэктомия",
         "Жигар резекцияси",
     }
+
+    # Cancelling asks first; once cancelled, the program takes no new activity.
+    page.goto(program_url)
+    cancel = page.locator("details.confirm")
+    expect(cancel.locator("form p")).to_be_hidden()
+    cancel.locator("summary").click()
+    expect(cancel.locator("form p")).to_be_visible()
+    shot(page, "14-cancel-asks-first")
+    cancel.locator("form button").click()
+    expect(page.locator(".flash")).to_contain_text("Бекор қилинган")
+    expect(page.locator("a[href$='/activities/new']")).to_have_count(0)

@@ -21,7 +21,7 @@ from hamkor.planning.models import PlanningRequest, PlanRun, RunStatus
 from hamkor.planning.schemas import DisruptionCreate
 from hamkor.planning.solver.check import check
 from hamkor.planning.solver.model import Instance
-from hamkor.programs.models import Activity, ActivityStatus
+from hamkor.programs.models import Activity, ActivityStatus, ProgramStatus
 from hamkor.training.models import Course, Enrolment
 from tests.fixtures.care import PatientFactory, ReferralFactory
 from tests.fixtures.planning import (
@@ -244,3 +244,20 @@ def test_a_booking_care_refuses_leaves_nothing_of_the_plan_written(
     refreshed = db.get(PlanRun, run.id)
     assert refreshed is not None
     assert refreshed.status == RunStatus.PROPOSED
+
+
+def test_a_program_cancelled_after_its_plan_was_proposed_takes_neither_plan_nor_new_run(
+    db: Session, session_factory: sessionmaker[Session], planned_days: PlannedDays
+) -> None:
+    run = solve_run(db, session_factory, planned_days)
+    program = planned_days.days.program
+    program.status = ProgramStatus.CANCELLED
+    db.commit()
+    before = db.scalar(select(func.count()).select_from(Activity))
+
+    with pytest.raises(UserError) as refused:
+        accept(db, planned_days, run)
+    assert [e.field for e in refused.value.errors] == ["program"]
+    assert db.scalar(select(func.count()).select_from(Activity)) == before
+    with pytest.raises(UserError):
+        solve_run(db, session_factory, planned_days)

@@ -319,3 +319,22 @@ def test_a_participation_breaking_a_rule_is_refused_on_its_field(
             ),
         )
     assert list(refused(error)) == [field]
+
+
+@pytest.mark.parametrize("status", [ProgramStatus.COMPLETED, ProgramStatus.CANCELLED])
+def test_an_ended_program_takes_no_new_activity(
+    db: Session, kz_uz_days: KzUzDays, status: ProgramStatus
+) -> None:
+    program = kz_uz_days.program
+    program.status = status
+    db.commit()
+    before = db.scalar(select(func.count()).select_from(Activity))
+    with pytest.raises(UserError) as refused:
+        service.create_activity(
+            db=db,
+            actor=Actor.of(kz_uz_days.coordinator),
+            program=program,
+            data=activity_data(kz_uz_days),
+        )
+    assert [e.field for e in refused.value.errors] == ["program"]
+    assert db.scalar(select(func.count()).select_from(Activity)) == before

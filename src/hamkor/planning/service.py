@@ -149,6 +149,7 @@ def start_run(
     as_of: datetime | None = None,
 ) -> PlanRun:
     """Freeze the program's instance as it stands and queue its solve on a worker."""
+    programs_service.require_open(program)
     if disruption is not None:
         _check_disruption(db, program, disruption)
     moment = as_of or utcnow()
@@ -258,6 +259,7 @@ def accept_run(*, db: Session, actor: Actor, run: PlanRun) -> PlanRun:
     """
     db.execute(select(Program.id).where(Program.id == run.program_id).with_for_update())
     program = run.program
+    programs_service.require_open(program)
     plan = plan_of(run)
     if run.status != RunStatus.PROPOSED or plan is None:
         raise _refuse(N_("This plan is no longer a proposal: it was accepted or discarded."))

@@ -77,6 +77,11 @@ class Program(Named, Timestamped, Base):
     guest_country: Mapped[Country] = relationship(foreign_keys=[guest_country_id], lazy="joined")
     host_country: Mapped[Country] = relationship(foreign_keys=[host_country_id], lazy="joined")
 
+    @property
+    def is_open(self) -> bool:
+        """Not yet completed or cancelled: it still takes new activities and planning."""
+        return self.status not in (ProgramStatus.COMPLETED, ProgramStatus.CANCELLED)
+
 
 class Delegation(Named, Timestamped, Base):
     """A brigade of a program: the people one institution sends, travelling together."""

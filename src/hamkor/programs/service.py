@@ -453,10 +453,20 @@ def _outside_program(
     return []
 
 
+def require_open(program: Program) -> None:
+    """Refuse to add to (or plan) a completed or cancelled program."""
+    if not program.is_open:
+        raise UserError.one(
+            "program",
+            N_("A completed or cancelled program takes no new activities and no planning."),
+        )
+
+
 def create_activity(
     *, db: Session, actor: Actor, program: Program, data: ActivityCreate
 ) -> Activity:
     """A new activity of the program. A conflict with others is no refusal: it is shown."""
+    require_open(program)
     values, leads = _settle_activity(db, actor, program, data)
     activity = Activity(program_id=program.id, leads=leads, **values)
     db.add(activity)

@@ -225,6 +225,10 @@ def change_status(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         ),
         done=f"/programs/{program.id}",
         again=lambda refusal: _overview(ctx, program, refusal),
+        said=lambda changed: Message(
+            N_("The program is now: %(status)s."),
+            {"status": ctx._(labels.PROGRAM_STATUS[changed.status])},
+        ),
     )
 
 
