@@ -102,6 +102,6 @@ AUDIT_TRAIL: Listing[AuditEntry] = Listing(
         Column(N_("Record"), plain(lambda e: e.entity_id), width=10),
         Column(N_("Changes"), lambda e, _t: _changes(e), width=60),
         Column(N_("Note"), plain(lambda e: e.note), width=30),
-        Column(N_("Address"), plain(lambda e: e.address), width=16),
+        Column(N_("IP address"), plain(lambda e: e.address), width=16),
     ),
 )
