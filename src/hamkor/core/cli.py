@@ -3,21 +3,23 @@ the job worker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hamkor.core import files, jobs, migrate, notifications
+from hamkor.core import exports, files, jobs, migrate, notifications
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.errors import UserError
-from hamkor.core.i18n import Message
+from hamkor.core.i18n import Message, Translator
 from hamkor.core.importing import Progress as ImportProgress
 from hamkor.core.importing import Stage
 from hamkor.core.models import Role, User
@@ -36,6 +38,34 @@ console = Console()
 def session_factory() -> sessionmaker[Session]:
     """Sessions on the database of the settings, as the app opens them."""
     return make_sessionmaker(make_engine(get_settings().resolved_database_url()))
+
+
+#: ``--format`` of the commands that print a list.
+ListFormatOption = Annotated[
+    exports.ListFormat,
+    typer.Option("--format", help="table to read, csv or json to pipe to another program."),
+]
+
+
+def print_listing(
+    listing: exports.Listing[Any], rows: Iterable[Any], output: exports.ListFormat
+) -> None:
+    """A list as the pages describe it (``core/exports.py``), printed in the default
+    language: a table for a person, CSV or JSON on standard output for a program."""
+    translator = Translator(get_settings().default_language)
+    if output is exports.ListFormat.CSV:
+        exports.write_csv(listing, rows, translator, sys.stdout.buffer, byte_order_mark=False)
+        sys.stdout.buffer.flush()
+        return
+    if output is exports.ListFormat.JSON:
+        exports.write_json(listing, rows, translator, sys.stdout)
+        return
+    table = Table(title=translator.gettext(listing.title), title_justify="left")
+    for header in listing.headers(translator):
+        table.add_column(header)
+    for cells in exports.text_rows(listing, rows, translator):
+        table.add_row(*cells)
+    console.print(table)
 
 
 def fail(error: UserError) -> typer.Exit:

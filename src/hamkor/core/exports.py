@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -61,6 +62,14 @@ class ExportFormat(StrEnum):
 FormatQuery = Annotated[ExportFormat | None, Query(alias="format")]
 
 
+class ListFormat(StrEnum):
+    """What a command's list prints as (``--format``): a table to read, CSV or JSON to pipe."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
 class Kind(StrEnum):
     """What a column holds, which decides the type of its XLSX cells and its CSV text."""
 
@@ -85,6 +94,11 @@ class Column(Generic[RowT]):
     kind: Kind = Kind.TEXT
     #: The XLSX column's width in characters.
     width: int = 16
+
+    @property
+    def key(self) -> str:
+        """The column's name in JSON, the same in every language: ``Issued on`` → ``issued_on``."""
+        return re.sub(r"\W+", "_", self.header.casefold()).strip("_")
 
 
 @dataclass(frozen=True)
@@ -141,7 +155,8 @@ def plain(read: Callable[[RowT], Any]) -> Getter[RowT]:
 # --- writers --------------------------------------------------------------------------------
 
 
-def _csv_text(value: Any, kind: Kind, translator: Translator) -> str:
+def _text(value: Any, kind: Kind, translator: Translator) -> str:
+    """A value as text: dates in ISO order, instants to the minute, yes and no translated."""
     if value is None:
         return ""
     if kind is Kind.BOOL:
@@ -150,17 +165,30 @@ def _csv_text(value: Any, kind: Kind, translator: Translator) -> str:
         return str(value.strftime("%Y-%m-%d %H:%M"))
     if kind is Kind.DATE:
         return str(value.isoformat())
-    text = str(value)
+    return str(value)
+
+
+def _csv_text(value: Any, kind: Kind, translator: Translator) -> str:
+    text = _text(value, kind, translator)
     if kind is Kind.TEXT and text.startswith(_FORMULA_START):
         return "'" + text
     return text
 
 
 def write_csv(
-    listing: Listing[RowT], rows: Iterable[RowT], translator: Translator, out: IO[bytes]
+    listing: Listing[RowT],
+    rows: Iterable[RowT],
+    translator: Translator,
+    out: IO[bytes],
+    *,
+    byte_order_mark: bool = True,
 ) -> int:
-    """The list as CSV into ``out``; the number of rows written (the header not counted)."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    """The list as CSV into ``out``; the number of rows written (the header not counted).
+
+    The byte-order mark tells Excel the file is UTF-8; a command printing to a pipe leaves
+    it out (``byte_order_mark=False``)."""
+    encoding = "utf-8-sig" if byte_order_mark else "utf-8"
+    text = io.TextIOWrapper(out, encoding=encoding, newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerow(listing.headers(translator))
     kinds = [column.kind for column in listing.columns]
@@ -171,6 +199,40 @@ def write_csv(
         count += 1
     text.detach()
     return count
+
+
+def _json_value(value: Any, kind: Kind) -> Any:
+    if value is None:
+        return None
+    if kind in (Kind.DATE, Kind.DATETIME):
+        return value.isoformat()
+    if kind is Kind.DECIMAL:
+        return float(value)
+    return value
+
+
+def write_json(
+    listing: Listing[RowT], rows: Iterable[RowT], translator: Translator, out: IO[str]
+) -> int:
+    """The list as a JSON array of objects keyed by :attr:`Column.key`, one row a line."""
+    count = 0
+    out.write("[")
+    for count, row in enumerate(rows, start=1):
+        values = listing.values(row, translator)
+        item = {c.key: _json_value(v, c.kind) for c, v in zip(listing.columns, values, strict=True)}
+        out.write(("," if count > 1 else "") + "\n" + json.dumps(item, ensure_ascii=False))
+    out.write("\n]\n")
+    return count
+
+
+def text_rows(
+    listing: Listing[RowT], rows: Iterable[RowT], translator: Translator
+) -> Iterator[list[str]]:
+    """The list's rows as the text a terminal shows (dates in ISO order, yes and no)."""
+    kinds = [column.kind for column in listing.columns]
+    for row in rows:
+        values = listing.values(row, translator)
+        yield [_text(v, k, translator) for v, k in zip(values, kinds, strict=True)]
 
 
 def _date_format(translator: Translator) -> tuple[str, str]:

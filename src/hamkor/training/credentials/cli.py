@@ -17,13 +17,15 @@ from rich.table import Table
 from sqlalchemy import select
 
 from hamkor.core.access import AccessDenied, Action, NotFound, get_for
-from hamkor.core.cli import console, fail, session_factory
+from hamkor.core.cli import ListFormatOption, console, fail, print_listing, session_factory
 from hamkor.core.db import transaction
 from hamkor.core.errors import UserError
-from hamkor.core.i18n import Message, localized
+from hamkor.core.exports import ListFormat
+from hamkor.core.i18n import Message
 from hamkor.core.import_command import UserOption, acting_user
 from hamkor.directory.models import Institution
 from hamkor.settings import get_settings
+from hamkor.training import exports as lists
 from hamkor.training import labels
 from hamkor.training.credentials import service, vc
 from hamkor.training.credentials.verify import Verification
@@ -53,29 +55,12 @@ def _refuse(message: str) -> typer.Exit:
 
 
 @app.command("list")
-def list_certificates(user: UserOption = None) -> None:
-    """The certificates (newest first): number, holder, course, date of issue and status."""
-    language = _language()
+def list_certificates(user: UserOption = None, output: ListFormatOption = ListFormat.TABLE) -> None:
+    """The certificates (newest first) with the columns of the certificates page: number,
+    holder, course, issuer, dates and whether revoked."""
     with transaction(session_factory()) as db:
         credentials = service.list_credentials(db=db, actor=acting_user(db, user))
-        table = Table(title=f"Certificates: {len(credentials)}")
-        for column in ("Number", "Holder", "Course", "Issued", "Status"):
-            table.add_column(column)
-        for credential in credentials:
-            enrolment = credential.enrolment
-            status = (
-                f"[red]revoked: {credential.revoked_reason}[/red]"
-                if credential.revoked
-                else "[green]valid[/green]"
-            )
-            table.add_row(
-                credential.number,
-                localized(enrolment.person.names, credential.language),
-                localized(enrolment.course.title, language),
-                credential.valid_from.date().isoformat(),
-                status,
-            )
-    console.print(table)
+        print_listing(lists.CERTIFICATES, credentials, output)
 
 
 @app.command("export")
