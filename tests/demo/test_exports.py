@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urljoin
 
 import openpyxl
 import pytest
@@ -229,27 +230,47 @@ def _with_format(url: str, export: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}format={export}"
 
 
-def _page_rows(client: TestClient, url: str, xpath: str) -> list[list[str]]:
-    """The text of each cell of the page's rows, spaces folded."""
+@dataclass(frozen=True)
+class Shown:
+    """What a list page shows: the text of each cell of its rows, and its download links."""
+
+    rows: list[list[str]]
+    links: dict[str, str]
+
+
+def _shown(client: TestClient, url: str, xpath: str) -> Shown:
     page = client.get(url)
     assert page.status_code == 200, page.text
-    rows = html.fromstring(page.text).xpath(xpath)
+    tree = html.fromstring(page.text)
+    rows = tree.xpath(xpath)
+    links = tree.xpath("//p[contains(@class, 'downloads')]/a")
     assert isinstance(rows, list)
-    return [
-        [" ".join(td.text_content().split()) for td in row.iterchildren("td")]
-        for row in rows
-        if isinstance(row, html.HtmlElement)
-    ]
+    assert isinstance(links, list)
+    return Shown(
+        rows=[
+            [" ".join(td.text_content().split()) for td in row.iterchildren("td")]
+            for row in rows
+            if isinstance(row, html.HtmlElement)
+        ],
+        links={
+            link.text_content(): urljoin(url, str(link.get("href")))
+            for link in links
+            if isinstance(link, html.HtmlElement)
+        },
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_the_files_hold_the_rows_of_the_page(demo: Demo, case: Case) -> None:
     client = demo.client(case.user)
     url = case.url.format(**demo.ids)
-    shown = _page_rows(client, url, case.rows)
+    page = _shown(client, url, case.rows)
+    shown = page.rows
     assert shown, f"the demo's {case.name} page shows no rows"
+    # The page's own links carry its filters.
+    assert page.links == {"CSV": _with_format(url, "csv"), "XLSX": _with_format(url, "xlsx")}
 
-    response = client.get(_with_format(url, "xlsx"))
+    response = client.get(page.links["XLSX"])
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == XLSX
     assert response.headers["content-disposition"].startswith("attachment; filename=")
@@ -271,7 +292,7 @@ def test_the_files_hold_the_rows_of_the_page(demo: Demo, case: Case) -> None:
         assert values, f"column {header[column]} is empty"
         assert all(isinstance(value, kind) for value in values), header[column]
 
-    as_csv = client.get(_with_format(url, "csv"))
+    as_csv = client.get(page.links["CSV"])
     assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
     assert as_csv.content.startswith(b"\xef\xbb\xbf")
     parsed = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
