@@ -161,12 +161,12 @@ CASES = [
     ),
     Case(
         "check-in list",
-        "registrar",
+        "admin",
         "/care/sessions/{session}",
         "//table[contains(@class, 'check-in')]/tbody/tr",
         1,
         2,
-        {0: datetime, 1: datetime},
+        {0: datetime, 1: datetime, 3: datetime},
     ),
     Case(
         "follow-ups",
