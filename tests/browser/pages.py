@@ -365,3 +365,23 @@ class AgreementPage:
         form.locator("#f-owner_institution_id").select_option(str(owner_institution_id))
         form.locator("#f-due_on").fill(due_on)
         form.locator("button[type=submit]").click()
+
+
+@dataclass
+class Downloads:
+    """The "Download: CSV XLSX" links of a list page."""
+
+    page: Page
+
+    def take(self, export: str) -> bytes:
+        """Click the link of ``export`` (csv, xlsx) and read the file the browser saved."""
+        with self.page.expect_download() as event:
+            self.page.click(f"p.downloads a:text-is('{export.upper()}')")
+        path = event.value.path()
+        with open(path, "rb") as saved:
+            return saved.read()
+
+    def suggested_name(self, export: str) -> str:
+        with self.page.expect_download() as event:
+            self.page.click(f"p.downloads a:text-is('{export.upper()}')")
+        return event.value.suggested_filename

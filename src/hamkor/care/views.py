@@ -9,7 +9,7 @@ message beside its field; its work is done in a savepoint, so a refusal leaves n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import APIRouter
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
 from hamkor.care import booking, labels, service
+from hamkor.care import exports as lists
 from hamkor.care.importing import IMPORT_JOB, ReferralRow, import_referrals
 from hamkor.care.models import (
     Appointment,
@@ -37,10 +38,11 @@ from hamkor.care.schemas import (
     ProcedureCreate,
     ReferralCreate,
 )
-from hamkor.core import import_jobs
+from hamkor.core import exports, import_jobs
 from hamkor.core.access import Action, NotFound, get_for, restrict
 from hamkor.core.dates import SearchDate
 from hamkor.core.errors import UserError
+from hamkor.core.exports import FormatQuery
 from hamkor.core.forms import PathId, PathStep, error_map
 from hamkor.core.i18n import N_, Message
 from hamkor.core.importing import columns_of
@@ -59,6 +61,7 @@ from hamkor.core.text import SearchQuery
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Institution, Person, Specialty
+from hamkor.programs.calendar import local_day
 from hamkor.programs.models import Activity, Program
 
 router = APIRouter(include_in_schema=False)
@@ -76,6 +79,20 @@ def _errors(refusal: Refusal | None) -> tuple[dict[str, str], int]:
 def _choices(ctx: Ctx, model: type[Any]) -> Options:
     return named_options(
         ctx.translator, directory_service.choices(db=ctx.db, actor=ctx.actor, model=model)
+    )
+
+
+def _download(
+    ctx: Ctx,
+    listing: exports.Listing[Any],
+    rows: Iterable[Any],
+    export: exports.ExportFormat,
+    suffix: str,
+) -> Response:
+    """A list of patients as a file; the download is audited beside the views of its rows."""
+    lists.recorded(ctx.db, listing, export)
+    return exports.download(
+        listing, rows, export_format=export, translator=ctx.translator, suffix=suffix
     )
 
 
@@ -307,9 +324,12 @@ def sessions(ctx: PageCtx) -> Response:
 
 
 @router.get("/care/sessions/{activity_id}", response_class=HTMLResponse)
-def check_in_list(ctx: PageCtx, activity_id: PathId) -> Response:
-    """The registrar's check-in list of a session, printable (audited)."""
+def check_in_list(ctx: PageCtx, activity_id: PathId, export: FormatQuery = None) -> Response:
+    """The registrar's check-in list of a session, printable or as a file (audited)."""
     sheet = service.check_in_list(db=ctx.db, actor=ctx.actor, activity_id=activity_id)
+    if export is not None:
+        suffix = f"{sheet.activity.id}-{local_day(sheet.activity).isoformat()}"
+        return _download(ctx, lists.CHECK_IN, lists.check_in_rows(sheet), export, suffix)
     return _render(
         ctx, "care/check_in.html", activity=sheet.activity, slots=sheet.slots, sheet=sheet
     )
@@ -441,10 +461,13 @@ def create_follow_up(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
 
 
 @router.get("/care/follow-ups", response_class=HTMLResponse)
-def follow_ups(ctx: PageCtx, overdue: bool = False) -> Response:
+def follow_ups(ctx: PageCtx, overdue: bool = False, export: FormatQuery = None) -> Response:
     """Follow-ups handed to local institutions; the overdue ones on their own list."""
     shown = service.today()
     found = service.follow_ups(db=ctx.db, actor=ctx.actor, overdue_on=shown if overdue else None)
+    if export is not None:
+        rows = lists.follow_up_rows(found, shown)
+        return _download(ctx, lists.FOLLOW_UPS, rows, export, shown.isoformat())
     return _render(ctx, "care/follow_ups.html", tasks=found, overdue=overdue, today=shown)
 
 
@@ -457,9 +480,15 @@ def follow_up_done(ctx: PageCtx, task_id: PathId, form: Form) -> Response:
 
 
 @router.get("/care/waitlist", response_class=HTMLResponse)
-def waitlist(ctx: PageCtx, status: ReferralStatus | None = ReferralStatus.WAITING) -> Response:
+def waitlist(
+    ctx: PageCtx,
+    status: ReferralStatus | None = ReferralStatus.WAITING,
+    export: FormatQuery = None,
+) -> Response:
     """The referrals the reader may see, most urgent first."""
     found = service.list_referrals(db=ctx.db, actor=ctx.actor, status=status)
+    if export is not None:
+        return _download(ctx, lists.WAITLIST, found, export, status or "")
     return _render(ctx, "care/waitlist.html", referrals=found, status=status)
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import Select, select
 
 from hamkor.core.access import AccessDenied, Action, Actor
 from hamkor.core.dates import OptionalSearchDate
-from hamkor.core.i18n import N_
+from hamkor.core.exports import Column, Kind, Listing, local, plain
+from hamkor.core.i18n import N_, Translator
 from hamkor.core.models import AuditEntry, Role
 from hamkor.core.text import SearchQuery
 
@@ -63,3 +64,44 @@ def require_auditor(actor: Actor) -> None:
     """Only auditors and platform admins read the trail."""
     if not (actor.is_admin or actor.has_role(Role.AUDITOR)):
         raise AccessDenied(AuditEntry.__tablename__, None, Action.VIEW)
+
+
+def _changes(entry: AuditEntry) -> str:
+    """The changes of an entry as the page shows them: ``field: old → new`` (an update),
+    ``field: value`` (a record created or deleted), one per line."""
+    lines = []
+    for key, change in entry.changes.items():
+        if isinstance(change, str):
+            lines.append(key)
+            continue
+        old, new = change
+        if old is None and new is None:
+            continue
+        shown_new = "—" if new is None else str(new)
+        if entry.action == "update":
+            lines.append(f"{key}: {'—' if old is None else old} → {shown_new}")
+        else:
+            lines.append(f"{key}: {shown_new}")
+    return "\n".join(lines)
+
+
+def _action(entry: AuditEntry, translator: Translator) -> str:
+    label = ACTION_LABELS.get(entry.action)
+    return translator.gettext(label) if label else entry.action
+
+
+#: The trail as a file: one row per entry, its time in UTC as on the page.
+AUDIT_TRAIL: Listing[AuditEntry] = Listing(
+    title=N_("Audit trail"),
+    slug="audit-trail",
+    columns=(
+        Column(N_("When (UTC)"), plain(lambda e: local(e.at, "UTC")), Kind.DATETIME, 17),
+        Column(N_("User"), plain(lambda e: e.actor_name), width=18),
+        Column(N_("Action"), _action, width=16),
+        Column(N_("Record type"), plain(lambda e: e.entity), width=22),
+        Column(N_("Record"), plain(lambda e: e.entity_id), width=10),
+        Column(N_("Changes"), lambda e, _t: _changes(e), width=60),
+        Column(N_("Note"), plain(lambda e: e.note), width=30),
+        Column(N_("IP address"), plain(lambda e: e.address), width=16),
+    ),
+)

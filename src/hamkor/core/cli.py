@@ -3,7 +3,10 @@ the job worker."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import sys
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from hamkor.core.errors import UserError
+    from hamkor.core.exports import Listing
     from hamkor.core.models import User
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -33,6 +37,46 @@ def session_factory() -> sessionmaker[Session]:
 
     install()
     return make_sessionmaker(make_engine(get_settings().resolved_database_url()))
+
+
+class ListFormat(StrEnum):
+    """What a command's list prints as (``--format``): a table to read, CSV or JSON to pipe."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+#: ``--format`` of the commands that print a list.
+ListFormatOption = Annotated[
+    ListFormat,
+    typer.Option("--format", help="table to read, csv or json to pipe to another program."),
+]
+
+
+def print_listing(listing: Listing[Any], rows: Iterable[Any], output: ListFormat) -> None:
+    """A list as the pages describe it (``core/exports.py``), printed in the default
+    language: a table for a person, CSV or JSON on standard output for a program."""
+    from rich.table import Table
+
+    from hamkor.core import exports
+    from hamkor.core.i18n import Translator
+    from hamkor.settings import get_settings
+
+    translator = Translator(get_settings().default_language)
+    if output is ListFormat.CSV:
+        exports.write_csv(listing, rows, translator, sys.stdout.buffer, byte_order_mark=False)
+        sys.stdout.buffer.flush()
+        return
+    if output is ListFormat.JSON:
+        exports.write_json(listing, rows, translator, sys.stdout)
+        return
+    table = Table(title=translator.gettext(listing.title), title_justify="left")
+    for header in listing.headers(translator):
+        table.add_column(header)
+    for cells in exports.text_rows(listing, rows, translator):
+        table.add_row(*cells)
+    console.print(table)
 
 
 def fail(error: UserError) -> typer.Exit:

@@ -7,13 +7,15 @@ in a savepoint, so a refusal leaves nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from hamkor.core import exports
 from hamkor.core.access import AccessDenied, Action, get_for
+from hamkor.core.exports import FormatQuery
 from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_, Message, Translator, match_language
 from hamkor.core.pages import (
@@ -32,6 +34,7 @@ from hamkor.core.text import LanguageTag
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
+from hamkor.programs import exports as lists
 from hamkor.programs import labels, service
 from hamkor.programs.calendar import CalendarBy
 from hamkor.programs.conflicts import describe
@@ -89,6 +92,19 @@ def _choices(ctx: Ctx, model: type[Any]) -> Options:
     """The rows of a directory table the reader may see, as a select box's options."""
     return named_options(
         ctx.translator, directory_service.choices(db=ctx.db, actor=ctx.actor, model=model)
+    )
+
+
+def _download(
+    ctx: Ctx,
+    listing: exports.Listing[Any],
+    rows: Iterable[Any],
+    export: exports.ExportFormat,
+    program: Program,
+) -> Response:
+    """A list of the program as a file, named with the program's code."""
+    return exports.download(
+        listing, rows, export_format=export, translator=ctx.translator, suffix=program.code
     )
 
 
@@ -242,8 +258,10 @@ def calendar_page(
     filters: Annotated[ActivityFilter, Query()],
     by: CalendarBy = CalendarBy.DAY,
     saved: int | None = None,
+    export: FormatQuery = None,
 ) -> Response:
-    """The program's calendar in one of four groupings, its conflicts flagged on the rows.
+    """The program's calendar in one of four groupings, its conflicts flagged on the rows;
+    with ``?format=csv|xlsx``, its rows as a file.
 
     ``saved`` is the activity a form just saved: its conflicts are shown at the top."""
     actor = ctx.actor
@@ -256,6 +274,9 @@ def calendar_page(
         filters=filters,
         translator=ctx.translator,
     )
+    if export is not None:
+        rows = lists.calendar_rows(view.groups, view.flagged)
+        return _download(ctx, lists.CALENDAR, rows, export, program)
     return _render(
         ctx,
         "programs/calendar.html",
@@ -325,11 +346,14 @@ def person_feed(ctx: FeedCtx, person_id: PathId, lang: LanguageTag | None = None
 
 
 @router.get("/programs/{program_id}/itinerary", response_class=HTMLResponse)
-def itinerary_page(ctx: PageCtx, program_id: PathId) -> Response:
-    """Every brigade's itinerary, printable."""
+def itinerary_page(ctx: PageCtx, program_id: PathId, export: FormatQuery = None) -> Response:
+    """Every brigade's itinerary, printable, or as a file."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id)
     itineraries = service.itineraries(db=ctx.db, actor=actor, program=program)
+    if export is not None:
+        rows = lists.itinerary_rows(itineraries)
+        return _download(ctx, lists.ITINERARIES, rows, export, program)
     return _render(ctx, "programs/itinerary.html", program=program, itineraries=itineraries)
 
 
@@ -573,15 +597,18 @@ def delete_delegation(
 
 
 @router.get("/programs/{program_id}/participants", response_class=HTMLResponse)
-def participants(ctx: PageCtx, program_id: PathId) -> Response:
+def participants(ctx: PageCtx, program_id: PathId, export: FormatQuery = None) -> Response:
     """The program's participants with their brigades, arrivals and departures."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id)
+    participations = service.list_participations(db=ctx.db, actor=actor, program=program)
+    if export is not None:
+        return _download(ctx, lists.PARTICIPANTS, participations, export, program)
     return _render(
         ctx,
         "programs/participants.html",
         program=program,
-        participations=service.list_participations(db=ctx.db, actor=actor, program=program),
+        participations=participations,
         may_change=service.may_change(ctx.db, actor, program),
     )
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import AccessDenied, Action, Actor, can, require, restrict
@@ -67,11 +67,17 @@ def _exists(db: Session, model: type[Any], record_id: int | None) -> bool:
 # --- courses --------------------------------------------------------------------------------
 
 
+def courses_statement(actor: Actor, filters: CourseFilter) -> Select[Any]:
+    """The courses matching the filter that the actor may see, for a page or a whole file."""
+    return restrict(filters.statement(), actor)
+
+
 def list_courses(
     *, db: Session, actor: Actor, filters: CourseFilter, page_size: int
 ) -> Page[Course]:
     """The courses matching the filter, one page of them (the catalogue is open to all)."""
-    return paginate(db, restrict(filters.statement(), actor), number=filters.page, size=page_size)
+    stmt = courses_statement(actor, filters)
+    return paginate(db, stmt, number=filters.page, size=page_size)
 
 
 def may_manage(db: Session, actor: Actor, course: Course) -> bool:

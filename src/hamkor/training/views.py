@@ -8,16 +8,17 @@ in a savepoint, so a refusal leaves nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from hamkor.core import import_jobs
+from hamkor.core import exports, import_jobs
 from hamkor.core.access import AccessDenied, Action, NotFound, get_for
 from hamkor.core.errors import UserError
+from hamkor.core.exports import FormatQuery
 from hamkor.core.forms import PathId, PathStep, error_map
 from hamkor.core.i18n import N_
 from hamkor.core.importing import columns_of
@@ -38,6 +39,7 @@ from hamkor.directory import service as directory_service
 from hamkor.directory.models import Institution, Person, Specialty
 from hamkor.programs.models import Program
 from hamkor.training import attendance, cascade, labels, service
+from hamkor.training import exports as lists
 from hamkor.training.access import may_create_course
 from hamkor.training.filters import CourseFilter
 from hamkor.training.importing import IMPORT_JOB, import_enrolments
@@ -77,9 +79,15 @@ def _choices(ctx: Ctx, model: type[Any]) -> list[tuple[Any, str]]:
 
 
 @router.get("/training", response_class=HTMLResponse)
-def courses(ctx: PageCtx, filters: Annotated[CourseFilter, Query()]) -> Response:
-    """The courses: search, filters by kind, specialty, institution and days, pages."""
+def courses(
+    ctx: PageCtx, filters: Annotated[CourseFilter, Query()], export: FormatQuery = None
+) -> Response:
+    """The courses: search, filters by kind, specialty, institution and days, pages; as a
+    file, every course the filters find (each row read as it is written)."""
     actor = ctx.actor
+    if export is not None:
+        stmt = service.courses_statement(actor, filters).execution_options(yield_per=500)
+        return _download(ctx, lists.COURSES, ctx.db.scalars(stmt), export, "")
     page = service.list_courses(db=ctx.db, actor=actor, filters=filters, page_size=page_size(ctx))
     return _render(
         ctx,
@@ -90,6 +98,18 @@ def courses(ctx: PageCtx, filters: Annotated[CourseFilter, Query()]) -> Response
         specialties=[(s.code, ctx.translator.name(s.names)) for s in _specialties(ctx)],
         institutions=_choices(ctx, Institution),
         may_create=may_create_course(actor),
+    )
+
+
+def _download(
+    ctx: Ctx,
+    listing: exports.Listing[Any],
+    rows: Iterable[Any],
+    export: exports.ExportFormat,
+    suffix: str,
+) -> Response:
+    return exports.download(
+        listing, rows, export_format=export, translator=ctx.translator, suffix=suffix
     )
 
 
@@ -178,9 +198,16 @@ def update_course(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
 
 
 @router.get("/training/courses/{course_id}", response_class=HTMLResponse)
-def course_page(ctx: PageCtx, course_id: PathId) -> Response:
-    """A course: its facts, sessions, and the enrolments the reader may see."""
-    return _course_page(ctx, get_for(ctx.db, ctx.actor, Course, course_id))
+def course_page(ctx: PageCtx, course_id: PathId, export: FormatQuery = None) -> Response:
+    """A course: its facts, sessions, and the enrolments the reader may see (as a file, the
+    enrolments)."""
+    course = get_for(ctx.db, ctx.actor, Course, course_id)
+    if export is not None:
+        enrolments = service.list_enrolments(db=ctx.db, actor=ctx.actor, course=course)
+        percents = service.attendance_percents(ctx.db, enrolments)
+        rows = lists.enrolment_rows(enrolments, percents)
+        return _download(ctx, lists.ENROLMENTS, rows, export, course.code)
+    return _course_page(ctx, course)
 
 
 def _course_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Response:
@@ -475,9 +502,14 @@ def _reach_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Res
 
 
 @router.get("/training/courses/{course_id}/reach", response_class=HTMLResponse)
-def reach_page(ctx: PageCtx, course_id: PathId) -> Response:
-    """How far the course went: the cascade as a tree and as figures by place."""
-    return _reach_page(ctx, get_for(ctx.db, ctx.actor, Course, course_id))
+def reach_page(ctx: PageCtx, course_id: PathId, export: FormatQuery = None) -> Response:
+    """How far the course went: the cascade as a tree and as figures by place (as a file,
+    the figures by place)."""
+    course = get_for(ctx.db, ctx.actor, Course, course_id)
+    if export is not None:
+        places = cascade.reach(db=ctx.db, course=course).places
+        return _download(ctx, lists.REACH, places, export, course.code)
+    return _reach_page(ctx, course)
 
 
 def _on_reach(

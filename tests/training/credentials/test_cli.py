@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,7 +60,38 @@ def test_list_shows_number_holder_course_and_status(certificate: Certified) -> N
     assert certificate.credential.number in output
     assert HOLDER_NAMES["uz"] in output
     assert "Off-pump coronary bypass" in output
-    assert "valid" in output
+    assert "Revoked" in output
+
+
+def test_list_prints_the_columns_of_the_page_as_csv_and_json(certificate: Certified) -> None:
+    number = certificate.credential.number
+    code, output = run("cert", "list", "--format", "csv")
+    assert code == 0, output
+    rows = list(csv.reader(io.StringIO(output)))
+    assert rows[0] == [
+        "Number",
+        "Holder",
+        "Course",
+        "Issued by",
+        "Issued on",
+        "Valid until",
+        "Revoked",
+    ]
+    assert rows[1][:3] == [number, HOLDER_NAMES["uz"], "Off-pump coronary bypass"]
+    assert rows[1][6] == "no"
+
+    code, output = run("cert", "list", "--format", "json")
+    assert code == 0, output
+    (item,) = json.loads(output)
+    assert item["number"] == number
+    assert item["revoked"] is False
+    assert item["issued_on"] == certificate.credential.valid_from.date().isoformat()
+
+
+def test_list_refuses_a_format_it_does_not_print(certificate: Certified) -> None:
+    code, output = run("cert", "list", "--format", "xml")
+    assert code == 2
+    assert "xml" in output
 
 
 @pytest.mark.parametrize("form", ["jwt", "json"])

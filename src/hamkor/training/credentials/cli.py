@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from hamkor.core.cli import console, fail, session_factory
+from hamkor.core.cli import ListFormat, ListFormatOption, console, fail, session_factory
 from hamkor.core.import_command import UserOption, acting_user
 
 if TYPE_CHECKING:
@@ -48,33 +48,17 @@ def _refuse(message: str) -> typer.Exit:
 
 
 @app.command("list")
-def list_certificates(user: UserOption = None) -> None:
-    """The certificates (newest first): number, holder, course, date of issue and status."""
+def list_certificates(user: UserOption = None, output: ListFormatOption = ListFormat.TABLE) -> None:
+    """The certificates (newest first) with the columns of the certificates page: number,
+    holder, course, issuer, dates and whether revoked."""
+    from hamkor.core.cli import print_listing
     from hamkor.core.db import transaction
-    from hamkor.core.i18n import localized
+    from hamkor.training import exports as lists
     from hamkor.training.credentials import service
 
-    language = _language()
     with transaction(session_factory()) as db:
         credentials = service.list_credentials(db=db, actor=acting_user(db, user))
-        table = Table(title=f"Certificates: {len(credentials)}")
-        for column in ("Number", "Holder", "Course", "Issued", "Status"):
-            table.add_column(column)
-        for credential in credentials:
-            enrolment = credential.enrolment
-            status = (
-                f"[red]revoked: {credential.revoked_reason}[/red]"
-                if credential.revoked
-                else "[green]valid[/green]"
-            )
-            table.add_row(
-                credential.number,
-                localized(enrolment.person.names, credential.language),
-                localized(enrolment.course.title, language),
-                credential.valid_from.date().isoformat(),
-                status,
-            )
-    console.print(table)
+        print_listing(lists.CERTIFICATES, credentials, output)
 
 
 @app.command("export")

@@ -14,7 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from hamkor.core import exports
 from hamkor.core.access import Action, NotFound, can
+from hamkor.core.exports import FormatQuery
 from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_, Message
 from hamkor.core.pages import (
@@ -23,6 +25,7 @@ from hamkor.core.pages import (
     told,
 )
 from hamkor.core.web import Ctx, Form, PageCtx, PublicCtx, PublicLimit, Upload
+from hamkor.training import exports as lists
 from hamkor.training.credentials import service, vc
 from hamkor.training.credentials.models import Credential
 from hamkor.training.credentials.schemas import (
@@ -48,9 +51,13 @@ class Download(StrEnum):
 
 
 @router.get("/certificates", response_class=HTMLResponse)
-def certificates(ctx: PageCtx) -> Response:
-    """The certificates the user holds or whose courses they manage."""
+def certificates(ctx: PageCtx, export: FormatQuery = None) -> Response:
+    """The certificates the user holds or whose courses they manage (or them as a file)."""
     found = service.list_credentials(db=ctx.db, actor=ctx.actor)
+    if export is not None:
+        return exports.download(
+            lists.CERTIFICATES, found, export_format=export, translator=ctx.translator
+        )
     return ctx.render("credentials/list.html", credentials=found)
 
 
