@@ -47,7 +47,13 @@ class Header:
     page: Page
 
     def switch_language(self, code: str) -> None:
+        self.page.click("details.language > summary")
         self.page.click(f"form.lang button[value='{code}']")
+
+    @property
+    def account(self) -> Locator:
+        """The logged-in user's menu: their name, jobs, tokens and log-out."""
+        return self.page.locator("details.account > summary")
 
     @property
     def language(self) -> str | None:
@@ -230,7 +236,7 @@ class PatientRecord:
         form.locator("button[type=submit]").click()
 
     def refer(self, *, program_id: int, specialty_id: int, icd10: str, reason: str) -> None:
-        self.page.click("details summary")
+        self.page.click("main details:has(form[action$='/referrals']) > summary")
         form = self.page.locator("form[action$='/referrals']")
         form.locator("#f-program_id").select_option(str(program_id))
         form.locator("#f-specialty_id").select_option(str(specialty_id))

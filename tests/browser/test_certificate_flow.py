@@ -22,7 +22,7 @@ from hamkor.directory.service import ensure_country
 from hamkor.training.credentials import keys, service
 from hamkor.training.models import Course, CourseKind, Enrolment, EnrolmentStatus
 from tests.browser.conftest import LiveServer, shot
-from tests.browser.pages import LoginPage
+from tests.browser.pages import Header, LoginPage
 
 pytestmark = pytest.mark.browser
 PASSWORD = "certificate-flow-1"
@@ -107,7 +107,7 @@ def certificate(live_server: LiveServer, public_address: None) -> Certificate:
 
 def _log_in(page: Page, live_server: LiveServer, username: str) -> None:
     LoginPage(page, live_server.url).open().log_in(username, PASSWORD)
-    expect(page.locator("form.logout")).to_be_visible()
+    expect(Header(page).account).to_be_visible()
 
 
 def _qr_link_of(pdf: Path) -> str:

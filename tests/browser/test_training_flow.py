@@ -21,7 +21,7 @@ from hamkor.directory.models import City, Institution, InstitutionKind, Person
 from hamkor.directory.service import ensure_country
 from hamkor.training.models import Course, CourseKind, CourseSession
 from tests.browser.conftest import LiveServer, shot
-from tests.browser.pages import CoursePage, LoginPage, SessionScreen
+from tests.browser.pages import CoursePage, Header, LoginPage, SessionScreen
 
 pytestmark = pytest.mark.browser
 PASSWORD = "training-flow-1"
@@ -92,7 +92,7 @@ def classroom(live_server: LiveServer, public_address: None) -> Classroom:
 def _logged_in(browser: Browser, live_server: LiveServer, username: str, **context: object) -> Page:
     page = browser.new_context(locale="en-US", **context).new_page()  # type: ignore[arg-type]
     LoginPage(page, live_server.url).open().log_in(username, PASSWORD)
-    expect(page.locator("form.logout")).to_be_visible()
+    expect(Header(page).account).to_be_visible()
     return page
 
 
