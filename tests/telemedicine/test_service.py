@@ -214,15 +214,17 @@ def test_a_case_about_a_patient_needs_both_consents(
 
 
 def test_a_patient_the_asker_does_not_see_is_not_told_apart(
-    db: Session, tele_world: TeleWorld, tele_patient: Patient
+    db: Session, tele_world: TeleWorld, create_patient: PatientFactory
 ) -> None:
-    # The asker is a specialist of the Vakhidov centre, not its registrar: care shows them only
-    # the patients booked with them, and this one is not.
+    # A patient of the Samarkand hospital: care does not show them to a Vakhidov doctor.
+    elsewhere = create_patient(
+        "Rahimov Jasur", institution_id=tele_world.care.days.samarkand_hospital.id
+    )
     with pytest.raises(UserError) as refused:
         service.create_case(
             db=db,
             actor=Actor.of(tele_world.asker),
-            data=CaseCreate.model_validate(case_body(tele_world, patient_id=tele_patient.id)),
+            data=CaseCreate.model_validate(case_body(tele_world, patient_id=elsewhere.id)),
         )
     assert [e.field for e in refused.value.errors] == ["patient_id"]
 
