@@ -18,6 +18,7 @@ from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
 from hamkor.telemedicine import access as telemedicine_access
+from hamkor.telemedicine import deadlines as telemedicine_deadlines
 from hamkor.training import access as training_access
 from hamkor.training import importing as training_importing
 from hamkor.training.credentials import access as credentials_access
@@ -81,3 +82,11 @@ def install() -> None:
     )
     jobs.schedule(housekeeping.PURGE_JOB, every=timedelta(days=1))
     jobs.schedule(agreements_due.DUE_JOB, every=timedelta(days=1))
+    jobs.register(
+        telemedicine_deadlines.DEADLINE_JOB,
+        telemedicine_deadlines.deadline_job,
+        label=telemedicine_deadlines.DEADLINE_LABEL,
+        max_attempts=jobs.REPEATABLE,
+    )
+    # Hourly: an urgent case has 24 hours, and its reminder comes 4 hours before the end.
+    jobs.schedule(telemedicine_deadlines.DEADLINE_JOB, every=timedelta(hours=1))

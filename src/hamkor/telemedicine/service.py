@@ -64,6 +64,7 @@ from hamkor.telemedicine.schemas import (
 )
 
 ENTITY = "telemedicine_cases"
+_CHOOSE = N_("Choose one of the offered values.")
 #: The consents a case about an identified patient needs: to be discussed at a distance, and
 #: to have their data go to the centre in the other country.
 NEEDED_CONSENTS = (ConsentKind.TELEMEDICINE, ConsentKind.DATA_SHARING_ABROAD)
@@ -245,17 +246,17 @@ def _check_create(db: Session, actor: Actor, data: CaseCreate) -> list[FieldErro
     asking = db.get(Institution, data.asking_institution_id)
     centre = db.get(Institution, data.centre_id)
     if asking is None:
-        errors.append(problem("asking_institution_id", N_("No such institution.")))
+        errors.append(problem("asking_institution_id", _CHOOSE))
     if centre is None:
-        errors.append(problem("centre_id", N_("No such institution.")))
+        errors.append(problem("centre_id", _CHOOSE))
     elif asking is not None and centre.country_id == asking.country_id:
         errors.append(
             problem("centre_id", N_("The centre asked must be an institution of another country."))
         )
     if db.get(Specialty, data.specialty_id) is None:
-        errors.append(problem("specialty_id", N_("No such specialty.")))
+        errors.append(problem("specialty_id", _CHOOSE))
     if data.program_id is not None and db.get(Program, data.program_id) is None:
-        errors.append(problem("program_id", N_("No such program.")))
+        errors.append(problem("program_id", _CHOOSE))
     if data.patient_id is not None:
         errors.extend(_check_patient(db, actor, data.patient_id))
     return errors
@@ -349,7 +350,7 @@ def submit(
     _move(db, actor, case, Step.SUBMIT, now)
     case.submitted_at = now
     _start_deadline(case, now, deadlines)
-    _tell(db, coordinators(db, case.centre_id), case, NEW_CASE)
+    tell(db, coordinators(db, case.centre_id), case, NEW_CASE)
     return case
 
 
@@ -386,7 +387,7 @@ def accept(
     _move(db, actor, case, Step.ACCEPT, now)
     case.assignee_id = data.assignee_id
     assignee = db.get(User, data.assignee_id)
-    _tell(db, [assignee] if assignee else [], case, ASSIGNED)
+    tell(db, [assignee] if assignee else [], case, ASSIGNED)
     return case
 
 
@@ -395,7 +396,7 @@ def decline(*, db: Session, actor: Actor, case: TeleCase, data: Decline, now: da
     _move(db, actor, case, Step.DECLINE, now)
     case.decline_reason = data.reason
     case.due_at = None
-    _tell(db, _askers(db, case), case, DECLINED)
+    tell(db, _askers(db, case), case, DECLINED)
     return case
 
 
@@ -409,7 +410,7 @@ def answer(*, db: Session, actor: Actor, case: TeleCase, data: Answer, now: date
     case.answer = data.answer
     case.recommendation = data.recommendation
     case.answered_at = now
-    _tell(db, _askers(db, case), case, ANSWERED)
+    tell(db, _askers(db, case), case, ANSWERED)
     return case
 
 
@@ -516,10 +517,11 @@ def _askers(db: Session, case: TeleCase) -> list[User]:
     return [asker] if asker is not None and asker.is_active else []
 
 
-def _tell(db: Session, users: Iterable[User], case: TeleCase, text: str) -> int:
+def tell(db: Session, users: Iterable[User], case: TeleCase, text: str, **values: Any) -> int:
     """Notify each user of the case by its label and specialty only: a notification (and its
     e-mail) carries nothing of the patient."""
-    message = Message(text, {"case": case_label(case), "specialty": case.specialty.names})
+    params = {"case": case_label(case), "specialty": case.specialty.names, **values}
+    message = Message(text, params)
     told = 0
     for user in users:
         notifications.notify(db=db, user=user, message=message, link=f"/telemedicine/{case.id}")
