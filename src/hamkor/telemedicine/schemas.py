@@ -43,6 +43,10 @@ class Assignment(BaseModel):
     assignee_id: Annotated[Id, Required]
 
 
+class Confirmation(BaseModel):
+    """A step that carries no data (submit, reopen): its form posts only its CSRF token."""
+
+
 class Decline(BaseModel):
     reason: Text
 

@@ -1,0 +1,320 @@
+"""Pages of telemedicine: the list of cases by deadline, the form to ask (made for a phone),
+and a case with its exchange of messages and the buttons of the steps the reader may take.
+
+Routes go in a fixed order: load (404), check access (403, audited), call the service, render.
+A refused form comes back with status 422 and each message beside its field; its work is done
+in a savepoint, so a refusal leaves nothing written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from hamkor.care import service as care_service
+from hamkor.core import access
+from hamkor.core.access import AccessDenied, Action
+from hamkor.core.clock import now
+from hamkor.core.forms import PathId, QueryId
+from hamkor.core.models import Membership, User
+from hamkor.core.pages import Refusal, labelled_options, named_options, save_then
+from hamkor.core.web import Ctx, Form, PageCtx, settings_of
+from hamkor.directory.models import Institution, Specialty
+from hamkor.programs.models import Program
+from hamkor.telemedicine import labels, service
+from hamkor.telemedicine.access import ASSIGNEE_ROLES, asking_side
+from hamkor.telemedicine.models import OPEN_STATUSES, CaseStatus, TeleCase
+from hamkor.telemedicine.schemas import (
+    Answer,
+    Assignment,
+    CaseCreate,
+    Closing,
+    Confirmation,
+    Decline,
+    MessageCreate,
+)
+from hamkor.telemedicine.service import Step
+
+router = APIRouter(include_in_schema=False)
+
+
+def _render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> Response:
+    return ctx.render(template, status_code, labels=labels, **context)
+
+
+def _refusal(refusal: Refusal | None) -> tuple[dict[str, str], int]:
+    return ({}, 200) if refusal is None else (refusal.errors, refusal.status_code)
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+@router.get("/telemedicine", response_class=HTMLResponse)
+def cases(
+    ctx: PageCtx,
+    centre: QueryId = None,
+    status: CaseStatus | None = None,
+    page: int = Query(1, ge=1, le=100_000),
+) -> Response:
+    """The reader's cases, those waiting first by their deadline; a centre's with ``?centre=``."""
+    found = service.list_cases(
+        db=ctx.db,
+        actor=ctx.actor,
+        page=page,
+        size=settings_of(ctx.request).page_size,
+        centre_id=centre,
+        status=status,
+    )
+    params = {"centre": centre or "", "status": status or ""}
+    return _render(
+        ctx,
+        "telemedicine/list.html",
+        page=found,
+        params=params,
+        now=now(),
+        statuses=labelled_options(ctx.translator, labels.CASE_STATUS),
+        may_ask=ctx.actor.is_admin or bool(asking_side(ctx.actor)),
+    )
+
+
+# --- asking ---------------------------------------------------------------------------------
+
+
+def _form_page(ctx: Ctx, form: Mapping[str, Any], refusal: Refusal | None = None) -> Response:
+    errors, status = _refusal(refusal)
+    asking_stmt = select(Institution).order_by(Institution.id)
+    if not ctx.actor.is_admin:
+        asking_stmt = asking_stmt.where(Institution.id.in_(asking_side(ctx.actor)))
+    asking = ctx.db.scalars(asking_stmt).all()
+    countries = {institution.country_id for institution in asking}
+    centres = ctx.db.scalars(
+        access.restrict(select(Institution), ctx.actor).where(
+            Institution.country_id.not_in(countries)
+        )
+    )
+    return _render(
+        ctx,
+        "telemedicine/form.html",
+        status,
+        form=form,
+        errors=errors,
+        asking=named_options(ctx.translator, asking),
+        centres=named_options(ctx.translator, centres),
+        specialties=named_options(ctx.translator, ctx.db.scalars(select(Specialty))),
+        programs=named_options(
+            ctx.translator, ctx.db.scalars(access.restrict(select(Program), ctx.actor))
+        ),
+        patients=named_options(
+            ctx.translator, care_service.list_patients(db=ctx.db, actor=ctx.actor)
+        ),
+        urgencies=labelled_options(ctx.translator, labels.URGENCY),
+    )
+
+
+def _require_asker(ctx: Ctx) -> None:
+    if not ctx.actor.is_admin and not asking_side(ctx.actor):
+        raise AccessDenied(service.ENTITY, None, Action.CHANGE)
+
+
+@router.get("/telemedicine/new", response_class=HTMLResponse)
+def new_case(ctx: PageCtx, patient: QueryId = None) -> Response:
+    """The form to ask a centre abroad; from a patient's page, about that patient."""
+    _require_asker(ctx)
+    mine = sorted(asking_side(ctx.actor))
+    form: dict[str, Any] = {
+        "urgency": "routine",
+        "patient_id": patient,
+        "asking_institution_id": mine[0] if len(mine) == 1 else None,
+    }
+    return _form_page(ctx, form)
+
+
+@router.post("/telemedicine", response_class=HTMLResponse)
+def create_case(ctx: PageCtx, form: Form) -> Response:
+    """Save the question as a draft, or submit it at once (the "Submit" button)."""
+    _require_asker(ctx)
+    submit_now = form.get("then") == "submit"
+    deadlines = service.Deadlines.of(settings_of(ctx.request))
+
+    def save(data: CaseCreate) -> TeleCase:
+        case = service.create_case(db=ctx.db, actor=ctx.actor, data=data)
+        if submit_now:
+            service.submit(db=ctx.db, actor=ctx.actor, case=case, now=now(), deadlines=deadlines)
+        return case
+
+    return save_then(
+        ctx,
+        form,
+        CaseCreate,
+        save,
+        done=lambda saved: f"/telemedicine/{saved.id}",
+        again=lambda refusal: _form_page(ctx, form, refusal),
+    )
+
+
+# --- a case ---------------------------------------------------------------------------------
+
+
+def _assignees(ctx: Ctx, case: TeleCase) -> list[tuple[int, str]]:
+    """The people of the centre a case may be assigned to, by their display name."""
+    users = ctx.db.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.institution_id == case.centre_id,
+            Membership.role.in_(ASSIGNEE_ROLES),
+            User.is_active.is_(True),
+        )
+        .order_by(User.display_name)
+    ).unique()
+    return [(user.id, user.display_name) for user in users]
+
+
+def _case_page(
+    ctx: Ctx, case: TeleCase, refusal: Refusal | None = None, form: Mapping[str, Any] = {}
+) -> Response:
+    errors, status = _refusal(refusal)
+    steps = service.steps_for(ctx.actor, case)
+    detail = service.case_detail(ctx.db, case)
+    replies = [
+        (m.id, f"#{number} · {m.author.display_name if m.author else '—'}")
+        for number, m in enumerate(detail.messages, start=1)
+    ]
+    return _render(
+        ctx,
+        "telemedicine/case.html",
+        status,
+        case=detail,
+        replies=replies,
+        label=service.case_label(case),
+        steps=steps,
+        assignees=_assignees(ctx, case) if Step.ACCEPT in steps else [],
+        recommendations=labelled_options(ctx.translator, labels.RECOMMENDATION),
+        may_write=case.status in OPEN_STATUSES,
+        now=now(),
+        form=form,
+        errors=errors,
+    )
+
+
+@router.get("/telemedicine/{case_id}", response_class=HTMLResponse)
+def case_page(ctx: PageCtx, case_id: PathId) -> Response:
+    return _case_page(ctx, service.get_case(db=ctx.db, actor=ctx.actor, case_id=case_id))
+
+
+def _step(
+    ctx: Ctx,
+    case_id: int,
+    form: Mapping[str, Any],
+    schema: type[Any] | None,
+    take: Callable[[TeleCase, Any], object],
+    anchor: str = "",
+) -> Response:
+    """Take one step posted from the case's page, or show the page again with the refusal."""
+    case = service.get_case(db=ctx.db, actor=ctx.actor, case_id=case_id, action=Action.CHANGE)
+    return save_then(
+        ctx,
+        form,
+        schema or Confirmation,
+        lambda data: take(case, data),
+        done=f"/telemedicine/{case.id}{anchor}",
+        again=lambda refusal: _case_page(ctx, case, refusal, form),
+    )
+
+
+@router.post("/telemedicine/{case_id}/submit", response_class=HTMLResponse)
+def submit(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    deadlines = service.Deadlines.of(settings_of(ctx.request))
+    return _step(
+        ctx,
+        case_id,
+        form,
+        None,
+        lambda case, _data: service.submit(
+            db=ctx.db, actor=ctx.actor, case=case, now=now(), deadlines=deadlines
+        ),
+    )
+
+
+@router.post("/telemedicine/{case_id}/accept", response_class=HTMLResponse)
+def accept(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    return _step(
+        ctx,
+        case_id,
+        form,
+        Assignment,
+        lambda case, data: service.accept(
+            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
+        ),
+    )
+
+
+@router.post("/telemedicine/{case_id}/decline", response_class=HTMLResponse)
+def decline(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    return _step(
+        ctx,
+        case_id,
+        form,
+        Decline,
+        lambda case, data: service.decline(
+            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
+        ),
+    )
+
+
+@router.post("/telemedicine/{case_id}/answer", response_class=HTMLResponse)
+def answer(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    return _step(
+        ctx,
+        case_id,
+        form,
+        Answer,
+        lambda case, data: service.answer(
+            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
+        ),
+    )
+
+
+@router.post("/telemedicine/{case_id}/close", response_class=HTMLResponse)
+def close(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    return _step(
+        ctx,
+        case_id,
+        form,
+        Closing,
+        lambda case, data: service.close(
+            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
+        ),
+    )
+
+
+@router.post("/telemedicine/{case_id}/reopen", response_class=HTMLResponse)
+def reopen(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    deadlines = service.Deadlines.of(settings_of(ctx.request))
+    return _step(
+        ctx,
+        case_id,
+        form,
+        None,
+        lambda case, _data: service.reopen(
+            db=ctx.db, actor=ctx.actor, case=case, now=now(), deadlines=deadlines
+        ),
+    )
+
+
+@router.post("/telemedicine/{case_id}/messages", response_class=HTMLResponse)
+def post_message(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    return _step(
+        ctx,
+        case_id,
+        form,
+        MessageCreate,
+        lambda case, data: service.post_message(
+            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
+        ),
+        anchor="#messages",
+    )
