@@ -29,6 +29,7 @@ from enum import StrEnum
 from statistics import median
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -59,6 +60,7 @@ from hamkor.telemedicine.schemas import (
     Assignment,
     CaseCreate,
     Closing,
+    Confirmation,
     Decline,
     MessageCreate,
 )
@@ -435,6 +437,42 @@ def reopen(
         case.decline_reason = None
     _start_deadline(case, now, deadlines)
     return case
+
+
+#: What each step's form carries (``Confirmation``: nothing but itself).
+STEP_DATA: dict[Step, type[BaseModel]] = {
+    Step.SUBMIT: Confirmation,
+    Step.ACCEPT: Assignment,
+    Step.DECLINE: Decline,
+    Step.ANSWER: Answer,
+    Step.CLOSE: Closing,
+    Step.REOPEN: Confirmation,
+}
+
+
+def take_step(
+    *,
+    db: Session,
+    actor: Actor,
+    case: TeleCase,
+    step: Step,
+    data: BaseModel,
+    now: datetime,
+    deadlines: Deadlines,
+) -> TeleCase:
+    """Take ``step`` with the data of its form (``STEP_DATA``): the one entry of the pages,
+    whose buttons post each step to the same route."""
+    if isinstance(data, Assignment):
+        return accept(db=db, actor=actor, case=case, data=data, now=now)
+    if isinstance(data, Decline):
+        return decline(db=db, actor=actor, case=case, data=data, now=now)
+    if isinstance(data, Answer):
+        return answer(db=db, actor=actor, case=case, data=data, now=now)
+    if isinstance(data, Closing):
+        return close(db=db, actor=actor, case=case, data=data, now=now)
+    if step == Step.SUBMIT:
+        return submit(db=db, actor=actor, case=case, now=now, deadlines=deadlines)
+    return reopen(db=db, actor=actor, case=case, now=now, deadlines=deadlines)
 
 
 def steps_for(actor: Actor, case: TeleCase) -> list[Step]:

@@ -8,7 +8,7 @@ in a savepoint, so a refusal leaves nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -28,15 +28,7 @@ from hamkor.programs.models import Program
 from hamkor.telemedicine import labels, service
 from hamkor.telemedicine.access import ASSIGNEE_ROLES, asking_side
 from hamkor.telemedicine.models import OPEN_STATUSES, CaseStatus, TeleCase
-from hamkor.telemedicine.schemas import (
-    Answer,
-    Assignment,
-    CaseCreate,
-    Closing,
-    Confirmation,
-    Decline,
-    MessageCreate,
-)
+from hamkor.telemedicine.schemas import CaseCreate, MessageCreate
 from hamkor.telemedicine.service import Step
 
 router = APIRouter(include_in_schema=False)
@@ -206,115 +198,39 @@ def case_page(ctx: PageCtx, case_id: PathId) -> Response:
     return _case_page(ctx, service.get_case(db=ctx.db, actor=ctx.actor, case_id=case_id))
 
 
-def _step(
-    ctx: Ctx,
-    case_id: int,
-    form: Mapping[str, Any],
-    schema: type[Any] | None,
-    take: Callable[[TeleCase, Any], object],
-    anchor: str = "",
-) -> Response:
-    """Take one step posted from the case's page, or show the page again with the refusal."""
+@router.post("/telemedicine/{case_id}/messages", response_class=HTMLResponse)
+def post_message(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
     case = service.get_case(db=ctx.db, actor=ctx.actor, case_id=case_id, action=Action.CHANGE)
     return save_then(
         ctx,
         form,
-        schema or Confirmation,
-        lambda data: take(case, data),
-        done=f"/telemedicine/{case.id}{anchor}",
+        MessageCreate,
+        lambda data: service.post_message(
+            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
+        ),
+        done=f"/telemedicine/{case.id}#messages",
         again=lambda refusal: _case_page(ctx, case, refusal, form),
     )
 
 
-@router.post("/telemedicine/{case_id}/submit", response_class=HTMLResponse)
-def submit(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+@router.post("/telemedicine/{case_id}/{step}", response_class=HTMLResponse)
+def take_step(ctx: PageCtx, case_id: PathId, step: Step, form: Form) -> Response:
+    """One step of the state machine, posted by its button on the case's page."""
+    case = service.get_case(db=ctx.db, actor=ctx.actor, case_id=case_id, action=Action.CHANGE)
     deadlines = service.Deadlines.of(settings_of(ctx.request))
-    return _step(
+    return save_then(
         ctx,
-        case_id,
         form,
-        None,
-        lambda case, _data: service.submit(
-            db=ctx.db, actor=ctx.actor, case=case, now=now(), deadlines=deadlines
+        service.STEP_DATA[step],
+        lambda data: service.take_step(
+            db=ctx.db,
+            actor=ctx.actor,
+            case=case,
+            step=step,
+            data=data,
+            now=now(),
+            deadlines=deadlines,
         ),
-    )
-
-
-@router.post("/telemedicine/{case_id}/accept", response_class=HTMLResponse)
-def accept(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
-    return _step(
-        ctx,
-        case_id,
-        form,
-        Assignment,
-        lambda case, data: service.accept(
-            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
-        ),
-    )
-
-
-@router.post("/telemedicine/{case_id}/decline", response_class=HTMLResponse)
-def decline(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
-    return _step(
-        ctx,
-        case_id,
-        form,
-        Decline,
-        lambda case, data: service.decline(
-            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
-        ),
-    )
-
-
-@router.post("/telemedicine/{case_id}/answer", response_class=HTMLResponse)
-def answer(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
-    return _step(
-        ctx,
-        case_id,
-        form,
-        Answer,
-        lambda case, data: service.answer(
-            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
-        ),
-    )
-
-
-@router.post("/telemedicine/{case_id}/close", response_class=HTMLResponse)
-def close(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
-    return _step(
-        ctx,
-        case_id,
-        form,
-        Closing,
-        lambda case, data: service.close(
-            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
-        ),
-    )
-
-
-@router.post("/telemedicine/{case_id}/reopen", response_class=HTMLResponse)
-def reopen(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
-    deadlines = service.Deadlines.of(settings_of(ctx.request))
-    return _step(
-        ctx,
-        case_id,
-        form,
-        None,
-        lambda case, _data: service.reopen(
-            db=ctx.db, actor=ctx.actor, case=case, now=now(), deadlines=deadlines
-        ),
-    )
-
-
-@router.post("/telemedicine/{case_id}/messages", response_class=HTMLResponse)
-def post_message(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
-    return _step(
-        ctx,
-        case_id,
-        form,
-        MessageCreate,
-        lambda case, data: service.post_message(
-            db=ctx.db, actor=ctx.actor, case=case, data=data, now=now()
-        ),
-        anchor="#messages",
+        done=f"/telemedicine/{case.id}",
+        again=lambda refusal: _case_page(ctx, case, refusal, form),
     )
