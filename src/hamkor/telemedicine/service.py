@@ -93,10 +93,6 @@ class Step(StrEnum):
 TRANSITIONS: dict[Step, dict[CaseStatus, CaseStatus]] = {
     Step.SUBMIT: {CaseStatus.DRAFT: CaseStatus.SUBMITTED},
     Step.ACCEPT: {CaseStatus.SUBMITTED: CaseStatus.ACCEPTED},
-    Step.DECLINE: {
-        CaseStatus.SUBMITTED: CaseStatus.DECLINED,
-        CaseStatus.ACCEPTED: CaseStatus.DECLINED,
-    },
     Step.ANSWER: {CaseStatus.ACCEPTED: CaseStatus.ANSWERED},
     Step.CLOSE: {CaseStatus.ANSWERED: CaseStatus.CLOSED},
     # A closed case goes back to its specialist (a follow-up question, as Collegium
@@ -104,6 +100,11 @@ TRANSITIONS: dict[Step, dict[CaseStatus, CaseStatus]] = {
     Step.REOPEN: {
         CaseStatus.CLOSED: CaseStatus.ACCEPTED,
         CaseStatus.DECLINED: CaseStatus.SUBMITTED,
+    },
+    # Last: the page offers the steps in this order, the way forward first.
+    Step.DECLINE: {
+        CaseStatus.SUBMITTED: CaseStatus.DECLINED,
+        CaseStatus.ACCEPTED: CaseStatus.DECLINED,
     },
 }
 _REFUSED = {
