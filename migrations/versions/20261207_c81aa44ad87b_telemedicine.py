@@ -1,11 +1,11 @@
-"""telemedicine: teleconsultation cases, their messages and the history of their states
+"""telemedicine: teleconsultation cases, their messages, files and the history of their states
 
 Revision ID: c81aa44ad87b
 Revises: e583fec393b9
-Create Date: 2026-12-07 02:27:39.778903
+Create Date: 2026-12-07 02:43:39.085067
 
 Issue 18: a doctor at home asks a specialist centre abroad about a patient. New tables only;
-the attachments will be the core's stored files and attachments, so they need no table here.
+the bytes of a case's files are the core's stored files and attachments.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("due_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reminded_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("escalated_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deid_seed", sa.String(length=64), nullable=False),
         sa.Column("created_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
@@ -122,6 +123,47 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "telemedicine_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("original_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("shared", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("study_uid", sa.String(length=64), nullable=True),
+        sa.Column("series_uid", sa.String(length=64), nullable=True),
+        sa.Column("frames", sa.Integer(), nullable=True),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("at", hamkor.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["telemedicine_cases.id"],
+            name=op.f("fk_telemedicine_files_case_id_telemedicine_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["original_id"],
+            ["telemedicine_files.id"],
+            name=op.f("fk_telemedicine_files_original_id_telemedicine_files"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["users.id"],
+            name=op.f("fk_telemedicine_files_uploaded_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_telemedicine_files")),
+    )
+    with op.batch_alter_table("telemedicine_files", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_telemedicine_files_case_id"), ["case_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_telemedicine_files_original_id"), ["original_id"], unique=False
+        )
+
+    op.create_table(
         "telemedicine_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -191,6 +233,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_telemedicine_messages_case_id"))
 
     op.drop_table("telemedicine_messages")
+    with op.batch_alter_table("telemedicine_files", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_telemedicine_files_original_id"))
+        batch_op.drop_index(batch_op.f("ix_telemedicine_files_case_id"))
+
+    op.drop_table("telemedicine_files")
     with op.batch_alter_table("telemedicine_cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_telemedicine_cases_specialty_id"))
         batch_op.drop_index(batch_op.f("ix_telemedicine_cases_program_id"))

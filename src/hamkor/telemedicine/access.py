@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from hamkor.core import access
 from hamkor.core.access import Actor
 from hamkor.core.models import Role
-from hamkor.telemedicine.models import CaseMessage, CaseStatus, CaseTransition, TeleCase
+from hamkor.telemedicine.models import CaseFile, CaseMessage, CaseStatus, CaseTransition, TeleCase
 
 #: Roles of the asking side: the doctors who ask and the staff who follow the case up.
 ASKING_ROLES = (Role.SPECIALIST, Role.REGISTRAR, Role.INSTITUTION_COORDINATOR)
@@ -51,7 +51,18 @@ def _of_cases(model: type[CaseMessage] | type[CaseTransition]) -> access.Conditi
     return follows
 
 
+def files_visible(actor: Actor) -> ColumnElement[bool]:
+    """A case's shared files go with the case; its originals (a DICOM file before
+    de-identification) stay with the asking side, whose patient they name."""
+    cases = select(TeleCase.id).where(cases_visible(actor))
+    own = select(TeleCase.id).where(TeleCase.asking_institution_id.in_(asking_side(actor)))
+    return and_(
+        CaseFile.case_id.in_(cases), or_(CaseFile.shared.is_(True), CaseFile.case_id.in_(own))
+    )
+
+
 def register() -> None:
     access.register(TeleCase, view=cases_visible, change=cases_visible)
     for model in (CaseMessage, CaseTransition):
         access.register(model, view=_of_cases(model), change=_of_cases(model))
+    access.register(CaseFile, view=files_visible, change=files_visible)

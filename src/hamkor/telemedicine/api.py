@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel
 
 from hamkor.core.access import Action
 from hamkor.core.clock import now
 from hamkor.core.forms import PathId, QueryId
+from hamkor.core.storage import storage_for
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, settings_of
-from hamkor.telemedicine import service
+from hamkor.telemedicine import attachments, service
 from hamkor.telemedicine.models import CaseStatus, TeleCase
 from hamkor.telemedicine.schemas import (
     Answer,
     Assignment,
     CaseCreate,
     CaseDetail,
+    CaseFileRead,
     CaseRead,
     Closing,
     Decline,
@@ -142,3 +144,29 @@ def post_message(ctx: ApiCtx, case_id: PathId, data: MessageCreate) -> MessageRe
     case = _changing(ctx, case_id)
     message = service.post_message(db=ctx.db, actor=ctx.actor, case=case, data=data, now=now())
     return MessageRead.model_validate(message)
+
+
+@router.get("/cases/{case_id}/files")
+def list_files(ctx: ApiCtx, case_id: PathId) -> list[CaseFileRead]:
+    """The case's files: the shared copies, and the originals for the asking side."""
+    case = service.get_case(db=ctx.db, actor=ctx.actor, case_id=case_id)
+    return attachments.described(ctx.db, attachments.list_files(ctx.db, ctx.actor, case))
+
+
+@router.post("/cases/{case_id}/files", status_code=201)
+def add_files(
+    ctx: ApiCtx, case_id: PathId, files: list[UploadFile] = File(max_length=100)
+) -> list[CaseFileRead]:
+    """Images, PDFs or DICOM files (or a ZIP of a series), judged by their content; a DICOM
+    file is kept with its de-identified copy for the centre abroad."""
+    case = _changing(ctx, case_id)
+    settings = settings_of(ctx.request)
+    rows = attachments.add_files(
+        db=ctx.db,
+        actor=ctx.actor,
+        case=case,
+        uploads=[attachments.Upload(f.filename or "", f.file) for f in files],
+        store=storage_for(settings),
+        max_bytes=settings.file_max_bytes,
+    )
+    return attachments.described(ctx.db, rows)

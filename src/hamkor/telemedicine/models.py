@@ -7,10 +7,11 @@ never becomes a second copy of the cases.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hamkor.care.models import Patient
@@ -102,6 +103,10 @@ class TeleCase(Timestamped, Base):
     due_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    #: The secret seed of the case's de-identification: every DICOM file of the case is
+    #: de-identified alike (the same patient, dates shifted by the same offset, each UID
+    #: remapped to the same new one), and nobody without it can repeat the mapping.
+    deid_seed: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
 
     program: Mapped[Program | None] = relationship()
     asking_institution: Mapped[Institution] = relationship(
@@ -158,3 +163,43 @@ class CaseTransition(Base):
 
     case: Mapped[TeleCase] = relationship(back_populates="history")
     by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class FileKind(StrEnum):
+    """What a case's file is, as its content says."""
+
+    DICOM = "dicom"
+    IMAGE = "image"
+    PDF = "pdf"
+
+
+class CaseFile(Base):
+    """A file of a case: an image, a PDF, or one DICOM instance of a series.
+
+    Its bytes are a core stored file attached to this row (and its thumbnail, once the job
+    has made it, a second attachment). A DICOM file is kept twice: the **original**, seen by
+    the asking side only, and the **shared** copy de-identified for the centre abroad
+    (``original_id`` points back to it). Images and PDFs are shared as they are.
+    """
+
+    __tablename__ = "telemedicine_files"
+    __audit_values__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("telemedicine_cases.id", ondelete="CASCADE"), index=True
+    )
+    original_id: Mapped[int | None] = mapped_column(
+        ForeignKey("telemedicine_files.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[FileKind] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    shared: Mapped[bool] = mapped_column(server_default=false())
+    #: The (remapped, on a shared copy) study and series a DICOM instance belongs to.
+    study_uid: Mapped[str | None] = mapped_column(String(64))
+    series_uid: Mapped[str | None] = mapped_column(String(64))
+    frames: Mapped[int | None]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[TeleCase] = relationship()

@@ -16,7 +16,7 @@ from hamkor.care.schemas import Icd10
 from hamkor.core.forms import FormList
 from hamkor.core.text import Text
 from hamkor.programs.schemas import Id, OptionalId, Required
-from hamkor.telemedicine.models import CaseRecommendation, CaseStatus, Urgency
+from hamkor.telemedicine.models import CaseRecommendation, CaseStatus, FileKind, Urgency
 
 #: The most ICD-10 codes one case carries (care's encounters take as many).
 MAX_CODES = 10
@@ -117,3 +117,20 @@ class CaseRead(BaseModel):
 class CaseDetail(CaseRead):
     messages: list[MessageRead]
     history: list[TransitionRead]
+
+
+class CaseFileRead(BaseModel):
+    """A file of a case. Its bytes are at ``/files/{file_id}`` (and its thumbnail, once made,
+    at ``/files/{thumbnail_id}``), behind the case's permission check: the centre abroad sees
+    the shared copies only."""
+
+    id: int
+    kind: FileKind
+    name: str
+    shared: bool
+    original_id: int | None
+    study_uid: str | None
+    series_uid: str | None
+    frames: int | None
+    file_id: int | None
+    thumbnail_id: int | None

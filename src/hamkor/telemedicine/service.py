@@ -235,7 +235,7 @@ def missing_consents(db: Session, patient_id: int) -> list[ConsentKind]:
     return [kind for kind in NEEDED_CONSENTS if kind not in given]
 
 
-def _consent_problems(db: Session, patient_id: int | None, field: str) -> list[FieldError]:
+def consent_problems(db: Session, patient_id: int | None, field: str) -> list[FieldError]:
     if patient_id is None:
         return []
     return [problem(field, _MISSING_CONSENT[kind]) for kind in missing_consents(db, patient_id)]
@@ -274,7 +274,7 @@ def _check_patient(db: Session, actor: Actor, patient_id: int) -> list[FieldErro
         # Not told apart from a patient who does not exist: a form is no way to probe.
         return [problem("patient_id", N_("No such patient among yours."))]
     audit.record(db, action="view", entity="patients", entity_id=patient_id, note="consents")
-    return _consent_problems(db, patient_id, "patient_id")
+    return consent_problems(db, patient_id, "patient_id")
 
 
 def create_case(*, db: Session, actor: Actor, data: CaseCreate) -> TeleCase:
@@ -349,7 +349,7 @@ def submit(
     *, db: Session, actor: Actor, case: TeleCase, now: datetime, deadlines: Deadlines
 ) -> TeleCase:
     """Send the draft to the centre; the deadline runs from now, and its coordinators are told."""
-    refuse_any(_consent_problems(db, case.patient_id, "patient_id"))
+    refuse_any(consent_problems(db, case.patient_id, "patient_id"))
     _move(db, actor, case, Step.SUBMIT, now)
     case.submitted_at = now
     _start_deadline(case, now, deadlines)
@@ -513,7 +513,7 @@ def post_message(
         raise UserError.one(
             "body", N_("Messages can be written only on a submitted, accepted or answered case.")
         )
-    errors = _consent_problems(db, case.patient_id, "body")
+    errors = consent_problems(db, case.patient_id, "body")
     if data.reply_to_id is not None:
         parent = db.get(CaseMessage, data.reply_to_id)
         if parent is None or parent.case_id != case.id:

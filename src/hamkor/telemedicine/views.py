@@ -19,13 +19,16 @@ from hamkor.care import service as care_service
 from hamkor.core import access
 from hamkor.core.access import AccessDenied, Action
 from hamkor.core.clock import now
-from hamkor.core.forms import PathId, QueryId
+from hamkor.core.errors import UserError
+from hamkor.core.forms import PathId, QueryId, error_map
+from hamkor.core.i18n import N_
 from hamkor.core.models import Membership, User
-from hamkor.core.pages import Refusal, labelled_options, named_options, save_then
+from hamkor.core.pages import Refusal, labelled_options, named_options, save_then, see_other
+from hamkor.core.storage import storage_for
 from hamkor.core.web import Ctx, Form, PageCtx, settings_of
 from hamkor.directory.models import Institution, Specialty
 from hamkor.programs.models import Program
-from hamkor.telemedicine import labels, service
+from hamkor.telemedicine import attachments, labels, service
 from hamkor.telemedicine.access import ASSIGNEE_ROLES, asking_side
 from hamkor.telemedicine.models import OPEN_STATUSES, CaseStatus, TeleCase
 from hamkor.telemedicine.schemas import CaseCreate, MessageCreate
@@ -182,6 +185,7 @@ def _case_page(
         status,
         case=detail,
         replies=replies,
+        files=attachments.described(ctx.db, attachments.list_files(ctx.db, ctx.actor, case)),
         label=service.case_label(case),
         steps=steps,
         assignees=_assignees(ctx, case) if Step.ACCEPT in steps else [],
@@ -211,6 +215,31 @@ def post_message(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
         done=f"/telemedicine/{case.id}#messages",
         again=lambda refusal: _case_page(ctx, case, refusal, form),
     )
+
+
+@router.post("/telemedicine/{case_id}/files", response_class=HTMLResponse)
+def add_files(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    """Images, PDFs, DICOM files or a ZIP of a series, chosen at once."""
+    case = service.get_case(db=ctx.db, actor=ctx.actor, case_id=case_id, action=Action.CHANGE)
+    chosen = form.get("files")
+    uploads = chosen if isinstance(chosen, list) else [chosen] if chosen else []
+    settings = settings_of(ctx.request)
+    try:
+        if not uploads:
+            raise UserError.one("files", N_("Choose a file."))
+        with ctx.db.begin_nested():
+            attachments.add_files(
+                db=ctx.db,
+                actor=ctx.actor,
+                case=case,
+                uploads=[attachments.Upload(u.filename, u.file) for u in uploads],
+                store=storage_for(settings),
+                max_bytes=settings.file_max_bytes,
+            )
+    except UserError as error:
+        refusal = Refusal(error_map(error, ctx.language), error.status_code)
+        return _case_page(ctx, case, refusal)
+    return see_other(f"/telemedicine/{case.id}#files")
 
 
 @router.post("/telemedicine/{case_id}/{step}", response_class=HTMLResponse)
