@@ -18,7 +18,6 @@ from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
 from hamkor.telemedicine import access as telemedicine_access
-from hamkor.telemedicine import attachments as telemedicine_attachments
 from hamkor.telemedicine import deadlines as telemedicine_deadlines
 from hamkor.telemedicine import thumbnails as telemedicine_thumbnails
 from hamkor.training import access as training_access
@@ -93,8 +92,8 @@ def install() -> None:
     # Hourly: an urgent case has 24 hours, and its reminder comes 4 hours before the end.
     jobs.schedule(telemedicine_deadlines.DEADLINE_JOB, every=timedelta(hours=1))
     jobs.register(
-        telemedicine_attachments.THUMBNAIL_JOB,
+        telemedicine_thumbnails.THUMBNAIL_JOB,
         telemedicine_thumbnails.thumbnail_job,
-        label=telemedicine_attachments.THUMBNAIL_LABEL,
+        label=telemedicine_thumbnails.THUMBNAIL_LABEL,
         max_attempts=jobs.REPEATABLE,
     )

@@ -241,7 +241,7 @@ def test_thumbnails_are_made_a_frame_at_a_time_once(
     assert thumbnails.make_thumbnail(db, store, copy) is True
     assert thumbnails.make_thumbnail(db, store, copy) is False
     thumb = files.list_(db=db, owner=copy)[-1]
-    assert thumb.name == attachments.THUMBNAIL_NAME
+    assert thumb.name == thumbnails.THUMBNAIL_NAME
     with files.open_(store=store, stored=thumb.stored) as handle:
         image = Image.open(handle)
         assert image.size == (32, 32)

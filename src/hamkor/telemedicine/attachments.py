@@ -40,6 +40,7 @@ from hamkor.core.storage import Storage
 from hamkor.telemedicine.models import OPEN_STATUSES, CaseFile, CaseStatus, FileKind, TeleCase
 from hamkor.telemedicine.schemas import CaseFileRead
 from hamkor.telemedicine.service import author_id, consent_problems
+from hamkor.telemedicine.thumbnails import THUMBNAIL_JOB, THUMBNAIL_NAME
 
 #: What a case accepts: images, PDFs, DICOM files, and ZIPs of DICOM files.
 ACCEPTED = frozenset({filetypes.PDF, filetypes.PNG, filetypes.JPEG, filetypes.DICOM, filetypes.ZIP})
@@ -51,10 +52,6 @@ _KINDS = {
 }
 #: The most files one upload (counting the members of a ZIP) may bring.
 MAX_FILES = 2000
-THUMBNAIL_JOB = "telemedicine.thumbnail"
-#: The name a file's thumbnail is attached under (``thumbnails``).
-THUMBNAIL_NAME = "thumbnail.png"
-THUMBNAIL_LABEL = N_("Thumbnail of a teleconsultation image")
 
 UNREADABLE_DICOM = N_("%(name)s is not a DICOM file that can be read.")
 NOT_DICOM_MEMBER = N_("%(name)s in the archive is not a DICOM file.")

@@ -10,24 +10,34 @@ is idempotent: a file that has its thumbnail already is left alone.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from PIL import Image
-from pydicom.pixels.utils import iter_pixels
 from sqlalchemy.orm import Session
 
 from hamkor.core import files, filetypes, jobs
 from hamkor.core.access import Actor
+from hamkor.core.i18n import N_
 from hamkor.core.storage import Storage, storage_for
 from hamkor.settings import get_settings
-from hamkor.telemedicine.attachments import THUMBNAIL_NAME
 from hamkor.telemedicine.models import CaseFile, FileKind
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+THUMBNAIL_JOB = "telemedicine.thumbnail"
+THUMBNAIL_LABEL = N_("Thumbnail of a teleconsultation image")
+#: The name a file's thumbnail is attached under.
+THUMBNAIL_NAME = "thumbnail.png"
 SIZE = 256
 
 
-def _first_frame(handle: Any) -> Image.Image:
+def _first_frame(handle: Any) -> Image:
+    # Imported here: the workers' registry imports this module, and ``hamkor --help`` must
+    # not wait for numpy, Pillow and pydicom.
+    import numpy as np
+    from PIL import Image
+    from pydicom.pixels.utils import iter_pixels
+
     frame = next(iter_pixels(handle, indices=[0]))
     if frame.ndim == 3 and frame.shape[-1] in (3, 4):
         return Image.fromarray(frame.astype(np.uint8))
@@ -45,6 +55,8 @@ def make_thumbnail(db: Session, store: Storage, row: CaseFile) -> bool:
     if row.uploaded_by_id is None:
         return False
     uploader = Actor(user_id=row.uploaded_by_id, username="")
+    from PIL import Image
+
     with files.open_(store=store, stored=attached[0].stored) as handle:
         if row.kind == FileKind.DICOM:
             image = _first_frame(handle)
