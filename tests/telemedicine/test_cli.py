@@ -64,6 +64,7 @@ def test_a_case_is_reminded_then_exported_from_the_command_line(
                 clinical_summary="Mitral stenosis.",
                 icd10=["I05.0"],
             ),
+            now=NOW,
         )
         service.submit(db=db, actor=Actor.of(asker), case=case, now=NOW, deadlines=DEADLINES)
         db.commit()

@@ -172,7 +172,7 @@ def test_the_centre_must_be_abroad(db: Session, tele_world: TeleWorld) -> None:
     body = case_body(tele_world, centre_id=tele_world.care.days.samarkand_hospital.id)
     with pytest.raises(UserError) as refused:
         service.create_case(
-            db=db, actor=Actor.of(tele_world.asker), data=CaseCreate.model_validate(body)
+            db=db, actor=Actor.of(tele_world.asker), data=CaseCreate.model_validate(body), now=NOW
         )
     assert [e.field for e in refused.value.errors] == ["centre_id"]
     assert db.scalar(select(func.count()).select_from(TeleCase)) == 0
@@ -191,6 +191,7 @@ def test_only_the_asking_side_asks(db: Session, tele_world: TeleWorld) -> None:
             db=db,
             actor=Actor.of(tele_world.outsider),
             data=CaseCreate.model_validate(case_body(tele_world)),
+            now=NOW,
         )
 
 
@@ -206,6 +207,7 @@ def test_a_case_about_a_patient_needs_both_consents(
             db=db,
             actor=tele_world.care.admin,
             data=CaseCreate.model_validate(case_body(tele_world, patient_id=patient.id)),
+            now=NOW,
         )
     assert [(e.field, e.message.text) for e in refused.value.errors] == [
         ("patient_id", service._MISSING_CONSENT[ConsentKind.DATA_SHARING_ABROAD])
@@ -225,6 +227,7 @@ def test_a_patient_the_asker_does_not_see_is_not_told_apart(
             db=db,
             actor=Actor.of(tele_world.asker),
             data=CaseCreate.model_validate(case_body(tele_world, patient_id=elsewhere.id)),
+            now=NOW,
         )
     assert [e.field for e in refused.value.errors] == ["patient_id"]
 
@@ -245,6 +248,7 @@ def test_withdrawn_consent_stops_new_messages(
         db=db,
         actor=tele_world.care.admin,
         data=CaseCreate.model_validate(case_body(tele_world, patient_id=tele_patient.id)),
+        now=NOW,
     )
     take(db, tele_world, case, "submit")
     first = service.post_message(

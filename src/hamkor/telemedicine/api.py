@@ -84,7 +84,9 @@ def list_cases(
 @router.post("/cases", status_code=201)
 def create_case(ctx: ApiCtx, data: CaseCreate) -> CaseRead:
     """A draft question to a centre of another country (submit it to send it)."""
-    return CaseRead.model_validate(service.create_case(db=ctx.db, actor=ctx.actor, data=data))
+    return CaseRead.model_validate(
+        service.create_case(db=ctx.db, actor=ctx.actor, data=data, now=now())
+    )
 
 
 @router.get("/cases/{case_id}")

@@ -277,7 +277,7 @@ def _check_patient(db: Session, actor: Actor, patient_id: int) -> list[FieldErro
     return consent_problems(db, patient_id, "patient_id")
 
 
-def create_case(*, db: Session, actor: Actor, data: CaseCreate) -> TeleCase:
+def create_case(*, db: Session, actor: Actor, data: CaseCreate, now: datetime) -> TeleCase:
     """A draft question from the actor's institution to a centre of another country."""
     if not actor.is_admin and data.asking_institution_id not in asking_side(actor):
         raise AccessDenied(ENTITY, None, Action.CHANGE)
@@ -293,10 +293,11 @@ def create_case(*, db: Session, actor: Actor, data: CaseCreate) -> TeleCase:
         clinical_summary=data.clinical_summary,
         icd10=list(dict.fromkeys(data.icd10)),
         patient_id=data.patient_id,
+        created_at=now,
     )
     db.add(case)
     db.flush()
-    _record(db, actor, case, None, CaseStatus.DRAFT, case.created_at)
+    _record(db, actor, case, None, CaseStatus.DRAFT, now)
     return case
 
 

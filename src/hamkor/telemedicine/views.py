@@ -136,7 +136,7 @@ def create_case(ctx: PageCtx, form: Form) -> Response:
     deadlines = service.Deadlines.of(settings_of(ctx.request))
 
     def save(data: CaseCreate) -> TeleCase:
-        case = service.create_case(db=ctx.db, actor=ctx.actor, data=data)
+        case = service.create_case(db=ctx.db, actor=ctx.actor, data=data, now=now())
         if submit_now:
             service.submit(db=ctx.db, actor=ctx.actor, case=case, now=now(), deadlines=deadlines)
         return case
