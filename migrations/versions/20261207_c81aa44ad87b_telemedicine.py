@@ -1,11 +1,12 @@
-"""telemedicine: teleconsultation cases, their messages, files and the history of their states
+"""telemedicine: teleconsultation cases, their messages, files and steps; referrals abroad
 
 Revision ID: c81aa44ad87b
 Revises: e583fec393b9
-Create Date: 2026-12-07 02:43:39.085067
+Create Date: 2026-12-07 02:59:50.374400
 
-Issue 18: a doctor at home asks a specialist centre abroad about a patient. New tables only;
-the bytes of a case's files are the core's stored files and attachments.
+Issue 18: a doctor at home asks a specialist centre abroad about a patient, who may then be
+referred there for treatment. New tables only; the bytes of a case's files are the core's
+stored files and attachments.
 """
 
 from __future__ import annotations
@@ -123,6 +124,60 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "telemedicine_abroad_referrals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("referring_institution_id", sa.Integer(), nullable=False),
+        sa.Column("centre_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("cost_estimate", sa.String(length=100), nullable=True),
+        sa.Column("travel_from", hamkor.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("travel_until", hamkor.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hamkor.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["telemedicine_cases.id"],
+            name=op.f("fk_telemedicine_abroad_referrals_case_id_telemedicine_cases"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["centre_id"],
+            ["institutions.id"],
+            name=op.f("fk_telemedicine_abroad_referrals_centre_id_institutions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patients.id"],
+            name=op.f("fk_telemedicine_abroad_referrals_patient_id_patients"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["referring_institution_id"],
+            ["institutions.id"],
+            name=op.f("fk_telemedicine_abroad_referrals_referring_institution_id_institutions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_telemedicine_abroad_referrals")),
+    )
+    with op.batch_alter_table("telemedicine_abroad_referrals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_telemedicine_abroad_referrals_case_id"), ["case_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_telemedicine_abroad_referrals_centre_id"), ["centre_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_telemedicine_abroad_referrals_patient_id"), ["patient_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_telemedicine_abroad_referrals_referring_institution_id"),
+            ["referring_institution_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "telemedicine_files",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -223,8 +278,39 @@ def upgrade() -> None:
             batch_op.f("ix_telemedicine_transitions_case_id"), ["case_id"], unique=False
         )
 
+    op.create_table(
+        "telemedicine_abroad_steps",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("referral_id", sa.Integer(), nullable=False),
+        sa.Column("at", hamkor.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("by_id", sa.Integer(), nullable=True),
+        sa.Column("from_status", sa.String(length=20), nullable=True),
+        sa.Column("to_status", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["by_id"],
+            ["users.id"],
+            name=op.f("fk_telemedicine_abroad_steps_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"],
+            ["telemedicine_abroad_referrals.id"],
+            name=op.f("fk_telemedicine_abroad_steps_referral_id_telemedicine_abroad_referrals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_telemedicine_abroad_steps")),
+    )
+    with op.batch_alter_table("telemedicine_abroad_steps", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_telemedicine_abroad_steps_referral_id"), ["referral_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("telemedicine_abroad_steps", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_telemedicine_abroad_steps_referral_id"))
+
+    op.drop_table("telemedicine_abroad_steps")
     with op.batch_alter_table("telemedicine_transitions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_telemedicine_transitions_case_id"))
 
@@ -238,6 +324,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_telemedicine_files_case_id"))
 
     op.drop_table("telemedicine_files")
+    with op.batch_alter_table("telemedicine_abroad_referrals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_telemedicine_abroad_referrals_referring_institution_id"))
+        batch_op.drop_index(batch_op.f("ix_telemedicine_abroad_referrals_patient_id"))
+        batch_op.drop_index(batch_op.f("ix_telemedicine_abroad_referrals_centre_id"))
+        batch_op.drop_index(batch_op.f("ix_telemedicine_abroad_referrals_case_id"))
+
+    op.drop_table("telemedicine_abroad_referrals")
     with op.batch_alter_table("telemedicine_cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_telemedicine_cases_specialty_id"))
         batch_op.drop_index(batch_op.f("ix_telemedicine_cases_program_id"))

@@ -17,6 +17,7 @@ from hamkor.directory import importing as directory_importing
 from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
+from hamkor.telemedicine import abroad as telemedicine_abroad
 from hamkor.telemedicine import access as telemedicine_access
 from hamkor.telemedicine import deadlines as telemedicine_deadlines
 from hamkor.telemedicine import thumbnails as telemedicine_thumbnails
@@ -37,6 +38,7 @@ def install() -> None:
     care_access.register()
     agreements_access.register()
     telemedicine_access.register()
+    telemedicine_abroad.register()
     # A solve or an import stopped half-way is failed, not run again unasked: the user who
     # started it decides. The others are idempotent and run again after a crash.
     jobs.register(

@@ -203,3 +203,71 @@ class CaseFile(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[TeleCase] = relationship()
+
+
+class AbroadStatus(StrEnum):
+    """Where a patient referred for treatment abroad is on the way there and back."""
+
+    RECOMMENDED = "recommended"
+    ACCEPTED = "accepted"
+    INVITED = "invited"
+    ESTIMATED = "estimated"
+    CONSENTED = "consented"
+    TRAVELLING = "travelling"
+    ADMITTED = "admitted"
+    TREATED = "treated"
+    RETURNED = "returned"
+    FOLLOWED_UP = "followed_up"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class AbroadReferral(Timestamped, Base):
+    """A patient referred for treatment at the partner centre abroad (medical tourism), from a
+    teleconsultation's recommendation or an encounter of the visit, followed from the
+    recommendation to the follow-up at home (``service_abroad``)."""
+
+    __tablename__ = "telemedicine_abroad_referrals"
+    __audit_values__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("telemedicine_cases.id", ondelete="SET NULL"), index=True
+    )
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="RESTRICT"), index=True
+    )
+    referring_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    status: Mapped[AbroadStatus] = mapped_column(String(20), default=AbroadStatus.RECOMMENDED)
+    cost_estimate: Mapped[str | None] = mapped_column(String(100))
+    travel_from: Mapped[datetime | None]
+    travel_until: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    patient: Mapped[Patient] = relationship(lazy="joined")
+    centre: Mapped[Institution] = relationship(foreign_keys=[centre_id], lazy="joined")
+    referring_institution: Mapped[Institution] = relationship(
+        foreign_keys=[referring_institution_id], lazy="joined"
+    )
+    history: Mapped[list[AbroadStep]] = relationship(
+        back_populates="referral", cascade="all, delete-orphan", order_by="AbroadStep.id"
+    )
+
+
+class AbroadStep(Base):
+    """One step of a referral abroad: who took it, when, from and to."""
+
+    __tablename__ = "telemedicine_abroad_steps"
+    __audit_values__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("telemedicine_abroad_referrals.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[AbroadStatus | None] = mapped_column(String(20))
+    to_status: Mapped[AbroadStatus] = mapped_column(String(20))
+
+    referral: Mapped[AbroadReferral] = relationship(back_populates="history")
