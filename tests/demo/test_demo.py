@@ -33,7 +33,7 @@ from hamkor.programs.conflict_rules import ConflictKind
 from hamkor.programs.models import Activity, ActivityKind, Delegation, Participation, Program
 from hamkor.programs.service import program_conflicts
 from hamkor.telemedicine import service as telemedicine
-from hamkor.telemedicine.models import TeleCase
+from hamkor.telemedicine.models import AbroadReferral, AbroadStatus, TeleCase
 from hamkor.training import cascade
 from hamkor.training.credentials.models import Credential
 from hamkor.training.models import Attendance, AttendanceMethod, Course, Enrolment
@@ -271,3 +271,7 @@ def test_the_follow_ups_are_asked_abroad_one_answered_late(loaded: Loaded) -> No
     assert sum(c.patient_id is None for c in cases) == 1
     times = telemedicine.answer_times(db)
     assert (times.answered, times.in_time) == (4, 3)
+    (journey,) = db.scalars(select(AbroadReferral)).all()
+    assert journey.status == AbroadStatus.FOLLOWED_UP
+    assert journey.centre.code == "SYZGANOV"
+    assert [s.at.date() for s in journey.history][-1] == date(2025, 11, 30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,8 @@ from hamkor.telemedicine import abroad, service
 from hamkor.telemedicine.abroad import AbroadAction, StepData
 from hamkor.telemedicine.models import AbroadReferral, AbroadStatus, AbroadStep, CaseStatus
 from hamkor.telemedicine.schemas import Answer
+from tests.fixtures.core import ClientFactory
+from tests.fixtures.directory import bearer
 from tests.fixtures.telemedicine import NOW, CaseFactory, TeleWorld
 
 A = AbroadStatus
@@ -137,3 +140,27 @@ def test_only_a_case_answered_refer_abroad_is_referred(
     with pytest.raises(UserError) as refused:
         abroad.recommend(db=db, actor=Actor.of(tele_world.asker), case=case, now=NOW)
     assert [e.field for e in refused.value.errors] == ["case_id"]
+
+
+def test_the_way_through_the_api_and_the_page(
+    app_client: TestClient,
+    client_for: ClientFactory,
+    db: Session,
+    tele_world: TeleWorld,
+    referral: AbroadReferral,
+) -> None:
+    db.commit()
+    centre = bearer(db, tele_world.coordinator)
+    path = f"/api/v1/telemedicine/abroad/{referral.id}"
+    accepted = app_client.post(f"{path}/accept", json={}, headers=centre)
+    assert (accepted.status_code, accepted.json()["status"]) == (200, "accepted")
+    outsider = bearer(db, tele_world.outsider)
+    assert app_client.post(f"{path}/invite", json={}, headers=outsider).status_code == 403
+    early = app_client.post(f"{path}/treat", json={}, headers=centre)
+    assert early.json()["errors"][0]["field"] == "status"
+    listed = app_client.get("/api/v1/telemedicine/abroad", headers=bearer(db, tele_world.asker))
+    assert [r["status"] for r in listed.json()] == ["accepted"]
+    page = client_for(tele_world.coordinator).get("/telemedicine/abroad")
+    assert "Karimova Dilnoza" in page.text
+    assert f'action="/telemedicine/abroad/{referral.id}/invite"' in page.text
+    assert f'action="/telemedicine/abroad/{referral.id}/consent"' not in page.text

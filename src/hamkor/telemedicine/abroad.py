@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from hamkor.care.models import ConsentKind
 from hamkor.care.service import has_consent
-from hamkor.core import access
+from hamkor.core import access, audit
 from hamkor.core.access import AccessDenied, Action, Actor
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
@@ -113,6 +113,21 @@ STEPS: dict[AbroadAction, Move] = {
         _CANCELLABLE, A.CANCELLED, Side.HOME, N_("A referral is cancelled only before admission.")
     ),
 }
+
+
+class AbroadRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_id: int | None
+    patient_id: int
+    referring_institution_id: int
+    centre_id: int
+    status: AbroadStatus
+    cost_estimate: str | None
+    travel_from: datetime | None
+    travel_until: datetime | None
+    note: str
 
 
 class StepData(BaseModel):
@@ -213,11 +228,26 @@ def take(
     return referral
 
 
+def next_actions(actor: Actor, referral: AbroadReferral) -> list[AbroadAction]:
+    """The steps the actor may take on the referral now: the buttons of its row."""
+    status = AbroadStatus(referral.status)
+    return [
+        action
+        for action, move in STEPS.items()
+        if status in move.sources
+        and (_home(actor, referral) if move.side == Side.HOME else _centre(actor, referral))
+    ]
+
+
 def where_patients_are(*, db: Session, actor: Actor) -> list[AbroadReferral]:
     """The referrals the actor may see, by status along the way, then newest first: the list
     that shows where each patient is."""
     order = list(AbroadStatus)
     found = list(db.scalars(access.restrict(select(AbroadReferral), actor)))
+    audit.record_each(
+        db, action="view", entity="patients", entity_ids=(r.patient_id for r in found),
+        note="referrals abroad",
+    )  # fmt: skip
     return sorted(found, key=lambda r: (order.index(AbroadStatus(r.status)), -r.id))
 
 

@@ -9,13 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel
 
-from hamkor.core.access import Action
+from hamkor.core.access import Action, get_for
 from hamkor.core.clock import now
 from hamkor.core.forms import PathId, QueryId
 from hamkor.core.storage import storage_for
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, settings_of
-from hamkor.telemedicine import attachments, service
-from hamkor.telemedicine.models import CaseStatus, TeleCase
+from hamkor.telemedicine import abroad, attachments, service
+from hamkor.telemedicine.abroad import AbroadAction, AbroadRead, StepData
+from hamkor.telemedicine.models import AbroadReferral, CaseStatus, TeleCase
 from hamkor.telemedicine.schemas import (
     Answer,
     Assignment,
@@ -172,3 +173,30 @@ def add_files(
         max_bytes=settings.file_max_bytes,
     )
     return attachments.described(ctx.db, rows)
+
+
+@router.post("/cases/{case_id}/abroad", status_code=201)
+def refer_abroad(ctx: ApiCtx, case_id: PathId) -> AbroadRead:
+    """Refer the patient of a case answered "refer for treatment abroad" to its centre."""
+    case = _changing(ctx, case_id)
+    referral = abroad.recommend(db=ctx.db, actor=ctx.actor, case=case, now=now())
+    return AbroadRead.model_validate(referral)
+
+
+@router.get("/abroad")
+def list_abroad(ctx: ApiCtx) -> list[AbroadRead]:
+    """Where each patient referred abroad is, along the way there and back."""
+    found = abroad.where_patients_are(db=ctx.db, actor=ctx.actor)
+    return [AbroadRead.model_validate(r) for r in found]
+
+
+@router.post("/abroad/{referral_id}/{action}")
+def abroad_step(
+    ctx: ApiCtx, referral_id: PathId, action: AbroadAction, data: StepData
+) -> AbroadRead:
+    """One step of the referral, by the side whose step it is (docs/telemedicine.md)."""
+    referral = get_for(ctx.db, ctx.actor, AbroadReferral, referral_id, Action.CHANGE)
+    taken = abroad.take(
+        db=ctx.db, actor=ctx.actor, referral=referral, action=action, data=data, now=now()
+    )
+    return AbroadRead.model_validate(taken)

@@ -6,7 +6,9 @@ ask the visiting centres: the National Children's Medical Center asks the Scient
 Pediatrics and Pediatric Surgery (Almaty) about its paediatric oncology patients, the Karshi
 branch of the cardiology centre asks the Syzganov centre about its cardiac surgery patients.
 Most are answered within their deadline; one, asked on 31 October, is answered late, after the
-visit of 4 November that it was to prepare. One is anonymous; one is still waiting.
+visit of 4 November that it was to prepare. One is anonymous; one is still waiting. One patient,
+whose answer recommends treatment in Almaty, goes there and back in November (treatment
+abroad, through to the follow-up at home).
 
 Everything is written through the service, with the dates of the story (``now`` of each step),
 by the demo's own users (the centres' coordinators and specialists, the asking doctors), so the
@@ -31,7 +33,8 @@ from hamkor.core.users import create_user
 from hamkor.directory.models import Institution, Person, Specialty
 from hamkor.programs.models import Program
 from hamkor.settings import get_settings
-from hamkor.telemedicine import service
+from hamkor.telemedicine import abroad, service
+from hamkor.telemedicine.abroad import STEPS, AbroadAction, Side, StepData
 from hamkor.telemedicine.models import CaseRecommendation, TeleCase, Urgency
 from hamkor.telemedicine.schemas import (
     Answer,
@@ -258,6 +261,39 @@ def _tell(
         )
 
 
+#: The journey of the patient the Syzganov centre recommended treating there, November 2025.
+JOURNEY = (
+    (AbroadAction.ACCEPT, "2025-11-12"),
+    (AbroadAction.INVITE, "2025-11-13"),
+    (AbroadAction.ESTIMATE, "2025-11-14"),
+    (AbroadAction.CONSENT, "2025-11-15"),
+    (AbroadAction.PLAN_TRAVEL, "2025-11-17"),
+    (AbroadAction.ADMIT, "2025-11-18"),
+    (AbroadAction.TREAT, "2025-11-20"),
+    (AbroadAction.DISCHARGE, "2025-11-28"),
+    (AbroadAction.FOLLOW_UP, "2025-11-30"),
+)
+JOURNEY_DATA = StepData(
+    cost_estimate="9 800 000 KZT",
+    travel_from=_at("2025-11-17", 4),
+    travel_until=_at("2025-11-28", 12),
+    note="Репротезирование трикуспидального клапана 20.11.2025; выписана на 8-е сутки, "
+    "варфарин под контролем МНО.",
+)
+
+
+def _journey(db: Session, case: TeleCase, people: dict[str, Actor]) -> None:
+    """The patient referred abroad from the case, followed there and back."""
+    referral = abroad.recommend(db=db, actor=people["asker"], case=case, now=_at("2025-11-11", 10))
+    for action, day in JOURNEY:
+        side = STEPS[action].side
+        actor = people["asker"] if side == Side.HOME else people["coordinator"]
+        abroad.take(
+            db=db, actor=actor, referral=referral, action=action, data=JOURNEY_DATA,
+            now=_at(day, 9),
+        )  # fmt: skip
+
+
 def load_telemedicine_demo(db: Session) -> int:
     """The demo's cases (none when there are cases already); how many were added."""
     program = db.scalar(select(Program).where(Program.code == PROGRAM))
@@ -301,6 +337,8 @@ def load_telemedicine_demo(db: Session) -> int:
             )
             case.asked_by_id = people["asker"].user_id
             _tell(db, case, story, people, deadlines)
+            if case.recommendation == CaseRecommendation.REFER_ABROAD and patient_id:
+                _journey(db, case, people)
             added += 1
     db.flush()
     return added

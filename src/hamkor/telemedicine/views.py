@@ -28,10 +28,17 @@ from hamkor.core.storage import storage_for
 from hamkor.core.web import Ctx, Form, PageCtx, settings_of
 from hamkor.directory.models import Institution, Specialty
 from hamkor.programs.models import Program
-from hamkor.telemedicine import attachments, labels, service
+from hamkor.telemedicine import abroad, attachments, labels, service
+from hamkor.telemedicine.abroad import AbroadAction, StepData
 from hamkor.telemedicine.access import ASSIGNEE_ROLES, asking_side
-from hamkor.telemedicine.models import OPEN_STATUSES, CaseStatus, TeleCase
-from hamkor.telemedicine.schemas import CaseCreate, MessageCreate
+from hamkor.telemedicine.models import (
+    OPEN_STATUSES,
+    AbroadReferral,
+    CaseRecommendation,
+    CaseStatus,
+    TeleCase,
+)
+from hamkor.telemedicine.schemas import CaseCreate, Confirmation, MessageCreate
 from hamkor.telemedicine.service import Step
 
 router = APIRouter(include_in_schema=False)
@@ -73,6 +80,58 @@ def cases(
         now=now(),
         statuses=labelled_options(ctx.translator, labels.CASE_STATUS),
         may_ask=ctx.actor.is_admin or bool(asking_side(ctx.actor)),
+    )
+
+
+# --- treatment abroad -----------------------------------------------------------------------
+
+
+@router.get("/telemedicine/abroad", response_class=HTMLResponse)
+def abroad_list(ctx: PageCtx) -> Response:
+    """Where each patient referred for treatment abroad is, with the reader's next steps."""
+    return _abroad_page(ctx)
+
+
+def _abroad_page(ctx: Ctx, refusal: Refusal | None = None) -> Response:
+    errors, status = _refusal(refusal)
+    referrals = abroad.where_patients_are(db=ctx.db, actor=ctx.actor)
+    return _render(
+        ctx,
+        "telemedicine/abroad.html",
+        status,
+        referrals=referrals,
+        actions={r.id: abroad.next_actions(ctx.actor, r) for r in referrals},
+        errors=errors,
+        form={},
+    )
+
+
+@router.post("/telemedicine/abroad/{referral_id}/{action}", response_class=HTMLResponse)
+def abroad_step(ctx: PageCtx, referral_id: PathId, action: AbroadAction, form: Form) -> Response:
+    referral = access.get_for(ctx.db, ctx.actor, AbroadReferral, referral_id, Action.CHANGE)
+    return save_then(
+        ctx,
+        form,
+        StepData,
+        lambda data: abroad.take(
+            db=ctx.db, actor=ctx.actor, referral=referral, action=action, data=data, now=now()
+        ),
+        done=f"/telemedicine/abroad#r{referral.id}",
+        again=lambda refusal: _abroad_page(ctx, refusal),
+    )
+
+
+@router.post("/telemedicine/{case_id}/abroad", response_class=HTMLResponse)
+def refer_abroad(ctx: PageCtx, case_id: PathId, form: Form) -> Response:
+    """Refer the case's patient to its centre for treatment."""
+    case = service.get_case(db=ctx.db, actor=ctx.actor, case_id=case_id, action=Action.CHANGE)
+    return save_then(
+        ctx,
+        form,
+        Confirmation,
+        lambda _data: abroad.recommend(db=ctx.db, actor=ctx.actor, case=case, now=now()),
+        done="/telemedicine/abroad",
+        again=lambda refusal: _case_page(ctx, case, refusal),
     )
 
 
@@ -191,6 +250,9 @@ def _case_page(
         assignees=_assignees(ctx, case) if Step.ACCEPT in steps else [],
         recommendations=labelled_options(ctx.translator, labels.RECOMMENDATION),
         may_write=case.status in OPEN_STATUSES,
+        may_refer=case.recommendation == CaseRecommendation.REFER_ABROAD
+        and case.patient_id is not None
+        and (ctx.actor.is_admin or case.asking_institution_id in asking_side(ctx.actor)),
         now=now(),
         form=form,
         errors=errors,
