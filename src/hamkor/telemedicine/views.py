@@ -233,6 +233,7 @@ def _case_page(
 ) -> Response:
     errors, status = _refusal(refusal)
     steps = service.steps_for(ctx.actor, case)
+    asking = ctx.actor.is_admin or case.asking_institution_id in asking_side(ctx.actor)
     detail = service.case_detail(ctx.db, case)
     replies = [
         (m.id, f"#{number} · {m.author.display_name if m.author else '—'}")
@@ -250,9 +251,10 @@ def _case_page(
         assignees=_assignees(ctx, case) if Step.ACCEPT in steps else [],
         recommendations=labelled_options(ctx.translator, labels.RECOMMENDATION),
         may_write=case.status in OPEN_STATUSES,
-        may_refer=case.recommendation == CaseRecommendation.REFER_ABROAD
-        and case.patient_id is not None
-        and (ctx.actor.is_admin or case.asking_institution_id in asking_side(ctx.actor)),
+        asking=asking,
+        may_refer=asking
+        and case.recommendation == CaseRecommendation.REFER_ABROAD
+        and case.patient_id is not None,
         now=now(),
         form=form,
         errors=errors,
