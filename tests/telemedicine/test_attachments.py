@@ -12,7 +12,13 @@ import pydicom
 import pytest
 from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+from pydicom.uid import (
+    UID,
+    ExplicitVRLittleEndian,
+    JPEG2000Lossless,
+    SecondaryCaptureImageStorage,
+    generate_uid,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -282,3 +288,19 @@ def test_several_files_through_the_page_and_the_api(
     )
     assert refused.status_code == 422
     assert "but its name ends in .dcm" in refused.text
+
+
+def test_a_jpeg_2000_instance_is_read_deidentified_and_thumbnailed(
+    db: Session, tele_world: TeleWorld, create_case: CaseFactory, store: Storage
+) -> None:
+    dataset = pydicom.dcmread(io.BytesIO(instance(generate_uid())))
+    dataset.compress(JPEG2000Lossless)
+    buffer = io.BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    case = create_case(CaseStatus.SUBMITTED)
+    rows = _add(db, tele_world, case, store, ("ct-j2k.dcm", buffer.getvalue()))
+    copy = next(r for r in rows if r.shared)
+    read_back = _read(db, store, copy)
+    assert read_back.file_meta.TransferSyntaxUID == JPEG2000Lossless
+    _assert_deidentified([read_back], {STUDY, SERIES, str(dataset.SOPInstanceUID)})
+    assert thumbnails.make_thumbnail(db, store, copy) is True
