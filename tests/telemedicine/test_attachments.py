@@ -20,15 +20,16 @@ from pydicom.uid import (
     generate_uid,
 )
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hamkor.care import service as care_service
 from hamkor.care.models import ConsentDecision, ConsentKind, Patient
 from hamkor.care.schemas import ConsentCreate
-from hamkor.core import files
+from hamkor.core import files, jobs
 from hamkor.core.access import Actor
 from hamkor.core.errors import UserError
 from hamkor.core.storage import Storage
+from hamkor.settings import Settings, get_settings
 from hamkor.telemedicine import attachments, thumbnails
 from hamkor.telemedicine.attachments import Upload
 from hamkor.telemedicine.models import CaseFile, CaseStatus, TeleCase
@@ -304,3 +305,27 @@ def test_a_jpeg_2000_instance_is_read_deidentified_and_thumbnailed(
     assert read_back.file_meta.TransferSyntaxUID == JPEG2000Lossless
     _assert_deidentified([read_back], {STUDY, SERIES, str(dataset.SOPInstanceUID)})
     assert thumbnails.make_thumbnail(db, store, copy) is True
+
+
+def test_the_thumbnail_job_is_queued_by_the_upload_and_run_by_a_worker(
+    db: Session,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tele_world: TeleWorld,
+    create_case: CaseFactory,
+    store: Storage,
+) -> None:
+    monkeypatch.setenv("HAMKOR_VAR_DIR", str(settings.var_dir))  # the worker's store is this one
+    get_settings.cache_clear()
+    case = create_case(CaseStatus.SUBMITTED)
+    rows = _add(db, tele_world, case, store, ("ct.dcm", instance(generate_uid())))
+    db.commit()
+    while jobs.run_next(session_factory, "test:1") is not None:
+        pass
+    copy = next(r for r in rows if r.shared)
+    (described,) = [f for f in attachments.described(db, [copy])]
+    assert described.thumbnail_id is not None
+    (original,) = attachments.described(db, [r for r in rows if not r.shared])
+    assert original.thumbnail_id is None  # the original is not shown abroad: no thumbnail
+    get_settings.cache_clear()
