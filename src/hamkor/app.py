@@ -54,6 +54,8 @@ from hamkor.planning import views as planning_views
 from hamkor.programs import api as programs_api
 from hamkor.programs import views as programs_views
 from hamkor.settings import ROOT, Settings, get_settings
+from hamkor.telemedicine import api as telemedicine_api
+from hamkor.telemedicine import views as telemedicine_views
 from hamkor.training import api as training_api
 from hamkor.training import views as training_views
 from hamkor.training.credentials import api as credentials_api
@@ -349,6 +351,8 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         fhir_api.router,
         agreements_views.router,
         agreements_api.router,
+        telemedicine_api.router,
+        telemedicine_views.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -17,6 +17,10 @@ from hamkor.directory import importing as directory_importing
 from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
+from hamkor.telemedicine import abroad as telemedicine_abroad
+from hamkor.telemedicine import access as telemedicine_access
+from hamkor.telemedicine import deadlines as telemedicine_deadlines
+from hamkor.telemedicine import thumbnails as telemedicine_thumbnails
 from hamkor.training import access as training_access
 from hamkor.training import importing as training_importing
 from hamkor.training.credentials import access as credentials_access
@@ -33,6 +37,8 @@ def install() -> None:
     credentials_access.register()
     care_access.register()
     agreements_access.register()
+    telemedicine_access.register()
+    telemedicine_abroad.register()
     # A solve or an import stopped half-way is failed, not run again unasked: the user who
     # started it decides. The others are idempotent and run again after a crash.
     jobs.register(
@@ -79,3 +85,17 @@ def install() -> None:
     )
     jobs.schedule(housekeeping.PURGE_JOB, every=timedelta(days=1))
     jobs.schedule(agreements_due.DUE_JOB, every=timedelta(days=1))
+    jobs.register(
+        telemedicine_deadlines.DEADLINE_JOB,
+        telemedicine_deadlines.deadline_job,
+        label=telemedicine_deadlines.DEADLINE_LABEL,
+        max_attempts=jobs.REPEATABLE,
+    )
+    # Hourly: an urgent case has 24 hours, and its reminder comes 4 hours before the end.
+    jobs.schedule(telemedicine_deadlines.DEADLINE_JOB, every=timedelta(hours=1))
+    jobs.register(
+        telemedicine_thumbnails.THUMBNAIL_JOB,
+        telemedicine_thumbnails.thumbnail_job,
+        label=telemedicine_thumbnails.THUMBNAIL_LABEL,
+        max_attempts=jobs.REPEATABLE,
+    )

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     #: Its name, and its IATI organisation type (10: government).
     iati_reporting_org_name: str = Field(default="", max_length=300)
     iati_reporting_org_type: str = Field(default="10", pattern=r"^[0-9]{2}$")
+    #: Hours a specialist centre has to answer a teleconsultation, by its urgency, from its
+    #: submission (issue 18: eConsult services answer within a day).
+    telemedicine_urgent_hours: int = Field(default=24, ge=1, le=24 * 30)
+    telemedicine_routine_hours: int = Field(default=72, ge=1, le=24 * 90)
+    #: Hours before a teleconsultation's deadline its assignee is reminded of it.
+    telemedicine_remind_hours: int = Field(default=4, ge=1, le=24 * 7)
 
     @field_validator("smtp_url")
     @classmethod

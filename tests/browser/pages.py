@@ -391,3 +391,54 @@ class Downloads:
         with self.page.expect_download() as event:
             self.page.click(f"p.downloads a:text-is('{export.upper()}')")
         return event.value.suggested_filename
+
+
+@dataclass
+class AskForm:
+    """The form to ask a centre abroad (made for the asking doctor's phone)."""
+
+    page: Page
+    base_url: str
+
+    def open(self) -> AskForm:
+        self.page.goto(f"{self.base_url}/telemedicine/new")
+        return self
+
+    def fill(
+        self, *, centre_id: int, specialty_id: int, question: str, summary: str, icd10: str
+    ) -> None:
+        self.page.locator("#f-centre_id").select_option(str(centre_id))
+        self.page.locator("#f-specialty_id").select_option(str(specialty_id))
+        self.page.locator("#f-urgency").select_option("urgent")
+        self.page.fill("#f-question", question)
+        self.page.fill("#f-clinical_summary", summary)
+        self.page.fill("#f-icd10", icd10)
+
+    def submit(self) -> None:
+        self.page.click("button[name=then][value=submit]")
+
+
+@dataclass
+class CasePage:
+    """A teleconsultation case: the forms of the steps its reader may take."""
+
+    page: Page
+
+    def step(self, step: str) -> Locator:
+        return self.page.locator(f"form[action$='/{step}']")
+
+    def accept(self, assignee_id: int) -> None:
+        form = self.step("accept")
+        form.locator("#f-assignee_id").select_option(str(assignee_id))
+        form.locator("button[type=submit]").click()
+
+    def answer(self, text: str, recommendation: str) -> None:
+        form = self.step("answer")
+        form.locator("#f-answer").fill(text)
+        form.locator("#f-recommendation").select_option(recommendation)
+        form.locator("button[type=submit]").click()
+
+    def close(self, *, visit_avoided: bool) -> None:
+        form = self.step("close")
+        form.locator(f"input[name=visit_avoided][value={str(visit_avoided).lower()}]").check()
+        form.locator("button[type=submit]").click()

@@ -32,6 +32,8 @@ from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.conflict_rules import ConflictKind
 from hamkor.programs.models import Activity, ActivityKind, Delegation, Participation, Program
 from hamkor.programs.service import program_conflicts
+from hamkor.telemedicine import service as telemedicine
+from hamkor.telemedicine.models import AbroadReferral, AbroadStatus, TeleCase
 from hamkor.training import cascade
 from hamkor.training.credentials.models import Credential
 from hamkor.training.models import Attendance, AttendanceMethod, Course, Enrolment
@@ -70,7 +72,7 @@ def _count(db: Session, model: type) -> int:
 
 def test_demo_is_at_the_scale_of_the_reports(loaded: Loaded) -> None:
     db, summary, steps = loaded.db, loaded.summary, loaded.steps
-    assert steps[-4:] == ["users", "training", "care", "agreements"]
+    assert steps[-5:] == ["users", "training", "care", "agreements", "telemedicine"]
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     delegates = db.scalar(
         select(func.count())
@@ -247,3 +249,28 @@ def test_the_agreements_of_the_news_files_with_a_roadmap_some_done_one_late(
     (stand,) = agreements.stands(db, forum)
     assert "KazNIITO" in stand.exhibits["en"]
     assert len(agreements.awards(db, forum)) == 2
+
+
+def test_the_follow_ups_are_asked_abroad_one_answered_late(loaded: Loaded) -> None:
+    db = loaded.db
+    cases = db.scalars(select(TeleCase).order_by(TeleCase.submitted_at)).all()
+    assert [(c.centre.code, c.specialty.code) for c in cases] == [
+        ("SCPPS", "paediatric_oncology"),
+        ("SYZGANOV", "cardiac_surgery"),
+        ("SCPPS", "paediatric_oncology"),
+        ("SYZGANOV", "cardiac_surgery"),
+        ("SCPPS", "paediatric_oncology"),
+    ]
+    assert all(date(2025, 10, 18) <= c.created_at.date() <= date(2025, 11, 30) for c in cases)
+    late = [c for c in cases if c.answered_at and c.due_at and c.answered_at > c.due_at]
+    assert [(c.urgency, c.answered_at.date()) for c in late] == [  # type: ignore[union-attr]
+        ("urgent", date(2025, 11, 3))
+    ]
+    assert [c.visit_avoided for c in cases if c.status == "closed"] == [True, True, False, False]
+    assert sum(c.patient_id is None for c in cases) == 1
+    times = telemedicine.answer_times(db)
+    assert (times.answered, times.in_time) == (4, 3)
+    (journey,) = db.scalars(select(AbroadReferral)).all()
+    assert journey.status == AbroadStatus.FOLLOWED_UP
+    assert journey.centre.code == "SYZGANOV"
+    assert [s.at.date() for s in journey.history][-1] == date(2025, 11, 30)

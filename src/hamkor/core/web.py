@@ -418,12 +418,15 @@ async def form_data(request: Request, login: BrowserLogin) -> AsyncIterator[dict
             if any(has_lone_surrogate(text) for text in texts):
                 raise UserError.one(scrub(key), NOT_ALLOWED)
             if uploads:
-                size = uploads[0].size or 0
-                if size > max_bytes:
-                    raise TooLarge(key, max_bytes)
-                data[key] = (
-                    Upload(uploads[0].filename or "", uploads[0].file, size) if size else None
-                )
+                kept = []
+                for upload in uploads:
+                    size = upload.size or 0
+                    if size > max_bytes:
+                        raise TooLarge(key, max_bytes)
+                    if size:
+                        kept.append(Upload(upload.filename or "", upload.file, size))
+                # Several files of one field (``<input type=file multiple>``) come as a list.
+                data[key] = kept[0] if len(kept) == 1 else kept or None
             else:
                 data[key] = values if len(values) > 1 else values[0]
         yield data

@@ -1,0 +1,1 @@
+"""Telemedicine: teleconsultation cases between a home institution and a centre abroad."""
