@@ -32,6 +32,7 @@ pytest_plugins = [
     "tests.fixtures.mail",
     "tests.fixtures.jobs",
     "tests.fixtures.agreements",
+    "tests.fixtures.reports",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"
