@@ -50,6 +50,7 @@ from hamkor.planning import api as planning_api
 from hamkor.planning import views as planning_views
 from hamkor.programs import api as programs_api
 from hamkor.programs import views as programs_views
+from hamkor.reports import api as reports_api
 from hamkor.settings import ROOT, Settings, get_settings
 from hamkor.training import api as training_api
 from hamkor.training import views as training_views
@@ -329,6 +330,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         fhir_api.router,
         agreements_views.router,
         agreements_api.router,
+        reports_api.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -17,6 +17,7 @@ from hamkor.directory import importing as directory_importing
 from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
+from hamkor.reports import access as reports_access
 from hamkor.training import access as training_access
 from hamkor.training import importing as training_importing
 from hamkor.training.credentials import access as credentials_access
@@ -33,6 +34,7 @@ def install() -> None:
     credentials_access.register()
     care_access.register()
     agreements_access.register()
+    reports_access.register()
     # A solve or an import stopped half-way is failed, not run again unasked: the user who
     # started it decides. The others are idempotent and run again after a crash.
     jobs.register(

@@ -80,9 +80,10 @@ def protect(cells: list[int], total: int, threshold: int) -> tuple[list[Count], 
     return shown, Count(total)
 
 
-def suppress(figure: Figure, threshold: int) -> SafeFigure:
-    """``figure`` as a public page or an export shows it."""
-    if not figure.indicator.patients:
+def suppress(figure: Figure, threshold: int | None) -> SafeFigure:
+    """``figure`` as a public page or an export shows it (whole when ``threshold`` is None, for
+    a reader who may see the rows behind it)."""
+    if threshold is None or not figure.indicator.patients:
         return SafeFigure(
             figure,
             Count(figure.value),
