@@ -170,22 +170,28 @@ def create_program(ctx: PageCtx, form: Form) -> Response:
     return see_other(f"/programs/{program.id}")
 
 
-@router.get("/programs/{program_id}", response_class=HTMLResponse)
-def program_page(ctx: PageCtx, program_id: PathId) -> Response:
-    """A program's overview: figures, conflicts, calendars and feeds."""
-    return _overview(ctx, get_for(ctx.db, ctx.actor, Program, program_id))
-
-
-def _overview(ctx: Ctx, program: Program, refusal: Refusal | None = None) -> Response:
+def overview_page(
+    ctx: Ctx,
+    program: Program,
+    refusal: Refusal | None = None,
+    *,
+    template: str = "programs/program.html",
+    **context: Any,
+) -> Response:
+    """The program's overview, in ``template`` (which extends ``programs/program.html``) with
+    ``context``. Read at its address, the overview is the program's dashboard, which the
+    reports module draws on top of it (``reports.views``); a refused status change comes back
+    here, on the plain overview."""
     errors, status = _refusal(refusal)
     overview = service.overview(db=ctx.db, actor=ctx.actor, program=program)
     return _render(
         ctx,
-        "programs/program.html",
+        template,
         status,
         program=program,
         overview=overview,
         status_error=errors.get("status"),
+        **context,
     )
 
 
@@ -224,7 +230,7 @@ def change_status(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
             db=ctx.db, actor=actor, program=program, status=data.status
         ),
         done=f"/programs/{program.id}",
-        again=lambda refusal: _overview(ctx, program, refusal),
+        again=lambda refusal: overview_page(ctx, program, refusal),
     )
 
 
