@@ -20,6 +20,7 @@ from hamkor.core.demo import DemoSummary, load_users
 from hamkor.directory.demo import DirectoryDemo
 from hamkor.planning import demo as planning_demo
 from hamkor.programs import demo as programs_demo
+from hamkor.reports.demo import load_targets
 from hamkor.training.demo import load_training
 
 SEED = Path(__file__).with_name("seed.json")
@@ -42,6 +43,7 @@ STEPS = (
     "training",
     "care",
     "agreements",
+    "reports",
 )
 
 
@@ -89,4 +91,6 @@ def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
     load_agreements(loader)
     db.flush()
     step("agreements")
+    load_targets(db, summary)
+    step("reports")
     return summary

@@ -60,7 +60,7 @@ CATALOGUE: dict[str, Indicator] = {
             "interventions_performed",
             N_("High-tech interventions performed"),
             sources.interventions_performed,
-            (*_PLACES, "kind"),
+            _PLACES,
         ),
         Indicator(
             "operations_performed",

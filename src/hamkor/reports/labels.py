@@ -61,7 +61,7 @@ LEVEL: dict[int, str] = {
     3: N_("The mentees' mentees"),
 }
 
-_ACTIVITY_FIGURES = ("cities", "activities", "interventions_performed")
+_ACTIVITY_FIGURES = ("cities", "activities")
 _COURSE_FIGURES = (
     "trainees_enrolled",
     "trainees_attended",
