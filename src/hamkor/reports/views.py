@@ -106,9 +106,9 @@ def _draw(ctx: Ctx, figures: Sequence[Shown]) -> list[Drawn]:
             continue
         rows = figure.breakdowns[dim]
         title = ctx._(
-            N_("%(figure)s by %(breakdown)s"),
+            N_("%(figure)s: %(breakdown)s"),
             figure=figure.label,
-            breakdown=ctx._(labels.DIMENSION[dim]).lower(),
+            breakdown=ctx._(labels.DIMENSION[dim]),
         )
         chart = charts.draw(title, rows, figure.label, ctx.language)
         drawn.append(Drawn(chart, figure, dim, rows))
