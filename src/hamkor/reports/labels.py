@@ -54,7 +54,10 @@ STATE: dict[str, str] = {
     "late": N_("Late"),
     "open": N_("Open"),
 }
-COMPLICATIONS: dict[str, str] = {"with": N_("With complications"), "without": N_("Without complications")}
+COMPLICATIONS: dict[str, str] = {
+    "with": N_("With complications"),
+    "without": N_("Without complications"),
+}
 LEVEL: dict[int, str] = {
     1: N_("Trained on the course"),
     2: N_("Their mentees"),
