@@ -365,3 +365,20 @@ class AgreementPage:
         form.locator("#f-owner_institution_id").select_option(str(owner_institution_id))
         form.locator("#f-due_on").fill(due_on)
         form.locator("button[type=submit]").click()
+
+
+@dataclass
+class Dashboard:
+    """A program's dashboard: figure cards, charts and their tables, breakdowns."""
+
+    page: Page
+
+    def card(self, key: str) -> Locator:
+        return self.page.locator(f"#figure-{key}")
+
+    @property
+    def charts(self) -> Locator:
+        return self.page.locator("figure.chart .chart-svg")
+
+    def open_list_of(self, key: str) -> None:
+        self.card(key).locator("a.figure-link").click()

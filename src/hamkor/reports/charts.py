@@ -85,7 +85,7 @@ def bar_spec(title: str, rows: Sequence[Row], measure: str) -> dict[str, Any]:
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "title": title,
-        "width": 300,
+        "width": 320,
         "data": {"values": values},
         "mark": {"type": "bar", "tooltip": True, "color": "#1f5f99"},
         "encoding": {
@@ -94,7 +94,7 @@ def bar_spec(title: str, rows: Sequence[Row], measure: str) -> dict[str, Any]:
                 "field": "count",
                 "type": "quantitative",
                 "title": measure,
-                "axis": {"format": ",d", "tickMinStep": 1},
+                "axis": {"format": ",d", "tickMinStep": 1, "tickCount": 5, "labelOverlap": True},
             },
         },
         "config": {"font": FONT, "view": {"stroke": None}, "background": "white"},
