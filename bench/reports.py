@@ -99,10 +99,9 @@ def grow(db: Session, program: Program, scale: int) -> None:
     old = [r.id for r in referrals]
     appointments = list(db.scalars(select(Appointment).where(Appointment.referral_id.in_(old))))
     encounters = list(db.scalars(select(Encounter).where(Encounter.referral_id.in_(old))))
-    treated = [
-        row
-        for model in (Procedure, FollowUpTask)
-        for row in db.scalars(select(model).where(model.referral_id.in_(old)))
+    treated: list[Procedure | FollowUpTask] = [
+        *db.scalars(select(Procedure).where(Procedure.referral_id.in_(old))),
+        *db.scalars(select(FollowUpTask).where(FollowUpTask.referral_id.in_(old))),
     ]
     courses = select(Course.id).where(Course.program_id == program.id)
     enrolments = list(db.scalars(select(Enrolment).where(Enrolment.course_id.in_(courses))))
