@@ -16,6 +16,7 @@ from hamkor.demo.cli import demo
 from hamkor.directory.cli import app as directory_app
 from hamkor.modules import install
 from hamkor.planning.cli import app as plan_app
+from hamkor.reports.cli import app as report_app
 from hamkor.settings import get_settings
 from hamkor.training.cli import app as training_app
 from hamkor.training.credentials.cli import app as cert_app
@@ -33,6 +34,7 @@ app.add_typer(training_app, name="training")
 app.add_typer(cert_app, name="cert")
 app.add_typer(fhir_app, name="fhir")
 app.add_typer(agreements_app, name="agreements")
+app.add_typer(report_app, name="report")
 app.command()(demo)
 app.command()(backup_cli.backup)
 app.command()(backup_cli.restore)

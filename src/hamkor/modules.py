@@ -18,6 +18,7 @@ from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
 from hamkor.reports import access as reports_access
+from hamkor.reports import report_job
 from hamkor.training import access as training_access
 from hamkor.training import importing as training_importing
 from hamkor.training.credentials import access as credentials_access
@@ -79,5 +80,6 @@ def install() -> None:
         label=agreements_due.DUE_LABEL,
         max_attempts=jobs.REPEATABLE,
     )
+    jobs.register(report_job.REPORT_JOB, report_job.report_job, label=report_job.REPORT_LABEL)
     jobs.schedule(housekeeping.PURGE_JOB, every=timedelta(days=1))
     jobs.schedule(agreements_due.DUE_JOB, every=timedelta(days=1))

@@ -64,6 +64,12 @@ LEVEL: dict[int, str] = {
     3: N_("The mentees' mentees"),
 }
 
+#: The note under every public or exported figure: why some counts are not shown.
+SUPPRESSION_NOTE = N_(
+    "Counts of fewer than %(threshold)s patients are shown as “<%(threshold)s”, and a figure "
+    "that would reveal one is hidden (…)."
+)
+
 _ACTIVITY_FIGURES = ("cities", "activities")
 _COURSE_FIGURES = (
     "trainees_enrolled",

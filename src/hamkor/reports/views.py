@@ -249,5 +249,6 @@ def public_page(ctx: PublicCtx, slug: Slug) -> Response:
         threshold=settings_of(ctx.request).report_small_count,
         drawn=_draw(ctx, found.figures),
         dimension=labels.DIMENSION,
+        note=labels.SUPPRESSION_NOTE,
         import_map=charts.IMPORT_MAP,
     )
