@@ -8,7 +8,6 @@ written in one transaction. Exit 1 when refused (the message says why), 0 otherw
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Annotated
 
@@ -95,13 +94,7 @@ def program(
 def _solve_showing_progress(sessions: jobs.Sessions, job_id: int) -> None:
     """Run the job in a thread (unless an app worker took it first) and show its row's
     progress until it ends."""
-    worker: threading.Thread | None = None
-    if jobs.claim(sessions, jobs.worker_name(), job_id) == job_id:
-        timing = jobs.Timing.of(get_settings())
-        worker = threading.Thread(
-            target=jobs.run, args=(sessions, job_id), kwargs={"timing": timing}
-        )
-        worker.start()
+    worker = jobs.run_here(sessions, job_id, jobs.Timing.of(get_settings()))
     bar = Progress(
         TextColumn("[bold]CP-SAT"),
         BarColumn(),

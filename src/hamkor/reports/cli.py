@@ -8,7 +8,6 @@ says why), 0 with the file written.
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -74,13 +73,7 @@ def program(
 def _run_showing_progress(sessions: jobs.Sessions, job_id: int, translator: Translator) -> jobs.Job:
     """Run the job in a thread (unless a worker took it first) and show its progress until it
     ends; the finished job."""
-    worker: threading.Thread | None = None
-    if jobs.claim(sessions, jobs.worker_name(), job_id) == job_id:
-        timing = jobs.Timing.of(get_settings())
-        worker = threading.Thread(
-            target=jobs.run, args=(sessions, job_id), kwargs={"timing": timing}
-        )
-        worker.start()
+    worker = jobs.run_here(sessions, job_id, jobs.Timing.of(get_settings()))
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
         task = bar.add_task(translator.gettext(report_job.REPORT_LABEL), total=100)
