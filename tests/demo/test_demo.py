@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -35,6 +36,7 @@ from hamkor.programs.models import Activity, ActivityKind, Delegation, Participa
 from hamkor.programs.service import program_conflicts
 from hamkor.reports import demo as reports_demo
 from hamkor.reports import service as reports
+from hamkor.reports.narrative import program_narrative
 from hamkor.training import cascade
 from hamkor.training.credentials.models import Credential
 from hamkor.training.models import Attendance, AttendanceMethod, Course, Enrolment
@@ -278,3 +280,15 @@ def test_the_demo_dashboard_tells_the_news_files_figures(loaded: Loaded) -> None
     assert [row.count.value for row in consulted["institution"] if row.value == trauma.id] == [108]
     kinds = {row.value: row.count.value for row in shown["agreements_signed"].breakdowns["kind"]}
     assert kinds["memorandum"] == 1
+
+
+@pytest.mark.parametrize("language", ["ru", "uz", "uz-Cyrl", "kk", "en"])
+def test_the_demo_narrative_reads_as_its_reference(loaded: Loaded, language: str) -> None:
+    """The narrative of the 2025 Days, read and corrected by a native reader, kept in
+    ``tests/demo/narrative/``."""
+    db = loaded.db
+    program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
+    translator = Translator(language)
+    found = reports.report_figures(db, program, translator, today=date(2025, 11, 30), threshold=5)
+    reference = Path(__file__).with_name("narrative") / f"{language}.md"
+    assert program_narrative(db, found, translator) == reference.read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ def _report(db: Session, world: ReportWorld, language: str) -> ReportFigures:
 def test_the_markdown_report_suppresses_small_counts_of_patients(
     db: Session, report_world: ReportWorld
 ) -> None:
-    text = markdown(_report(db, report_world, "en"), Translator("en"), 5).decode()
+    text = markdown(db, _report(db, report_world, "en"), Translator("en"), 5).decode()
     assert text.startswith("# Days of Kazakh Medicine in Uzbekistan\n")
     assert "| Patients consulted | <5 |  |" in text
     assert "| High-tech interventions performed | 2 |  |" in text
@@ -38,7 +38,7 @@ def test_the_markdown_report_suppresses_small_counts_of_patients(
 
 
 def test_the_markdown_report_reads_in_kazakh(db: Session, report_world: ReportWorld) -> None:
-    text = markdown(_report(db, report_world, "kk"), Translator("kk"), 5).decode()
+    text = markdown(db, _report(db, report_world, "kk"), Translator("kk"), 5).decode()
     assert "| Көрсеткіш | Мәні | Мақсат |" in text
     assert "Оқытылған дәрігерлер" in text
 
@@ -47,7 +47,7 @@ def test_the_csv_report_is_a_zip_of_figures_and_breakdowns(
     db: Session, report_world: ReportWorld
 ) -> None:
     packed = zipfile.ZipFile(
-        io.BytesIO(csv_zip(_report(db, report_world, "ru"), Translator("ru"), 5))
+        io.BytesIO(csv_zip(db, _report(db, report_world, "ru"), Translator("ru"), 5))
     )
     assert packed.namelist() == ["figures.csv", "breakdowns.csv"]
     rows = list(csv.DictReader(io.StringIO(packed.read("figures.csv").decode("utf-8-sig"))))

@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
 
 from hamkor.core import clock
 from hamkor.core.access import Action, get_for
+from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId
+from hamkor.core.i18n import LANGUAGES, N_, Translator
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, Ctx
 from hamkor.programs.models import Program
-from hamkor.reports import service
+from hamkor.reports import narrative, service
 from hamkor.reports.schemas import (
     BreakdownItem,
     FigureFilter,
@@ -66,6 +69,34 @@ def indicators(ctx: ApiCtx, filters: Annotated[FigureFilter, Query()]) -> list[F
     """Every indicator across the programs the caller sees, also broken down by program; the
     target is the sum of the programs' targets."""
     return _read(ctx, None, filters)
+
+
+@router.get(
+    "/programs/{program_id}/narrative",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/markdown": {}}}},
+)
+def narrative_of(
+    ctx: ApiCtx,
+    program_id: PathId,
+    lang: Annotated[str, Query(max_length=10, description="ru, uz, uz-Cyrl, kk or en")] = "ru",
+) -> PlainTextResponse:
+    """The program's figures told as a press release (Markdown) in ``lang``, from the figures
+    the caller may see."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id)
+    if lang not in LANGUAGES:
+        raise UserError.one("lang", N_("Choose one of the offered values."))
+    translator = Translator(lang)
+    found = service.report_figures(
+        ctx.db,
+        program,
+        translator,
+        today=clock.now().date(),
+        threshold=None,
+        reader=ctx.actor,
+    )
+    text = narrative.program_narrative(ctx.db, found, translator)
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/programs/{program_id}/targets")

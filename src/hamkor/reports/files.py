@@ -14,9 +14,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from hamkor.core.i18n import Translator
 from hamkor.core.templating import Formatter
 from hamkor.reports import labels
+from hamkor.reports.narrative import program_narrative
 from hamkor.reports.service import ReportFigures, Shown
 from hamkor.reports.suppression import Count
 
@@ -27,7 +30,7 @@ class Format:
 
     media_type: str
     extension: str
-    write: Callable[[ReportFigures, Translator, int], bytes]
+    write: Callable[[Session, ReportFigures, Translator, int], bytes]
 
 
 def _shown(count: Count, threshold: int, fmt: Formatter | None) -> str:
@@ -41,16 +44,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown(report: ReportFigures, translator: Translator, threshold: int) -> bytes:
-    """The figures as a Markdown document: a table of every indicator, then its breakdowns."""
+def markdown(db: Session, report: ReportFigures, translator: Translator, threshold: int) -> bytes:
+    """The figures as a Markdown document: the narrative, a table of every indicator, then
+    each one's breakdowns."""
     _ = translator.gettext
     fmt = Formatter(translator)
-    program = report.program
     lines = [
-        f"# {translator.name(program.names)}",
-        "",
-        f"{fmt.date(program.starts_on, 'long')} – {fmt.date(program.ends_on, 'long')}",
-        "",
+        program_narrative(db, report, translator),
         f"| {_('Indicator')} | {_('Value')} | {_('Target')} |",
         "|---|---:|---:|",
     ]
@@ -75,7 +75,7 @@ def _breakdowns(figure: Shown, translator: Translator, threshold: int, fmt: Form
     return lines
 
 
-def csv_zip(report: ReportFigures, translator: Translator, threshold: int) -> bytes:
+def csv_zip(_db: Session, report: ReportFigures, translator: Translator, threshold: int) -> bytes:
     """A ZIP of ``figures.csv`` (indicator, value, target) and ``breakdowns.csv`` (indicator,
     breakdown, value, label, count), keys in English and labels in the report's language."""
     figures = io.StringIO()

@@ -71,7 +71,7 @@ def report_job(context: jobs.JobContext) -> dict[str, Any]:
             threshold=payload["threshold"],
         )
         context.progress(70, N_("Writing the file"), force=True)
-        data = written.write(found, translator, payload["threshold"])
+        data = written.write(db, found, translator, payload["threshold"])
         name = f"{program.code}-{payload['language']}{written.extension}"
     return {
         "name": name,

@@ -231,6 +231,8 @@ class ReportFigures:
     program: Program
     language: str
     today: date
+    threshold: int | None
+    reader: Actor
     figures: list[Shown]
 
     def by_key(self) -> dict[str, Shown]:
@@ -244,16 +246,19 @@ def report_figures(
     *,
     today: date,
     threshold: int | None,
+    reader: Actor | None = None,
 ) -> ReportFigures:
     """The program's figures as its report (PDF, workbook, narrative, public page) gives them:
-    read as the program's coordinator, suppressed by ``threshold`` for whoever reads them."""
+    read as the program's coordinator (or as ``reader``, with their own access), suppressed by
+    ``threshold`` for whoever reads them."""
+    reader = reader or program_reader(program)
     shown = figures(
         db=db,
-        actor=program_reader(program),
+        actor=reader,
         today=today,
         program_ids=[program.id],
         filters=FigureFilter(),
         translator=translator,
         threshold=threshold,
     )
-    return ReportFigures(program, translator.language, today, shown)
+    return ReportFigures(program, translator.language, today, threshold, reader, shown)

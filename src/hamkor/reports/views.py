@@ -29,8 +29,9 @@ from hamkor.programs.views import overview_page
 from hamkor.reports import charts, labels, service
 from hamkor.reports.charts import Chart
 from hamkor.reports.indicators import CATALOGUE
+from hamkor.reports.narrative import narrative, paragraphs
 from hamkor.reports.schemas import FigureFilter, TargetSet
-from hamkor.reports.service import Row, Shown
+from hamkor.reports.service import ReportFigures, Row, Shown
 
 router = APIRouter(include_in_schema=False)
 #: The public address of a program's figures: a random token, not its id.
@@ -165,6 +166,10 @@ def _program_page(
     form: dict[str, Any] | None = None,
 ) -> Response:
     keeps = can(ctx.db, ctx.actor, Action.CHANGE, program)
+    shown = _dashboard(ctx, program=program, filters=filters)
+    told = ReportFigures(
+        program, ctx.language, clock.now().date(), None, ctx.actor, shown["figures"]
+    )
     return overview_page(
         ctx,
         program,
@@ -175,8 +180,9 @@ def _program_page(
         indicators=[(key, ctx._(i.label)) for key, i in CATALOGUE.items()],
         errors=refusal.errors if refusal else {},
         form=form or {},
+        narrative=paragraphs(narrative(ctx.db, told, ctx.translator)),
         **_filter_choices(ctx),
-        **_dashboard(ctx, program=program, filters=filters),
+        **shown,
     )
 
 
@@ -245,6 +251,7 @@ def public_page(ctx: PublicCtx, slug: Slug) -> Response:
     return ctx.render(
         "reports/public.html",
         program=program,
+        narrative=paragraphs(narrative(ctx.db, found, ctx.translator)),
         figures=found.figures,
         threshold=settings_of(ctx.request).report_small_count,
         drawn=_draw(ctx, found.figures),
