@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hamkor.agreements.models import IndicatorLink
 from hamkor.core.models import Role, User
 from hamkor.reports.models import Target
 from tests.fixtures.core import ClientFactory, UserFactory
@@ -87,3 +88,32 @@ def test_a_published_page_shows_suppressed_figures_until_unpublished(
     assert "Aliyev" not in public.text
     assert submit(client, page, f"{page}/publication/delete", {}).status_code == 303
     assert app_client.get(address.group(1)).status_code == 404
+
+
+def test_the_indicators_the_roadmap_moves_show_beside_the_programs_figures(
+    client_for: ClientFactory, db: Session, report_world: ReportWorld, admin: User
+) -> None:
+    item = report_world.memorandum.items[0]
+    db.add_all(
+        [
+            IndicatorLink(
+                item_id=item.id,
+                indicator_key="interventions_performed",
+                period="2025",
+                target=20,
+                actual=15,
+            ),
+            IndicatorLink(item_id=item.id, indicator_key="joint_research", period="2026", target=3),
+        ]
+    )
+    db.commit()
+    program = report_world.care.days.program
+    html = client_for(admin).get(f"/programs/{program.id}", headers={"accept-language": "en"}).text
+    table = re.search(r'id="roadmap-indicators".*?</table>', html, re.S)
+    assert table is not None
+    rows = re.findall(r"<tr><td>.*?</tr>", table.group(0), re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    assert [c[1:] for c in cells] == [
+        ["High-tech interventions performed", "2025", "20", "15", "2"],
+        ["joint_research", "2026", "3", "", ""],
+    ]

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hamkor.agreements.models import Agreement, IndicatorLink, RoadmapItem
 from hamkor.core import clock
 from hamkor.core.access import Actor, Grant
 from hamkor.core.errors import UserError
@@ -31,7 +32,7 @@ from hamkor.reports.access import own_institutions
 from hamkor.reports.indicators import CATALOGUE, Figure, compute
 from hamkor.reports.models import Publication, Target
 from hamkor.reports.schemas import FigureFilter, TargetSet
-from hamkor.reports.sources import Reading
+from hamkor.reports.sources import Reading, visible
 from hamkor.reports.suppression import Count, suppress
 
 
@@ -177,6 +178,52 @@ def _label(
     if known is not None and value in known:
         return translator.gettext(known[value])
     return str(value)
+
+
+# --- the roadmap's indicators ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Linked:
+    """An indicator a roadmap item of the program's agreements moves: the item, the period,
+    its target and recorded value, and the program's own figure when the key is one of ours."""
+
+    item: str
+    key: str
+    label: str
+    period: str
+    target: float
+    actual: float | None
+    figure: Count | None
+
+
+def roadmap_indicators(
+    db: Session, actor: Actor, program: Program, shown: Sequence[Shown], translator: Translator
+) -> list[Linked]:
+    """The indicators the program's roadmap items link to by key, that ``actor`` may see."""
+    by_key = {figure.key: figure for figure in shown}
+    stmt = (
+        select(IndicatorLink, RoadmapItem.titles)
+        .join(RoadmapItem, RoadmapItem.id == IndicatorLink.item_id)
+        .join(Agreement, Agreement.id == RoadmapItem.agreement_id)
+        .where(Agreement.program_id == program.id, visible(actor, IndicatorLink, RoadmapItem))
+        .order_by(RoadmapItem.due_on, IndicatorLink.indicator_key, IndicatorLink.period)
+    )
+    found = []
+    for link, titles in db.execute(stmt):
+        figure = by_key.get(link.indicator_key)
+        found.append(
+            Linked(
+                item=translator.name(titles),
+                key=link.indicator_key,
+                label=figure.label if figure else link.indicator_key,
+                period=link.period,
+                target=link.target,
+                actual=link.actual,
+                figure=figure.value if figure else None,
+            )
+        )
+    return found
 
 
 # --- publication -----------------------------------------------------------------------------

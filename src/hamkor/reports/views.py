@@ -181,6 +181,9 @@ def _program_page(
         errors=refusal.errors if refusal else {},
         form=form or {},
         narrative=paragraphs(narrative(ctx.db, told, ctx.translator)),
+        roadmap=service.roadmap_indicators(
+            ctx.db, ctx.actor, program, shown["figures"], ctx.translator
+        ),
         **_filter_choices(ctx),
         **shown,
     )
