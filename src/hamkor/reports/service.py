@@ -53,7 +53,6 @@ class Shown:
     label: str
     value: Count
     target: int | None
-    patients: bool
     breakdowns: dict[str, list[Row]] = field(default_factory=dict)
 
     @property
@@ -149,7 +148,6 @@ def present(
                 label=translator.gettext(figure.indicator.label),
                 value=safe.value,
                 target=targets.get(figure.key),
-                patients=figure.indicator.patients,
                 breakdowns=breakdowns,
             )
         )
