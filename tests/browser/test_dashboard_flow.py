@@ -4,7 +4,7 @@ of the news files against their targets, charts drawn, and a figure's list one c
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from hamkor.core.db import transaction
@@ -47,3 +47,22 @@ def test_the_dashboard_draws_its_charts_and_leads_to_its_lists(
         shot(page, f"dashboard-uz-Cyrl-{width}")
     dashboard.open_list_of("delegates")
     expect(page).to_have_url(f"{live_server.url}/programs/{program_id}/participants")
+
+
+def test_a_published_program_is_read_without_logging_in(
+    browser: Browser, page: Page, live_server: LiveServer, program_id: int
+) -> None:
+    LoginPage(page, live_server.url).open().log_in("coordinator", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/programs/{program_id}")
+    page.click("#publication button[type=submit]")
+    address = page.locator("#publication a").get_attribute("href")
+    assert address is not None
+    visitor = browser.new_context(viewport={"width": 390, "height": 900}, locale="kk")
+    public = visitor.new_page()
+    public.goto(f"{live_server.url}{address}")
+    expect(public.locator(".narrative")).to_contain_text("150 делегат")
+    expect(public.locator("figure.chart svg").first).to_be_visible()
+    shot(public, "public-kk-390")
+    visitor.close()
+    page.click("#publication button[type=submit]")  # unpublish
+    assert page.request.get(f"{live_server.url}{address}").status == 404
