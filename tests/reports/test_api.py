@@ -111,3 +111,17 @@ def test_the_routes_are_in_the_openapi(app_client: TestClient) -> None:
     paths = app_client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/programs/{program_id}/indicators", "/api/v1/indicators"} <= set(paths)
     assert "put" in paths["/api/v1/programs/{program_id}/targets"]
+
+
+def test_an_auditor_reads_no_counts_of_patients(
+    app_client: TestClient, db: Session, report_world: ReportWorld, create_user: UserFactory
+) -> None:
+    """An auditor reads no patient data (issue 4): counts of patients are withheld (null), not
+    a misleading 0; the other figures are there."""
+    auditor = create_user(Role.AUDITOR)
+    body = app_client.get("/api/v1/indicators", headers=bearer(db, auditor)).json()
+    figures = {row["key"]: row for row in body}
+    assert figures["patients_consulted"]["value"] is None
+    assert figures["patients_consulted"]["breakdowns"] == {}
+    assert figures["activities"]["value"] == EXPECTED["activities"] + 1  # and the other program
+    assert figures["trainees_completed"]["value"] == EXPECTED["trainees_completed"]

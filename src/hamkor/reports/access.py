@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, select
 
+from hamkor.care.access import CARE_ROLES
 from hamkor.core import access
 from hamkor.core.access import Actor
 from hamkor.core.models import Role
@@ -29,6 +30,12 @@ def own_institutions(actor: Actor, program_ids: Collection[int] | None) -> froze
     if program_ids is not None and program_ids and set(program_ids) <= members_of:
         return None
     return frozenset(actor.institutions())
+
+
+def reads_patients(actor: Actor) -> bool:
+    """Whether ``actor``'s role reaches any patient record. An auditor's does not (issue 4):
+    counts of patients are withheld from them rather than shown as a misleading 0."""
+    return actor.is_admin or actor.has_role(*CARE_ROLES)
 
 
 def _of_programs(

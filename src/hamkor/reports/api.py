@@ -41,7 +41,7 @@ def _read(ctx: Ctx, program_ids: list[int] | None, filters: FigureFilter) -> lis
         FigureRead(
             key=figure.key,
             label=figure.label,
-            value=figure.value.value or 0,
+            value=figure.value.value,
             target=figure.target,
             breakdowns={
                 dim: [

@@ -100,10 +100,11 @@ class BreakdownItem(BaseModel):
 
 class FigureRead(BaseModel):
     """An indicator's value for the reader, the program's target (or the sum of the programs'
-    targets across programs), and its breakdowns."""
+    targets across programs), and its breakdowns. ``value`` is null for a count of patients
+    when the caller's role reaches no patient records (an auditor)."""
 
     key: str
     label: str
-    value: int
+    value: int | None
     target: int | None
     breakdowns: dict[str, list[BreakdownItem]]

@@ -28,12 +28,12 @@ from hamkor.core.models import Role
 from hamkor.core.templating import Formatter
 from hamkor.programs.models import Program
 from hamkor.reports import labels
-from hamkor.reports.access import own_institutions
+from hamkor.reports.access import own_institutions, reads_patients
 from hamkor.reports.indicators import CATALOGUE, Figure, compute
 from hamkor.reports.models import Publication, Target
 from hamkor.reports.schemas import FigureFilter, TargetSet
 from hamkor.reports.sources import Reading, visible
-from hamkor.reports.suppression import Count, suppress
+from hamkor.reports.suppression import Count, Hidden, suppress
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,15 @@ def figures(
     """The figures of the programs (all the reader sees when ``None``) as ``actor`` reads them."""
     narrowed = filters.narrowed(own_institutions(actor, program_ids))
     found = compute(db, Reading(actor, today), program_ids=program_ids, filters=narrowed, keys=keys)
-    return present(db, found, _targets(db, program_ids), translator, threshold)
+    shown = present(db, found, _targets(db, program_ids), translator, threshold)
+    if reads_patients(actor):
+        return shown
+    patients = {figure.key for figure in found if figure.indicator.patients}
+    return [_withheld(figure) if figure.key in patients else figure for figure in shown]
+
+
+def _withheld(figure: Shown) -> Shown:
+    return Shown(figure.key, figure.label, Count(None, Hidden.WITHHELD), figure.target, {})
 
 
 def present(

@@ -18,10 +18,12 @@ from hamkor.reports.indicators import Figure
 
 
 class Hidden(StrEnum):
-    """Why a count is not shown: it is small, or it would let a small one be worked out."""
+    """Why a count is not shown: it is small, it would let a small one be worked out, or it
+    counts patients and the reader's role reaches no patient records (an auditor)."""
 
     SMALL = "small"
     COMPLEMENT = "complement"
+    WITHHELD = "withheld"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Count:
             return f"<{threshold}"
         if self.hidden is Hidden.COMPLEMENT:
             return "…"
+        if self.hidden is Hidden.WITHHELD:
+            return "—"
         return str(self.value)
 
 
