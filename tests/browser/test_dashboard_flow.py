@@ -66,3 +66,16 @@ def test_a_published_program_is_read_without_logging_in(
     visitor.close()
     page.click("#publication button[type=submit]")  # unpublish
     assert page.request.get(f"{live_server.url}{address}").status == 404
+
+
+def test_the_ministry_reads_every_program_on_one_dashboard(
+    page: Page, live_server: LiveServer, program_id: int
+) -> None:
+    LoginPage(page, live_server.url).open().log_in("admin", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/dashboard")
+    dashboard = Dashboard(page)
+    # The 2025 Days' 150 delegates and the Moscow course's 40 trainees.
+    expect(dashboard.card("delegates").locator(".figure")).to_have_text("190")
+    expect(page.locator("#row-delegates details summary", has_text="Program")).to_be_visible()
+    expect(dashboard.charts.first.locator("svg")).to_be_visible()
+    shot(page, "dashboard-across-en-1440")
