@@ -33,6 +33,7 @@ pytest_plugins = [
     "tests.fixtures.jobs",
     "tests.fixtures.agreements",
     "tests.fixtures.telemedicine",
+    "tests.fixtures.reports",
 ]
 
 POSTGRES_ENV = "HAMKOR_TEST_POSTGRES_URL"

@@ -53,6 +53,9 @@ from hamkor.planning import api as planning_api
 from hamkor.planning import views as planning_views
 from hamkor.programs import api as programs_api
 from hamkor.programs import views as programs_views
+from hamkor.reports import api as reports_api
+from hamkor.reports import charts
+from hamkor.reports import views as reports_views
 from hamkor.settings import ROOT, Settings, get_settings
 from hamkor.telemedicine import api as telemedicine_api
 from hamkor.telemedicine import views as telemedicine_views
@@ -228,7 +231,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 _SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    # The one inline script allowed is the charts' import map, by its hash (issue 19).
+    "Content-Security-Policy": (
+        f"default-src 'self'; script-src 'self' '{charts.IMPORT_MAP_HASH}'; "
+        "img-src 'self' data:; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -329,7 +336,8 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         )
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for name, package in (("htmx", "htmx.org/dist"), ("swagger-ui", "swagger-ui-dist")):
+    vendor = {"htmx": "htmx.org/dist", "swagger-ui": "swagger-ui-dist", **charts.VENDOR}
+    for name, package in vendor.items():
         if (VENDOR_DIR / package).exists():
             app.mount(f"/vendor/{name}", StaticFiles(directory=VENDOR_DIR / package), name=name)
     for router in (
@@ -339,6 +347,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         directory_views.router,
         directory_api.router,
         programs_views.router,
+        reports_views.router,
         programs_api.router,
         planning_views.router,
         planning_api.router,
@@ -353,6 +362,7 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
         agreements_api.router,
         telemedicine_api.router,
         telemedicine_views.router,
+        reports_api.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

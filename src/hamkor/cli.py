@@ -15,6 +15,7 @@ from hamkor.core.cli import db_app, files_app, jobs_app, mail_app, user_app, wor
 from hamkor.demo.cli import demo
 from hamkor.directory.cli import app as directory_app
 from hamkor.planning.cli import app as plan_app
+from hamkor.reports.cli import app as report_app
 from hamkor.telemedicine.cli import app as telemedicine_app
 from hamkor.training.cli import app as training_app
 from hamkor.training.credentials.cli import app as cert_app
@@ -33,6 +34,7 @@ app.add_typer(cert_app, name="cert")
 app.add_typer(fhir_app, name="fhir")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(telemedicine_app, name="telemedicine")
+app.add_typer(report_app, name="report")
 app.command()(demo)
 app.command()(backup_cli.backup)
 app.command()(backup_cli.restore)

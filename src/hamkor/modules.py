@@ -17,6 +17,8 @@ from hamkor.directory import importing as directory_importing
 from hamkor.planning import access as planning_access
 from hamkor.planning import service as planning_service
 from hamkor.programs import access as programs_access
+from hamkor.reports import access as reports_access
+from hamkor.reports import report_job
 from hamkor.telemedicine import abroad as telemedicine_abroad
 from hamkor.telemedicine import access as telemedicine_access
 from hamkor.telemedicine import deadlines as telemedicine_deadlines
@@ -39,6 +41,7 @@ def install() -> None:
     agreements_access.register()
     telemedicine_access.register()
     telemedicine_abroad.register()
+    reports_access.register()
     # A solve or an import stopped half-way is failed, not run again unasked: the user who
     # started it decides. The others are idempotent and run again after a crash.
     jobs.register(
@@ -83,6 +86,7 @@ def install() -> None:
         label=agreements_due.DUE_LABEL,
         max_attempts=jobs.REPEATABLE,
     )
+    jobs.register(report_job.REPORT_JOB, report_job.report_job, label=report_job.REPORT_LABEL)
     jobs.schedule(housekeeping.PURGE_JOB, every=timedelta(days=1))
     jobs.schedule(agreements_due.DUE_JOB, every=timedelta(days=1))
     jobs.register(

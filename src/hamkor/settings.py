@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     #: The sender of notification e-mail.
     mail_from: str = "Hamkor <hamkor@localhost>"
+    #: Counts of patients below this (but above 0) are shown as "<5" on public pages and in
+    #: exports, so that a rare case in a small district names no one (issue 19).
+    report_small_count: int = Field(default=5, ge=2, le=100)
     #: The IATI organisation identifier of whoever publishes the programs (``KZ-BIN-...``):
     #: the first part of every exported ``iati-identifier``; blank: IATI export is refused.
     iati_reporting_org: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")

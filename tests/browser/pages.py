@@ -442,3 +442,20 @@ class CasePage:
         form = self.step("close")
         form.locator(f"input[name=visit_avoided][value={str(visit_avoided).lower()}]").check()
         form.locator("button[type=submit]").click()
+
+
+@dataclass
+class Dashboard:
+    """A program's dashboard: figure cards, charts and their tables, breakdowns."""
+
+    page: Page
+
+    def card(self, key: str) -> Locator:
+        return self.page.locator(f"#figure-{key}")
+
+    @property
+    def charts(self) -> Locator:
+        return self.page.locator("figure.chart .chart-svg")
+
+    def open_list_of(self, key: str) -> None:
+        self.card(key).locator("a.figure-link").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -26,12 +27,16 @@ from hamkor.care.models import (
 )
 from hamkor.core.access import Actor
 from hamkor.core.demo import DemoSummary
+from hamkor.core.i18n import Translator
 from hamkor.core.models import User
 from hamkor.demo.loader import load_demo
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.conflict_rules import ConflictKind
 from hamkor.programs.models import Activity, ActivityKind, Delegation, Participation, Program
 from hamkor.programs.service import program_conflicts
+from hamkor.reports import demo as reports_demo
+from hamkor.reports import service as reports
+from hamkor.reports.narrative import program_narrative
 from hamkor.telemedicine import service as telemedicine
 from hamkor.telemedicine.models import AbroadReferral, AbroadStatus, TeleCase
 from hamkor.training import cascade
@@ -72,7 +77,7 @@ def _count(db: Session, model: type) -> int:
 
 def test_demo_is_at_the_scale_of_the_reports(loaded: Loaded) -> None:
     db, summary, steps = loaded.db, loaded.summary, loaded.steps
-    assert steps[-5:] == ["users", "training", "care", "agreements", "telemedicine"]
+    assert steps[-6:] == ["users", "training", "care", "agreements", "telemedicine", "reports"]
     program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
     delegates = db.scalar(
         select(func.count())
@@ -274,3 +279,42 @@ def test_the_follow_ups_are_asked_abroad_one_answered_late(loaded: Loaded) -> No
     assert journey.status == AbroadStatus.FOLLOWED_UP
     assert journey.centre.code == "SYZGANOV"
     assert [s.at.date() for s in journey.history][-1] == date(2025, 11, 30)
+
+
+def test_the_demo_dashboard_tells_the_news_files_figures(loaded: Loaded) -> None:
+    """150 delegates, 6 cities, 17 high-tech interventions, 108 patients consulted in one day at
+    the traumatology institute, 45 doctors trained, the memorandum signed; each with a target."""
+    db = loaded.db
+    program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
+    shown = reports.report_figures(
+        db, program, Translator("en"), today=date(2025, 11, 30), threshold=None
+    ).by_key()
+    values = {key: shown[key].value.value for key in reports_demo.TARGETS}
+    assert values == {
+        "delegates": 150,
+        "cities": 6,
+        "interventions_performed": 17,
+        "patients_consulted": 168,
+        "trainees_completed": 45,
+        "agreements_signed": 2,
+    }
+    assert {key: shown[key].target for key in reports_demo.TARGETS} == reports_demo.TARGETS
+    consulted = shown["patients_consulted"].breakdowns
+    busiest = max(consulted["day"], key=lambda row: row.count.value or 0)
+    assert (busiest.label, busiest.count.value) == ("Oct 14, 2025", 108)
+    trauma = db.scalars(select(Institution).where(Institution.code == "TRAUMA_UZ")).one()
+    assert [row.count.value for row in consulted["institution"] if row.value == trauma.id] == [108]
+    kinds = {row.value: row.count.value for row in shown["agreements_signed"].breakdowns["kind"]}
+    assert kinds["memorandum"] == 1
+
+
+@pytest.mark.parametrize("language", ["ru", "uz", "uz-Cyrl", "kk", "en"])
+def test_the_demo_narrative_reads_as_its_reference(loaded: Loaded, language: str) -> None:
+    """The narrative of the 2025 Days, read and corrected by a native reader, kept in
+    ``tests/demo/narrative/``."""
+    db = loaded.db
+    program = db.scalars(select(Program).where(Program.code == "KZ-UZ-2025")).one()
+    translator = Translator(language)
+    found = reports.report_figures(db, program, translator, today=date(2025, 11, 30), threshold=5)
+    reference = Path(__file__).with_name("narrative") / f"{language}.md"
+    assert program_narrative(db, found, translator) == reference.read_text(encoding="utf-8")

@@ -338,3 +338,17 @@ def test_an_ended_program_takes_no_new_activity(
         )
     assert [e.field for e in refused.value.errors] == ["program"]
     assert db.scalar(select(func.count()).select_from(Activity)) == before
+
+
+def test_an_activity_that_took_place_is_done_and_a_cancelled_one_stays_cancelled(
+    db: Session, kz_uz_days: KzUzDays, create_activity: ActivityFactory
+) -> None:
+    actor = Actor.of(kz_uz_days.coordinator)
+    held = create_activity(kz_uz_days.program, city=kz_uz_days.tashkent)
+    called_off = create_activity(
+        kz_uz_days.program, city=kz_uz_days.tashkent, start="12:00", end="13:00"
+    )
+    service.cancel_activity(db=db, actor=actor, activity=called_off)
+    for activity in (held, called_off):
+        service.mark_done(db=db, actor=actor, activity=activity)
+    assert (held.status, called_off.status) == ("done", "cancelled")

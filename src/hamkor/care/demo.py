@@ -52,6 +52,7 @@ from hamkor.care.schemas import (
 from hamkor.core.access import Actor, Grant
 from hamkor.core.models import Role
 from hamkor.directory.models import Institution
+from hamkor.programs import service as programs_service
 from hamkor.programs.models import Activity, ActivityKind, Program
 
 PROGRAM = "KZ-UZ-2025"
@@ -452,6 +453,8 @@ def _operations(demo: _CareDemo, for_operation: dict[str, list[Referral]]) -> No
                 surgeon_ids=[person.id for person in activity.leads],
             ),
         )
+        # The news files report these as performed: the operation took place (issue 19).
+        programs_service.mark_done(db=demo.db, actor=SYSTEM, activity=activity)
         city = activity.city.code if activity.city.code in FOLLOW_UP_AT else "TAS"
         done = demo.rng.random() < 0.6
         demo.follow_up(referral, city, performed + timedelta(days=30), done=done)

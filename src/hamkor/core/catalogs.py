@@ -17,7 +17,7 @@ from hamkor.core.i18n import LANGUAGES, LOCALE_DIR, babel_id
 SOURCE_DIR = LOCALE_DIR.parent
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "NN_": (1, 2), "gettext": None, "ngettext": (1, 2)}
 
 
 def extract() -> Catalog:

@@ -35,6 +35,12 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention extractors l
     return message
 
 
+def NN_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - as N_
+    """Mark a message with plural forms for extraction; ``ngettext`` translates it where it is
+    shown, with the form of its count (issue 19: the narrative's sentences)."""
+    return singular, plural
+
+
 def babel_id(language: str) -> str:
     """The Babel/CLDR identifier of a language tag (``uz-Cyrl`` → ``uz_Cyrl``)."""
     return language.replace("-", "_")

@@ -488,6 +488,16 @@ def run(
         beat.join()
 
 
+def run_here(sessions: Sessions, job_id: int, timing: Timing) -> threading.Thread | None:
+    """Claim the job and run it in a thread of this process (a command that shows its
+    progress); None when a worker took it first."""
+    if claim(sessions, worker_name(), job_id) != job_id:
+        return None
+    worker = threading.Thread(target=run, args=(sessions, job_id), kwargs={"timing": timing})
+    worker.start()
+    return worker
+
+
 def run_next(
     sessions: Sessions,
     worker: str | None = None,

@@ -20,6 +20,7 @@ from hamkor.core.demo import DemoSummary, load_users
 from hamkor.directory.demo import DirectoryDemo
 from hamkor.planning import demo as planning_demo
 from hamkor.programs import demo as programs_demo
+from hamkor.reports.demo import load_targets
 from hamkor.telemedicine.demo import load_telemedicine_demo
 from hamkor.training.demo import load_training
 
@@ -44,6 +45,7 @@ STEPS = (
     "care",
     "agreements",
     "telemedicine",
+    "reports",
 )
 
 
@@ -93,4 +95,6 @@ def load_demo(db: Session, progress: Progress | None = None) -> DemoSummary:
     step("agreements")
     summary.added["teleconsultations"] = load_telemedicine_demo(db)
     step("telemedicine")
+    load_targets(db, summary)
+    step("reports")
     return summary

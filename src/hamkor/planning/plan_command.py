@@ -8,7 +8,6 @@ written in one transaction. Exit 1 when refused (the message says why), 0 otherw
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING, Annotated
 
@@ -102,13 +101,7 @@ def _solve_showing_progress(sessions: jobs.Sessions, job_id: int) -> None:
     from hamkor.core import jobs
     from hamkor.settings import get_settings
 
-    worker: threading.Thread | None = None
-    if jobs.claim(sessions, jobs.worker_name(), job_id) == job_id:
-        timing = jobs.Timing.of(get_settings())
-        worker = threading.Thread(
-            target=jobs.run, args=(sessions, job_id), kwargs={"timing": timing}
-        )
-        worker.start()
+    worker = jobs.run_here(sessions, job_id, jobs.Timing.of(get_settings()))
     bar = Progress(
         TextColumn("[bold]CP-SAT"),
         BarColumn(),

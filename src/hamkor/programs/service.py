@@ -497,6 +497,15 @@ def update_activity(
     return activity
 
 
+def mark_done(*, db: Session, actor: Actor, activity: Activity) -> Activity:
+    """Record that an activity took place (what was done in it, care and training record);
+    one called off stays cancelled."""
+    if activity.status != ActivityStatus.CANCELLED:
+        activity.status = ActivityStatus.DONE
+        db.flush()
+    return activity
+
+
 def cancel_activity(*, db: Session, actor: Actor, activity: Activity) -> Activity:
     """Call off an activity that will not happen; one already done stays as it was."""
     if activity.status != ActivityStatus.DONE:

@@ -186,22 +186,28 @@ def create_program(ctx: PageCtx, form: Form) -> Response:
     return told(ctx, f"/programs/{program.id}", Message(N_("The program is created.")))
 
 
-@router.get("/programs/{program_id}", response_class=HTMLResponse)
-def program_page(ctx: PageCtx, program_id: PathId) -> Response:
-    """A program's overview: figures, conflicts, calendars and feeds."""
-    return _overview(ctx, get_for(ctx.db, ctx.actor, Program, program_id))
-
-
-def _overview(ctx: Ctx, program: Program, refusal: Refusal | None = None) -> Response:
+def overview_page(
+    ctx: Ctx,
+    program: Program,
+    refusal: Refusal | None = None,
+    *,
+    template: str = "programs/program.html",
+    **context: Any,
+) -> Response:
+    """The program's overview, in ``template`` (which extends ``programs/program.html``) with
+    ``context``. Read at its address, the overview is the program's dashboard, which the
+    reports module draws on top of it (``reports.views``); a refused status change comes back
+    here, on the plain overview."""
     errors, status = _refusal(refusal)
     overview = service.overview(db=ctx.db, actor=ctx.actor, program=program)
     return _render(
         ctx,
-        "programs/program.html",
+        template,
         status,
         program=program,
         overview=overview,
         status_error=errors.get("status"),
+        **context,
     )
 
 
@@ -240,7 +246,7 @@ def change_status(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
             db=ctx.db, actor=actor, program=program, status=data.status
         ),
         done=f"/programs/{program.id}",
-        again=lambda refusal: _overview(ctx, program, refusal),
+        again=lambda refusal: overview_page(ctx, program, refusal),
         said=lambda changed: Message(
             N_("The program is now: %(status)s."),
             {"status": ctx._(labels.PROGRAM_STATUS[changed.status])},

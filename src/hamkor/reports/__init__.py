@@ -1,0 +1,1 @@
+"""Reports: the figures of programs, against their targets, on dashboards and public pages."""
