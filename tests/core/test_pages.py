@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hamkor.core import flash
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import Translator
 from hamkor.core.pages import (
@@ -24,6 +26,7 @@ from hamkor.core.pages import (
 )
 from hamkor.core.web import Ctx
 from hamkor.directory.models import Country, InstitutionKind
+from hamkor.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,13 @@ class CountryCode(BaseModel):
 
 
 def ctx_of(db: Session, language: str = "en") -> Ctx:
+    """A page's context outside a request, with the settings a redirect's message is signed by."""
+    app = SimpleNamespace(state=SimpleNamespace(settings=Settings(secret_key="pages-tests")))
     return Ctx(
-        request=Request({"type": "http"}), db=db, principal=None, translator=Translator(language)
+        request=Request({"type": "http", "app": app}),
+        db=db,
+        principal=None,
+        translator=Translator(language),
     )
 
 
@@ -154,6 +162,7 @@ def test_a_saved_form_leads_to_the_address_made_from_what_was_saved(db: Session)
         303,
         f"/directory/countries/{country_id}",
     )
+    assert response.headers["set-cookie"].startswith(f"{flash.COOKIE}=")
 
 
 def test_a_refused_form_is_shown_again_with_its_refusal(db: Session) -> None:
