@@ -13,6 +13,8 @@ from hamkor.core import dates
 from hamkor.core.dates import BirthDate, EventDate, EventInstant, EventMoment, SearchDate
 from hamkor.core.errors import UserError
 from hamkor.core.forms import validate
+from hamkor.core.i18n import Translator
+from hamkor.core.templating import Formatter
 
 
 class Dated(BaseModel):
@@ -113,3 +115,20 @@ def test_each_range_is_written_into_the_schema() -> None:
             "formatMaximum": "2100-12-31",
         },
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "minutes", "shown"),
+    [
+        ("ru", 997, "16 ч 37 мин"),
+        ("kk", 997, "16 сағ 37 мин"),
+        ("uz", 90, "1 soat 30 daq."),
+        ("uz-Cyrl", 60, "1 соат"),
+        ("en", 45, "45 min"),
+        ("en", -5, "0 min"),
+    ],
+)
+def test_a_duration_reads_in_hours_and_minutes_of_the_language(
+    language: str, minutes: int, shown: str
+) -> None:
+    assert Formatter(Translator(language)).duration(minutes) == shown

@@ -318,3 +318,23 @@ def test_the_demo_narrative_reads_as_its_reference(loaded: Loaded, language: str
     found = reports.report_figures(db, program, translator, today=date(2025, 11, 30), threshold=5)
     reference = Path(__file__).with_name("narrative") / f"{language}.md"
     assert program_narrative(db, found, translator) == reference.read_text(encoding="utf-8")
+
+
+def test_certificates_are_of_2025_issued_when_their_course_ended(loaded: Loaded) -> None:
+    db = loaded.db
+    rows = db.execute(
+        select(
+            Credential.number,
+            Credential.valid_from,
+            Enrolment.completed_at,
+            Course.starts_on,
+            Course.ends_on,
+        )
+        .join(Enrolment, Enrolment.id == Credential.enrolment_id)
+        .join(Course, Course.id == Enrolment.course_id)
+    ).all()
+    assert rows
+    assert {number[:9] for number, *_ in rows} == {"HMK-2025-"}
+    for number, valid_from, completed_at, starts_on, ends_on in rows:
+        assert completed_at == valid_from, number
+        assert starts_on <= valid_from.date() <= ends_on, number

@@ -39,6 +39,10 @@ def session_factory() -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(get_settings().resolved_database_url()))
 
 
+#: The width a table printed to a pipe may take: its own, however wide.
+_UNBOUNDED = 100_000
+
+
 class ListFormat(StrEnum):
     """What a command's list prints as (``--format``): a table to read, CSV or JSON to pipe."""
 
@@ -73,10 +77,13 @@ def print_listing(listing: Listing[Any], rows: Iterable[Any], output: ListFormat
         return
     table = Table(title=translator.gettext(listing.title), title_justify="left")
     for header in listing.headers(translator):
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     for cells in exports.text_rows(listing, rows, translator):
         table.add_row(*cells)
-    console.print(table)
+    # A terminal folds long cells (never cutting one short); a pipe gets every row on one
+    # line at its natural width, so that grep finds a certificate's number with its row.
+    shown = console if console.is_terminal else Console(width=_UNBOUNDED, soft_wrap=True)
+    shown.print(table)
 
 
 def fail(error: UserError) -> typer.Exit:

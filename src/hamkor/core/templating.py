@@ -10,7 +10,9 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
+from babel.lists import format_list
 from babel.numbers import format_decimal
+from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from hamkor.core.i18n import LANGUAGES, Translator
@@ -79,6 +81,19 @@ class Formatter:
 
     def number(self, value: float | int) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def duration(self, minutes: int) -> str:
+        """A span of time as people write it, "16 h 37 min" rather than "997 minutes", in the
+        units and order CLDR gives each language (Babel's data, Kazakh and Uzbek included)."""
+        hours, rest = divmod(max(minutes, 0), 60)
+        parts = [
+            format_unit(value, unit, length="short", locale=self.locale)
+            for value, unit in ((hours, "duration-hour"), (rest, "duration-minute"))
+            if value
+        ]
+        if not parts:
+            return format_unit(0, "duration-minute", length="short", locale=self.locale)
+        return format_list(parts, style="unit-narrow", locale=self.locale)
 
 
 def render_template(name: str, context: dict[str, Any]) -> str:

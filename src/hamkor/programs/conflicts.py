@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from hamkor.core.i18n import N_, Message, Translator, localized
+from hamkor.core.templating import Formatter
 from hamkor.directory.models import City, Person, Room
 from hamkor.programs.conflict_rules import Booking, Clash, ConflictKind, Over
 from hamkor.programs.conflict_rules import find as find_clashes
@@ -126,7 +127,7 @@ _SENTENCES = {
     ),
     ConflictKind.TOO_FAST_MOVE: N_(
         "%(subject)s cannot get from %(origin)s to %(destination)s in time between %(first)s "
-        "and %(second)s: %(available)s min left, %(needed)s min needed."
+        "and %(second)s: %(available)s left, %(needed)s needed."
     ),
 }
 
@@ -151,15 +152,17 @@ class Sentence:
 
     def render(self, language: str) -> str:
         name = _name_in(language)
-        return Translator(language).gettext(
+        translator = Translator(language)
+        duration = Formatter(translator).duration
+        return translator.gettext(
             _SENTENCES[self.kind],
             subject=name(self.subject),
             first=name(self.first),
             second=name(self.second),
             origin=name(self.origin),
             destination=name(self.destination),
-            available=max(self.available, 0),
-            needed=self.needed,
+            available=duration(self.available),
+            needed=duration(self.needed or 0),
         )
 
 

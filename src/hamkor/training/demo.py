@@ -213,14 +213,23 @@ def _attend_and_complete(db: Session, actor: Actor, course: Course, absent_every
     """The demo trainee checks in by QR; the coordinator marks the others on the list (every
     ``absent_every``-th missing); then the completion rule is applied to everyone."""
     enrolments = _seated(db, course)
-    for session in service.list_sessions(db=db, course=course):
+    sessions = service.list_sessions(db=db, course=course)
+    for session in sessions:
         present = {
             e.id for n, e in enumerate(enrolments, 1) if not absent_every or n % absent_every
         }
         _scan_demo_trainee(db, session, enrolments, present)
         attendance.mark_attendance(db=db, actor=actor, session=session, present=present)
     for enrolment in enrolments:
-        service.evaluate_completion(db=db, actor=actor, enrolment=enrolment)
+        service.evaluate_completion(
+            db=db, actor=actor, enrolment=enrolment, now=_course_end(sessions)
+        )
+
+
+def _course_end(sessions: Sequence[CourseSession]) -> datetime:
+    """When the last session ended: the day the demo's completions and certificates carry,
+    so that they read as of the 2025 course, whatever the day the demo is loaded."""
+    return max(session.ends_at for session in sessions)
 
 
 def _scan_demo_trainee(
@@ -382,13 +391,16 @@ def _attend_and_test(db: Session, actor: Actor, course: Course) -> None:
     rng = random.Random(20251108)
     enrolments = _seated(db, course)
     missing = {enrolments[7].id, enrolments[23].id}
-    for number, session in enumerate(service.list_sessions(db=db, course=course)):
+    sessions = service.list_sessions(db=db, course=course)
+    for number, session in enumerate(sessions):
         present = {e.id for e in enrolments if e.id not in missing or number < 7}
         attendance.mark_attendance(db=db, actor=actor, session=session, present=present)
     for number, enrolment in enumerate(enrolments):
         score = 64.0 if number == 15 else float(rng.randint(72, 98))
         service.set_score(db=db, actor=actor, enrolment=enrolment, score=score)
-        service.evaluate_completion(db=db, actor=actor, enrolment=enrolment)
+        service.evaluate_completion(
+            db=db, actor=actor, enrolment=enrolment, now=_course_end(sessions)
+        )
 
 
 def _revoke(db: Session, actor: Actor, enrolment: Enrolment, reason: str) -> None:

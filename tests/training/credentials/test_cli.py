@@ -63,6 +63,18 @@ def test_list_shows_number_holder_course_and_status(certificate: Certified) -> N
     assert "Revoked" in output
 
 
+def test_a_listed_row_is_one_line_that_grep_finds_whole(
+    certificate: Certified, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A narrow terminal, as a pipe to grep is given: the row still keeps every cell whole.
+    monkeypatch.setenv("COLUMNS", "60")
+    code, output = run("cert", "list")
+    assert code == 0, output
+    (row,) = [line for line in output.splitlines() if certificate.credential.number in line]
+    assert HOLDER_NAMES["uz"] in row
+    assert "Off-pump coronary bypass" in row
+
+
 def test_list_prints_the_columns_of_the_page_as_csv_and_json(certificate: Certified) -> None:
     number = certificate.credential.number
     code, output = run("cert", "list", "--format", "csv")

@@ -236,9 +236,9 @@ def _description(course: Course, language: str) -> str:
     ).render(language)
 
 
-def _award(enrolment: Enrolment, number: str, index: int) -> vc.Award:
+def _award(enrolment: Enrolment, number: str, index: int, now: datetime) -> vc.Award:
     course, language = enrolment.course, enrolment.language
-    valid_from = min(enrolment.completed_at or utcnow(), utcnow())
+    valid_from = min(enrolment.completed_at or now, now)
     return vc.Award(
         credential_id=f"urn:uuid:{uuid.uuid4()}",
         number=number,
@@ -270,8 +270,12 @@ def _current(db: Session, enrolment_id: int) -> Credential | None:
     )
 
 
-def issue_certificate(*, db: Session, actor: Actor, enrolment: Enrolment) -> Credential:
-    """Sign the certificate of a completed enrolment with the issuer's active key."""
+def issue_certificate(
+    *, db: Session, actor: Actor, enrolment: Enrolment, now: datetime | None = None
+) -> Credential:
+    """Sign the certificate of a completed enrolment with the issuer's active key; it is
+    numbered in the year of ``now`` (the clock's now unless given)."""
+    now = now or utcnow()
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise UserError.one(
             "enrolment_id", N_("Only a trainee who completed the course receives a certificate.")
@@ -290,7 +294,7 @@ def issue_certificate(*, db: Session, actor: Actor, enrolment: Enrolment) -> Cre
             select(Credential.status_index).where(Credential.issuer_institution_id == issuer_id)
         )
     )
-    award = _award(enrolment, next_number(db, utcnow().year), status_list.allocate(taken))
+    award = _award(enrolment, next_number(db, now.year), status_list.allocate(taken), now)
     credential = Credential(
         number=award.number,
         check_code=new_check_code(),
