@@ -45,6 +45,7 @@ CHARTS = (
     ("delegates", "institution"),
     ("trainees_completed", "specialty"),
     ("cascade_reach", "district"),
+    ("teleconsultations", "institution"),
 )
 #: The figures on the cards at the top of a dashboard; the others are in the tables below.
 CARDS = (
@@ -54,6 +55,7 @@ CARDS = (
     "patients_consulted",
     "trainees_completed",
     "agreements_signed",
+    "teleconsultations",
 )
 
 
@@ -84,6 +86,16 @@ LISTS: dict[str, tuple[str, str]] = {
     "certificates_revoked": ("/certificates",) * 2,
     "agreements_signed": ("{p}/agreements", "/agreements"),
     "roadmap_items": ("{p}/agreements", "/agreements"),
+    **dict.fromkeys(
+        (
+            "teleconsultations",
+            "teleconsultations_answered",
+            "teleconsultation_hours",
+            "teleconsultations_in_time",
+            "visits_avoided",
+        ),
+        ("/telemedicine",) * 2,
+    ),
 }
 #: Training's figures lead to the program's courses.
 COURSES = ("/training?program={id}", "/training")
