@@ -75,3 +75,15 @@ def test_a_language_not_offered_is_refused(database: str, tmp_path: Path) -> Non
     assert "lang: Choose one of the offered values." in result.output
     assert _jobs(database) == 0
     assert not (tmp_path / "x.md").exists()
+
+
+def test_the_command_writes_the_workbook(database: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(
+        app,
+        ["report", "program", "EMPTY-2026", "--format", "xlsx", "--lang", "kk", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Бағдарлама"

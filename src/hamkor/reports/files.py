@@ -22,6 +22,7 @@ from hamkor.reports import labels
 from hamkor.reports.narrative import program_narrative
 from hamkor.reports.service import ReportFigures, Shown
 from hamkor.reports.suppression import Count
+from hamkor.reports.workbook import workbook
 
 
 @dataclass(frozen=True)
@@ -102,4 +103,7 @@ def csv_zip(_db: Session, report: ReportFigures, translator: Translator, thresho
 FORMATS: dict[str, Format] = {
     "md": Format("text/markdown; charset=utf-8", ".md", markdown),
     "csv": Format("application/zip", ".zip", csv_zip),
+    "xlsx": Format(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", workbook
+    ),
 }
