@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hamkor.core.i18n import N_
-from hamkor.reports.service import ReportFigures, Shown
+from hamkor.core.i18n import N_, Translator
+from hamkor.reports import labels
+from hamkor.reports.service import ReportFigures, Row, Shown
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,15 @@ class Area:
     title: str
     keys: tuple[str, ...]
     chart: tuple[str, str]
+
+    def charted(self, figures: list[Shown]) -> tuple[Shown, list[Row]] | None:
+        """The figure and the rows its chart draws: the counts shown (None: nothing to draw)."""
+        key, dim = self.chart
+        figure = next((f for f in figures if f.key == key), None)
+        if figure is None:
+            return None
+        rows = [row for row in figure.breakdowns.get(dim, []) if row.count.value is not None]
+        return (figure, rows) if rows else None
 
 
 AREAS = (
@@ -80,3 +90,12 @@ def by_area(report: ReportFigures) -> list[tuple[Area, list[Shown]]]:
     """The report's figures, area by area, in each area's order."""
     found = report.by_key()
     return [(area, [found[key] for key in area.keys if key in found]) for area in AREAS]
+
+
+def breakdown_title(figure: Shown, dim: str, translator: Translator) -> str:
+    """ "Doctors trained: Specialty": a breakdown's heading, a chart's title."""
+    return translator.gettext(
+        N_("%(figure)s: %(breakdown)s"),
+        figure=figure.label,
+        breakdown=translator.gettext(labels.DIMENSION[dim]),
+    )

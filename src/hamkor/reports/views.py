@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, Response
 from hamkor.core import clock
 from hamkor.core.access import Action, NotFound, can, get_for
 from hamkor.core.forms import PathId
-from hamkor.core.i18n import N_
 from hamkor.core.pages import Refusal, named_options, save_then, see_other
 from hamkor.core.web import Ctx, Form, PageCtx, PublicCtx, PublicLimit, settings_of
 from hamkor.directory import service as directory_service
@@ -27,6 +26,7 @@ from hamkor.directory.models import City, Institution, Specialty
 from hamkor.programs.models import Program
 from hamkor.programs.views import overview_page
 from hamkor.reports import charts, labels, service
+from hamkor.reports.areas import breakdown_title
 from hamkor.reports.charts import Chart
 from hamkor.reports.indicators import CATALOGUE
 from hamkor.reports.narrative import narrative, paragraphs
@@ -118,11 +118,7 @@ def _draw(ctx: Ctx, figures: Sequence[Shown]) -> list[Drawn]:
         if figure is None or not figure.breakdowns.get(dim):
             continue
         rows = figure.breakdowns[dim]
-        title = ctx._(
-            N_("%(figure)s: %(breakdown)s"),
-            figure=figure.label,
-            breakdown=ctx._(labels.DIMENSION[dim]),
-        )
+        title = breakdown_title(figure, dim, ctx.translator)
         chart = charts.draw(title, rows, figure.label, ctx.language)
         drawn.append(Drawn(chart, figure, dim, rows))
     return drawn

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hamkor.core.exports import HEADER_STYLE, sheet_name
 from hamkor.core.i18n import N_, Translator
 from hamkor.reports import labels
-from hamkor.reports.areas import Area, by_area
+from hamkor.reports.areas import Area, breakdown_title, by_area
 from hamkor.reports.service import ReportFigures, Row, Shown
 from hamkor.reports.suppression import Count
 
@@ -94,14 +94,6 @@ def _count(sheet: Any, row: int, col: int, count: Count, styles: _Styles, thresh
         sheet.write_number(row, col, count.value)
 
 
-def _title(figure: Shown, dim: str, translator: Translator) -> str:
-    return translator.gettext(
-        N_("%(figure)s: %(breakdown)s"),
-        figure=figure.label,
-        breakdown=translator.gettext(labels.DIMENSION[dim]),
-    )
-
-
 def _breakdown(
     sheet: Any,
     styles: _Styles,
@@ -113,7 +105,7 @@ def _breakdown(
     threshold: int,
 ) -> int:
     """One breakdown as a titled table from ``row``; the row after it and a blank line."""
-    sheet.write_string(row, 0, _title(figure, dim, translator), styles.heading)
+    sheet.write_string(row, 0, breakdown_title(figure, dim, translator), styles.heading)
     headers = [translator.gettext(labels.DIMENSION[dim]), translator.gettext("Value")]
     sheet.write_row(row + 1, 0, headers, styles.header)
     row += 2
@@ -126,13 +118,10 @@ def _breakdown(
 
 def _chart(book: Any, sheet: Any, area: Area, figures: list[Shown], translator: Translator) -> None:
     """The area's main breakdown as a bar chart, its shown counts only."""
-    key, dim = area.chart
-    figure = next((f for f in figures if f.key == key), None)
-    if figure is None:
+    charted = area.charted(figures)
+    if charted is None:
         return
-    shown = [line for line in figure.breakdowns.get(dim, []) if line.count.value is not None]
-    if not shown:
-        return
+    figure, shown = charted
     col = CHART_DATA_COLUMN
     for index, line in enumerate(shown, start=1):
         sheet.write_string(index, col, line.label)
@@ -149,9 +138,11 @@ def _chart(book: Any, sheet: Any, area: Area, figures: list[Shown], translator: 
             "data_labels": {"value": True},
         }
     )
-    chart.set_title({"name": _title(figure, dim, translator), "name_font": {"size": 11}})
+    chart.set_title(
+        {"name": breakdown_title(figure, area.chart[1], translator), "name_font": {"size": 11}}
+    )
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True})
+    chart.set_x_axis({"reverse": True})  # a bar chart's categories run down its x axis
     chart.show_hidden_data()
     chart.set_size({"width": 520, "height": 60 + 28 * len(shown)})
     sheet.insert_chart(CHART_CELL, chart)
