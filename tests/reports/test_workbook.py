@@ -85,6 +85,6 @@ def test_each_area_with_a_shown_breakdown_has_a_native_chart(
     )
     # The program's interventions by city and training's cascade by district; care's and
     # telemedicine's main breakdowns count few patients (all "<5": nothing to draw), and the
-    # agreements' coordinator reads no signed agreement here.
+    # memorandum is confidential to its parties: the program's report does not count it.
     assert drawn == ["sheet1", "sheet3"]
     assert len([n for n in packed.namelist() if n.startswith("xl/charts/chart")]) == 2
