@@ -8,8 +8,10 @@ figures alone (``reports.service.figures``), then multiplies the program's deleg
 their enrolments and attendance) until the program has ten times its rows, and reads them again.
 
 Printed per scale: the rows, the median time of the dashboard page and of its figures over the
-runs (after one warm-up), and the statements one dashboard sends (counted on the engine). Goals
-(issue 19): the statements do not grow with the rows; 10× the rows take at most 3× the time.
+runs (after one warm-up), the statements one dashboard sends (counted on the engine), and the
+median time and peak memory of the program's report as XLSX and as PDF. Goals (issue 19): the
+statements do not grow with the rows; 10× the rows take at most 3× the dashboard's time and at
+most 2× the files' time (a report carries aggregates).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -52,6 +55,7 @@ from hamkor.directory.models import Person
 from hamkor.modules import install
 from hamkor.programs.models import Participation, Program
 from hamkor.reports import service
+from hamkor.reports.files import FORMATS
 from hamkor.reports.schemas import FigureFilter
 from hamkor.settings import Settings
 from hamkor.training.models import Attendance, Course, Enrolment
@@ -214,6 +218,36 @@ def measure(engine: Engine, client: TestClient, program: Program, runs: int) -> 
     }
 
 
+def files_made(engine: Engine, program: Program, runs: int) -> dict[str, float]:
+    """Median seconds to count the report's figures and write each file, and the peak of
+    Python's allocations while writing it once (tracemalloc: Pango's and cairo's own memory
+    in WeasyPrint is not in it)."""
+    found: dict[str, float] = {}
+    translator = Translator("ru")
+    with Session(engine) as db:
+
+        def made(kind: str) -> bytes:
+            report = service.report_figures(
+                db, program, translator, today=date(2025, 11, 30), threshold=5
+            )
+            return FORMATS[kind].write(db, report, translator, 5)
+
+        for kind in ("xlsx", "pdf"):
+            made(kind)  # warm-up: fonts, the charts' engine
+            took = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                made(kind)
+                took.append(time.perf_counter() - started)
+            tracemalloc.start()
+            made(kind)
+            _now, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            found[f"{kind} s"] = statistics.median(took)
+            found[f"{kind} MB"] = peak / 2**20
+    return found
+
+
 def log_in(client: TestClient, username: str) -> None:
     page = client.get("/login").text
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
@@ -251,7 +285,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                     db.flush()
                     db.execute(text("ANALYZE"))
                     counts = rows_of(db, program)
-                results.append((scale, counts, measure(engine, client, program, args.runs)))
+                timing = measure(engine, client, program, args.runs)
+                timing |= files_made(engine, program, args.runs)
+                results.append((scale, counts, timing))
     report(results)
 
 
@@ -265,6 +301,10 @@ def report(results: list[tuple[int, dict[str, int], dict[str, float]]]) -> None:
         "page s",
         "figures s",
         "statements",
+        "xlsx s",
+        "xlsx MB",
+        "pdf s",
+        "pdf MB",
     ):
         table.add_column(column, justify="right")
     for scale, counts, timing in results:
@@ -274,13 +314,15 @@ def report(results: list[tuple[int, dict[str, int], dict[str, float]]]) -> None:
             f"{timing['page']:.3f}",
             f"{timing['figures']:.3f}",
             f"{timing['statements']:.0f}",
+            *(f"{timing[k]:.2f}" for k in ("xlsx s", "xlsx MB", "pdf s", "pdf MB")),
         )
     console.print(table)
     (_, _, one), (_, _, many) = results
     console.print(
         f"10× / 1×: page {many['page'] / one['page']:.2f}, figures "
         f"{many['figures'] / one['figures']:.2f} (goal ≤ 3); statements "
-        f"{one['statements']:.0f} → {many['statements']:.0f} (goal: the same)"
+        f"{one['statements']:.0f} → {many['statements']:.0f} (goal: the same); xlsx "
+        f"{many['xlsx s'] / one['xlsx s']:.2f}, pdf {many['pdf s'] / one['pdf s']:.2f} (goal ≤ 2)"
     )
 
 

@@ -75,3 +75,38 @@ def test_a_language_not_offered_is_refused(database: str, tmp_path: Path) -> Non
     assert "lang: Choose one of the offered values." in result.output
     assert _jobs(database) == 0
     assert not (tmp_path / "x.md").exists()
+
+
+def test_the_command_writes_the_workbook(database: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(
+        app,
+        ["report", "program", "EMPTY-2026", "--format", "xlsx", "--lang", "kk", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Бағдарлама"
+
+
+def test_the_command_writes_the_pdf(database: str, tmp_path: Path) -> None:
+    import pypdf
+
+    out = tmp_path / "report.pdf"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "program",
+            "EMPTY-2026",
+            "--format",
+            "pdf",
+            "--lang",
+            "uz-Cyrl",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    cover = pypdf.PdfReader(out).pages[0].extract_text()
+    assert "Дастур ҳисоботи" in cover  # "Report of a program", under the program's name

@@ -7,8 +7,11 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import Actor
+from hamkor.core.i18n import Translator
 from hamkor.core.models import Role, User
+from hamkor.reports import service
 from hamkor.reports.indicators import CATALOGUE, Figure, Filters, compute
+from hamkor.reports.schemas import FigureFilter
 from hamkor.reports.sources import Reading
 from tests.fixtures.core import UserFactory
 from tests.fixtures.reports import EXPECTED, TODAY, ReportWorld
@@ -105,3 +108,51 @@ def test_a_reader_counts_only_the_rows_they_may_see(
     assert figures["patients_referred"].value == 0
     registrar = report_world.care.registrar
     assert _figures(db, registrar, report_world)["patients_referred"].value == 3
+
+
+def test_teleconsultations_by_centre_urgency_and_deadline(
+    db: Session, report_world: ReportWorld, admin: User
+) -> None:
+    days = report_world.care.days
+    figures = _figures(db, admin, report_world)
+    asked = figures["teleconsultations"].breakdowns
+    assert asked["institution"] == sorted([(days.syzganov.id, 3), (days.samarkand_hospital.id, 1)])
+    assert asked["urgency"] == [("routine", 3), ("urgent", 1)]
+    assert asked["day"] == [
+        ("2025-10-20", 1),
+        ("2025-10-21", 1),
+        ("2025-10-22", 1),
+        ("2025-10-24", 1),
+    ]
+    assert figures["teleconsultations_answered"].breakdowns["state"] == [
+        ("in_time", 2),
+        ("late", 1),
+    ]
+    hours = figures["teleconsultation_hours"].breakdowns
+    assert hours["urgency"] == [("routine", 15), ("urgent", 36)]  # median of 6 and 24; 36
+    assert hours["specialty"] == sorted([(days.cardiac_surgery.id, 21), (days.neurosurgery.id, 24)])
+    assert figures["teleconsultations_in_time"].breakdowns["urgency"] == [
+        ("routine", 100),
+        ("urgent", 0),
+    ]
+    assert figures["visits_avoided"].breakdowns["specialty"] == sorted(
+        [(days.cardiac_surgery.id, 1), (days.neurosurgery.id, 1)]
+    )
+
+
+def test_teleconsultations_count_for_the_centre_a_registrar_belongs_to(
+    db: Session, report_world: ReportWorld, create_user: UserFactory
+) -> None:
+    days = report_world.care.days
+    registrar = create_user(Role.REGISTRAR, institution_id=days.samarkand_hospital.id)
+    shown = service.figures(
+        db=db,
+        actor=Actor.of(registrar),
+        today=TODAY,
+        program_ids=[days.program.id],
+        filters=FigureFilter(),
+        translator=Translator("en"),
+        keys=["teleconsultations", "teleconsultation_hours", "teleconsultations_in_time"],
+    )
+    # The Samarkand hospital is the centre of one case, answered in 36 hours, late.
+    assert [figure.value.value for figure in shown] == [1, 36, 0]

@@ -26,6 +26,9 @@ def test_the_program_overview_is_its_dashboard(
     assert html.count("<svg") >= 4  # the charts, drawn on the server
     assert f'href="/programs/{program.id}/participants"' in html
     assert re.search(r'id="figure-interventions_performed".*?<strong class="figure">2<', html, re.S)
+    card = r'id="figure-teleconsultations">\s*<a class="figure-link" href="/telemedicine">'
+    assert re.search(card + r'<strong class="figure">4<', html)
+    assert "Teleconsultations asked: Institution" in html  # its chart, by the centre asked
     assert 'name="indicator_key"' in html  # the coordinator's targets form
     assert "DejaVu Sans" in html
 

@@ -46,6 +46,15 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_NAME_CHARS = 31
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
+#: The look of a workbook's header row (the lists' and the program report's).
+HEADER_STYLE = {
+    "bold": True,
+    "bg_color": "#E4ECF4",
+    "bottom": 1,
+    "text_wrap": True,
+    "valign": "top",
+}
+
 YES = N_("yes")
 NO = N_("no")
 
@@ -251,9 +260,7 @@ def write_xlsx(
 
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
     sheet = workbook.add_worksheet(sheet_name(translator.gettext(listing.title)))
-    header = workbook.add_format(
-        {"bold": True, "bg_color": "#E4ECF4", "bottom": 1, "text_wrap": True, "valign": "top"}
-    )
+    header = workbook.add_format(HEADER_STYLE)
     day, instant = _date_format(translator)
     formats = {
         Kind.DATE: workbook.add_format({"num_format": day}),

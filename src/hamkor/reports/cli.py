@@ -31,7 +31,7 @@ console = Console()
 def program(
     code: Annotated[str, typer.Argument(help="The program's code, e.g. KZ-UZ-2025.")],
     out: Annotated[Path, typer.Option("--out", help="The file to write.", dir_okay=False)],
-    format: Annotated[str, typer.Option("--format", help="md, or csv (a ZIP of CSV).")] = "md",
+    format: Annotated[str, typer.Option("--format", help="md, csv (a ZIP), xlsx or pdf.")] = "md",
     lang: Annotated[str, typer.Option("--lang", help="ru, uz, uz-Cyrl, kk or en.")] = "ru",
     user: UserOption = None,
 ) -> None:

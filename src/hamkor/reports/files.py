@@ -1,9 +1,10 @@
 """A program's report as a file: the same figures as its public page (small counts of patients
-suppressed), written as Markdown or as a ZIP of CSV files.
+suppressed), written as Markdown, a ZIP of CSV files, an XLSX workbook (``workbook``) or a PDF
+(``document``).
 
 Each format is a writer from :class:`~hamkor.reports.service.ReportFigures` to bytes, named in
-``FORMATS``; the PDF and the workbook join them here. Numbers in Markdown follow the language's
-locale (it is read); in CSV they are plain digits (it is read by programs).
+``FORMATS``. Numbers in Markdown follow the language's locale (it is read); in CSV they are
+plain digits (it is read by programs).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from sqlalchemy.orm import Session
 from hamkor.core.i18n import Translator
 from hamkor.core.templating import Formatter
 from hamkor.reports import labels
+from hamkor.reports.document import document
 from hamkor.reports.narrative import program_narrative
 from hamkor.reports.service import ReportFigures, Shown
 from hamkor.reports.suppression import Count
+from hamkor.reports.workbook import workbook
 
 
 @dataclass(frozen=True)
@@ -102,4 +105,8 @@ def csv_zip(_db: Session, report: ReportFigures, translator: Translator, thresho
 FORMATS: dict[str, Format] = {
     "md": Format("text/markdown; charset=utf-8", ".md", markdown),
     "csv": Format("application/zip", ".zip", csv_zip),
+    "xlsx": Format(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", workbook
+    ),
+    "pdf": Format("application/pdf", ".pdf", document),
 }

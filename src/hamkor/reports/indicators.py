@@ -9,12 +9,14 @@ a table that a test compares with this catalogue.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Subquery
 
@@ -26,6 +28,19 @@ from hamkor.reports.sources import Reading, Rows, Source
 #: The breakdowns every place-bound figure may have, and the filters that narrow them.
 DAY, CITY, SPECIALTY, INSTITUTION, PROGRAM = "day", "city", "specialty", "institution", "program"
 _PLACES = (DAY, CITY, SPECIALTY, INSTITUTION)
+#: A teleconsultation's breakdowns: its institution is the centre asked.
+_CASES = (DAY, SPECIALTY, INSTITUTION, "urgency")
+
+
+class Measure(StrEnum):
+    """What a figure is: a count of distinct ``unit``s, a sum of ``amount``s, the percentage
+    of rows that are a ``hit``, or the median of the hours from ``started`` to ``ended``
+    (whole numbers, all of them)."""
+
+    COUNT = "count"
+    SUM = "sum"
+    PERCENT = "percent"
+    MEDIAN_HOURS = "median_hours"
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,7 @@ class Indicator:
     """A figure a program reports, such as the patients consulted or the doctors trained.
 
     ``patients`` marks counts of patients, which a public page or an export suppresses when
-    small; ``sums`` marks a total of amounts (hours) rather than a count of distinct rows.
+    small; ``measure`` says what the figure is when it is not a count of distinct rows.
     """
 
     key: str
@@ -41,7 +56,7 @@ class Indicator:
     source: Source
     breakdowns: tuple[str, ...]
     patients: bool = False
-    sums: bool = False
+    measure: Measure = Measure.COUNT
 
 
 CATALOGUE: dict[str, Indicator] = {
@@ -125,7 +140,13 @@ CATALOGUE: dict[str, Indicator] = {
             sources.certificates_revoked,
             _PLACES,
         ),
-        Indicator("cme_hours", N_("CME hours"), sources.cme_hours, (*_PLACES, "kind"), sums=True),
+        Indicator(
+            "cme_hours",
+            N_("CME hours"),
+            sources.cme_hours,
+            (*_PLACES, "kind"),
+            measure=Measure.SUM,
+        ),
         Indicator(
             "cascade_reach",
             N_("Cascade reach"),
@@ -143,6 +164,41 @@ CATALOGUE: dict[str, Indicator] = {
             N_("Roadmap items"),
             sources.roadmap_items,
             (DAY, INSTITUTION, "state"),
+        ),
+        Indicator(
+            "teleconsultations",
+            N_("Teleconsultations asked"),
+            sources.teleconsultations,
+            (*_CASES, "status"),
+            patients=True,
+        ),
+        Indicator(
+            "teleconsultations_answered",
+            N_("Teleconsultations answered"),
+            sources.teleconsultations_answered,
+            (*_CASES, "state"),
+            patients=True,
+        ),
+        Indicator(
+            "teleconsultation_hours",
+            N_("Median answer time, hours"),
+            sources.teleconsultation_hours,
+            _CASES,
+            measure=Measure.MEDIAN_HOURS,
+        ),
+        Indicator(
+            "teleconsultations_in_time",
+            N_("Answered in time, %"),
+            sources.teleconsultations_in_time,
+            _CASES,
+            measure=Measure.PERCENT,
+        ),
+        Indicator(
+            "visits_avoided",
+            N_("Visits avoided by a teleconsultation"),
+            sources.visits_avoided,
+            _CASES,
+            patients=True,
         ),
     )
 }
@@ -251,28 +307,67 @@ def _within(
     return found
 
 
-def _measure(indicator: Indicator, rows: Subquery) -> ColumnElement[Any]:
-    if indicator.sums:
-        return func.coalesce(func.sum(rows.c.amount), 0)
-    return func.count(rows.c.unit.distinct())
+def _measures(indicator: Indicator, rows: Subquery) -> tuple[ColumnElement[Any], ...]:
+    if indicator.measure is Measure.SUM:
+        return (func.coalesce(func.sum(rows.c.amount), 0),)
+    if indicator.measure is Measure.PERCENT:
+        return (func.count(rows.c.unit), func.coalesce(func.sum(rows.c.hit), 0))
+    return (func.count(rows.c.unit.distinct()),)
+
+
+def _combined(indicator: Indicator, measured: Sequence[Any]) -> int:
+    if indicator.measure is Measure.PERCENT:
+        rows, hits = (int(value or 0) for value in measured)
+        return round(100 * hits / rows) if rows else 0
+    return int(measured[0] or 0)
 
 
 def _value(db: Session, indicator: Indicator, rows: Subquery) -> int:
-    return int(db.scalar(select(_measure(indicator, rows))) or 0)
+    if indicator.measure is Measure.MEDIAN_HOURS:
+        return _medians(db, rows, None).get(None, 0)
+    measured = db.execute(select(*_measures(indicator, rows))).one()
+    return _combined(indicator, measured)
+
+
+def _dimension(rows: Subquery, dim: str) -> ColumnElement[Any]:
+    return func.date(rows.c.at) if dim == DAY else rows.c[dim]
 
 
 def _breakdown(
     db: Session, indicator: Indicator, rows: Subquery, dim: str
 ) -> list[tuple[Any, int]]:
     """Counts per value of ``dim`` (rows without one left out), in the order of the values."""
-    column = func.date(rows.c.at) if dim == DAY else rows.c[dim]
+    if indicator.measure is Measure.MEDIAN_HOURS:
+        return [(_plain(value), hours) for value, hours in _medians(db, rows, dim).items()]
+    column = _dimension(rows, dim)
     stmt = (
-        select(column.label("value"), _measure(indicator, rows))
+        select(column.label("value"), *_measures(indicator, rows))
         .where(column.is_not(None))
         .group_by(column)
         .order_by(column)
     )
-    return [(_plain(value), int(count)) for value, count in db.execute(stmt)]
+    return [
+        (_plain(value), _combined(indicator, measured)) for value, *measured in db.execute(stmt)
+    ]
+
+
+def _medians(db: Session, rows: Subquery, dim: str | None) -> dict[Any, int]:
+    """The median hours from ``started`` to ``ended`` per value of ``dim`` (``None``: all).
+
+    SQLite has no percentile function, so the database returns the durations' instants (one
+    pair per answered case: a program has tens of them, not thousands) and the median is taken
+    here, on both backends alike; the grouping values come back in the database's order.
+    """
+    if dim is None:
+        stmt = select(literal(None), rows.c.started, rows.c.ended)
+    else:
+        column = _dimension(rows, dim)
+        stmt = select(column, rows.c.started, rows.c.ended).where(column.is_not(None))
+        stmt = stmt.order_by(column)
+    hours: dict[Any, list[float]] = {}
+    for value, started, ended in db.execute(stmt):
+        hours.setdefault(value, []).append((ended - started).total_seconds() / 3600)
+    return {value: round(median(found)) for value, found in hours.items()}
 
 
 def _plain(value: Any) -> Any:

@@ -19,6 +19,7 @@ from hamkor.core.i18n import N_, Translator
 from hamkor.directory.models import City, Institution, Specialty
 from hamkor.programs import labels as programs
 from hamkor.programs.models import Program
+from hamkor.telemedicine import labels as telemedicine
 from hamkor.training import labels as training
 
 #: Breakdowns whose values are ids of named rows.
@@ -45,6 +46,7 @@ DIMENSION: dict[str, str] = {
     "role": N_("Role"),
     "state": N_("State"),
     "level": N_("Level of the cascade"),
+    "urgency": N_("Urgency"),
 }
 
 STATE: dict[str, str] = {
@@ -53,6 +55,7 @@ STATE: dict[str, str] = {
     "overdue": N_("Overdue"),
     "late": N_("Late"),
     "open": N_("Open"),
+    "in_time": N_("In time"),
 }
 COMPLICATIONS: dict[str, str] = {
     "with": N_("With complications"),
@@ -94,6 +97,8 @@ def value_labels(key: str, dim: str) -> Mapping[Any, str] | None:
             return care.REFERRAL_STATUS
         if key == "agreements_signed":
             return agreements.AGREEMENT_STATUS
+        if key == "teleconsultations":
+            return telemedicine.CASE_STATUS
         return programs.ACTIVITY_STATUS
     others: dict[str, Mapping[Any, str]] = {
         "outcome": care.PROCEDURE_OUTCOME,
@@ -101,6 +106,7 @@ def value_labels(key: str, dim: str) -> Mapping[Any, str] | None:
         "state": STATE,
         "complications": COMPLICATIONS,
         "level": LEVEL,
+        "urgency": telemedicine.URGENCY,
     }
     return others.get(dim)
 

@@ -36,6 +36,14 @@ class TargetSet(BaseModel):
     value: Annotated[int, Field(ge=0, le=MAX_TARGET), Required]
 
 
+class ReportAsked(BaseModel):
+    """A program's report asked for on its page: the file's format and its language (both
+    checked against the offered ones by ``report_job.start``, naming the field)."""
+
+    format: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), Required]
+    lang: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), Required]
+
+
 class TargetRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

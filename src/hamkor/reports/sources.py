@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import QueryableAttribute
 
 from hamkor.agreements.models import (
@@ -44,7 +44,9 @@ from hamkor.programs.models import (
     ActivityStatus,
     Delegation,
     Participation,
+    Program,
 )
+from hamkor.telemedicine.models import TeleCase
 from hamkor.training.credentials.models import Credential
 from hamkor.training.models import (
     Attendance,
@@ -407,3 +409,59 @@ def roadmap_items(reading: Reading) -> Rows:
         .join(Agreement, Agreement.id == RoadmapItem.agreement_id)
         .where(RoadmapItem.status != ItemStatus.CANCELLED, visible(reading.actor, RoadmapItem))
     )
+
+
+def _cases(reading: Reading) -> Rows:
+    """Teleconsultations asked (submitted; a draft is no question yet), by the centre asked.
+
+    A case's patient data is seen by the two sides of the case only; a count of cases is not
+    patient data, so the cases of a program are also counted for whoever reads its figures.
+    """
+    of_programs = TeleCase.program_id.in_(select(Program.id).where(visible(reading.actor, Program)))
+    return select(
+        TeleCase.program_id.label("program"),
+        TeleCase.id.label("unit"),
+        TeleCase.submitted_at.label("at"),
+        TeleCase.specialty_id.label("specialty"),
+        TeleCase.centre_id.label("institution"),
+        TeleCase.urgency.label("urgency"),
+    ).where(
+        TeleCase.submitted_at.is_not(None),
+        or_(visible(reading.actor, TeleCase), of_programs),
+    )
+
+
+def teleconsultations(reading: Reading) -> Rows:
+    return _cases(reading).add_columns(TeleCase.status.label("status"))
+
+
+def _answered(reading: Reading) -> Rows:
+    return _cases(reading).where(TeleCase.answered_at.is_not(None))
+
+
+def _in_time() -> ColumnElement[bool]:
+    """Answered by the case's deadline (a case without one is never late)."""
+    return or_(TeleCase.due_at.is_(None), TeleCase.answered_at <= TeleCase.due_at)
+
+
+def teleconsultations_answered(reading: Reading) -> Rows:
+    """Answered cases, in time or late."""
+    state = case((_in_time(), "in_time"), else_="late")
+    return _answered(reading).add_columns(state.label("state"))
+
+
+def teleconsultations_in_time(reading: Reading) -> Rows:
+    """The answered cases, each a ``hit`` when answered in time (the share's part)."""
+    return _answered(reading).add_columns(case((_in_time(), 1), else_=0).label("hit"))
+
+
+def teleconsultation_hours(reading: Reading) -> Rows:
+    """The answered cases with the instants the answer time runs between."""
+    return _answered(reading).add_columns(
+        TeleCase.submitted_at.label("started"), TeleCase.answered_at.label("ended")
+    )
+
+
+def visits_avoided(reading: Reading) -> Rows:
+    """Cases closed by the asking doctor saying that the answer spared the patient a visit."""
+    return _cases(reading).where(TeleCase.visit_avoided.is_(True))

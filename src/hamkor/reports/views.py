@@ -13,30 +13,35 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel import Locale
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
-from hamkor.core import clock
+from hamkor.core import clock, jobs
 from hamkor.core.access import Action, NotFound, can, get_for
+from hamkor.core.files import content_disposition
 from hamkor.core.forms import PathId
-from hamkor.core.i18n import N_
+from hamkor.core.i18n import LANGUAGES, N_, Message, locale
 from hamkor.core.pages import Refusal, named_options, save_then, see_other
 from hamkor.core.web import Ctx, Form, PageCtx, PublicCtx, PublicLimit, settings_of
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Institution, Specialty
 from hamkor.programs.models import Program
 from hamkor.programs.views import overview_page
-from hamkor.reports import charts, labels, service
+from hamkor.reports import charts, labels, report_job, service
+from hamkor.reports.areas import breakdown_title
 from hamkor.reports.charts import Chart
+from hamkor.reports.files import FORMATS
 from hamkor.reports.indicators import CATALOGUE
 from hamkor.reports.narrative import narrative, paragraphs
-from hamkor.reports.schemas import FigureFilter, TargetSet
+from hamkor.reports.schemas import FigureFilter, ReportAsked, TargetSet
 from hamkor.reports.service import ReportFigures, Row, Shown
 
 router = APIRouter(include_in_schema=False)
 #: The public address of a program's figures: a random token, not its id.
 Slug = Annotated[str, Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 
+REPORT_STARTED = N_("The report is being made.")
 #: The charts a dashboard draws: an indicator by one of its breakdowns.
 CHARTS = (
     ("patients_consulted", "day"),
@@ -45,6 +50,7 @@ CHARTS = (
     ("delegates", "institution"),
     ("trainees_completed", "specialty"),
     ("cascade_reach", "district"),
+    ("teleconsultations", "institution"),
 )
 #: The figures on the cards at the top of a dashboard; the others are in the tables below.
 CARDS = (
@@ -54,6 +60,7 @@ CARDS = (
     "patients_consulted",
     "trainees_completed",
     "agreements_signed",
+    "teleconsultations",
 )
 
 
@@ -84,6 +91,16 @@ LISTS: dict[str, tuple[str, str]] = {
     "certificates_revoked": ("/certificates",) * 2,
     "agreements_signed": ("{p}/agreements", "/agreements"),
     "roadmap_items": ("{p}/agreements", "/agreements"),
+    **dict.fromkeys(
+        (
+            "teleconsultations",
+            "teleconsultations_answered",
+            "teleconsultation_hours",
+            "teleconsultations_in_time",
+            "visits_avoided",
+        ),
+        ("/telemedicine",) * 2,
+    ),
 }
 #: Training's figures lead to the program's courses.
 COURSES = ("/training?program={id}", "/training")
@@ -106,11 +123,7 @@ def _draw(ctx: Ctx, figures: Sequence[Shown]) -> list[Drawn]:
         if figure is None or not figure.breakdowns.get(dim):
             continue
         rows = figure.breakdowns[dim]
-        title = ctx._(
-            N_("%(figure)s: %(breakdown)s"),
-            figure=figure.label,
-            breakdown=ctx._(labels.DIMENSION[dim]),
-        )
+        title = breakdown_title(figure, dim, ctx.translator)
         chart = charts.draw(title, rows, figure.label, ctx.language)
         drawn.append(Drawn(chart, figure, dim, rows))
     return drawn
@@ -158,6 +171,12 @@ def _filter_choices(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def language_name(code: str) -> str:
+    """A language as its own speakers write its name: "қазақ тілі", "o‘zbek"."""
+    where = Locale.parse(locale(code))
+    return str(where.get_display_name(where))
+
+
 def _program_page(
     ctx: Ctx,
     program: Program,
@@ -178,6 +197,8 @@ def _program_page(
         keeps=keeps,
         publication=service.publication_of(ctx.db, program) if keeps else None,
         indicators=[(key, ctx._(i.label)) for key, i in CATALOGUE.items()],
+        report_formats=list(FORMATS),
+        languages=[(code, language_name(code)) for code in LANGUAGES],
         errors=refusal.errors if refusal else {},
         form=form or {},
         narrative=paragraphs(narrative(ctx.db, told, ctx.translator)),
@@ -218,6 +239,73 @@ def set_target(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         lambda data: service.set_target(db=ctx.db, actor=ctx.actor, program=program, data=data),
         done=f"/programs/{program.id}#targets",
         again=lambda refusal: _program_page(ctx, program, FigureFilter(), refusal, form),
+    )
+
+
+@router.post("/programs/{program_id}/report", response_class=HTMLResponse)
+def start_report(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
+    """Make the program's report as a file in the background (its coordinators only), and go
+    to the job's page, which shows its progress and then the download."""
+    program = get_for(ctx.db, ctx.actor, Program, program_id, Action.CHANGE)
+
+    def start(data: ReportAsked) -> jobs.Job:
+        return report_job.start(
+            db=ctx.db,
+            actor=ctx.actor,
+            program=program,
+            format=data.format,
+            language=data.lang,
+            threshold=settings_of(ctx.request).report_small_count,
+        )
+
+    return save_then(
+        ctx,
+        form,
+        ReportAsked,
+        start,
+        done=lambda job: f"/reports/jobs/{job.id}",
+        again=lambda refusal: _program_page(ctx, program, FigureFilter(), refusal, form),
+        said=Message(REPORT_STARTED),
+    )
+
+
+def _report_job(ctx: PageCtx, job_id: int) -> jobs.Job:
+    """A report job of the reader's own (any, for an admin); another job is not one: 404."""
+    job = jobs.get_visible(ctx.db, ctx.actor, job_id)
+    if job.kind != report_job.REPORT_JOB:
+        raise NotFound(jobs.Job.__tablename__, job_id)
+    return job
+
+
+@router.get("/reports/jobs/{job_id}", response_class=HTMLResponse)
+def report_job_page(ctx: PageCtx, job_id: PathId) -> Response:
+    """A report being made: its progress (reload, or htmx polls the panel), then the file."""
+    job = _report_job(ctx, job_id)
+    program = ctx.db.get(Program, job.payload["program_id"])
+    return ctx.render("reports/job.html", job=job, program=program, failed=jobs.FAILED_UNEXPECTEDLY)
+
+
+@router.get("/reports/jobs/{job_id}/progress", response_class=HTMLResponse)
+def report_job_progress(ctx: PageCtx, job_id: PathId) -> Response:
+    """The panel htmx polls every second; once the job ends it holds the download, and stops."""
+    job = _report_job(ctx, job_id)
+    return ctx.render("reports/_job_progress.html", job=job, failed=jobs.FAILED_UNEXPECTEDLY)
+
+
+@router.get("/reports/jobs/{job_id}/file")
+def report_file(ctx: PageCtx, job_id: PathId) -> Response:
+    """The finished report's file (404 until it is made)."""
+    job = _report_job(ctx, job_id)
+    if job.status != jobs.JobStatus.DONE or job.result is None:
+        raise NotFound(jobs.Job.__tablename__, job_id)
+    return Response(
+        report_job.file_of(job.result),
+        media_type=job.result["media_type"],
+        headers={
+            "Content-Disposition": content_disposition(job.result["name"]),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
     )
 
 
