@@ -74,6 +74,11 @@ def service_request(referral: Referral) -> Resource:
         "authoredOn": referral.created_at,
         "requester": reference("Organization", referral.referring_institution_id),
         "performerType": specialty_concept(referral.specialty),
-        "locationReference": [reference("Location", city_id(city)) for city in referral.cities],
+        # By id, as the relationship loads them: a collection assigned in this session keeps
+        # the order it was given in, and the same referral must export the same way.
+        "locationReference": [
+            reference("Location", city_id(city))
+            for city in sorted(referral.cities, key=lambda city: city.id)
+        ],
         "reasonCode": [reason(referral.icd10, referral.reason)],
     }
