@@ -220,10 +220,9 @@ def _attend_and_complete(db: Session, actor: Actor, course: Course, absent_every
         }
         _scan_demo_trainee(db, session, enrolments, present)
         attendance.mark_attendance(db=db, actor=actor, session=session, present=present)
+    ended = _course_end(sessions)
     for enrolment in enrolments:
-        service.evaluate_completion(
-            db=db, actor=actor, enrolment=enrolment, now=_course_end(sessions)
-        )
+        service.evaluate_completion(db=db, actor=actor, enrolment=enrolment, now=ended)
 
 
 def _course_end(sessions: Sequence[CourseSession]) -> datetime:
@@ -395,12 +394,11 @@ def _attend_and_test(db: Session, actor: Actor, course: Course) -> None:
     for number, session in enumerate(sessions):
         present = {e.id for e in enrolments if e.id not in missing or number < 7}
         attendance.mark_attendance(db=db, actor=actor, session=session, present=present)
+    ended = _course_end(sessions)
     for number, enrolment in enumerate(enrolments):
         score = 64.0 if number == 15 else float(rng.randint(72, 98))
         service.set_score(db=db, actor=actor, enrolment=enrolment, score=score)
-        service.evaluate_completion(
-            db=db, actor=actor, enrolment=enrolment, now=_course_end(sessions)
-        )
+        service.evaluate_completion(db=db, actor=actor, enrolment=enrolment, now=ended)
 
 
 def _revoke(db: Session, actor: Actor, enrolment: Enrolment, reason: str) -> None:
