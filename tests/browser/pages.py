@@ -459,3 +459,17 @@ class Dashboard:
 
     def open_list_of(self, key: str) -> None:
         self.card(key).locator("a.figure-link").click()
+
+    def ask_report(self, export: str, language: str) -> None:
+        """Ask for the program's report in ``export`` (pdf, xlsx, csv, md) and ``language``."""
+        form = self.page.locator("#report form")
+        form.locator("select[name=format]").select_option(export)
+        form.locator("select[name=lang]").select_option(language)
+        form.locator("button[type=submit]").click()
+
+    def take_report(self) -> bytes:
+        """Click the finished report's download link and read the file the browser saved."""
+        with self.page.expect_download() as event:
+            self.page.click("#report-progress a[download]")
+        with open(event.value.path(), "rb") as saved:
+            return saved.read()

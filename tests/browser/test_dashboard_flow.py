@@ -3,10 +3,15 @@ of the news files against their targets, charts drawn, and a figure's list one c
 
 from __future__ import annotations
 
+import io
+import threading
+
+import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from hamkor.core import jobs
 from hamkor.core.db import transaction
 from hamkor.core.demo import DEMO_PASSWORD
 from hamkor.demo.loader import load_demo
@@ -79,3 +84,26 @@ def test_the_ministry_reads_every_program_on_one_dashboard(
     expect(page.locator("#row-delegates details summary", has_text="Program")).to_be_visible()
     expect(dashboard.charts.first.locator("svg")).to_be_visible()
     shot(page, "dashboard-across-en-1440")
+
+
+def test_the_program_report_is_asked_on_the_dashboard_and_downloaded(
+    page: Page, live_server: LiveServer, program_id: int
+) -> None:
+    LoginPage(page, live_server.url).open().log_in("coordinator", DEMO_PASSWORD)
+    Header(page).switch_language("en")
+    page.goto(f"{live_server.url}/programs/{program_id}")
+    dashboard = Dashboard(page)
+    dashboard.ask_report("xlsx", "kk")
+    progress = page.locator("#report-progress")
+    expect(progress).to_contain_text("Waiting for a worker")
+    shot(page, "report-job-waiting-en")
+    # The app process's worker, run here so that the page above is seen before it starts.
+    worker = threading.Thread(target=jobs.run_next, args=(live_server.sessions,))
+    worker.start()
+    expect(progress).to_contain_text("The report is ready.", timeout=60_000)
+    worker.join()
+    workbook = openpyxl.load_workbook(io.BytesIO(dashboard.take_report()))
+    first = workbook.worksheets[0]
+    assert first.title == "Бағдарлама"
+    figures = {row[0]: row[1] for row in first.iter_rows(values_only=True) if row[0]}
+    assert figures["Делегаттар"] == 150
