@@ -6,11 +6,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hamkor.core.access import Actor
+from hamkor.core.i18n import Translator
 from hamkor.core.models import AuditEntry, Role, User
+from hamkor.reports import service
 from hamkor.reports.models import Target
+from hamkor.reports.schemas import FigureFilter
 from tests.fixtures.core import UserFactory
 from tests.fixtures.directory import bearer
-from tests.fixtures.reports import EXPECTED, ReportWorld
+from tests.fixtures.reports import EXPECTED, TODAY, ReportWorld
 
 
 def _targets(db: Session) -> int:
@@ -125,3 +129,38 @@ def test_an_auditor_reads_no_counts_of_patients(
     assert figures["patients_consulted"]["breakdowns"] == {}
     assert figures["activities"]["value"] == EXPECTED["activities"] + 1  # and the other program
     assert figures["trainees_completed"]["value"] == EXPECTED["trainees_completed"]
+
+
+def test_across_programs_counts_add_their_targets_and_medians_take_the_strictest(
+    db: Session, report_world: ReportWorld, admin: User
+) -> None:
+    days, other = report_world.care.days.program, report_world.other_program
+    for program, interventions, hours, in_time in ((days, 17, 24, 80), (other, 3, 48, 90)):
+        db.add_all(
+            [
+                Target(
+                    program_id=program.id,
+                    indicator_key="interventions_performed",
+                    value=interventions,
+                ),
+                Target(program_id=program.id, indicator_key="teleconsultation_hours", value=hours),
+                Target(
+                    program_id=program.id, indicator_key="teleconsultations_in_time", value=in_time
+                ),
+            ]
+        )
+    db.flush()
+    targets = {
+        figure.key: figure.target
+        for figure in service.figures(
+            db=db,
+            actor=Actor.of(admin),
+            today=TODAY,
+            program_ids=None,
+            filters=FigureFilter(),
+            translator=Translator("en"),
+        )
+    }
+    assert targets["interventions_performed"] == 20
+    assert targets["teleconsultation_hours"] == 24
+    assert targets["teleconsultations_in_time"] == 90

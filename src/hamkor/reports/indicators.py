@@ -48,7 +48,9 @@ class Indicator:
     """A figure a program reports, such as the patients consulted or the doctors trained.
 
     ``patients`` marks counts of patients, which a public page or an export suppresses when
-    small; ``measure`` says what the figure is when it is not a count of distinct rows.
+    small; ``measure`` says what the figure is when it is not a count of distinct rows;
+    ``ceiling`` marks figures whose target is the most they should be (hours to answer,
+    certificates revoked), so that a figure under its target has met it.
     """
 
     key: str
@@ -57,6 +59,7 @@ class Indicator:
     breakdowns: tuple[str, ...]
     patients: bool = False
     measure: Measure = Measure.COUNT
+    ceiling: bool = False
 
 
 CATALOGUE: dict[str, Indicator] = {
@@ -139,6 +142,7 @@ CATALOGUE: dict[str, Indicator] = {
             N_("Certificates revoked"),
             sources.certificates_revoked,
             _PLACES,
+            ceiling=True,
         ),
         Indicator(
             "cme_hours",
@@ -185,6 +189,7 @@ CATALOGUE: dict[str, Indicator] = {
             sources.teleconsultation_hours,
             _CASES,
             measure=Measure.MEDIAN_HOURS,
+            ceiling=True,
         ),
         Indicator(
             "teleconsultations_in_time",

@@ -29,7 +29,7 @@ from hamkor.core.templating import Formatter
 from hamkor.programs.models import Program
 from hamkor.reports import labels
 from hamkor.reports.access import own_institutions, reads_patients
-from hamkor.reports.indicators import CATALOGUE, Figure, compute
+from hamkor.reports.indicators import CATALOGUE, Figure, Indicator, Measure, compute
 from hamkor.reports.models import Publication, Target
 from hamkor.reports.schemas import FigureFilter, TargetSet
 from hamkor.reports.sources import Reading, visible
@@ -57,10 +57,14 @@ class Shown:
 
     @property
     def reached(self) -> float | None:
-        """The share of the target reached (1.0 when met), when both are known."""
-        if self.target is None or self.value.value is None:
+        """The share of the target reached (1.0 when met), when both are known. A ceiling is
+        met at or under it, and reached the less the further the figure passes it."""
+        value = self.value.value
+        if self.target is None or value is None:
             return None
-        return 1.0 if self.target == 0 else self.value.value / self.target
+        if CATALOGUE[self.key].ceiling:
+            return 1.0 if value <= self.target else self.target / value
+        return 1.0 if self.target == 0 else value / self.target
 
 
 # --- targets ---------------------------------------------------------------------------------
@@ -96,11 +100,24 @@ def targets_of(db: Session, program: Program) -> list[Target]:
 
 
 def _targets(db: Session, program_ids: Collection[int] | None) -> dict[str, int]:
-    """Targets by indicator, summed over the programs read (all when ``None``)."""
-    stmt = select(Target.indicator_key, func.sum(Target.value)).group_by(Target.indicator_key)
+    """Targets by indicator over the programs read (all when ``None``): counts add up, but a
+    share or a median does not, so across programs it takes the strictest program's target."""
+    stmt = select(
+        Target.indicator_key, func.sum(Target.value), func.min(Target.value), func.max(Target.value)
+    ).group_by(Target.indicator_key)
     if program_ids is not None:
         stmt = stmt.where(Target.program_id.in_(program_ids))
-    return {key: int(total) for key, total in db.execute(stmt)}
+    return {
+        key: int(_across(CATALOGUE[key], total, lowest, highest))
+        for key, total, lowest, highest in db.execute(stmt)
+        if key in CATALOGUE
+    }
+
+
+def _across(indicator: Indicator, total: int, lowest: int, highest: int) -> int:
+    if indicator.measure in (Measure.COUNT, Measure.SUM):
+        return total
+    return lowest if indicator.ceiling else highest
 
 
 # --- figures ---------------------------------------------------------------------------------
