@@ -94,7 +94,13 @@ def bar_spec(title: str, rows: Sequence[Row], measure: str) -> dict[str, Any]:
                 "field": "count",
                 "type": "quantitative",
                 "title": measure,
-                "axis": {"format": ",d", "tickMinStep": 1, "tickCount": 5, "labelOverlap": True},
+                # Counts are whole: at most one tick per unit, or a bar of 1 reads "0 1 1"
+                # (Vega keeps a tick at 0.5 that ",d" rounds; tickMinStep does not stop it).
+                "axis": {
+                    "format": ",d",
+                    "tickCount": {"expr": "min(5, domain('x')[1])"},
+                    "labelOverlap": True,
+                },
             },
         },
         "config": {"font": FONT, "view": {"stroke": None}, "background": "white"},
