@@ -3,9 +3,11 @@
 Run: ``.venv/bin/python bench/reports.py [--database-url postgresql://…/hk_reports] [--runs 5]``
 (not part of the test suite; the database is wiped). It loads the demo into PostgreSQL, reads
 the 2025 program's dashboard (``GET /programs/{id}``, in process, as its coordinator) and the
-figures alone (``reports.service.figures``), then multiplies the program's delegates, patients
-(with their referrals, appointments, encounters, operations and follow-ups) and trainees (with
-their enrolments and attendance) until the program has ten times its rows, and reads them again.
+figures alone (``reports.service.figures``) at the issue's 1× (the demo's patients and trainees
+copied up to 150 delegates, about 200 patients and 450 enrolments), then multiplies the program's
+delegates, patients (with their referrals, appointments, encounters, operations and follow-ups)
+and trainees (with their enrolments and attendance) until it has ten times those rows, and reads
+them again.
 
 Printed per scale: the rows, the median time of the dashboard page and of its figures over the
 runs (after one warm-up), the statements one dashboard sends (counted on the engine), and the
@@ -25,6 +27,7 @@ import time
 import tracemalloc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -62,6 +65,8 @@ from hamkor.training.models import Attendance, Course, Enrolment
 
 console = Console(width=132)
 PROGRAM = "KZ-UZ-2025"
+#: The program at 1× of issue 19's benchmark; 10× is ten times each.
+ISSUE_SCALE = {"delegates": 150, "patients": 200, "enrolments": 450}
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/hk_reports"
 
 
@@ -93,12 +98,42 @@ def _people(db: Session, people: Sequence[Person], copy: int) -> list[int]:
     return _copies(db, Person, rows)
 
 
-def grow(db: Session, program: Program, scale: int) -> None:
-    """The program's delegates, patients and trainees copied until there are ``scale`` times
-    as many (each copy of the rows the demo made, with their own people)."""
+@dataclass(frozen=True)
+class Growth:
+    """How many times to copy each part of a program; ``round`` keeps each round's copies
+    apart (their people's codes and their appointments' slots)."""
+
+    delegates: int
+    patients: int
+    trainees: int
+    round: int = 0
+
+    def number(self, copy: int) -> int:
+        return 100 * self.round + copy
+
+
+def grow(db: Session, program: Program, growth: Growth) -> None:
+    """The program's delegates, patients (with their care) and trainees (with their
+    attendance) copied until there are so many times as many, each copy with its own people."""
+    _grow_delegates(db, program, growth)
+    _grow_patients(db, program, growth)
+    _grow_trainees(db, program, growth)
+
+
+def _grow_delegates(db: Session, program: Program, growth: Growth) -> None:
     taking_part = list(
         db.scalars(select(Participation).where(Participation.program_id == program.id))
     )
+    for copy in range(1, growth.delegates):
+        people = _people(db, [p.person for p in taking_part], growth.number(copy))
+        _copies(
+            db,
+            Participation,
+            [_values(p, person_id=n) for p, n in zip(taking_part, people, strict=True)],
+        )
+
+
+def _grow_patients(db: Session, program: Program, growth: Growth) -> None:
     referrals = list(db.scalars(select(Referral).where(Referral.program_id == program.id)))
     old = [r.id for r in referrals]
     appointments = list(db.scalars(select(Appointment).where(Appointment.referral_id.in_(old))))
@@ -107,27 +142,15 @@ def grow(db: Session, program: Program, scale: int) -> None:
         *db.scalars(select(Procedure).where(Procedure.referral_id.in_(old))),
         *db.scalars(select(FollowUpTask).where(FollowUpTask.referral_id.in_(old))),
     ]
-    courses = select(Course.id).where(Course.program_id == program.id)
-    enrolments = list(db.scalars(select(Enrolment).where(Enrolment.course_id.in_(courses))))
-    present = list(
-        db.scalars(
-            select(Attendance).where(Attendance.enrolment_id.in_([e.id for e in enrolments]))
-        )
-    )
-    for copy in range(1, scale):
-        people = _people(db, [p.person for p in taking_part], copy)
-        _copies(
-            db,
-            Participation,
-            [_values(p, person_id=n) for p, n in zip(taking_part, people, strict=True)],
-        )
+    for copy in range(1, growth.patients):
         originals = {r.patient_id: r.patient for r in referrals}
         patients = _copies(db, Patient, [_values(p) for p in originals.values()])
         patient_of = dict(zip(originals, patients, strict=True))
         new = [_values(r, patient_id=patient_of[r.patient_id]) for r in referrals]
         referral_of = dict(zip(old, _copies(db, Referral, new), strict=True))
+        shift = 10_000 * growth.number(copy)
         booked = [
-            _values(a, referral_id=referral_of[a.referral_id], slot=a.slot + 10_000 * copy)
+            _values(a, referral_id=referral_of[a.referral_id], slot=a.slot + shift)
             for a in appointments
         ]
         appointment_of = dict(
@@ -144,7 +167,18 @@ def grow(db: Session, program: Program, scale: int) -> None:
         _copies(db, Encounter, seen)
         for row in treated:
             _copies(db, type(row), [_values(row, referral_id=referral_of[row.referral_id])])
-        trainees = _people(db, [e.person for e in enrolments], copy)
+
+
+def _grow_trainees(db: Session, program: Program, growth: Growth) -> None:
+    courses = select(Course.id).where(Course.program_id == program.id)
+    enrolments = list(db.scalars(select(Enrolment).where(Enrolment.course_id.in_(courses))))
+    present = list(
+        db.scalars(
+            select(Attendance).where(Attendance.enrolment_id.in_([e.id for e in enrolments]))
+        )
+    )
+    for copy in range(1, growth.trainees):
+        trainees = _people(db, [e.person for e in enrolments], growth.number(copy))
         enrolled = [_values(e, person_id=n) for e, n in zip(enrolments, trainees, strict=True)]
         enrolment_of = dict(
             zip([e.id for e in enrolments], _copies(db, Enrolment, enrolled), strict=True)
@@ -154,6 +188,16 @@ def grow(db: Session, program: Program, scale: int) -> None:
             Attendance,
             [_values(a, enrolment_id=enrolment_of[a.enrolment_id]) for a in present],
         )
+
+
+def to_issue_scale(counts: dict[str, int]) -> Growth:
+    """The growth that takes the demo program to the issue's 1×: 150 delegates, 200 patients
+    and 450 enrolments (the demo has its 150 delegates but fewer patients and 45 enrolments)."""
+
+    def times(kind: str) -> int:
+        return max(1, round(ISSUE_SCALE[kind] / max(counts[kind], 1)))
+
+    return Growth(times("delegates"), times("patients"), times("enrolments"), round=1)
 
 
 def rows_of(db: Session, program: Program) -> dict[str, int]:
@@ -281,7 +325,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             for scale in (1, args.scale):
                 with transaction(sessions) as db:
                     program = db.scalars(select(Program).where(Program.code == PROGRAM)).one()
-                    grow(db, program, scale)  # nothing at 1×
+                    if scale == 1:
+                        growth = to_issue_scale(rows_of(db, program))
+                    else:
+                        growth = Growth(scale, scale, scale, round=2)
+                    grow(db, program, growth)
                     db.flush()
                     db.execute(text("ANALYZE"))
                     counts = rows_of(db, program)
