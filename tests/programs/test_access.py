@@ -41,6 +41,7 @@ def test_anonymous_readers_are_sent_to_log_in(app_client: TestClient, kz_uz_days
     [
         "/programs/{id}",
         "/programs/{id}/calendar",
+        "/programs/{id}/timetable",
         "/api/v1/programs/{id}",
         "/programs/{id}/calendar.ics",
     ],
@@ -73,7 +74,8 @@ def test_a_registrar_of_a_host_institution_sees_the_program_but_may_not_change_i
     days = kz_uz_days
     client = client_for(host_registrar)
     base = f"/programs/{days.program.id}"
-    for path in (base, f"{base}/calendar", f"{base}/delegations", f"/api/v1{base}"):
+    pages = ("calendar", "timetable", "delegations")
+    for path in (base, *(f"{base}/{page}" for page in pages), f"/api/v1{base}"):
         assert client.get(path).status_code == 200, path
     assert "Edit program" not in client.get(base, headers={"accept-language": "en"}).text
     assert client.get(f"{base}/edit").status_code == 403

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,7 @@ from hamkor.core.models import Membership, Role
 from hamkor.core.pagination import Page, paginate
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
 from hamkor.directory.service import travel_matrix
-from hamkor.programs import calendar, conflicts
+from hamkor.programs import calendar, conflicts, timetable
 from hamkor.programs.calendar import CalendarBy, Group, Itinerary
 from hamkor.programs.conflicts import Conflict
 from hamkor.programs.filters import ActivityFilter, ProgramFilter
@@ -63,6 +63,7 @@ from hamkor.programs.schemas import (
     ProgramCreate,
     ProgramUpdate,
 )
+from hamkor.programs.timetable import DayPage, Grid, TimetableBy
 
 RowT = TypeVar("RowT", bound=Base)
 ChildT = TypeVar("ChildT", Activity, Delegation, Participation)
@@ -343,12 +344,14 @@ def program_conflicts(*, db: Session, actor: Actor, program: Program) -> list[Co
 
 @dataclass(frozen=True)
 class CalendarView:
-    """The calendar page: groups of activities, and the conflicts of the whole program (a
-    filter narrows what is listed, never which conflicts are shown)."""
+    """The calendar page: one day's groups of activities, and the conflicts of the whole program
+    (a filter narrows what is listed, never which conflicts are shown). ``page`` is the day
+    shown among the program's days; None when the filter leaves no day."""
 
     groups: list[Group]
     conflicts: list[Conflict]
     flagged: dict[int, list[Conflict]]
+    page: DayPage | None
 
 
 def calendar_view(
@@ -358,21 +361,66 @@ def calendar_view(
     program: Program,
     by: CalendarBy,
     filters: ActivityFilter,
+    day: date | None,
+    now: datetime,
     translator: Translator,
 ) -> CalendarView:
-    """The calendar page's content for a program the actor may see."""
+    """The calendar page's content for a program the actor may see, one day at a time: ``day``,
+    or else today (by ``now``) when the program runs, or else its first day within the filter."""
     everything = list_activities(db=db, actor=actor, program=program)
+    days = timetable.program_days(program, filters.from_, filters.to)
+    page = timetable.day_page(days, day, timetable.today_of(everything, now))
     shown = (
         list_activities(db=db, actor=actor, program=program, filters=filters)
         if filters.is_set
         else everything
     )
     found = _conflicts(db, everything)
+    of_day = [a for a in shown if page is not None and calendar.local_day(a) == page.day]
     return CalendarView(
-        groups=calendar.group(shown, by, translator),
+        groups=calendar.group(of_day, by, translator),
         conflicts=found,
         flagged=conflicts.by_activity(found),
+        page=page,
     )
+
+
+@dataclass(frozen=True)
+class TimetableView:
+    """The timetable page: the grid of one day, and the conflicts of the whole program."""
+
+    grid: Grid
+    conflicts: list[Conflict]
+    page: DayPage
+
+
+def timetable_view(
+    *,
+    db: Session,
+    actor: Actor,
+    program: Program,
+    by: TimetableBy,
+    day: date | None,
+    now: datetime,
+    translator: Translator,
+) -> TimetableView:
+    """The timetable of one of the program's days (chosen as the calendar's is), in lanes
+    ``by`` room, specialist or city, its blocks flagged with the conflicts the list shows."""
+    everything = list_activities(db=db, actor=actor, program=program)
+    page = timetable.day_page(
+        timetable.program_days(program), day, timetable.today_of(everything, now)
+    )
+    # A program has at least one day: its end is checked to be on or after its start.
+    assert page is not None
+    found = _conflicts(db, everything)
+    grid = timetable.layout(
+        everything,
+        day=page.day,
+        by=by,
+        flagged=conflicts.by_activity(found),
+        translator=translator,
+    )
+    return TimetableView(grid=grid, conflicts=found, page=page)
 
 
 def activity_values(activity: Activity, zone: ZoneInfo | None = None) -> dict[str, Any]:

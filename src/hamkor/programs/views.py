@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from hamkor.core import exports
+from hamkor.core import clock, exports
 from hamkor.core.access import AccessDenied, Action, get_for
+from hamkor.core.dates import OptionalSearchDate
 from hamkor.core.exports import FormatQuery
 from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_, Message, Translator, match_language
@@ -36,7 +37,7 @@ from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
 from hamkor.programs import exports as lists
 from hamkor.programs import labels, service
-from hamkor.programs.calendar import CalendarBy
+from hamkor.programs.calendar import CalendarBy, local_day
 from hamkor.programs.conflicts import describe
 from hamkor.programs.filters import ActivityFilter, ProgramFilter
 from hamkor.programs.models import (
@@ -63,6 +64,7 @@ from hamkor.programs.schemas import (
     ProgramStatusChange,
     ProgramUpdate,
 )
+from hamkor.programs.timetable import TimetableBy
 
 router = APIRouter(include_in_schema=False)
 Options = list[tuple[Any, str]]
@@ -79,6 +81,7 @@ def _render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> 
         status_code,
         labels=labels,
         describe=lambda conflict: describe(conflict, ctx.translator),
+        local_day=local_day,
         **context,
     )
 
@@ -263,11 +266,13 @@ def calendar_page(
     program_id: PathId,
     filters: Annotated[ActivityFilter, Query()],
     by: CalendarBy = CalendarBy.DAY,
+    day: OptionalSearchDate = None,
     saved: int | None = None,
     export: FormatQuery = None,
 ) -> Response:
-    """The program's calendar in one of four groupings, its conflicts flagged on the rows;
-    with ``?format=csv|xlsx``, its rows as a file.
+    """The program's calendar, one day at a time (issue 20: the whole of it ran to 17,000 px),
+    in one of four groupings, its conflicts flagged on the rows; with ``?format=csv|xlsx``,
+    the rows of the page as a file.
 
     ``saved`` is the activity a form just saved: its conflicts are shown at the top."""
     actor = ctx.actor
@@ -278,6 +283,8 @@ def calendar_page(
         program=program,
         by=by,
         filters=filters,
+        day=day,
+        now=clock.now(),
         translator=ctx.translator,
     )
     if export is not None:
@@ -295,6 +302,37 @@ def calendar_page(
         filters=filters.model_dump(by_alias=True, mode="json"),
         cities=_choices(ctx, City),
         specialties=_choices(ctx, Specialty),
+    )
+
+
+@router.get("/programs/{program_id}/timetable", response_class=HTMLResponse)
+def timetable_page(
+    ctx: PageCtx,
+    program_id: PathId,
+    by: TimetableBy = TimetableBy.ROOM,
+    day: OptionalSearchDate = None,
+) -> Response:
+    """One day of the program as a grid: lanes of rooms, specialists or cities, activities as
+    blocks sized by their duration, conflicts marked on them; printable on A4 landscape."""
+    actor = ctx.actor
+    program = get_for(ctx.db, actor, Program, program_id)
+    view = service.timetable_view(
+        db=ctx.db,
+        actor=actor,
+        program=program,
+        by=by,
+        day=day,
+        now=clock.now(),
+        translator=ctx.translator,
+    )
+    return _render(
+        ctx,
+        "programs/timetable.html",
+        program=program,
+        view=view,
+        by=by,
+        views=list(TimetableBy),
+        may_change=service.may_change(ctx.db, actor, program),
     )
 
 
@@ -412,7 +450,8 @@ def _activity_form(
 
 def _saved_activity_url(activity: Activity) -> str:
     """The calendar, showing the conflicts the saved activity may have brought."""
-    return f"/programs/{activity.program_id}/calendar?saved={activity.id}#activity-{activity.id}"
+    day, shown = local_day(activity).isoformat(), activity.id
+    return f"/programs/{activity.program_id}/calendar?day={day}&saved={shown}#activity-{shown}"
 
 
 @router.get("/programs/{program_id}/activities/new", response_class=HTMLResponse)
