@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -152,6 +152,28 @@ def list_programs(
 ) -> Page[Program]:
     """The programs the actor may see that match the filter, one page of them."""
     return paginate(db, restrict(filters.statement(), actor), number=filters.page, size=page_size)
+
+
+def current_program(
+    *, db: Session, actor: Actor, today: date, among: Collection[int] | None = None
+) -> Program | None:
+    """The program a reader's workspace opens on (issue 20): the one running ``today``, else
+    the next to start, else the latest to have ended; of those ``actor`` sees (and of
+    ``among``, when given), cancelled ones left out. Several running: the latest started."""
+    visible = restrict(select(Program), actor).where(Program.status != ProgramStatus.CANCELLED)
+    if among is not None:
+        visible = visible.where(Program.id.in_(among))
+    for stmt in (
+        visible.where(Program.starts_on <= today, Program.ends_on >= today).order_by(
+            Program.starts_on.desc()
+        ),
+        visible.where(Program.starts_on > today).order_by(Program.starts_on),
+        visible.where(Program.ends_on < today).order_by(Program.ends_on.desc()),
+    ):
+        found: Program | None = db.scalars(stmt.order_by(Program.id).limit(1)).first()
+        if found is not None:
+            return found
+    return None
 
 
 def may_create_program(actor: Actor) -> bool:
