@@ -35,7 +35,7 @@ from hamkor.core.db import make_engine, make_sessionmaker
 from hamkor.core.errors import UserError, from_error_items
 from hamkor.core.i18n import N_, Message, Translator, negotiate
 from hamkor.core.importing import megabytes
-from hamkor.core.templating import render_template
+from hamkor.core.templating import environment, render_template
 from hamkor.core.web import (
     LANGUAGE_COOKIE,
     CsrfFailed,
@@ -63,6 +63,8 @@ from hamkor.training import api as training_api
 from hamkor.training import views as training_views
 from hamkor.training.credentials import api as credentials_api
 from hamkor.training.credentials import views as credentials_views
+from hamkor.workspaces import menu
+from hamkor.workspaces import views as workspaces_views
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_DIR = ROOT / "node_modules"
@@ -340,9 +342,11 @@ def create_app(settings: Settings | None = None, sessionmaker: Any = None) -> Fa
     for name, package in vendor.items():
         if (VENDOR_DIR / package).exists():
             app.mount(f"/vendor/{name}", StaticFiles(directory=VENDOR_DIR / package), name=name)
+    environment().globals["main_menu"] = menu.entries
     for router in (
         api_docs.router,
         core_views.router,
+        workspaces_views.router,
         core_api.router,
         directory_views.router,
         directory_api.router,

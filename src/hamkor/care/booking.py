@@ -36,12 +36,13 @@ from hamkor.care.service import (
 from hamkor.core.access import Action, Actor, NotFound, get_for
 from hamkor.core.db import utcnow
 from hamkor.core.errors import FieldError, UserError, problem, refuse_any
-from hamkor.core.i18n import N_
+from hamkor.core.i18n import N_, Message
 from hamkor.programs.models import Activity
 
 _SLOT_TAKEN = N_("This slot was just taken by another booking; choose another slot.")
 _REFERRAL_BOOKED = N_("This referral already holds a slot; cancel that booking first.")
 _FULL = N_("This consultation session is full; choose another session.")
+_NO_FREE_SLOT = N_("No consultation session of this specialty has a free slot.")
 
 
 #: Loader options of the records a booking loads: their columns, each relationship on use.
@@ -66,17 +67,41 @@ def _booking_parties(
     return referral, session
 
 
+def _referral_problems(db: Session, referral: Referral) -> list[FieldError]:
+    """What refuses the referral itself, whatever the session: it waits no more, or it holds a
+    slot already."""
+    if referral.status not in (ReferralStatus.WAITING, ReferralStatus.BOOKED):
+        return [problem("referral_id", N_("Only a waiting referral can be booked."))]
+    if db.scalar(select(_holds_slot(referral.id))):
+        return [problem("referral_id", _REFERRAL_BOOKED)]
+    return []
+
+
+def _refuse_without_consent(db: Session, referral: Referral) -> None:
+    consent = db.scalar(select(latest_decision(referral.patient_id, ConsentKind.TREATMENT)))
+    refuse_unless_given(consent, ConsentKind.TREATMENT, "referral_id")
+
+
+def obstacle(db: Session, referral: Referral, free_slots: int) -> Message | None:
+    """What would refuse booking the referral, said before anyone tries (issue 20): the
+    refusal :func:`book` would give (the referral's state, missing consent to treatment), or
+    no free slot among the ``free_slots`` of its program's sessions of its specialty. Nothing
+    is written."""
+    try:
+        refuse_any(_referral_problems(db, referral))
+        _refuse_without_consent(db, referral)
+    except UserError as refused:
+        return refused.errors[0].message
+    return None if free_slots else Message(_NO_FREE_SLOT)
+
+
 def _candidates(db: Session, referral: Referral, session: Activity, slot: int | None) -> list[int]:
     """The slots to try, after refusing what may not be booked (nothing is written).
 
     These checks give the clear refusals; the partial unique indexes, not they, keep two
     concurrent bookings out of one slot (``_insert``).
     """
-    errors: list[FieldError] = []
-    if referral.status not in (ReferralStatus.WAITING, ReferralStatus.BOOKED):
-        errors.append(problem("referral_id", N_("Only a waiting referral can be booked.")))
-    elif db.scalar(select(_holds_slot(referral.id))):
-        errors.append(problem("referral_id", _REFERRAL_BOOKED))
+    errors = _referral_problems(db, referral)
     if session.program_id != referral.program_id:
         errors.append(problem("activity_id", N_("This session belongs to another program.")))
     if session.specialty_id != referral.specialty_id:
@@ -90,8 +115,7 @@ def _candidates(db: Session, referral: Referral, session: Activity, slot: int | 
             )
         )
     refuse_any(errors)
-    consent = db.scalar(select(latest_decision(referral.patient_id, ConsentKind.TREATMENT)))
-    refuse_unless_given(consent, ConsentKind.TREATMENT, "referral_id")
+    _refuse_without_consent(db, referral)
     count = slot_count(db, session)
     if slot is not None and slot >= count:
         raise UserError.one("slot", N_("This session has no such slot."))

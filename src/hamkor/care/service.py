@@ -14,7 +14,7 @@ anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -936,6 +936,37 @@ def follow_ups(*, db: Session, actor: Actor, overdue_on: date | None = None) -> 
     tasks = list(db.scalars(restrict(stmt, actor)))
     _shown(db, (task.referral.patient_id for task in tasks), "follow-ups")
     return tasks
+
+
+def overdue_follow_ups(
+    *, db: Session, actor: Actor, today: date, program_id: int | None = None
+) -> int:
+    """How many open follow-ups ``actor`` may see are past due, of one program or all: a count
+    that names no patient, so unlike the list it is not a view of anyone's record."""
+    stmt = select(FollowUpTask.id).where(
+        FollowUpTask.status == FollowUpStatus.OPEN, FollowUpTask.due_on < today
+    )
+    if program_id is not None:
+        stmt = stmt.join(Referral, Referral.id == FollowUpTask.referral_id).where(
+            Referral.program_id == program_id
+        )
+    return db.scalar(select(func.count()).select_from(restrict(stmt, actor).subquery())) or 0
+
+
+def waiting_at(db: Session, institution_ids: Collection[int]) -> int:
+    """How many referrals of the institutions' patients wait for a consultation: the figure an
+    institution's coordinator reads of their own house (as the reports give it), no names."""
+    if not institution_ids:
+        return 0
+    stmt = (
+        select(func.count(Referral.id))
+        .join(Patient, Patient.id == Referral.patient_id)
+        .where(
+            Referral.status == ReferralStatus.WAITING,
+            Patient.institution_id.in_(institution_ids),
+        )
+    )
+    return db.scalar(stmt) or 0
 
 
 # --- the record of one patient ---------------------------------------------------------------

@@ -60,9 +60,14 @@ class AuditFilter(BaseModel):
         return stmt
 
 
-def require_auditor(actor: Actor) -> None:
+def may_read_trail(actor: Actor) -> bool:
     """Only auditors and platform admins read the trail."""
-    if not (actor.is_admin or actor.has_role(Role.AUDITOR)):
+    return actor.is_admin or actor.has_role(Role.AUDITOR)
+
+
+def require_auditor(actor: Actor) -> None:
+    """Refuse anyone but those who may read the trail (:func:`may_read_trail`)."""
+    if not may_read_trail(actor):
         raise AccessDenied(AuditEntry.__tablename__, None, Action.VIEW)
 
 

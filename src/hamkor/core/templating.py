@@ -38,6 +38,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["LANGUAGES"] = LANGUAGES
+    # The main menu's links for a reader; the app puts the modules' own in (``app.create_app``:
+    # the core knows no module).
+    env.globals["main_menu"] = lambda _actor: ()
     env.filters["query"] = _query
     env.filters["spellings"] = _spellings
     return env

@@ -163,6 +163,14 @@ class _Diary:
             self.booked.setdefault(person.id, []).append((starts_at, ends_at))
         return chosen
 
+    def join(self, person: Person | None, starts_at: datetime, ends_at: datetime) -> list[Person]:
+        """The person, as one more lead, when free then (the seed names them: the demo
+        specialist joins a consultation session, so their day has patients in it)."""
+        if person is None or not self._free(person, starts_at, ends_at):
+            return []
+        self.booked.setdefault(person.id, []).append((starts_at, ends_at))
+        return [person]
+
 
 def activities(
     directory: DirectoryDemo,
@@ -196,6 +204,9 @@ def activities(
         specialty = specialties.get(row["specialty"]) if row.get("specialty") else None
         ends_at = starts_at + timedelta(minutes=row["minutes"])
         leads = busy.choose(members, specialty, starts_at, ends_at, count=1 + row["day"] % 2)
+        if "joined_by" in row:
+            joining = directory.by_code(Person, row["joined_by"])
+            leads += busy.join(joining, starts_at, ends_at)
         directory.add(
             Activity(
                 program=program,

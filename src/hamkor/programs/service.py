@@ -155,6 +155,28 @@ def list_programs(
     return paginate(db, restrict(filters.statement(), actor), number=filters.page, size=page_size)
 
 
+def current_program(
+    *, db: Session, actor: Actor, today: date, among: Collection[int] | None = None
+) -> Program | None:
+    """The program a reader's workspace opens on (issue 20): the one running ``today``, else
+    the next to start, else the latest to have ended; of those ``actor`` sees (and of
+    ``among``, when given), cancelled ones left out. Several running: the latest started."""
+    visible = restrict(select(Program), actor).where(Program.status != ProgramStatus.CANCELLED)
+    if among is not None:
+        visible = visible.where(Program.id.in_(among))
+    for stmt in (
+        visible.where(Program.starts_on <= today, Program.ends_on >= today).order_by(
+            Program.starts_on.desc()
+        ),
+        visible.where(Program.starts_on > today).order_by(Program.starts_on),
+        visible.where(Program.ends_on < today).order_by(Program.ends_on.desc()),
+    ):
+        found: Program | None = db.scalars(stmt.order_by(Program.id).limit(1)).first()
+        if found is not None:
+            return found
+    return None
+
+
 def may_create_program(actor: Actor) -> bool:
     """Programs are started by coordinators of all programs (and platform admins)."""
     return actor.is_admin or actor.has_global(Role.PROGRAM_COORDINATOR)

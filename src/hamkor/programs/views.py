@@ -119,21 +119,6 @@ def _with_lists(form: Mapping[str, Any], *names: str) -> dict[str, Any]:
 # --- programs -------------------------------------------------------------------------------
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(ctx: PageCtx) -> Response:
-    """The start page: the programs the user takes part in, latest first, with their figures."""
-    actor = ctx.actor
-    page = service.list_programs(db=ctx.db, actor=actor, filters=ProgramFilter(), page_size=20)
-    figures = service.figures(db=ctx.db, program_ids=[p.id for p in page.items])
-    return _render(
-        ctx,
-        "home.html",
-        programs=page.items,
-        figures=figures,
-        may_create=service.may_create_program(actor),
-    )
-
-
 @router.get("/programs", response_class=HTMLResponse)
 def programs(ctx: PageCtx, filters: Annotated[ProgramFilter, Query()]) -> Response:
     """The programs list: search, filters by status, kind and country, pages."""

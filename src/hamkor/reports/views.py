@@ -36,6 +36,7 @@ from hamkor.reports.indicators import CATALOGUE
 from hamkor.reports.narrative import narrative, paragraphs
 from hamkor.reports.schemas import FigureFilter, ReportAsked, TargetSet
 from hamkor.reports.service import ReportFigures, Row, Shown
+from hamkor.reports.worklist import program_state
 
 router = APIRouter(include_in_schema=False)
 #: The public address of a program's figures: a random token, not its id.
@@ -186,8 +187,13 @@ def _program_page(
 ) -> Response:
     keeps = can(ctx.db, ctx.actor, Action.CHANGE, program)
     shown = _dashboard(ctx, program=program, filters=filters)
-    told = ReportFigures(
-        program, ctx.language, clock.now().date(), None, ctx.actor, shown["figures"]
+    now = clock.now()
+    told = ReportFigures(program, ctx.language, now.date(), None, ctx.actor, shown["figures"])
+    # Its coordinators open the program's state first: their workspace (issue 20).
+    state = (
+        program_state(db=ctx.db, actor=ctx.actor, program=program, now=now, today=now.date())
+        if keeps
+        else None
     )
     return overview_page(
         ctx,
@@ -195,6 +201,7 @@ def _program_page(
         refusal,
         template="reports/dashboard.html",
         keeps=keeps,
+        state=state,
         publication=service.publication_of(ctx.db, program) if keeps else None,
         indicators=[(key, ctx._(i.label)) for key, i in CATALOGUE.items()],
         report_formats=list(FORMATS),
