@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from hamkor.care.models import Patient
 from hamkor.core.access import Actor
@@ -22,9 +21,10 @@ from hamkor.core.storage import Storage
 from hamkor.settings import Settings
 from hamkor.telemedicine import abroad, papers, service
 from hamkor.telemedicine.abroad import AbroadAction, StepData
+from hamkor.telemedicine.attachments import Upload
 from hamkor.telemedicine.models import AbroadReferral, AbroadStatus, CaseStatus
 from hamkor.telemedicine.schemas import Answer
-from tests.fixtures.core import ClientFactory
+from tests.fixtures.core import ClientFactory, csrf_of
 from tests.fixtures.directory import bearer
 from tests.fixtures.files import PDF, PNG
 from tests.fixtures.telemedicine import NOW, CaseFactory, TeleWorld
@@ -65,7 +65,7 @@ def _take(
     action: AbroadAction,
     store: Storage,
     data: StepData | None = None,
-    summary: UploadFile | None = None,
+    summary: Upload | None = None,
     max_bytes: int = MAX,
 ) -> AbroadReferral:
     return abroad.take(
@@ -199,7 +199,7 @@ def test_a_wrong_or_too_large_summary_is_refused_and_nothing_is_written(
     status: int,
 ) -> None:
     before = db.scalar(select(func.count()).select_from(Attachment))
-    upload = UploadFile(io.BytesIO(content), filename="vypiska.pdf")
+    upload = Upload("vypiska.pdf", io.BytesIO(content))
     with pytest.raises(UserError) as refused:
         _take(
             db, tele_world, treated, AbroadAction.DISCHARGE, store, summary=upload, max_bytes=limit
@@ -241,3 +241,29 @@ def test_the_summary_file_goes_through_the_api_and_the_page(
     assert (home.status_code, home.content) == (200, PNG)
     page = asker.get("/telemedicine/abroad")
     assert f'href="/files/{paper["file_id"]}"' in page.text
+
+
+def test_the_page_form_takes_the_summary_file(
+    client_for: ClientFactory, db: Session, tele_world: TeleWorld, treated: AbroadReferral
+) -> None:
+    centre = client_for(tele_world.coordinator)
+    token = csrf_of(centre.get("/telemedicine/abroad").text)
+    path = f"/telemedicine/abroad/{treated.id}/discharge"
+    wrong = centre.post(
+        path,
+        data={"csrf_token": token},
+        files={"summary": ("vypiska.pdf", b"plain text", "application/pdf")},
+        follow_redirects=False,
+    )
+    assert wrong.status_code == 422
+    assert 'id="e-summary"' in wrong.text
+    done = centre.post(
+        path,
+        data={"csrf_token": token},
+        files={"summary": ("vypiska.png", PNG, "image/png")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    db.expire_all()
+    assert treated.status == AbroadStatus.RETURNED
+    assert [a.name for a in _attachments(db, treated)] == ["discharge-summary.png"]

@@ -18,7 +18,6 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from hamkor.care.models import ConsentKind
 from hamkor.care.service import has_consent
@@ -31,6 +30,7 @@ from hamkor.core.text import Notes, OptionalLine
 from hamkor.programs.schemas import OptionalInstant
 from hamkor.telemedicine import papers
 from hamkor.telemedicine.access import CENTRE_ROLE, asking_side
+from hamkor.telemedicine.attachments import Upload
 from hamkor.telemedicine.models import (
     AbroadReferral,
     AbroadStatus,
@@ -213,7 +213,7 @@ def take(
     now: datetime,
     store: Storage,
     max_bytes: int,
-    summary: UploadFile | None = None,
+    summary: Upload | None = None,
 ) -> AbroadReferral:
     """Take one step of the table, by the side whose step it is; ``summary`` is the discharge
     summary's file (a PDF or an image of at most ``max_bytes``), kept on ``discharge``."""
@@ -230,7 +230,7 @@ def take(
     if action == AbroadAction.DISCHARGE:
         kept = papers.keep_summary(
             db=db, actor=actor, referral=referral, store=store, upload=summary,
-            max_bytes=max_bytes,
+            max_bytes=max_bytes, now=now,
         )  # fmt: skip
         if kept is None and not data.note:
             raise UserError.one("note", N_("Give the discharge summary, as a text or a file."))

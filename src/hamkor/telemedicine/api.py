@@ -203,7 +203,7 @@ def _step(
     referral_id: int,
     action: AbroadAction,
     data: StepData,
-    summary: UploadFile | None = None,
+    summary: attachments.Upload | None = None,
 ) -> AbroadRead:
     referral = get_for(ctx.db, ctx.actor, AbroadReferral, referral_id, Action.CHANGE)
     settings = settings_of(ctx.request)
@@ -230,7 +230,8 @@ def discharge(
 ) -> AbroadRead:
     """The centre discharges the patient home with the summary: a text (``note``), a file
     (``summary``: a PDF or an image), or both, sent as a multipart form."""
-    return _step(ctx, referral_id, AbroadAction.DISCHARGE, StepData(note=note.strip()), summary)
+    kept = attachments.Upload(summary.filename or "", summary.file) if summary else None
+    return _step(ctx, referral_id, AbroadAction.DISCHARGE, StepData(note=note.strip()), kept)
 
 
 @router.post("/abroad/{referral_id}/{action}")

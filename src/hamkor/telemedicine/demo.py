@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from hamkor.care.demo import SYSTEM
 from hamkor.care.models import FollowUpKind, FollowUpTask, Referral
@@ -40,6 +39,7 @@ from hamkor.programs.models import Program
 from hamkor.settings import get_settings
 from hamkor.telemedicine import abroad, service
 from hamkor.telemedicine.abroad import STEPS, AbroadAction, Side, StepData
+from hamkor.telemedicine.attachments import Upload
 from hamkor.telemedicine.models import CaseRecommendation, TeleCase, Urgency
 from hamkor.telemedicine.schemas import (
     Answer,
@@ -287,7 +287,7 @@ JOURNEY_DATA = StepData(
 )
 
 
-def _discharge_scan() -> UploadFile:
+def _discharge_scan() -> Upload:
     """The discharge summary as the centre scanned it: a page of its text, as a PNG."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -303,7 +303,7 @@ def _discharge_scan() -> UploadFile:
     scan = io.BytesIO()
     page.save(scan, format="PNG")
     scan.seek(0)
-    return UploadFile(scan, filename="vypiska.png")
+    return Upload("vypiska.png", scan)
 
 
 def _journey(db: Session, case: TeleCase, people: dict[str, Actor]) -> None:

@@ -9,6 +9,7 @@ The letter is printed by ``core.pdf`` from ``telemedicine/invitation.pdf.html``,
 languages one after the other: **the patient's** (the first of their languages the platform
 speaks, else the language of the referring institution's country) and **the host centre's**
 (of its country). When the two are the same, English follows, which every consulate reads.
+The patient's name is written in both as in a passport of the region: in Latin letters.
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from hamkor.care.models import IdentifierKind
 from hamkor.core import files, filetypes, pdf
 from hamkor.core.access import Actor
 from hamkor.core.files import Attachment
-from hamkor.core.i18n import N_, Translator, match_language
+from hamkor.core.i18n import N_, Translator, localized, match_language
 from hamkor.core.models import User
 from hamkor.core.storage import Storage
 from hamkor.core.templating import Formatter
+from hamkor.core.translit import cyrl_to_latn
+from hamkor.telemedicine.attachments import Upload
 from hamkor.telemedicine.models import AbroadReferral
 
 TEMPLATE = "telemedicine/invitation.pdf.html"
@@ -88,6 +90,11 @@ def letter_languages(referral: AbroadReferral) -> tuple[str, str]:
     return patient, host
 
 
+def passport_name(names: dict[str, str]) -> str:
+    """The name in Latin letters: the English spelling, else the Uzbek, else transliterated."""
+    return names.get("en") or names.get("uz") or cyrl_to_latn(localized(names, "ru"))
+
+
 def _passport(referral: AbroadReferral) -> str:
     numbers = [i.value for i in referral.patient.identifiers if i.kind == IdentifierKind.PASSPORT]
     return numbers[0] if numbers else ""
@@ -113,7 +120,7 @@ def _part(
     purpose = (
         _(PURPOSE, specialty=translator.name(case.specialty.names)) if case else _(PURPOSE_ONLY)
     )
-    patient_name = translator.name(referral.patient.names)
+    patient_name = passport_name(referral.patient.names)
     rows = [
         Row(_("Patient (as in the passport)"), patient_name),
         Row(_("Date of birth"), fmt.date(referral.patient.birth_date, "long")),
@@ -174,7 +181,7 @@ def invitation_letter(
 def issue_letter(
     *, db: Session, actor: Actor, referral: AbroadReferral, store: Storage, issued: datetime
 ) -> Attachment:
-    """Print the letter and keep it on the referral."""
+    """Print the letter and keep it on the referral, dated as issued."""
     letter = invitation_letter(db, referral, actor, issued)
     stored = files.put(
         db=db,
@@ -185,13 +192,15 @@ def issue_letter(
         max_bytes=len(letter) + 1,
         filename=f"{LETTER}.pdf",
     )
-    return files.attach(
+    attachment = files.attach(
         db=db,
         actor=actor,
         owner=referral,
         stored=stored,
         name=f"{LETTER}-{reference(referral, issued)}",
     )
+    attachment.created_at = issued
+    return attachment
 
 
 def keep_summary(
@@ -200,22 +209,26 @@ def keep_summary(
     actor: Actor,
     referral: AbroadReferral,
     store: Storage,
-    upload: UploadFile | None,
+    upload: Upload | None,
     max_bytes: int,
+    now: datetime,
 ) -> Attachment | None:
-    """Keep the discharge summary's file (a PDF or an image) on the referral."""
-    if upload is None or not upload.filename:
+    """Keep the discharge summary's file (a PDF or an image) on the referral, dated ``now``."""
+    if upload is None:
         return None
     stored = files.put(
         db=db,
         store=store,
         actor=actor,
-        source=upload,
+        source=upload.stream,
+        filename=upload.name,
         allowed=SUMMARY_KINDS,
         max_bytes=max_bytes,
         field="summary",
     )
-    return files.attach(db=db, actor=actor, owner=referral, stored=stored, name=SUMMARY)
+    attachment = files.attach(db=db, actor=actor, owner=referral, stored=stored, name=SUMMARY)
+    attachment.created_at = now
+    return attachment
 
 
 def _kind(attachment: Attachment) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
 
 from hamkor.care import service as care_service
 from hamkor.core import access
@@ -26,7 +25,7 @@ from hamkor.core.i18n import N_
 from hamkor.core.models import Membership, User
 from hamkor.core.pages import Refusal, labelled_options, named_options, save_then, see_other
 from hamkor.core.storage import storage_for
-from hamkor.core.web import Ctx, Form, PageCtx, settings_of
+from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
 from hamkor.directory.models import Institution, Specialty
 from hamkor.programs.models import Program
 from hamkor.telemedicine import abroad, attachments, labels, papers, service
@@ -126,7 +125,9 @@ def abroad_step(ctx: PageCtx, referral_id: PathId, action: AbroadAction, form: F
             now=now(),
             store=storage_for(settings),
             max_bytes=settings.file_max_bytes,
-            summary=summary if isinstance(summary, UploadFile) else None,
+            summary=attachments.Upload(summary.filename, summary.file)
+            if isinstance(summary, Upload)
+            else None,
         ),
         done=f"/telemedicine/abroad#r{referral.id}",
         again=lambda refusal: _abroad_page(ctx, refusal),
