@@ -1,4 +1,5 @@
-"""The capability modules, wired once: their access policies and the jobs of the workers."""
+"""The capability modules, wired once: their access policies, the jobs of the workers, and
+what the later modules add to care's FHIR export (care cannot import them)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hamkor.agreements import due as agreements_due
 from hamkor.care import access as care_access
 from hamkor.care import importing as care_importing
 from hamkor.care.fhir import async_import as fhir_async_import
+from hamkor.care.fhir import sources as fhir_sources
 from hamkor.core import files, housekeeping, import_jobs, jobs, notifications
 from hamkor.core.i18n import N_
 from hamkor.directory import access as directory_access
@@ -22,6 +24,7 @@ from hamkor.reports import report_job
 from hamkor.telemedicine import abroad as telemedicine_abroad
 from hamkor.telemedicine import access as telemedicine_access
 from hamkor.telemedicine import deadlines as telemedicine_deadlines
+from hamkor.telemedicine import fhir as telemedicine_fhir
 from hamkor.telemedicine import thumbnails as telemedicine_thumbnails
 from hamkor.training import access as training_access
 from hamkor.training import importing as training_importing
@@ -42,6 +45,7 @@ def install() -> None:
     telemedicine_access.register()
     telemedicine_abroad.register()
     reports_access.register()
+    fhir_sources.register(telemedicine_fhir.SOURCE)
     # A solve or an import stopped half-way is failed, not run again unasked: the user who
     # started it decides. The others are idempotent and run again after a crash.
     jobs.register(

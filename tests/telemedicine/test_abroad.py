@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from hamkor.care.models import Patient
 from hamkor.core.access import AccessDenied, Actor
 from hamkor.core.errors import UserError
+from hamkor.core.storage import Storage
+from hamkor.settings import Settings
 from hamkor.telemedicine import abroad, service
 from hamkor.telemedicine.abroad import AbroadAction, StepData
 from hamkor.telemedicine.models import AbroadReferral, AbroadStatus, AbroadStep, CaseStatus
@@ -45,6 +47,7 @@ ALLOWED |= {
     for s in (A.RECOMMENDED, A.ACCEPTED, A.INVITED, A.ESTIMATED, A.CONSENTED, A.TRAVELLING)
 }
 HOME = (AbroadAction.CONSENT, AbroadAction.PLAN_TRAVEL, AbroadAction.FOLLOW_UP, AbroadAction.CANCEL)
+MAX = Settings().file_max_bytes
 PAIRS = [(action, status) for action in AbroadAction for status in AbroadStatus]
 DATA = StepData(
     cost_estimate="12 500 USD",
@@ -77,6 +80,7 @@ def _by(world: TeleWorld, action: AbroadAction) -> Actor:
 def test_every_step_from_every_state(
     db: Session,
     tele_world: TeleWorld,
+    store: Storage,
     referral: AbroadReferral,
     action: AbroadAction,
     status: AbroadStatus,
@@ -90,41 +94,51 @@ def test_every_step_from_every_state(
         with pytest.raises(UserError) as refused:
             abroad.take(
                 db=db, actor=_by(tele_world, action), referral=referral, action=action,
-                data=DATA, now=NOW,
+                data=DATA, now=NOW, store=store,
+                max_bytes=MAX,
             )  # fmt: skip
         assert [e.field for e in refused.value.errors] == ["status"]
         assert (referral.status, db.scalar(steps)) == (status, before)
         return
     abroad.take(
-        db=db, actor=_by(tele_world, action), referral=referral, action=action, data=DATA, now=NOW
-    )
+        db=db, actor=_by(tele_world, action), referral=referral, action=action, data=DATA,
+        now=NOW, store=store, max_bytes=MAX,
+    )  # fmt: skip
     assert referral.status == expected
     assert db.scalar(steps) == (before or 0) + 1
 
 
 @pytest.mark.parametrize("action", [AbroadAction.ACCEPT, AbroadAction.CONSENT])
 def test_a_step_of_the_other_side_is_denied(
-    db: Session, tele_world: TeleWorld, referral: AbroadReferral, action: AbroadAction
+    db: Session,
+    tele_world: TeleWorld,
+    store: Storage,
+    referral: AbroadReferral,
+    action: AbroadAction,
 ) -> None:
     referral.status = A.RECOMMENDED if action == AbroadAction.ACCEPT else A.ESTIMATED
     other = Actor.of(tele_world.coordinator if action in HOME else tele_world.asker)
     with pytest.raises(AccessDenied):
-        abroad.take(db=db, actor=other, referral=referral, action=action, data=DATA, now=NOW)
+        abroad.take(
+            db=db, actor=other, referral=referral, action=action, data=DATA, now=NOW,
+            store=store, max_bytes=MAX,
+        )  # fmt: skip
 
 
 def test_an_invitation_before_acceptance_is_refused_and_the_way_is_recorded(
-    db: Session, tele_world: TeleWorld, referral: AbroadReferral
+    db: Session, tele_world: TeleWorld, store: Storage, referral: AbroadReferral
 ) -> None:
     centre = Actor.of(tele_world.coordinator)
     with pytest.raises(UserError) as refused:
         abroad.take(
-            db=db, actor=centre, referral=referral, action=AbroadAction.INVITE, data=DATA, now=NOW
-        )
+            db=db, actor=centre, referral=referral, action=AbroadAction.INVITE, data=DATA,
+            now=NOW, store=store, max_bytes=MAX,
+        )  # fmt: skip
     assert refused.value.errors[0].message.text == "Only an accepted referral can be invited."
     for action, _target in WAY:
         abroad.take(
             db=db, actor=_by(tele_world, action), referral=referral, action=action, data=DATA,
-            now=NOW,
+            now=NOW, store=store, max_bytes=MAX,
         )  # fmt: skip
     assert [s.to_status for s in referral.history][-1] == A.FOLLOWED_UP
     assert len(referral.history) == 10

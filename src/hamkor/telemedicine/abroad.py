@@ -5,8 +5,8 @@ Each step is taken by one side: **home** (the referring institution's doctors an
 who also record the patient's own consent to the plan and its cost) or the **centre** (its
 coordinators). The table is ``STEPS``; docs/telemedicine.md shows it. A step from another state
 is refused with a translated error on ``status``, a step by the other side is an audited 403.
-The invitation letter for the visa is not made yet (it waits for the reports' PDF engine): the
-``invite`` step records that it was issued.
+Two steps carry papers (``papers``): ``invite`` prints the invitation letter for the visa and
+``discharge`` keeps the discharge summary's file, besides or instead of its text.
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ from hamkor.core import access, audit
 from hamkor.core.access import AccessDenied, Action, Actor
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
+from hamkor.core.storage import Storage
 from hamkor.core.text import Notes, OptionalLine
 from hamkor.programs.schemas import OptionalInstant
+from hamkor.telemedicine import papers
 from hamkor.telemedicine.access import CENTRE_ROLE, asking_side
+from hamkor.telemedicine.attachments import Upload
 from hamkor.telemedicine.models import (
     AbroadReferral,
     AbroadStatus,
@@ -35,6 +38,7 @@ from hamkor.telemedicine.models import (
     CaseRecommendation,
     TeleCase,
 )
+from hamkor.telemedicine.papers import Paper
 from hamkor.telemedicine.service import author_id
 
 A = AbroadStatus
@@ -128,11 +132,13 @@ class AbroadRead(BaseModel):
     travel_from: datetime | None
     travel_until: datetime | None
     note: str
+    #: The invitation letter and the discharge summary, once issued.
+    papers: list[Paper] = []
 
 
 class StepData(BaseModel):
-    """What a step may carry: the cost estimate, the travel dates, a note (the discharge
-    summary on ``discharge``)."""
+    """What a step may carry: the cost estimate, the travel dates (on ``invite``, the planned
+    period the letter names), a note (the discharge summary's text on ``discharge``)."""
 
     cost_estimate: OptionalLine = None
     travel_from: OptionalInstant = None
@@ -205,8 +211,12 @@ def take(
     action: AbroadAction,
     data: StepData,
     now: datetime,
+    store: Storage,
+    max_bytes: int,
+    summary: Upload | None = None,
 ) -> AbroadReferral:
-    """Take one step of the table, by the side whose step it is."""
+    """Take one step of the table, by the side whose step it is; ``summary`` is the discharge
+    summary's file (a PDF or an image of at most ``max_bytes``), kept on ``discharge``."""
     move = STEPS[action]
     if referral.status not in move.sources:
         raise UserError.one("status", move.refused)
@@ -217,14 +227,21 @@ def take(
         raise UserError.one("cost_estimate", N_("This field is required."))
     if action == AbroadAction.PLAN_TRAVEL and not (data.travel_from and data.travel_until):
         raise UserError.one("travel_from", N_("Give the dates of the journey."))
-    if action == AbroadAction.DISCHARGE and not data.note:
-        raise UserError.one("note", N_("Give the discharge summary."))
+    if action == AbroadAction.DISCHARGE:
+        kept = papers.keep_summary(
+            db=db, actor=actor, referral=referral, store=store, upload=summary,
+            max_bytes=max_bytes, now=now,
+        )  # fmt: skip
+        if kept is None and not data.note:
+            raise UserError.one("note", N_("Give the discharge summary, as a text or a file."))
     referral.cost_estimate = data.cost_estimate or referral.cost_estimate
     referral.travel_from = data.travel_from or referral.travel_from
     referral.travel_until = data.travel_until or referral.travel_until
     if data.note:
         referral.note = data.note
     _record(db, actor, referral, AbroadStatus(referral.status), move.target, now)
+    if action == AbroadAction.INVITE:
+        papers.issue_letter(db=db, actor=actor, referral=referral, store=store, issued=now)
     return referral
 
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel
 
 from hamkor.core.access import Action, get_for
 from hamkor.core.clock import now
 from hamkor.core.forms import PathId, QueryId
 from hamkor.core.storage import storage_for
+from hamkor.core.text import TEXT_MAX
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, settings_of
-from hamkor.telemedicine import abroad, attachments, service
+from hamkor.telemedicine import abroad, attachments, papers, service
 from hamkor.telemedicine.abroad import AbroadAction, AbroadRead, StepData
 from hamkor.telemedicine.models import AbroadReferral, CaseStatus, TeleCase
 from hamkor.telemedicine.schemas import (
@@ -175,6 +176,14 @@ def add_files(
     return attachments.described(ctx.db, rows)
 
 
+def _read(ctx: ApiCtx, referrals: list[AbroadReferral]) -> list[AbroadRead]:
+    """The referrals with their papers (the bytes of each at ``/files/{file_id}``)."""
+    found = papers.papers_of(ctx.db, referrals)
+    return [
+        AbroadRead.model_validate(r).model_copy(update={"papers": found[r.id]}) for r in referrals
+    ]
+
+
 @router.post("/cases/{case_id}/abroad", status_code=201)
 def refer_abroad(ctx: ApiCtx, case_id: PathId) -> AbroadRead:
     """Refer the patient of a case answered "refer for treatment abroad" to its centre."""
@@ -185,18 +194,50 @@ def refer_abroad(ctx: ApiCtx, case_id: PathId) -> AbroadRead:
 
 @router.get("/abroad")
 def list_abroad(ctx: ApiCtx) -> list[AbroadRead]:
-    """Where each patient referred abroad is, along the way there and back."""
-    found = abroad.where_patients_are(db=ctx.db, actor=ctx.actor)
-    return [AbroadRead.model_validate(r) for r in found]
+    """Where each patient referred abroad is, along the way there and back, with the papers."""
+    return _read(ctx, abroad.where_patients_are(db=ctx.db, actor=ctx.actor))
+
+
+def _step(
+    ctx: ApiCtx,
+    referral_id: int,
+    action: AbroadAction,
+    data: StepData,
+    summary: attachments.Upload | None = None,
+) -> AbroadRead:
+    referral = get_for(ctx.db, ctx.actor, AbroadReferral, referral_id, Action.CHANGE)
+    settings = settings_of(ctx.request)
+    taken = abroad.take(
+        db=ctx.db,
+        actor=ctx.actor,
+        referral=referral,
+        action=action,
+        data=data,
+        now=now(),
+        store=storage_for(settings),
+        max_bytes=settings.file_max_bytes,
+        summary=summary,
+    )
+    return _read(ctx, [taken])[0]
+
+
+@router.post("/abroad/{referral_id}/discharge")
+def discharge(
+    ctx: ApiCtx,
+    referral_id: PathId,
+    note: Annotated[str, Form(max_length=TEXT_MAX)] = "",
+    summary: Annotated[UploadFile | None, File()] = None,
+) -> AbroadRead:
+    """The centre discharges the patient home with the summary: a text (``note``), a file
+    (``summary``: a PDF or an image), or both, sent as a multipart form."""
+    kept = attachments.Upload(summary.filename or "", summary.file) if summary else None
+    return _step(ctx, referral_id, AbroadAction.DISCHARGE, StepData(note=note.strip()), kept)
 
 
 @router.post("/abroad/{referral_id}/{action}")
 def abroad_step(
     ctx: ApiCtx, referral_id: PathId, action: AbroadAction, data: StepData
 ) -> AbroadRead:
-    """One step of the referral, by the side whose step it is (docs/telemedicine.md)."""
-    referral = get_for(ctx.db, ctx.actor, AbroadReferral, referral_id, Action.CHANGE)
-    taken = abroad.take(
-        db=ctx.db, actor=ctx.actor, referral=referral, action=action, data=data, now=now()
-    )
-    return AbroadRead.model_validate(taken)
+    """One step of the referral, by the side whose step it is (docs/telemedicine.md); the
+    ``invite`` step prints the invitation letter."""
+    return _step(ctx, referral_id, action, data)

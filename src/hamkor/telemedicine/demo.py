@@ -8,7 +8,8 @@ branch of the cardiology centre asks the Syzganov centre about its cardiac surge
 Most are answered within their deadline; one, asked on 31 October, is answered late, after the
 visit of 4 November that it was to prepare. One is anonymous; one is still waiting. One patient,
 whose answer recommends treatment in Almaty, goes there and back in November (treatment
-abroad, through to the follow-up at home).
+abroad, through to the follow-up at home): the centre's invitation letter is dated 13 November,
+and the discharge summary comes home on 28 November as a scan besides its text.
 
 Everything is written through the service, with the dates of the story (``now`` of each step),
 by the demo's own users (the centres' coordinators and specialists, the asking doctors), so the
@@ -18,6 +19,7 @@ with cases already is left alone.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,12 +31,15 @@ from hamkor.care.models import FollowUpKind, FollowUpTask, Referral
 from hamkor.core.access import Actor
 from hamkor.core.demo import DEMO_PASSWORD
 from hamkor.core.models import Membership, Role, User
+from hamkor.core.pdf import FONT_DIR
+from hamkor.core.storage import storage_for
 from hamkor.core.users import create_user
 from hamkor.directory.models import Institution, Person, Specialty
 from hamkor.programs.models import Program
 from hamkor.settings import get_settings
 from hamkor.telemedicine import abroad, service
 from hamkor.telemedicine.abroad import STEPS, AbroadAction, Side, StepData
+from hamkor.telemedicine.attachments import Upload
 from hamkor.telemedicine.models import CaseRecommendation, TeleCase, Urgency
 from hamkor.telemedicine.schemas import (
     Answer,
@@ -282,15 +287,37 @@ JOURNEY_DATA = StepData(
 )
 
 
+def _discharge_scan() -> Upload:
+    """The discharge summary as the centre scanned it: a page of its text, as a PNG."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (620, 320), 255)
+    draw = ImageDraw.Draw(page)
+    title = ImageFont.truetype(str(FONT_DIR / "DejaVuSans-Bold.ttf"), 22)
+    text = ImageFont.truetype(str(FONT_DIR / "DejaVuSans.ttf"), 16)
+    draw.text((30, 30), "Выписной эпикриз", font=title, fill=0)
+    lines = ["Репротезирование трикуспидального клапана", "20.11.2025.", "Выписка 28.11.2025,"]
+    lines += ["варфарин под контролем МНО (цель 2,5–3,5)."]
+    for number, line in enumerate(lines):
+        draw.text((30, 90 + 32 * number), line, font=text, fill=0)
+    scan = io.BytesIO()
+    page.save(scan, format="PNG")
+    scan.seek(0)
+    return Upload("vypiska.png", scan)
+
+
 def _journey(db: Session, case: TeleCase, people: dict[str, Actor]) -> None:
-    """The patient referred abroad from the case, followed there and back."""
+    """The patient referred abroad from the case, followed there and back, with the centre's
+    invitation letter and the discharge summary's scan."""
     referral = abroad.recommend(db=db, actor=people["asker"], case=case, now=_at("2025-11-11", 10))
+    settings = get_settings()
     for action, day in JOURNEY:
         side = STEPS[action].side
         actor = people["asker"] if side == Side.HOME else people["coordinator"]
         abroad.take(
             db=db, actor=actor, referral=referral, action=action, data=JOURNEY_DATA,
-            now=_at(day, 9),
+            now=_at(day, 9), store=storage_for(settings), max_bytes=settings.file_max_bytes,
+            summary=_discharge_scan() if action == AbroadAction.DISCHARGE else None,
         )  # fmt: skip
 
 

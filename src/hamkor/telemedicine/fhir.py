@@ -7,21 +7,27 @@ deadline as the restriction's period), a **Communication** per message of the ex
 one for the answer), and a **DocumentReference** per file shared with the centre (the
 de-identified copies; the originals stay at home). Each resource is validated by its R4B model
 (``care.fhir.resources.validated``) before it leaves.
+
+``SOURCE`` hands the cases to care's ``hamkor fhir export`` (wired by ``hamkor.modules``, since
+care cannot import telemedicine), with the Organizations and Patients they refer to, so that
+every reference resolves inside the Bundle.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hamkor.care.fhir.directory import specialty_concept
+from hamkor.care import service as care
+from hamkor.care.fhir.directory import organization, specialty_concept
+from hamkor.care.fhir.patients import patient
 from hamkor.care.fhir.referrals import CONSULTATION, icd10_display
 from hamkor.care.fhir.resources import Resource, identifier, reference, validated
+from hamkor.care.fhir.sources import Source
 from hamkor.care.fhir.terms import ICD10, code_system, coding, concept, sid
 from hamkor.core import audit
 from hamkor.core.access import Actor, restrict
+from hamkor.directory.models import Institution
 from hamkor.telemedicine.attachments import described
 from hamkor.telemedicine.models import (
     CaseFile,
@@ -192,22 +198,81 @@ def case_resources(db: Session, case: TeleCase, base: str) -> list[Resource]:
     return resources
 
 
+def _cases(db: Session, actor: Actor, *where: ColumnElement[bool]) -> list[TeleCase]:
+    """The cases the actor may see that match ``where``, each and its patient audited."""
+    stmt = restrict(select(TeleCase), actor).where(*where).order_by(TeleCase.id)
+    cases = list(db.scalars(stmt.options(selectinload(TeleCase.messages))))
+    for case in cases:
+        audit.record(db, action="export", entity="telemedicine_cases", entity_id=case.id)
+        if case.patient_id is not None:
+            audit.record(db, action="export", entity="patients", entity_id=case.patient_id)
+    return cases
+
+
 def export_cases(
     *, db: Session, actor: Actor, base: str, centre_id: int | None = None
 ) -> list[Resource]:
     """The cases the actor may see (of one centre) as validated resources; each case and its
     patient are audited as exported."""
-    stmt = restrict(select(TeleCase), actor).order_by(TeleCase.id)
-    if centre_id is not None:
-        stmt = stmt.where(TeleCase.centre_id == centre_id)
-    cases = db.scalars(stmt.options(selectinload(TeleCase.messages))).all()
-    found: list[Any] = []
-    for case in cases:
-        audit.record(db, action="export", entity="telemedicine_cases", entity_id=case.id)
-        if case.patient_id is not None:
-            audit.record(db, action="export", entity="patients", entity_id=case.patient_id)
-        found += [validated(resource) for resource in case_resources(db, case, base)]
-    return found
+    where = [] if centre_id is None else [TeleCase.centre_id == centre_id]
+    return [
+        validated(resource)
+        for case in _cases(db, actor, *where)
+        for resource in case_resources(db, case, base)
+    ]
+
+
+def _for_recipient(db: Session, cases: list[TeleCase], recipient: Institution) -> list[TeleCase]:
+    """Of the cases already shared with ``recipient`` (it asked or answered them), those whose
+    patient may still go to it: registered in its country, or consenting to sharing abroad."""
+    abroad = {
+        case.patient.id
+        for case in cases
+        if case.patient is not None and case.patient.institution.country_id != recipient.country_id
+    }
+    allowed = care.shareable_abroad(db, abroad)
+    return [case for case in cases if case.patient_id not in abroad or case.patient_id in allowed]
+
+
+def collect(
+    db: Session, actor: Actor, base: str, program_id: int | None, recipient: Institution | None
+) -> list[Resource]:
+    """A program's cases (all the actor may see without ``program_id``; with ``recipient``,
+    those between it and another institution) for care's export, preceded by the
+    Organizations and Patients they refer to."""
+    where: list[ColumnElement[bool]] = []
+    if program_id is not None:
+        where.append(TeleCase.program_id == program_id)
+    if recipient is not None:
+        where.append(
+            or_(TeleCase.centre_id == recipient.id, TeleCase.asking_institution_id == recipient.id)
+        )
+    cases = _cases(db, actor, *where)
+    if recipient is not None:
+        cases = _for_recipient(db, cases, recipient)
+    institutions = {i.id: i for c in cases for i in (c.asking_institution, c.centre)}
+    patients = {c.patient.id: c.patient for c in cases if c.patient is not None}
+    institutions |= {p.institution_id: p.institution for p in patients.values()}
+    return [
+        *(organization(institution) for _id, institution in sorted(institutions.items())),
+        *(patient(record) for _id, record in sorted(patients.items())),
+        *(resource for case in cases for resource in case_resources(db, case, base)),
+    ]
+
+
+SOURCE = Source(
+    name="telemedicine",
+    collect=collect,
+    documentation={
+        "ServiceRequest": (
+            "Teleconsultation cases are exported by `hamkor fhir export` as ServiceRequests "
+            "of category request-category#teleconsultation (ids tc-<n>); not served here."
+        ),
+        "Task": "The workflow of a teleconsultation case: status, requester, owner, deadline.",
+        "Communication": "The messages of a teleconsultation case, and the centre's answer.",
+        "DocumentReference": "The files of a teleconsultation case shared with the centre.",
+    },
+)
 
 
 def bundle(resources: list[Resource], base: str) -> Resource:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hamkor.core.i18n import N_
 from hamkor.telemedicine.abroad import AbroadAction
 from hamkor.telemedicine.models import AbroadStatus, CaseRecommendation, CaseStatus, Urgency
+from hamkor.telemedicine.papers import LETTER, SUMMARY
 from hamkor.telemedicine.service import Step
 
 CASE_STATUS: dict[CaseStatus, str] = {
@@ -64,4 +65,10 @@ ABROAD_ACTION: dict[AbroadAction, str] = {
     AbroadAction.FOLLOW_UP: N_("Mark as followed up"),
     AbroadAction.DECLINE: N_("Decline"),
     AbroadAction.CANCEL: N_("Cancel the referral"),
+}
+
+#: The papers of a referral abroad, as their links say.
+PAPER: dict[str, str] = {
+    LETTER: N_("Invitation letter (PDF)"),
+    SUMMARY: N_("Discharge summary (file)"),
 }

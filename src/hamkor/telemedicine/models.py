@@ -245,6 +245,7 @@ class AbroadReferral(Timestamped, Base):
     travel_until: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
 
+    case: Mapped[TeleCase | None] = relationship()
     patient: Mapped[Patient] = relationship(lazy="joined")
     centre: Mapped[Institution] = relationship(foreign_keys=[centre_id], lazy="joined")
     referring_institution: Mapped[Institution] = relationship(

@@ -25,10 +25,10 @@ from hamkor.core.i18n import N_
 from hamkor.core.models import Membership, User
 from hamkor.core.pages import Refusal, labelled_options, named_options, save_then, see_other
 from hamkor.core.storage import storage_for
-from hamkor.core.web import Ctx, Form, PageCtx, settings_of
+from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
 from hamkor.directory.models import Institution, Specialty
 from hamkor.programs.models import Program
-from hamkor.telemedicine import abroad, attachments, labels, service
+from hamkor.telemedicine import abroad, attachments, labels, papers, service
 from hamkor.telemedicine.abroad import AbroadAction, StepData
 from hamkor.telemedicine.access import ASSIGNEE_ROLES, asking_side
 from hamkor.telemedicine.models import (
@@ -101,6 +101,7 @@ def _abroad_page(ctx: Ctx, refusal: Refusal | None = None) -> Response:
         status,
         referrals=referrals,
         actions={r.id: abroad.next_actions(ctx.actor, r) for r in referrals},
+        papers=papers.papers_of(ctx.db, referrals),
         errors=errors,
         form={},
     )
@@ -109,12 +110,24 @@ def _abroad_page(ctx: Ctx, refusal: Refusal | None = None) -> Response:
 @router.post("/telemedicine/abroad/{referral_id}/{action}", response_class=HTMLResponse)
 def abroad_step(ctx: PageCtx, referral_id: PathId, action: AbroadAction, form: Form) -> Response:
     referral = access.get_for(ctx.db, ctx.actor, AbroadReferral, referral_id, Action.CHANGE)
+    settings = settings_of(ctx.request)
+    summary = form.get("summary")
     return save_then(
         ctx,
         form,
         StepData,
         lambda data: abroad.take(
-            db=ctx.db, actor=ctx.actor, referral=referral, action=action, data=data, now=now()
+            db=ctx.db,
+            actor=ctx.actor,
+            referral=referral,
+            action=action,
+            data=data,
+            now=now(),
+            store=storage_for(settings),
+            max_bytes=settings.file_max_bytes,
+            summary=attachments.Upload(summary.filename, summary.file)
+            if isinstance(summary, Upload)
+            else None,
         ),
         done=f"/telemedicine/abroad#r{referral.id}",
         again=lambda refusal: _abroad_page(ctx, refusal),

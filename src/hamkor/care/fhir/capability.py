@@ -2,13 +2,17 @@
 
 It names the FHIR version we really validate against (4.3.0, R4B: the R4 line that
 ``fhir.resources`` 8 ships) and lists only the resources, interactions and search parameters
-``served.py`` declares, which the routes and searches are built from.
+``served.py`` declares, which the routes and searches are built from. The resource types the
+modules built on care add to the export (``sources``) are listed too, with what they hold and
+no interaction, since they are exported, not served; for a type that is served as well, the
+source's words are added to its documentation.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import version
 
+from hamkor.care.fhir import sources
 from hamkor.care.fhir.resources import Resource, validated
 from hamkor.care.fhir.search import MAX_COUNT, PAGE_OFFSET, PAGE_SIZE
 from hamkor.care.fhir.served import SERVED
@@ -43,6 +47,18 @@ def _resource(resource_type: str) -> Resource:
     }
 
 
+def _resources() -> list[Resource]:
+    """The served resources, then the types only the sources export, each type once."""
+    listed = {resource_type: _resource(resource_type) for resource_type in SERVED}
+    for source in sources.registered():
+        for resource_type, documentation in source.documentation.items():
+            entry = listed.setdefault(resource_type, {"type": resource_type})
+            entry["documentation"] = " ".join(
+                text for text in (entry.get("documentation"), documentation) if text
+            )
+    return list(listed.values())
+
+
 def statement(base: str) -> Resource:
     """The CapabilityStatement of the server at ``base``."""
     return validated(
@@ -69,7 +85,7 @@ def statement(base: str) -> Resource:
                             "tokens page, or a logged-in session with its CSRF header."
                         ),
                     },
-                    "resource": [_resource(resource_type) for resource_type in SERVED],
+                    "resource": _resources(),
                     "interaction": [
                         {
                             "code": "transaction",

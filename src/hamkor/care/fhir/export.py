@@ -6,7 +6,9 @@ Locations and Practitioners its records refer to so that every reference resolve
 
 Every record is read through the care access policies, every patient exported is audited, and
 patients who withdrew their consent to sharing data abroad are left out of an export to an
-institution abroad.
+institution abroad. The modules built on care add their own resources (``sources``: the
+teleconsultation cases), after care's; a resource two parts both hold (an Organization, a
+Patient) is written once.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hamkor.care import service as care
-from hamkor.care.fhir import directory, outcomes, patients, referrals, scheduling
+from hamkor.care.fhir import directory, outcomes, patients, referrals, scheduling, sources
 from hamkor.care.fhir.resources import Resource, validated
 from hamkor.care.models import (
     Appointment,
@@ -207,6 +209,18 @@ def collect(
     ]
 
 
+def _once(resources: list[Resource]) -> list[Resource]:
+    """The resources with each type and id once, the first kept."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for resource in resources:
+        key = (resource["resourceType"], str(resource["id"]))
+        if key not in seen:
+            seen.add(key)
+            kept.append(resource)
+    return kept
+
+
 def export_bundle(
     *,
     db: Session,
@@ -216,9 +230,17 @@ def export_bundle(
     recipient: Institution | None = None,
     progress: Progress | None = None,
 ) -> Resource:
-    """The care data of one program (all the actor may see without ``program_id``) as a
-    collection Bundle; each resource is validated by its R4B model as it is added."""
-    resources = collect(db, actor, program_id, recipient)
+    """The care data of one program (all the actor may see without ``program_id``) and what
+    the registered sources add to it, as a collection Bundle; each resource is validated by its
+    R4B model as it is added."""
+    resources = _once(
+        collect(db, actor, program_id, recipient)
+        + [
+            resource
+            for source in sources.registered()
+            for resource in source.collect(db, actor, base, program_id, recipient)
+        ]
+    )
     entries = []
     for done, resource in enumerate(resources, start=1):
         checked = validated(resource)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hamkor.care import identifiers
 from hamkor.care import service as care
+from hamkor.care.fhir import sources
 from hamkor.care.fhir.bundles import Entry, Index, read_entries
 from hamkor.care.fhir.names import names_of
 from hamkor.care.fhir.patients import HOME_CITY_EXTENSION, RELATION_EXTENSION
@@ -50,6 +51,22 @@ WRITTEN = ("Patient", "Consent", "ServiceRequest")
 REFERRED = ("Organization", "Location")
 #: Told ``(entries done, entries)`` as the import goes, for a progress bar.
 Progress = Callable[[int, int], None]
+
+#: The system of Hamkor's request categories other than a referral (a teleconsultation, which
+#: ``hamkor fhir export`` holds too): such a ServiceRequest is read, never imported as one.
+REQUEST_CATEGORY = code_system("request-category")
+
+
+def other_request(resource: Resource) -> bool:
+    """Whether a ServiceRequest is one of Hamkor's other requests, not a referral."""
+    return any(
+        coding.get("system") == REQUEST_CATEGORY
+        for category in resource.get("category") or []
+        if isinstance(category, dict)
+        for coding in category.get("coding") or []
+        if isinstance(coding, dict)
+    )
+
 
 #: A stand-in id to check a referral whose patient is not written (nothing is written then).
 _CHECK_ONLY = 1
@@ -309,6 +326,9 @@ class _Importer:
         return found
 
     def referral_entry(self, entry: Entry) -> None:
+        if other_request(entry.resource):
+            self.referred_entry(entry)
+            return
         patient_id = self._patient_of(entry, "subject")
         mapped = _referral(self, entry.resource)
         # Checked even when its patient was refused, so that every problem is told at once.
@@ -567,6 +587,12 @@ def _entry_number(error: FieldError) -> int:
     return int(digits) if digits.isdigit() else -1
 
 
+def _of_sources() -> set[str]:
+    """The types the modules built on care add to its export (``sources``): a Bundle that
+    ``hamkor fhir export`` wrote is taken back, those resources read and left alone."""
+    return {name for source in sources.registered() for name in source.documentation}
+
+
 def import_bundle(
     *,
     db: Session,
@@ -583,7 +609,7 @@ def import_bundle(
     ``max_entries`` entries (``HAMKOR_IMPORT_MAX_ROWS`` by default) is refused at once.
     """
     limit = max_entries or get_settings().import_max_rows
-    entries, errors = read_entries(bundle, (*WRITTEN, *REFERRED), limit)
+    entries, errors = read_entries(bundle, (*WRITTEN, *REFERRED, *_of_sources()), limit)
     if progress is not None:
         # Told before the session first asks the database: a job on SQLite then writes its
         # progress and takes the one write lock for the import (``core.import_jobs``).
