@@ -42,6 +42,13 @@ NOT_PAGES = re.compile(
 )
 #: The tallest a one-line header is (its line and padding), in CSS pixels.
 ONE_LINE = 60
+#: The menu's links end within its own box (or it scrolls them there), not under the bell.
+MENU_STAYS_IN_ITS_BOX = """() => {
+    const menu = document.querySelector('header.top nav');
+    const end = menu.lastElementChild.getBoundingClientRect().right;
+    return getComputedStyle(menu).overflowX !== 'visible'
+        || end <= menu.getBoundingClientRect().right + 0.5;
+}"""
 #: Pages visited per role: the demo's address patterns number fewer.
 MOST_PAGES = 120
 
@@ -118,4 +125,5 @@ def test_the_header_is_one_line_on_a_desktop(
         page = _logged_in(browser, demo.url, username, 1440, language)
         height = page.evaluate("() => document.querySelector('header.top').offsetHeight")
         assert height <= ONE_LINE, f"{username} in {language}: {height} px"
+        assert page.evaluate(MENU_STAYS_IN_ITS_BOX), f"{username} in {language}: menu overflows"
         page.context.close()
