@@ -59,6 +59,7 @@ from hamkor.core.pages import (
 from hamkor.core.templating import Formatter
 from hamkor.core.text import SearchQuery
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
+from hamkor.directory import pickers
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.calendar import local_day
@@ -445,6 +446,9 @@ def _save_outcome(
         lambda data: save(db=ctx.db, actor=actor, data=data),
         done=lambda saved: f"/care/patients/{saved.referral.patient_id}#outcomes",
         again=lambda refusal: _outcome_form(ctx, _referral(ctx, referral_id), form, refusal),
+        pick=pickers.picks(
+            ctx.db, actor, ctx.translator, people=("surgeon_ids",), multiple=("surgeon_ids",)
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from hamkor.core.exports import FormatQuery
 from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_, Message, Translator, match_language
 from hamkor.core.pages import (
+    Picks,
     Refusal,
     form_of,
     form_values,
@@ -32,6 +33,7 @@ from hamkor.core.pages import (
 )
 from hamkor.core.text import LanguageTag
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx
+from hamkor.directory import pickers
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
 from hamkor.programs import exports as lists
@@ -410,6 +412,18 @@ def _activity_form(
     )
 
 
+def _activity_picks(ctx: Ctx) -> Picks:
+    """The activity form's pickers: its room and its leads, typed or suggested."""
+    return pickers.picks(
+        ctx.db,
+        ctx.actor,
+        ctx.translator,
+        people=("lead_ids",),
+        rooms=("room_id",),
+        multiple=("lead_ids",),
+    )
+
+
 def _saved_activity_url(activity: Activity) -> str:
     """The calendar, showing the conflicts the saved activity may have brought."""
     return f"/programs/{activity.program_id}/calendar?saved={activity.id}#activity-{activity.id}"
@@ -438,6 +452,7 @@ def create_activity(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         form,
         ActivityCreate,
         lambda data: service.create_activity(db=ctx.db, actor=actor, program=program, data=data),
+        _activity_picks(ctx),
     )
     if isinstance(activity, Refusal):
         return _activity_form(ctx, program, None, form, activity)
@@ -464,6 +479,7 @@ def update_activity(ctx: PageCtx, activity_id: PathId, form: Form) -> Response:
         lambda data: service.update_activity(db=ctx.db, actor=actor, activity=activity, data=data),
         done=_saved_activity_url(activity),
         again=lambda refusal: _activity_form(ctx, activity.program, activity, form, refusal),
+        pick=_activity_picks(ctx),
     )
 
 
@@ -666,6 +682,7 @@ def create_participation(ctx: PageCtx, program_id: PathId, form: Form) -> Respon
         ),
         done=f"/programs/{program.id}/participants",
         again=lambda refusal: _participation_form(ctx, program, None, form, refusal),
+        pick=pickers.picks(ctx.db, actor, ctx.translator, people=("person_id",)),
     )
 
 
