@@ -40,7 +40,7 @@ from hamkor.programs import exports as lists
 from hamkor.programs import labels, service
 from hamkor.programs.calendar import CalendarBy
 from hamkor.programs.conflicts import describe
-from hamkor.programs.filters import ActivityFilter, ProgramFilter
+from hamkor.programs.filters import ActivityFilter, ParticipantFilter, ProgramFilter
 from hamkor.programs.models import (
     Activity,
     ActivityKind,
@@ -619,18 +619,33 @@ def delete_delegation(
 
 
 @router.get("/programs/{program_id}/participants", response_class=HTMLResponse)
-def participants(ctx: PageCtx, program_id: PathId, export: FormatQuery = None) -> Response:
-    """The program's participants with their brigades, arrivals and departures."""
+def participants(
+    ctx: PageCtx,
+    program_id: PathId,
+    filters: Annotated[ParticipantFilter, Query()],
+    export: FormatQuery = None,
+) -> Response:
+    """The program's participants with their brigades, arrivals and departures: searched by
+    name in either script, filtered by role and brigade, paged; the file holds every row the
+    filters find."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id)
-    participations = service.list_participations(db=ctx.db, actor=actor, program=program)
     if export is not None:
-        return _download(ctx, lists.PARTICIPANTS, participations, export, program)
+        found = service.list_participations(
+            db=ctx.db, actor=actor, program=program, filters=filters
+        )
+        return _download(ctx, lists.PARTICIPANTS, found, export, program)
+    page = service.page_participations(
+        db=ctx.db, actor=actor, program=program, filters=filters, size=page_size(ctx)
+    )
+    delegations = service.list_delegations(db=ctx.db, actor=actor, program=program)
     return _render(
         ctx,
         "programs/participants.html",
         program=program,
-        participations=participations,
+        page=page,
+        filters=pager_params(filters),
+        delegations=named_options(ctx.translator, delegations),
         may_change=service.may_change(ctx.db, actor, program),
     )
 
