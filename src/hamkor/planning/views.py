@@ -248,6 +248,9 @@ def replan(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         ),
         done=lambda saved: f"/planning/runs/{saved.id}",
         again=lambda refusal: _replan_form(ctx, program, form, refusal),
+        pick=pickers.picks(
+            ctx.db, ctx.actor, ctx.translator, people=("specialist_id",), rooms=("room_id",)
+        ),
     )
 
 
