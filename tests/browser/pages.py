@@ -109,7 +109,7 @@ class ActivityForm:
         self.page.select_option("#f-kind", kind)
         self.page.select_option("#f-city_id", str(city_id))
         self.page.select_option("#f-institution_id", str(institution_id))
-        self.page.select_option("#f-room_id", str(room_id))
+        self.page.fill("#f-room_id", str(room_id))  # a picker: its number is enough
         self.page.fill("#f-day", day)
         self.page.fill("#f-start_time", start)
         self.page.fill("#f-end_time", end)
@@ -153,7 +153,7 @@ class ReplanForm:
     page: Page
 
     def close_room(self, room_id: int, day: str, time_limit_seconds: int) -> None:
-        self.page.select_option("#f-room_id", str(room_id))
+        self.page.fill("#f-room_id", str(room_id))  # a picker: its number is enough
         self.page.fill("#f-closed_days", day)
         self.page.select_option("#f-time_limit_seconds", str(time_limit_seconds))
         self.page.click("form.record button[type=submit].primary")

@@ -86,6 +86,8 @@ from hamkor.core.db import utcnow
 from hamkor.core.errors import FieldError, UserError, problem, refuse_any
 from hamkor.core.i18n import N_, spellings
 from hamkor.core.models import Role
+from hamkor.core.pagination import Page, paginate
+from hamkor.directory.filters import matching
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program, activity_leads
 
@@ -130,10 +132,10 @@ def _shown(db: Session, patient_ids: Iterable[int], note: str) -> None:
 def patients_statement(actor: Actor, search: str | None = None) -> Select[Any]:
     """The patients the actor may see, not merged away, matching ``search`` in any script."""
     stmt = select(Patient).where(Patient.merged_into_id.is_(None)).order_by(Patient.id)
-    if search and search.strip():
-        words = [word for word in search.casefold().split() if word]
-        for word in words:
-            stmt = stmt.where(Patient.search.contains(word))
+    # Each word as typed or read from Cyrillic to Latin, so "Азиз" finds a name kept as "Aziz".
+    condition = matching(Patient.search, search) if search else None
+    if condition is not None:
+        stmt = stmt.where(condition)
     return restrict(stmt, actor)
 
 
@@ -142,6 +144,15 @@ def list_patients(*, db: Session, actor: Actor, search: str | None = None) -> li
     patients = list(db.scalars(patients_statement(actor, search)))
     _shown(db, (patient.id for patient in patients), "patient list")
     return patients
+
+
+def page_patients(
+    *, db: Session, actor: Actor, search: str | None, number: int, size: int
+) -> Page[Patient]:
+    """One page of the actor's patients (issue 20); only the patients shown are audited."""
+    page: Page[Patient] = paginate(db, patients_statement(actor, search), number=number, size=size)
+    _shown(db, (patient.id for patient in page.items), "patient list")
+    return page
 
 
 def get_patient(*, db: Session, actor: Actor, patient_id: int) -> Patient:

@@ -43,7 +43,7 @@ from hamkor.core.access import Action, NotFound, get_for, restrict
 from hamkor.core.dates import SearchDate
 from hamkor.core.errors import UserError
 from hamkor.core.exports import FormatQuery
-from hamkor.core.forms import PathId, PathStep, error_map
+from hamkor.core.forms import PageNumber, PathId, PathStep, error_map
 from hamkor.core.i18n import N_, Message
 from hamkor.core.importing import columns_of
 from hamkor.core.jobs import Job
@@ -52,6 +52,7 @@ from hamkor.core.pages import (
     Refusal,
     labelled_options,
     named_options,
+    page_size,
     save_then,
     see_other,
     told,
@@ -59,6 +60,7 @@ from hamkor.core.pages import (
 from hamkor.core.templating import Formatter
 from hamkor.core.text import SearchQuery
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
+from hamkor.directory import pickers
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Institution, Person, Specialty
 from hamkor.programs.calendar import local_day
@@ -105,14 +107,17 @@ def _programs(ctx: Ctx) -> Options:
 
 
 @router.get("/care/patients", response_class=HTMLResponse)
-def patients(ctx: PageCtx, q: SearchQuery = None) -> Response:
-    """The patients the reader may see, searched by name in any script."""
-    found = service.list_patients(db=ctx.db, actor=ctx.actor, search=q)
+def patients(ctx: PageCtx, q: SearchQuery = None, page: PageNumber = 1) -> Response:
+    """The patients the reader may see, searched by name in any script, a page at a time."""
+    found = service.page_patients(
+        db=ctx.db, actor=ctx.actor, search=q, number=page, size=page_size(ctx)
+    )
     return _render(
         ctx,
         "care/patients.html",
-        patients=found,
+        page=found,
         q=q or "",
+        filters={"q": q} if q else {},
         registers=service.may_register(ctx.actor),
     )
 
@@ -445,6 +450,9 @@ def _save_outcome(
         lambda data: save(db=ctx.db, actor=actor, data=data),
         done=lambda saved: f"/care/patients/{saved.referral.patient_id}#outcomes",
         again=lambda refusal: _outcome_form(ctx, _referral(ctx, referral_id), form, refusal),
+        pick=pickers.picks(
+            ctx.db, actor, ctx.translator, people=("surgeon_ids",), multiple=("surgeon_ids",)
+        ),
     )
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import Select, select
 
 from hamkor.core.access import AccessDenied, Action, Actor
+from hamkor.core.audit_labels import entity_label, field_label
 from hamkor.core.dates import OptionalSearchDate
+from hamkor.core.errors import invalid
 from hamkor.core.exports import Column, Kind, Listing, local, plain
 from hamkor.core.i18n import N_, Translator
 from hamkor.core.models import AuditEntry, Role
@@ -42,6 +44,15 @@ class AuditFilter(BaseModel):
     until: OptionalSearchDate = None
     page: int = 1
 
+    @field_validator("until")
+    @classmethod
+    def _not_before_since(cls, until: date | None, info: ValidationInfo) -> date | None:
+        """A range ending before it starts finds nothing; say so rather than show no rows."""
+        since = info.data.get("since")
+        if until is not None and since is not None and until < since:
+            raise invalid(N_("The range cannot end before it starts."))
+        return until
+
     def statement(self) -> Select[Any]:
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
         if self.actor:
@@ -71,22 +82,23 @@ def require_auditor(actor: Actor) -> None:
         raise AccessDenied(AuditEntry.__tablename__, None, Action.VIEW)
 
 
-def _changes(entry: AuditEntry) -> str:
+def _changes(entry: AuditEntry, translator: Translator) -> str:
     """The changes of an entry as the page shows them: ``field: old → new`` (an update),
-    ``field: value`` (a record created or deleted), one per line."""
+    ``field: value`` (a record created or deleted), one per line, fields named for the reader."""
     lines = []
     for key, change in entry.changes.items():
+        label = field_label(translator, key)
         if isinstance(change, str):
-            lines.append(key)
+            lines.append(label)
             continue
         old, new = change
         if old is None and new is None:
             continue
         shown_new = "—" if new is None else str(new)
         if entry.action == "update":
-            lines.append(f"{key}: {'—' if old is None else old} → {shown_new}")
+            lines.append(f"{label}: {'—' if old is None else old} → {shown_new}")
         else:
-            lines.append(f"{key}: {shown_new}")
+            lines.append(f"{label}: {shown_new}")
     return "\n".join(lines)
 
 
@@ -103,9 +115,9 @@ AUDIT_TRAIL: Listing[AuditEntry] = Listing(
         Column(N_("When (UTC)"), plain(lambda e: local(e.at, "UTC")), Kind.DATETIME, 17),
         Column(N_("User"), plain(lambda e: e.actor_name), width=18),
         Column(N_("Action"), _action, width=16),
-        Column(N_("Record type"), plain(lambda e: e.entity), width=22),
+        Column(N_("Record type"), lambda e, t: entity_label(t, e.entity), width=22),
         Column(N_("Record"), plain(lambda e: e.entity_id), width=10),
-        Column(N_("Changes"), lambda e, _t: _changes(e), width=60),
+        Column(N_("Changes"), _changes, width=60),
         Column(N_("Note"), plain(lambda e: e.note), width=30),
         Column(N_("IP address"), plain(lambda e: e.address), width=16),
     ),

@@ -44,6 +44,8 @@ IdList = Annotated[list[FormId], FormList]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 #: The id of a record to filter by in a query string (``?institution=3``).
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+#: The page of a list asked for in a query string (``?page=2``); past the last shows the last.
+PageNumber = Annotated[int, Query(ge=1, le=10**6)]
 #: A step named in an address (``/appointments/3/check-in``), looked up among known ones.
 PathStep = Annotated[str, Path(max_length=40)]
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from hamkor.core import access, flash
+from hamkor.core import access, flash, pickers
 from hamkor.core.errors import UserError
 from hamkor.core.forms import error_map, flatten, record_values, validate
 from hamkor.core.i18n import N_, Message, Translator
@@ -28,6 +28,14 @@ ValueT = TypeVar("ValueT", bound=str)
 
 #: The status of a form shown again because it was refused.
 REFUSED = 422
+
+
+@dataclass(frozen=True)
+class Picks:
+    """A form's searchable pickers: how each field finds records, and which take several."""
+
+    finders: Mapping[str, pickers.Finder]
+    multiple: frozenset[str] = frozenset()
 
 
 class NamedRow(Protocol):
@@ -120,14 +128,21 @@ def save_form(
     form: Mapping[str, Any],
     schema: type[SchemaT],
     save: Callable[[SchemaT], SavedT],
+    pick: Picks | None = None,
 ) -> SavedT | Refusal:
     """The form validated by ``schema`` and saved by ``save``, or the :class:`Refusal` to show.
+
+    ``pick`` names the form's searchable pickers: their typed names become ids first
+    (:func:`hamkor.core.pickers.resolve`), a name that matches no one or several refused
+    beside its field like any other error.
 
     The save runs in a savepoint: when the service refuses half-way, what it had begun is
     undone, and only that. The rest of the request's transaction (its audit entries among
     them) stays and is committed with the request, as it would be for any other page.
     """
     try:
+        if pick is not None:
+            form = pickers.resolve(form, pick.finders, pick.multiple)
         data = validate(schema, form)
         with ctx.db.begin_nested():
             return save(data)
@@ -150,11 +165,12 @@ def save_then(
     done: str | Callable[[Any], str],
     again: Callable[[Refusal], Response],
     said: Message | Callable[[Any], Message] = SAVED,
+    pick: Picks | None = None,
 ) -> Response:
     """Save a form posted from a page and go on to ``done`` (an address, or one made from what
     was saved) saying ``said``, or show ``again`` the page with the refusal beside its fields:
     what most form routes do after their access check."""
-    saved = save_form(ctx, form, schema, save)
+    saved = save_form(ctx, form, schema, save, pick)
     if isinstance(saved, Refusal):
         return again(saved)
     url = done if isinstance(done, str) else done(saved)

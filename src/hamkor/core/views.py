@@ -4,7 +4,7 @@ the download of stored files and the jobs."""
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from hamkor.core import (
     access,
     audit,
+    audit_labels,
     clock,
     exports,
     files,
@@ -160,20 +161,40 @@ def audit_trail(ctx: PageCtx, export: FormatQuery = None) -> Response:
         filters = validate(AuditFilter, given)
     except UserError as refused:
         nothing = Page[AuditEntry](items=[], total=0, number=1, size=page_size(ctx))
-        return ctx.render(
-            "audit.html",
-            REFUSED,
-            page=nothing,
-            filters={name: given.get(name) for name in AuditFilter.model_fields},
-            actions=ACTION_LABELS,
-            errors=error_map(refused, ctx.language),
+        return _audit_page(
+            ctx,
+            nothing,
+            {name: given.get(name) for name in AuditFilter.model_fields},
+            error_map(refused, ctx.language),
         )
     if export is not None:
         rows = ctx.db.scalars(filters.statement().execution_options(yield_per=1000))
         return exports.download(AUDIT_TRAIL, rows, export_format=export, translator=ctx.translator)
     page = paginate(ctx.db, filters.statement(), number=filters.page, size=page_size(ctx))
+    return _audit_page(ctx, page, pager_params(filters), {})
+
+
+def _audit_page(
+    ctx: Ctx, page: Page[AuditEntry], filters: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    """The trail's page: its tables and fields named in the reader's language, each row
+    linked to its record's page where it has one (issue 20)."""
+    tr = ctx.translator
+    entities = sorted(
+        ((entity, tr.gettext(label)) for entity, label in audit_labels.ENTITIES.items()),
+        key=lambda option: option[1].casefold(),
+    )
     return ctx.render(
-        "audit.html", page=page, filters=pager_params(filters), actions=ACTION_LABELS, errors={}
+        "audit.html",
+        REFUSED if errors else 200,
+        page=page,
+        filters=filters,
+        actions=ACTION_LABELS,
+        entities=entities,
+        entity_label=lambda entity: audit_labels.entity_label(tr, entity),
+        field_label=lambda field: audit_labels.field_label(tr, field),
+        page_of=audit_labels.page_of,
+        errors=errors,
     )
 
 

@@ -30,6 +30,8 @@ from hamkor.core.pages import (
     save_form,
     see_other,
 )
+from hamkor.core.pickers import SUGGESTIONS
+from hamkor.core.text import SEARCH_MAX
 from hamkor.core.web import Ctx, Form, PageCtx, Upload
 from hamkor.directory import labels, service
 from hamkor.directory.access import manages_directory, may_add_to_institutions, refuse_unless
@@ -52,6 +54,7 @@ from hamkor.directory.models import (
     Specialty,
     TravelTime,
 )
+from hamkor.directory.pickers import Pickable, chosen, finder
 from hamkor.directory.schemas import (
     SPOKEN_LANGUAGES,
     CityCreate,
@@ -623,3 +626,36 @@ def import_upload(form: Form, ctx: PageCtx) -> Response:
     if isinstance(result, Job):
         return see_other(f"/imports/{result.id}")
     return _import_page(ctx, 200 if result.ok else 422, form=form, result=result)
+
+
+# Searchable pickers (issue 20)
+
+
+@router.get("/pick/{kind}")
+def pick(
+    ctx: PageCtx,
+    kind: Pickable,
+    field: Annotated[str, Query(max_length=80, pattern=r"^[\w.]+$")],
+) -> Response:
+    """The suggestions of a picker as its reader types: ``<option>``s for its ``<datalist>``.
+
+    htmx sends the picker's text under the field's own name, which ``field`` says.
+    """
+    text = ctx.request.query_params.get(field, "")[:SEARCH_MAX]
+    found = finder(ctx.db, ctx.actor, ctx.translator, kind)(text, SUGGESTIONS)
+    return ctx.render("_suggestions.html", candidates=found)
+
+
+@router.get("/pick/{kind}/chip")
+def pick_chip(
+    ctx: PageCtx,
+    kind: Pickable,
+    field: Annotated[str, Query(max_length=80, pattern=r"^[\w.]+$")],
+) -> Response:
+    """A multi-value picker's new chip for the record its text names, and its text box emptied;
+    nothing (204) when the text names no one record yet, so it stays to be corrected."""
+    text = ctx.request.query_params.get(field, "")[:SEARCH_MAX]
+    found = chosen(ctx.db, ctx.actor, ctx.translator, kind, text)
+    if found is None:
+        return Response(status_code=204)
+    return ctx.render("_chip.html", name=field, kind=kind.value, candidate=found)

@@ -18,6 +18,7 @@ from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, error_map
 from hamkor.core.i18n import N_, Message
 from hamkor.core.pages import (
+    Picks,
     Refusal,
     form_of,
     labelled_options,
@@ -27,6 +28,7 @@ from hamkor.core.pages import (
 )
 from hamkor.core.web import Ctx, Form, PageCtx
 from hamkor.directory import labels as directory_labels
+from hamkor.directory import pickers
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Person, Room, Specialty
 from hamkor.planning import labels, proposal, review, service
@@ -127,6 +129,12 @@ def new_request(ctx: PageCtx, program_id: PathId) -> Response:
     return _request_form(ctx, program, None, defaults)
 
 
+def _request_picks(ctx: Ctx) -> Picks:
+    """The leads a request names, typed or suggested."""
+    leads = ("named_lead_ids",)
+    return pickers.picks(ctx.db, ctx.actor, ctx.translator, people=leads, multiple=leads)
+
+
 @router.post("/programs/{program_id}/planning/requests", response_class=HTMLResponse)
 def create_request(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
     actor = ctx.actor
@@ -138,6 +146,7 @@ def create_request(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         lambda data: service.create_request(db=ctx.db, actor=actor, program=program, data=data),
         done=f"/programs/{program.id}/planning",
         again=lambda refusal: _request_form(ctx, program, None, form, refusal),
+        pick=_request_picks(ctx),
     )
 
 
@@ -158,6 +167,7 @@ def update_request(ctx: PageCtx, request_id: PathId, form: Form) -> Response:
         lambda data: service.update_request(db=ctx.db, actor=actor, request=request, data=data),
         done=f"/programs/{request.program_id}/planning",
         again=lambda refusal: _request_form(ctx, request.program, request, form, refusal),
+        pick=_request_picks(ctx),
     )
 
 
@@ -238,6 +248,9 @@ def replan(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         ),
         done=lambda saved: f"/planning/runs/{saved.id}",
         again=lambda refusal: _replan_form(ctx, program, form, refusal),
+        pick=pickers.picks(
+            ctx.db, ctx.actor, ctx.translator, people=("specialist_id",), rooms=("room_id",)
+        ),
     )
 
 

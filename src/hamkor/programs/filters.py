@@ -12,8 +12,17 @@ from hamkor.core.dates import OptionalSearchDate
 from hamkor.core.forms import BlankIsNone
 from hamkor.core.text import SearchQuery
 from hamkor.core.translit import cyrl_to_latn
+from hamkor.directory.filters import matching
+from hamkor.directory.models import Person
 from hamkor.programs.calendar import local_day
-from hamkor.programs.models import Activity, Program, ProgramKind, ProgramStatus
+from hamkor.programs.models import (
+    Activity,
+    Participation,
+    ParticipationRole,
+    Program,
+    ProgramKind,
+    ProgramStatus,
+)
 from hamkor.programs.schemas import OptionalId
 
 
@@ -49,6 +58,26 @@ class ProgramFilter(BaseModel):
                     Program.host_country_id == self.country,
                 )
             )
+        return stmt
+
+
+class ParticipantFilter(BaseModel):
+    """What a program's participants narrow by (issue 20): words of the person's name in either
+    script, the role and the brigade. ``?q=aziz&role=specialist&delegation=3&page=2``."""
+
+    q: SearchQuery = None
+    role: Annotated[ParticipationRole | None, BlankIsNone] = None
+    delegation: OptionalId = None
+    page: int = Field(default=1, ge=1)
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        condition = matching(Person.search, self.q) if self.q else None
+        if condition is not None:
+            stmt = stmt.where(Participation.person.has(condition))
+        if self.role is not None:
+            stmt = stmt.where(Participation.role == self.role)
+        if self.delegation is not None:
+            stmt = stmt.where(Participation.delegation_id == self.delegation)
         return stmt
 
 

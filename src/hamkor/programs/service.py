@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, distinct, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from hamkor.core.access import (
     AccessDenied,
@@ -42,7 +42,7 @@ from hamkor.directory.service import travel_matrix
 from hamkor.programs import calendar, conflicts, timetable
 from hamkor.programs.calendar import CalendarBy, Group, Itinerary
 from hamkor.programs.conflicts import Conflict
-from hamkor.programs.filters import ActivityFilter, ProgramFilter
+from hamkor.programs.filters import ActivityFilter, ParticipantFilter, ProgramFilter
 from hamkor.programs.models import (
     Activity,
     ActivityKind,
@@ -723,18 +723,43 @@ def delete_delegation(*, db: Session, actor: Actor, delegation: Delegation) -> N
 # --- participations -------------------------------------------------------------------------
 
 
-def list_participations(
-    *, db: Session, actor: Actor, program: Program, delegation_id: int | None = None
-) -> list[Participation]:
-    """The program's participants (or one brigade's members), by brigade and role."""
+def _participations(
+    actor: Actor, program: Program, filters: ParticipantFilter | None = None
+) -> Select[Any]:
+    """The program's participants the actor may see, by brigade and role, their cities loaded
+    with them so that a page of them reads in a fixed number of queries."""
     stmt = (
         select(Participation)
         .where(Participation.program_id == program.id)
+        .options(
+            selectinload(Participation.arrival_city), selectinload(Participation.departure_city)
+        )
         .order_by(Participation.delegation_id, Participation.role, Participation.id)
     )
+    return restrict(stmt if filters is None else filters.apply(stmt), actor)
+
+
+def list_participations(
+    *,
+    db: Session,
+    actor: Actor,
+    program: Program,
+    delegation_id: int | None = None,
+    filters: ParticipantFilter | None = None,
+) -> list[Participation]:
+    """The program's participants (or one brigade's members), by brigade and role."""
+    stmt = _participations(actor, program, filters)
     if delegation_id is not None:
         stmt = stmt.where(Participation.delegation_id == delegation_id)
-    return list(db.scalars(restrict(stmt, actor)))
+    return list(db.scalars(stmt))
+
+
+def page_participations(
+    *, db: Session, actor: Actor, program: Program, filters: ParticipantFilter, size: int
+) -> Page[Participation]:
+    """One page of the program's participants narrowed by ``filters``."""
+    stmt = _participations(actor, program, filters)
+    return paginate(db, stmt, number=filters.page, size=size)
 
 
 def _check_participation(

@@ -20,6 +20,7 @@ from hamkor.core.exports import FormatQuery
 from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_, Message, Translator, match_language
 from hamkor.core.pages import (
+    Picks,
     Refusal,
     form_of,
     form_values,
@@ -33,13 +34,14 @@ from hamkor.core.pages import (
 )
 from hamkor.core.text import LanguageTag
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx
+from hamkor.directory import pickers
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import City, Country, Institution, Person, Room, Specialty
 from hamkor.programs import exports as lists
 from hamkor.programs import labels, service
 from hamkor.programs.calendar import CalendarBy, local_day
 from hamkor.programs.conflicts import describe
-from hamkor.programs.filters import ActivityFilter, ProgramFilter
+from hamkor.programs.filters import ActivityFilter, ParticipantFilter, ProgramFilter
 from hamkor.programs.models import (
     Activity,
     ActivityKind,
@@ -433,6 +435,18 @@ def _activity_form(
     )
 
 
+def _activity_picks(ctx: Ctx) -> Picks:
+    """The activity form's pickers: its room and its leads, typed or suggested."""
+    return pickers.picks(
+        ctx.db,
+        ctx.actor,
+        ctx.translator,
+        people=("lead_ids",),
+        rooms=("room_id",),
+        multiple=("lead_ids",),
+    )
+
+
 def _saved_activity_url(activity: Activity) -> str:
     """The calendar, showing the conflicts the saved activity may have brought."""
     day, shown = local_day(activity).isoformat(), activity.id
@@ -462,6 +476,7 @@ def create_activity(ctx: PageCtx, program_id: PathId, form: Form) -> Response:
         form,
         ActivityCreate,
         lambda data: service.create_activity(db=ctx.db, actor=actor, program=program, data=data),
+        _activity_picks(ctx),
     )
     if isinstance(activity, Refusal):
         return _activity_form(ctx, program, None, form, activity)
@@ -488,6 +503,7 @@ def update_activity(ctx: PageCtx, activity_id: PathId, form: Form) -> Response:
         lambda data: service.update_activity(db=ctx.db, actor=actor, activity=activity, data=data),
         done=_saved_activity_url(activity),
         again=lambda refusal: _activity_form(ctx, activity.program, activity, form, refusal),
+        pick=_activity_picks(ctx),
     )
 
 
@@ -627,18 +643,33 @@ def delete_delegation(
 
 
 @router.get("/programs/{program_id}/participants", response_class=HTMLResponse)
-def participants(ctx: PageCtx, program_id: PathId, export: FormatQuery = None) -> Response:
-    """The program's participants with their brigades, arrivals and departures."""
+def participants(
+    ctx: PageCtx,
+    program_id: PathId,
+    filters: Annotated[ParticipantFilter, Query()],
+    export: FormatQuery = None,
+) -> Response:
+    """The program's participants with their brigades, arrivals and departures: searched by
+    name in either script, filtered by role and brigade, paged; the file holds every row the
+    filters find."""
     actor = ctx.actor
     program = get_for(ctx.db, actor, Program, program_id)
-    participations = service.list_participations(db=ctx.db, actor=actor, program=program)
     if export is not None:
-        return _download(ctx, lists.PARTICIPANTS, participations, export, program)
+        found = service.list_participations(
+            db=ctx.db, actor=actor, program=program, filters=filters
+        )
+        return _download(ctx, lists.PARTICIPANTS, found, export, program)
+    page = service.page_participations(
+        db=ctx.db, actor=actor, program=program, filters=filters, size=page_size(ctx)
+    )
+    delegations = service.list_delegations(db=ctx.db, actor=actor, program=program)
     return _render(
         ctx,
         "programs/participants.html",
         program=program,
-        participations=participations,
+        page=page,
+        filters=pager_params(filters),
+        delegations=named_options(ctx.translator, delegations),
         may_change=service.may_change(ctx.db, actor, program),
     )
 
@@ -690,6 +721,7 @@ def create_participation(ctx: PageCtx, program_id: PathId, form: Form) -> Respon
         ),
         done=f"/programs/{program.id}/participants",
         again=lambda refusal: _participation_form(ctx, program, None, form, refusal),
+        pick=pickers.picks(ctx.db, actor, ctx.translator, people=("person_id",)),
     )
 
 

@@ -1,7 +1,9 @@
-"""The filter of the course list: one definition for the page and the JSON API."""
+"""The filters of the course and certificate lists: one definition for the page, the file and
+the JSON API."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,8 +13,11 @@ from hamkor.core.dates import OptionalSearchDate
 from hamkor.core.forms import BlankIsNone
 from hamkor.core.text import SearchQuery
 from hamkor.core.translit import cyrl_to_latn
+from hamkor.directory.filters import matching
+from hamkor.directory.models import Person
 from hamkor.programs.schemas import OptionalId
-from hamkor.training.models import Course, CourseKind
+from hamkor.training.credentials.models import Credential
+from hamkor.training.models import Course, CourseKind, Enrolment
 
 
 class CourseFilter(BaseModel):
@@ -54,4 +59,35 @@ class CourseFilter(BaseModel):
             stmt = stmt.where(Course.ends_on >= self.from_)
         if self.to:
             stmt = stmt.where(Course.starts_on <= self.to)
+        return stmt
+
+
+class CertificateStatus(StrEnum):
+    """What the certificate list tells apart: still valid, or revoked."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+
+
+class CertificateFilter(BaseModel):
+    """What the certificate list narrows by (issue 20): its number or words of the holder's name
+    in either script, the course and the status. ``?q=aziz&course=3&status=revoked&page=2``."""
+
+    q: SearchQuery = None
+    course: OptionalId = None
+    status: Annotated[CertificateStatus | None, BlankIsNone] = None
+    page: int = Field(default=1, ge=1)
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        if self.q:
+            holder = matching(Person.search, self.q)
+            by_holder = Credential.enrolment.has(Enrolment.person.has(holder))
+            number = Credential.number.contains(self.q.strip().upper(), autoescape=True)
+            stmt = stmt.where(or_(number, by_holder) if holder is not None else number)
+        if self.course is not None:
+            stmt = stmt.where(Credential.enrolment.has(Enrolment.course_id == self.course))
+        if self.status is CertificateStatus.VALID:
+            stmt = stmt.where(Credential.revoked_at.is_(None))
+        elif self.status is CertificateStatus.REVOKED:
+            stmt = stmt.where(Credential.revoked_at.is_not(None))
         return stmt

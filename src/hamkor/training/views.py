@@ -35,6 +35,7 @@ from hamkor.core.pages import (
     see_other,
 )
 from hamkor.core.web import Ctx, Form, PageCtx, Upload, settings_of
+from hamkor.directory import pickers
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import Institution, Person, Specialty
 from hamkor.programs.models import Program
@@ -247,6 +248,7 @@ def _on_course(
         save,
         done=f"/training/courses/{course.id}",
         again=lambda refusal: _course_page(ctx, course, refusal),
+        pick=pickers.picks(ctx.db, ctx.actor, ctx.translator, people=("person_id",)),
     )
 
 
@@ -523,6 +525,13 @@ def _on_reach(
         save,
         done=f"/training/courses/{course.id}/reach",
         again=lambda refusal: _reach_page(ctx, course, refusal),
+        pick=pickers.picks(
+            ctx.db,
+            ctx.actor,
+            ctx.translator,
+            people=("mentor_id", "mentee_id", "attendee_ids"),
+            multiple=("attendee_ids",),
+        ),
     )
 
 

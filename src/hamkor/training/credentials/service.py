@@ -19,13 +19,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import OKPKey
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import AccessDenied, Action, Actor, NotFound, require, restrict
 from hamkor.core.db import utcnow
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_, Message, localized
+from hamkor.core.pagination import Page, paginate
 from hamkor.directory.models import Institution
 from hamkor.settings import get_settings
 from hamkor.training import labels
@@ -33,6 +34,7 @@ from hamkor.training.credentials import did, jose, keys, pdf, status_list, vc
 from hamkor.training.credentials.access import may_rotate
 from hamkor.training.credentials.models import Credential, SigningKey
 from hamkor.training.credentials.verify import Verification, Verifier
+from hamkor.training.filters import CertificateFilter
 from hamkor.training.models import Course, CourseKind, Enrolment, EnrolmentStatus
 
 NUMBER_PREFIX = "HMK"
@@ -316,10 +318,24 @@ def issue_certificate(
 # --- reading and revoking -------------------------------------------------------------------
 
 
-def list_credentials(*, db: Session, actor: Actor, limit: int = 500) -> list[Credential]:
-    """The certificates the actor may see, newest first."""
-    stmt = select(Credential).order_by(Credential.id.desc()).limit(limit)
-    return list(db.scalars(restrict(stmt, actor)))
+def credentials_statement(actor: Actor, filters: CertificateFilter | None = None) -> Select[Any]:
+    """The certificates the actor may see matching ``filters``, newest first."""
+    stmt = select(Credential).order_by(Credential.id.desc())
+    return restrict(stmt if filters is None else filters.apply(stmt), actor)
+
+
+def list_credentials(
+    *, db: Session, actor: Actor, limit: int = 500, filters: CertificateFilter | None = None
+) -> list[Credential]:
+    """The certificates the actor may see, newest first, at most ``limit`` of them."""
+    return list(db.scalars(credentials_statement(actor, filters).limit(limit)))
+
+
+def page_credentials(
+    *, db: Session, actor: Actor, filters: CertificateFilter, size: int
+) -> Page[Credential]:
+    """One page of the certificates the actor may see, narrowed by ``filters``."""
+    return paginate(db, credentials_statement(actor, filters), number=filters.page, size=size)
 
 
 def _by_number(db: Session, number: str) -> Credential:

@@ -21,6 +21,8 @@ from hamkor.core.forms import PathId
 from hamkor.core.i18n import N_, Message
 from hamkor.core.pages import (
     Refusal,
+    page_size,
+    pager_params,
     save_form,
     told,
 )
@@ -33,6 +35,7 @@ from hamkor.training.credentials.schemas import (
     RevokeRequest,
     verification_read,
 )
+from hamkor.training.filters import CertificateFilter
 
 router = APIRouter(include_in_schema=False)
 Number = Annotated[str, Path(max_length=20, pattern=service.NUMBER_PATTERN)]
@@ -51,14 +54,25 @@ class Download(StrEnum):
 
 
 @router.get("/certificates", response_class=HTMLResponse)
-def certificates(ctx: PageCtx, export: FormatQuery = None) -> Response:
-    """The certificates the user holds or whose courses they manage (or them as a file)."""
-    found = service.list_credentials(db=ctx.db, actor=ctx.actor)
+def certificates(
+    ctx: PageCtx, filters: Annotated[CertificateFilter, Query()], export: FormatQuery = None
+) -> Response:
+    """The certificates the user holds or whose courses they manage, searched by number or
+    holder in either script, by course and status, a page at a time (or all found, as a file)."""
     if export is not None:
+        rows = ctx.db.scalars(service.credentials_statement(ctx.actor, filters))
         return exports.download(
-            lists.CERTIFICATES, found, export_format=export, translator=ctx.translator
+            lists.CERTIFICATES, rows, export_format=export, translator=ctx.translator
         )
-    return ctx.render("credentials/list.html", credentials=found)
+    page = service.page_credentials(
+        db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx)
+    )
+    return ctx.render(
+        "credentials/list.html",
+        page=page,
+        filters=pager_params(filters),
+        statuses=(("valid", N_("Valid")), ("revoked", N_("Revoked"))),
+    )
 
 
 def _detail(ctx: Ctx, credential: Credential, refusal: Refusal | None = None) -> Response:

@@ -1,0 +1,160 @@
+"""Lists that scale (issue 20): participants, patients and certificates searched by a name in
+the other script, filtered, paged in a constant number of queries, and downloaded with the same
+filters. Three pages a row each, so the pages are short."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session
+
+from hamkor.programs.models import ParticipationRole
+from hamkor.settings import Settings
+from tests.fixtures.care import CareWorld, PatientFactory
+from tests.fixtures.core import ClientFactory
+from tests.fixtures.credentials import CompleteFactory, IssueFactory
+from tests.fixtures.programs import KzUzDays, ParticipationFactory
+
+EN = {"accept-language": "en"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        var_dir=tmp_path,
+        secret_key="test-secret-key",
+        database_url="sqlite://",
+        job_workers=0,
+        page_size=3,
+    )
+
+
+def counting(connection: Connection, client: TestClient) -> Callable[[str], int]:
+    """How many statements a page takes to answer."""
+
+    def queries(url: str) -> int:
+        statements: list[str] = []
+
+        def record(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(connection, "before_cursor_execute", record)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(connection, "before_cursor_execute", record)
+        return len(statements)
+
+    return queries
+
+
+def rows(html: str) -> int:
+    return len(re.findall(r"<tr>\s*<td", html))
+
+
+def test_participants_are_searched_filtered_and_paged(
+    client_for: ClientFactory,
+    kz_uz_days: KzUzDays,
+    programs_directory: Any,
+    create_participation: ParticipationFactory,
+    connection: Connection,
+) -> None:
+    days = kz_uz_days
+    client = client_for(days.coordinator)
+    base = f"/programs/{days.program.id}/participants"
+    interpreter = ParticipationRole.INTERPRETER
+
+    def add(number: int) -> None:
+        for n in range(number):
+            person = programs_directory.person(**{"uz-Cyrl": f"Таржимон {n} Азизов"})
+            create_participation(days.program, person, role=interpreter)
+
+    add(4)
+    found = client.get(f"{base}?q=azizov", headers=EN).text
+    assert "Таржимон 0 Азизов" in found
+    assert "Page 1 of 2" in found
+    assert rows(found) == 3
+    assert "Dr Aidos Bekov" not in found
+    second = client.get(f"{base}?q=azizov&page=2", headers=EN).text
+    assert rows(second) == 1
+    specialists = client.get(f"{base}?role=specialist", headers=EN).text
+    assert "Азизов" not in specialists
+    csv = client.get(f"{base}?q=azizov&format=csv").text
+    assert csv.count("Азизов") == 4
+    assert "Aidos" not in csv
+
+    queries = counting(connection, client)
+    few = queries(f"{base}?role=interpreter")
+    add(10)
+    assert queries(f"{base}?role=interpreter") == few
+    assert queries(f"{base}?role=interpreter&page=4") == few
+
+    refused = client.get(f"{base}?role=pilot", headers=EN)
+    assert refused.status_code == 422
+    assert "role" in refused.text
+
+
+def test_patients_are_found_by_a_name_in_the_other_script_a_page_at_a_time(
+    client_for: ClientFactory,
+    care_world: CareWorld,
+    create_patient: PatientFactory,
+    connection: Connection,
+) -> None:
+    client = client_for(care_world.registrar)
+    for n in range(4):
+        create_patient(f"Karimov Aziz {n}")
+    create_patient("Aliyev Bobur")
+
+    found = client.get("/care/patients?q=Каримов", headers=EN).text
+    assert "Karimov Aziz 0" in found
+    assert "Aliyev" not in found
+    assert "Page 1 of 2" in found
+    assert rows(found) == 3
+    assert rows(client.get("/care/patients?q=Каримов&page=2", headers=EN).text) == 1
+
+    queries = counting(connection, client)
+    few = queries("/care/patients")
+    for n in range(6):
+        create_patient(f"Yusupov {n}")
+    assert queries("/care/patients") == few
+    assert queries("/care/patients?page=3") == few
+
+
+def test_certificates_are_found_by_holder_or_status_a_page_at_a_time(
+    client_for: ClientFactory,
+    kz_uz_days: KzUzDays,
+    complete: CompleteFactory,
+    issue: IssueFactory,
+    connection: Connection,
+    db: Session,
+) -> None:
+    client = client_for(kz_uz_days.coordinator)
+    credentials = [issue(complete("uz")) for _ in range(4)]
+    holder = credentials[0].enrolment.person
+    holder.names = {"uz-Cyrl": "Гулнора Раҳимова"}
+    db.commit()
+
+    found = client.get("/certificates?q=rahimova", headers=EN).text
+    assert rows(found) == 1
+    assert credentials[0].number in found
+    by_number = client.get(f"/certificates?q={credentials[1].number}", headers=EN).text
+    assert rows(by_number) == 1
+    everyone = client.get("/certificates", headers=EN).text
+    assert "Page 1 of 2" in everyone
+    assert "No certificates yet." in client.get("/certificates?status=revoked", headers=EN).text
+    csv = client.get("/certificates?status=valid&format=csv").text
+    assert all(c.number in csv for c in credentials)
+
+    queries = counting(connection, client)
+    few = queries("/certificates")
+    for _ in range(4):
+        issue(complete("uz"))
+    assert queries("/certificates") == few
+    assert queries("/certificates?page=3") == few
+    assert client.get("/certificates?status=lost").status_code == 422
