@@ -374,3 +374,39 @@ def test_the_coordinator_sets_the_links_on_the_session_page(
         MEETING,
         None,
     )
+
+
+def test_the_coordinator_ticks_who_followed_online_on_the_list(
+    db: Session,
+    kz_uz_days: KzUzDays,
+    master_class: MasterClass,
+    live: CourseSession,
+    enrolment: Enrolment,
+    create_enrolment: EnrolmentFactory,
+    create_trainee: TraineeFactory,
+) -> None:
+    other = create_enrolment(master_class.course, create_trainee().person)
+    coordinator = Actor.of(kz_uz_days.coordinator)
+    with pytest.raises(UserError) as error:
+        attendance.mark_attendance(
+            db=db, actor=coordinator, session=live, present={enrolment.id}, online={other.id}
+        )
+    assert refused(error) == {"online": "Mark online only trainees who were present."}
+    in_the_room = master_class.sessions[0]
+    with pytest.raises(UserError) as error:
+        attendance.mark_attendance(
+            db=db, actor=coordinator, session=in_the_room, present={other.id}, online={other.id}
+        )
+    assert refused(error) == {"online": "This session is not held online."}
+    assert db.scalars(select(Attendance)).all() == []
+    marked = attendance.mark_attendance(
+        db=db,
+        actor=coordinator,
+        session=live,
+        present={enrolment.id, other.id},
+        online={other.id},
+    )
+    assert sorted((a.enrolment_id, a.method) for a in marked) == [
+        (enrolment.id, AttendanceMethod.LIST),
+        (other.id, AttendanceMethod.ONLINE),
+    ]

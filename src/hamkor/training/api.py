@@ -266,7 +266,11 @@ def mark_attendance(ctx: ApiCtx, session_id: PathId, data: AttendanceList) -> li
     """Set who was present; answers the enrolments marked present."""
     session = get_for(ctx.db, ctx.actor, CourseSession, session_id, Action.CHANGE)
     marked = attendance.mark_attendance(
-        db=ctx.db, actor=ctx.actor, session=session, present=set(data.present)
+        db=ctx.db,
+        actor=ctx.actor,
+        session=session,
+        present=set(data.present),
+        online=set(data.online),
     )
     return sorted(a.enrolment_id for a in marked)
 

@@ -27,6 +27,7 @@ from hamkor.training.models import (
     CourseSession,
     Enrolment,
     EnrolmentStatus,
+    SessionMode,
 )
 from hamkor.training.service import SEATED, person_of
 
@@ -38,6 +39,7 @@ WINDOWS_ACCEPTED = 2
 EARLY = timedelta(minutes=15)
 _SALT = "hamkor.training.check-in"
 NOT_ENROLLED = N_("You are not enrolled in this course.")
+NOT_ONLINE = N_("This session is not held online.")
 
 
 def _window(moment: datetime) -> int:
@@ -171,21 +173,32 @@ def session_list(db: Session, session: CourseSession) -> list[tuple[Enrolment, A
 
 
 def mark_attendance(
-    *, db: Session, actor: Actor, session: CourseSession, present: Collection[int]
+    *,
+    db: Session,
+    actor: Actor,
+    session: CourseSession,
+    present: Collection[int],
+    online: Collection[int] = (),
 ) -> list[Attendance]:
     """Set who was present at the session from the coordinator's list: the enrolments in
-    ``present`` are marked (those already checked in keep their record), the others cleared."""
+    ``present`` are marked (those already recorded keep their record), the others cleared.
+    Of them, those in ``online`` followed an online or hybrid session from afar (the meeting's
+    own participant report, for a trainee who did not use their join link)."""
     rows = session_list(db, session)
     seated = {enrolment.id for enrolment, _ in rows}
     if set(present) - seated:
         raise UserError.one("present", N_("Choose trainees holding a seat in this course."))
+    if set(online) - set(present):
+        raise UserError.one("online", N_("Mark online only trainees who were present."))
+    if online and session.mode == SessionMode.IN_PERSON:
+        raise UserError.one("online", NOT_ONLINE)
     kept: list[Attendance] = []
     for enrolment, attendance in rows:
         if enrolment.id in present and attendance is None:
             attendance = Attendance(
                 session_id=session.id,
                 enrolment_id=enrolment.id,
-                method=AttendanceMethod.LIST,
+                method=AttendanceMethod.ONLINE if enrolment.id in online else AttendanceMethod.LIST,
                 recorded_by_id=actor.user_id,
             )
             db.add(attendance)

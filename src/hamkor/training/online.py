@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from hamkor.core.access import Actor
 from hamkor.core.errors import UserError
 from hamkor.core.i18n import N_
-from hamkor.training.attendance import EARLY, NOT_ENROLLED, CheckIn, record
+from hamkor.training.attendance import EARLY, NOT_ENROLLED, NOT_ONLINE, CheckIn, record
 from hamkor.training.models import (
     AttendanceMethod,
     CourseSession,
@@ -37,7 +37,6 @@ from hamkor.training.models import (
 from hamkor.training.service import SEATED, person_of
 
 _SALT = "hamkor.training.join"
-NOT_ONLINE = N_("This session is not held online.")
 
 
 def _signer(secret_key: str) -> URLSafeSerializer:

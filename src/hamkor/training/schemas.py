@@ -239,9 +239,11 @@ class EnrolmentRead(BaseModel):
 
 
 class AttendanceList(BaseModel):
-    """The enrolments a coordinator marks present at a session (the others are absent)."""
+    """The enrolments a coordinator marks present at a session (the others are absent), and
+    of them those who followed it online."""
 
     present: Ids = Field(default_factory=list)
+    online: Ids = Field(default_factory=list)
 
 
 class MentorshipCreate(BaseModel):

@@ -417,10 +417,14 @@ def mark_attendance(ctx: PageCtx, session_id: PathId, form: Form) -> Response:
     session = get_for(ctx.db, actor, CourseSession, session_id, Action.CHANGE)
     return save_then(
         ctx,
-        {"present": [], **form},
+        {"present": [], "online": [], **form},
         AttendanceList,
         lambda data: attendance.mark_attendance(
-            db=ctx.db, actor=actor, session=session, present=set(data.present)
+            db=ctx.db,
+            actor=actor,
+            session=session,
+            present=set(data.present),
+            online=set(data.online),
         ),
         done=f"/training/sessions/{session.id}",
         again=lambda refusal: _session_page(ctx, session, refusal),
