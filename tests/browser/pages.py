@@ -223,6 +223,30 @@ class SessionScreen:
     def attendance_of(self, enrolment_name: str) -> Locator:
         return self.page.locator("#attendance tr", has_text=enrolment_name)
 
+    def set_links(self, mode: str, meeting_url: str, recording_url: str = "") -> None:
+        self.page.select_option("#links #f-mode", mode)
+        self.page.fill("#links #f-meeting_url", meeting_url)
+        self.page.fill("#links #f-recording_url", recording_url)
+        self.page.click("#links button:has-text('Save the links')")
+
+
+@dataclass
+class MyCourses:
+    """A trainee's "my courses" on their phone: the online sessions to join, their courses."""
+
+    page: Page
+    base_url: str
+
+    def open(self) -> MyCourses:
+        self.page.goto(f"{self.base_url}/training/mine")
+        return self
+
+    def join_button(self) -> Locator:
+        return self.page.locator("#online-sessions a.join")
+
+    def course_row(self, title: str) -> Locator:
+        return self.page.locator("#my-courses tr", has_text=title)
+
 
 @dataclass
 class PatientRecord:

@@ -41,7 +41,13 @@ from hamkor.telemedicine import service as telemedicine
 from hamkor.telemedicine.models import AbroadReferral, AbroadStatus, TeleCase
 from hamkor.training import cascade
 from hamkor.training.credentials.models import Credential
-from hamkor.training.models import Attendance, AttendanceMethod, Course, Enrolment
+from hamkor.training.models import (
+    Attendance,
+    AttendanceMethod,
+    Course,
+    Enrolment,
+    SessionMode,
+)
 from tests.conftest import BACKENDS
 
 
@@ -171,6 +177,20 @@ def test_the_demo_trains_45_local_doctors_and_the_tashkent_region_in_moscow(load
         select(func.count()).select_from(Attendance).where(Attendance.method == AttendanceMethod.QR)
     )
     assert (scanned or 0) >= 1
+
+
+def test_the_moscow_course_has_a_recorded_hybrid_lecture_followed_online(loaded: Loaded) -> None:
+    db = loaded.db
+    moscow = db.scalars(select(Course).where(Course.code == "MOS-OBGYN-2025")).one()
+    remote = [s for s in moscow.sessions if s.mode != SessionMode.IN_PERSON]
+    assert [(s.mode, s.starts_at.date().isoformat()) for s in remote] == [("hybrid", "2025-11-04")]
+    assert remote[0].meeting_url == "https://meet.example.org/kulakov/mos-obgyn-2025-preterm"
+    assert remote[0].recording_url == "https://video.example.org/kulakov/mos-obgyn-2025-preterm"
+    methods = db.scalars(
+        select(Attendance.method).where(Attendance.session_id == remote[0].id)
+    ).all()
+    # 40 seated, every third followed online; all of them were present that day.
+    assert (len(methods), methods.count(AttendanceMethod.ONLINE)) == (40, 13)
 
 
 def test_the_care_side_is_at_the_scale_of_the_reports(loaded: Loaded) -> None:

@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from hamkor.core import clock
 from hamkor.core.access import Action, get_for
 from hamkor.core.forms import PathId
 from hamkor.core.pages import page_size
 from hamkor.core.web import API_ERROR_RESPONSES, ApiCtx, settings_of
-from hamkor.training import attendance, cascade, service
+from hamkor.training import attendance, cascade, online, service
 from hamkor.training.filters import CourseFilter
 from hamkor.training.models import Course, CourseSession, Enrolment
 from hamkor.training.schemas import (
@@ -29,12 +30,14 @@ from hamkor.training.schemas import (
     EnrolmentRead,
     MentorshipCreate,
     MentorshipRead,
+    OnlineRead,
     ReachNode,
     ReachPlace,
     ReachRead,
     ScoreChange,
     SelfEnrolment,
     SessionCreate,
+    SessionLinks,
     SessionRead,
 )
 
@@ -51,6 +54,21 @@ class CheckInRead(BaseModel):
     enrolment_id: int
     session_id: int
     already_checked_in: bool
+
+
+class JoinRequest(BaseModel):
+    """The token of the trainee's personal join link."""
+
+    token: CheckInToken
+
+
+class JoinRead(BaseModel):
+    """Present online; the meeting to go on to."""
+
+    enrolment_id: int
+    session_id: int
+    already_joined: bool
+    meeting_url: str
 
 
 @router.get("/courses")
@@ -88,8 +106,17 @@ def update_course(ctx: ApiCtx, course_id: PathId, data: CourseUpdate) -> CourseR
 
 @router.get("/courses/{course_id}/sessions")
 def list_sessions(ctx: ApiCtx, course_id: PathId) -> list[SessionRead]:
+    """The course's sessions; their meeting and recording links only to its managers."""
     course = get_for(ctx.db, ctx.actor, Course, course_id)
-    return [SessionRead.model_validate(s) for s in service.list_sessions(db=ctx.db, course=course)]
+    manages = service.may_manage(ctx.db, ctx.actor, course)
+    return [
+        _session_read(s, manages=manages) for s in service.list_sessions(db=ctx.db, course=course)
+    ]
+
+
+def _session_read(session: CourseSession, *, manages: bool = True) -> SessionRead:
+    read = SessionRead.model_validate(session)
+    return read if manages else read.model_copy(update={"meeting_url": None, "recording_url": None})
 
 
 @router.post("/courses/{course_id}/sessions", status_code=201)
@@ -97,7 +124,58 @@ def add_session(ctx: ApiCtx, course_id: PathId, data: SessionCreate) -> SessionR
     """A new session; its start must fall within the course's days on the host's clocks."""
     course = get_for(ctx.db, ctx.actor, Course, course_id, Action.CHANGE)
     session = service.add_session(db=ctx.db, actor=ctx.actor, course=course, data=data)
-    return SessionRead.model_validate(session)
+    return _session_read(session)
+
+
+@router.put("/sessions/{session_id}/links")
+def set_session_links(ctx: ApiCtx, session_id: PathId, data: SessionLinks) -> SessionRead:
+    """Hold the session in person, online or hybrid, with its meeting and recording links."""
+    session = get_for(ctx.db, ctx.actor, CourseSession, session_id, Action.CHANGE)
+    service.set_session_links(db=ctx.db, actor=ctx.actor, session=session, data=data)
+    return _session_read(session)
+
+
+@router.get("/sessions/{session_id}/online")
+def my_online_session(ctx: ApiCtx, session_id: PathId) -> OnlineRead:
+    """An online session as the calling trainee sees it now: their personal join link while it
+    is open (from 15 minutes before the start), the recording once it is over."""
+    session = get_for(ctx.db, ctx.actor, CourseSession, session_id)
+    shown = online.my_offer(
+        db=ctx.db,
+        actor=ctx.actor,
+        session=session,
+        secret_key=settings_of(ctx.request).resolved_secret_key(),
+        now=clock.now(),
+    )
+    return OnlineRead(
+        session_id=session.id,
+        mode=session.mode,
+        opens_at=shown.opens_at,
+        ends_at=session.ends_at,
+        join_url=str(ctx.request.base_url).rstrip("/") + shown.join_url if shown.join_url else None,
+        recording_url=shown.recording_url,
+    )
+
+
+@router.post("/sessions/{session_id}/join")
+def join(ctx: ApiCtx, session_id: PathId, data: JoinRequest) -> JoinRead:
+    """Record the caller present online by the token of their join link (as following the
+    link does); answers the meeting to go on to."""
+    session = get_for(ctx.db, ctx.actor, CourseSession, session_id)
+    result = online.join(
+        db=ctx.db,
+        actor=ctx.actor,
+        session=session,
+        token=data.token,
+        secret_key=settings_of(ctx.request).resolved_secret_key(),
+        now=clock.now(),
+    )
+    return JoinRead(
+        enrolment_id=result.attendance.enrolment_id,
+        session_id=session.id,
+        already_joined=result.already,
+        meeting_url=str(session.meeting_url),
+    )
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
@@ -188,7 +266,11 @@ def mark_attendance(ctx: ApiCtx, session_id: PathId, data: AttendanceList) -> li
     """Set who was present; answers the enrolments marked present."""
     session = get_for(ctx.db, ctx.actor, CourseSession, session_id, Action.CHANGE)
     marked = attendance.mark_attendance(
-        db=ctx.db, actor=ctx.actor, session=session, present=set(data.present)
+        db=ctx.db,
+        actor=ctx.actor,
+        session=session,
+        present=set(data.present),
+        online=set(data.online),
     )
     return sorted(a.enrolment_id for a in marked)
 

@@ -9,7 +9,7 @@ address while logged in is checked in; both ways of recording are audited by the
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +27,7 @@ from hamkor.training.models import (
     CourseSession,
     Enrolment,
     EnrolmentStatus,
+    SessionMode,
 )
 from hamkor.training.service import SEATED, person_of
 
@@ -37,6 +38,8 @@ WINDOWS_ACCEPTED = 2
 #: Trainees may check in from a little before the session starts until it ends.
 EARLY = timedelta(minutes=15)
 _SALT = "hamkor.training.check-in"
+NOT_ENROLLED = N_("You are not enrolled in this course.")
+NOT_ONLINE = N_("This session is not held online.")
 
 
 def _window(moment: datetime) -> int:
@@ -118,14 +121,35 @@ def check_in(
             )
         )
     if enrolment is None:
-        raise UserError.one("token", N_("You are not enrolled in this course."))
+        raise UserError.one("token", NOT_ENROLLED)
+    return record(
+        db=db,
+        actor=actor,
+        session=session,
+        enrolment=enrolment,
+        method=AttendanceMethod.QR,
+        now=now,
+    )
+
+
+def record(
+    *,
+    db: Session,
+    actor: Actor,
+    session: CourseSession,
+    enrolment: Enrolment,
+    method: AttendanceMethod,
+    now: datetime,
+) -> CheckIn:
+    """The trainee present at the session, recorded once: a second scan or join only reports
+    the record there is, so every way of attending counts the same towards completion."""
     existing = _recorded(db, session.id, enrolment.id)
     if existing is not None:
         return CheckIn(existing, already=True)
     attendance = Attendance(
         session_id=session.id,
         enrolment_id=enrolment.id,
-        method=AttendanceMethod.QR,
+        method=method,
         recorded_at=now,
         recorded_by_id=actor.user_id,
     )
@@ -149,21 +173,32 @@ def session_list(db: Session, session: CourseSession) -> list[tuple[Enrolment, A
 
 
 def mark_attendance(
-    *, db: Session, actor: Actor, session: CourseSession, present: Collection[int]
+    *,
+    db: Session,
+    actor: Actor,
+    session: CourseSession,
+    present: Collection[int],
+    online: Collection[int] = (),
 ) -> list[Attendance]:
     """Set who was present at the session from the coordinator's list: the enrolments in
-    ``present`` are marked (those already checked in keep their record), the others cleared."""
+    ``present`` are marked (those already recorded keep their record), the others cleared.
+    Of them, those in ``online`` followed an online or hybrid session from afar (the meeting's
+    own participant report, for a trainee who did not use their join link)."""
     rows = session_list(db, session)
     seated = {enrolment.id for enrolment, _ in rows}
     if set(present) - seated:
         raise UserError.one("present", N_("Choose trainees holding a seat in this course."))
+    if set(online) - set(present):
+        raise UserError.one("online", N_("Mark online only trainees who were present."))
+    if online and session.mode == SessionMode.IN_PERSON:
+        raise UserError.one("online", NOT_ONLINE)
     kept: list[Attendance] = []
     for enrolment, attendance in rows:
         if enrolment.id in present and attendance is None:
             attendance = Attendance(
                 session_id=session.id,
                 enrolment_id=enrolment.id,
-                method=AttendanceMethod.LIST,
+                method=AttendanceMethod.ONLINE if enrolment.id in online else AttendanceMethod.LIST,
                 recorded_by_id=actor.user_id,
             )
             db.add(attendance)
@@ -174,3 +209,37 @@ def mark_attendance(
             kept.append(attendance)
     db.flush()
     return kept
+
+
+@dataclass(frozen=True)
+class TimeAttended:
+    """How long a trainee was present at their course's sessions, in the room and online (the
+    sessions' lengths, in minutes)."""
+
+    in_person_minutes: int = 0
+    online_minutes: int = 0
+
+
+def time_attended(db: Session, enrolments: Sequence[Enrolment]) -> dict[int, TimeAttended]:
+    """Each trainee's time at the sessions they attended, split by how they attended; one
+    query for a whole list."""
+    seconds: dict[int, dict[bool, float]] = {e.id: {False: 0.0, True: 0.0} for e in enrolments}
+    rows = db.execute(
+        select(
+            Attendance.enrolment_id,
+            Attendance.method,
+            CourseSession.starts_at,
+            CourseSession.ends_at,
+        )
+        .join(CourseSession, CourseSession.id == Attendance.session_id)
+        .where(Attendance.enrolment_id.in_(list(seconds)))
+    )
+    for enrolment_id, method, starts_at, ends_at in rows:
+        online = method == AttendanceMethod.ONLINE
+        seconds[enrolment_id][online] += (ends_at - starts_at).total_seconds()
+    return {
+        enrolment_id: TimeAttended(
+            in_person_minutes=round(split[False] / 60), online_minutes=round(split[True] / 60)
+        )
+        for enrolment_id, split in seconds.items()
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hamkor.core.i18n import N_
 from hamkor.training.credentials.verify import Check
-from hamkor.training.models import AttendanceMethod, CourseKind, EnrolmentStatus
+from hamkor.training.models import AttendanceMethod, CourseKind, EnrolmentStatus, SessionMode
 
 COURSE_KIND: dict[CourseKind, str] = {
     CourseKind.MASTER_CLASS: N_("Master class"),
@@ -24,6 +24,13 @@ ENROLMENT_STATUS: dict[EnrolmentStatus, str] = {
 ATTENDANCE_METHOD: dict[AttendanceMethod, str] = {
     AttendanceMethod.QR: N_("QR code"),
     AttendanceMethod.LIST: N_("List"),
+    AttendanceMethod.ONLINE: N_("Online"),
+}
+
+SESSION_MODE: dict[SessionMode, str] = {
+    SessionMode.IN_PERSON: N_("In person"),
+    SessionMode.ONLINE: N_("Online"),
+    SessionMode.HYBRID: N_("Hybrid (in person and online)"),
 }
 
 #: Languages of instruction offered in the course form (others may be given through the API).

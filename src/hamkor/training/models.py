@@ -13,6 +13,9 @@ from hamkor.core.models import User
 from hamkor.directory.models import City, Institution, Named, Person, Room
 from hamkor.programs.models import Activity, Program
 
+#: The longest meeting or recording link kept (video-call links with their passcode fit).
+LINK_MAX = 500
+
 
 class CourseKind(StrEnum):
     MASTER_CLASS = "master_class"
@@ -32,6 +35,16 @@ class EnrolmentStatus(StrEnum):
 class AttendanceMethod(StrEnum):
     QR = "qr"
     LIST = "list"
+    #: Joined an online session by the trainee's personal signed link (issue 18).
+    ONLINE = "online"
+
+
+class SessionMode(StrEnum):
+    """Where a session is held: in the room, online only, or both at once (hybrid)."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
 
 
 class Course(Named, Timestamped, Base):
@@ -95,7 +108,11 @@ class Course(Named, Timestamped, Base):
 
 class CourseSession(Timestamped, Base):
     """One sitting of a course: a lecture, a day in the clinic. Instants are UTC, shown in the
-    zone of the session's city (else the host institution's city)."""
+    zone of the session's city (else the host institution's city).
+
+    An online or hybrid session has a meeting link (a video call trainees join from home) and,
+    once it is over, possibly a recording link: distance learning between visits (issue 18).
+    """
 
     __tablename__ = "training_sessions"
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
@@ -109,6 +126,11 @@ class CourseSession(Timestamped, Base):
     topic: Mapped[str] = mapped_column(String(300), default="")
     city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id"))
     room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
+    mode: Mapped[SessionMode] = mapped_column(
+        String(10), default=SessionMode.IN_PERSON, server_default=SessionMode.IN_PERSON.value
+    )
+    meeting_url: Mapped[str | None] = mapped_column(String(LINK_MAX))
+    recording_url: Mapped[str | None] = mapped_column(String(LINK_MAX))
 
     course: Mapped[Course] = relationship(back_populates="sessions")
     city: Mapped[City | None] = relationship(lazy="joined")

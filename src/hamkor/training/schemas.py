@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -17,7 +18,7 @@ from hamkor.core.errors import invalid
 from hamkor.core.forms import BlankIsNone
 from hamkor.core.i18n import LANGUAGES, N_
 from hamkor.core.names import Names
-from hamkor.core.text import Line, OptionalLine
+from hamkor.core.text import Line, OneLine, OptionalLine, bounded
 from hamkor.programs.schemas import (
     Code,
     Day,
@@ -27,7 +28,7 @@ from hamkor.programs.schemas import (
     OptionalId,
     Required,
 )
-from hamkor.training.models import CourseKind, EnrolmentStatus
+from hamkor.training.models import LINK_MAX, CourseKind, EnrolmentStatus, SessionMode
 
 MAX_SEATS = 10_000
 MAX_HOURS = 10_000
@@ -50,6 +51,23 @@ def _platform_language(value: str | None) -> str | None:
         raise invalid(N_("Choose one of the offered values."))
     return value
 
+
+def _web_address(value: str) -> str:
+    """Only an http(s) address with a host: a ``javascript:`` or ``data:`` link put on the
+    trainees' page would run in their browser, a ``file:`` one points nowhere useful."""
+    try:
+        parts = urlsplit(value)
+        web = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a broken [IPv6] host
+        web = False
+    if not web or any(c.isspace() for c in value):
+        raise invalid(N_("Give a web address that starts with https://."))
+    return value
+
+
+#: A meeting or recording link of an online session (issue 18).
+WebLink = Annotated[str, bounded(LINK_MAX, min_length=1), OneLine, AfterValidator(_web_address)]
+OptionalWebLink = Annotated[WebLink | None, BlankIsNone]
 
 #: The signed token of a check-in QR code (``attendance.checkin_token``), some 80 characters.
 CheckInToken = Annotated[str, StringConstraints(max_length=200)]
@@ -145,9 +163,23 @@ class SessionCreate(BaseModel):
     topic: OptionalLine = None
     city_id: OptionalId = None
     room_id: OptionalId = None
+    mode: SessionMode = SessionMode.IN_PERSON
+    meeting_url: OptionalWebLink = None
+    recording_url: OptionalWebLink = None
+
+
+class SessionLinks(BaseModel):
+    """How a session is held and its links: the meeting, and after it the recording."""
+
+    mode: Annotated[SessionMode, Required]
+    meeting_url: OptionalWebLink = None
+    recording_url: OptionalWebLink = None
 
 
 class SessionRead(BaseModel):
+    """A session; its links are given to the course's managers only (trainees get their own
+    join link, ``GET /sessions/{id}/online``)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -157,6 +189,21 @@ class SessionRead(BaseModel):
     topic: str
     city_id: int | None
     room_id: int | None
+    mode: SessionMode
+    meeting_url: str | None
+    recording_url: str | None
+
+
+class OnlineRead(BaseModel):
+    """An online session as one trainee sees it: their personal join link while it is open,
+    the recording once it is over."""
+
+    session_id: int
+    mode: SessionMode
+    opens_at: datetime
+    ends_at: datetime
+    join_url: str | None
+    recording_url: str | None
 
 
 class EnrolmentCreate(BaseModel):
@@ -192,9 +239,11 @@ class EnrolmentRead(BaseModel):
 
 
 class AttendanceList(BaseModel):
-    """The enrolments a coordinator marks present at a session (the others are absent)."""
+    """The enrolments a coordinator marks present at a session (the others are absent), and
+    of them those who followed it online."""
 
     present: Ids = Field(default_factory=list)
+    online: Ids = Field(default_factory=list)
 
 
 class MentorshipCreate(BaseModel):
@@ -247,6 +296,8 @@ class SessionForm(BaseModel):
     start_time: Annotated[time, Required]
     end_time: Annotated[time, Required]
     topic: OptionalLine = None
+    mode: SessionMode = SessionMode.IN_PERSON
+    meeting_url: OptionalWebLink = None
 
     def instants(self, zone: ZoneInfo) -> SessionCreate:
         """The session with its hours read in ``zone``."""
@@ -254,6 +305,8 @@ class SessionForm(BaseModel):
             starts_at=datetime.combine(self.day, self.start_time, zone),
             ends_at=datetime.combine(self.day, self.end_time, zone),
             topic=self.topic,
+            mode=self.mode,
+            meeting_url=self.meeting_url,
         )
 
 

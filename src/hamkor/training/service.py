@@ -39,8 +39,9 @@ from hamkor.training.models import (
     CourseSession,
     Enrolment,
     EnrolmentStatus,
+    SessionMode,
 )
-from hamkor.training.schemas import CourseCreate, CourseUpdate, SessionCreate
+from hamkor.training.schemas import CourseCreate, CourseUpdate, SessionCreate, SessionLinks
 
 #: Statuses that hold one of the course's seats.
 SEATED = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED)
@@ -204,6 +205,10 @@ def add_session(*, db: Session, actor: Actor, course: Course, data: SessionCreat
     zone = ZoneInfo(city.timezone) if city else course_zone(course)
     if not course.starts_on <= data.starts_at.astimezone(zone).date() <= course.ends_on:
         errors.append(problem("starts_at", N_("The session must fall within the course's days.")))
+    links = SessionLinks(
+        mode=data.mode, meeting_url=data.meeting_url, recording_url=data.recording_url
+    )
+    errors.extend(_link_problems(links))
     refuse_any(errors)
     session = CourseSession(
         course_id=course.id,
@@ -212,8 +217,31 @@ def add_session(*, db: Session, actor: Actor, course: Course, data: SessionCreat
         topic=data.topic or "",
         city_id=data.city_id,
         room_id=data.room_id,
+        **links.model_dump(),
     )
     db.add(session)
+    db.flush()
+    return session
+
+
+def _link_problems(links: SessionLinks) -> list[FieldError]:
+    """An online or hybrid session needs the link trainees join by; one held in the room only
+    has no links (a link left there would be shown to trainees as if they could join)."""
+    if links.mode == SessionMode.IN_PERSON:
+        given = [f for f in ("meeting_url", "recording_url") if getattr(links, f) is not None]
+        return [problem(f, N_("Only an online or hybrid session has links.")) for f in given]
+    if links.meeting_url is None:
+        return [problem("meeting_url", N_("An online session needs its meeting link."))]
+    return []
+
+
+def set_session_links(
+    *, db: Session, actor: Actor, session: CourseSession, data: SessionLinks
+) -> CourseSession:
+    """Hold the session online, hybrid or in person, with its meeting link and, once it is
+    over, its recording (distance learning, issue 18)."""
+    refuse_any(_link_problems(data))
+    assign(session, data.model_dump())
     db.flush()
     return session
 

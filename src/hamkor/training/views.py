@@ -15,7 +15,7 @@ import segno
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from hamkor.core import exports, import_jobs
+from hamkor.core import clock, exports, import_jobs
 from hamkor.core.access import AccessDenied, Action, NotFound, get_for
 from hamkor.core.errors import UserError
 from hamkor.core.exports import FormatQuery
@@ -39,7 +39,7 @@ from hamkor.directory import pickers
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import Institution, Person, Specialty
 from hamkor.programs.models import Program
-from hamkor.training import attendance, cascade, labels, service
+from hamkor.training import attendance, cascade, labels, online, service
 from hamkor.training import exports as lists
 from hamkor.training.access import may_create_course
 from hamkor.training.filters import CourseFilter
@@ -57,6 +57,7 @@ from hamkor.training.schemas import (
     ScoreChange,
     SelfEnrolment,
     SessionForm,
+    SessionLinks,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -121,10 +122,19 @@ def _specialties(ctx: Ctx) -> list[Specialty]:
 
 @router.get("/training/mine", response_class=HTMLResponse)
 def my_courses(ctx: PageCtx) -> Response:
-    """The trainee's own courses, with their status and attendance."""
+    """The trainee's own courses, with their status, attendance and hours (in the room and
+    online), and their online sessions: the join link while one is open, the recordings."""
     enrolments = service.my_enrolments(db=ctx.db, actor=ctx.actor)
-    percents = service.attendance_percents(ctx.db, enrolments)
-    return _render(ctx, "training/mine.html", enrolments=enrolments, percents=percents)
+    return _render(
+        ctx,
+        "training/mine.html",
+        enrolments=enrolments,
+        percents=service.attendance_percents(ctx.db, enrolments),
+        attended=attendance.time_attended(ctx.db, enrolments),
+        offers=online.offers(
+            db=ctx.db, secret_key=_secret(ctx), enrolments=enrolments, now=clock.now()
+        ),
+    )
 
 
 # --- course form ----------------------------------------------------------------------------
@@ -217,6 +227,12 @@ def _course_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Re
     manages = service.may_manage(ctx.db, actor, course)
     enrolments = service.list_enrolments(db=ctx.db, actor=actor, course=course)
     me = service.person_of(ctx.db, actor)
+    mine = next((e for e in enrolments if me and e.person_id == me.id), None)
+    offers = (
+        online.offers(db=ctx.db, secret_key=_secret(ctx), enrolments=[mine], now=clock.now())
+        if mine
+        else []
+    )
     return _render(
         ctx,
         "training/course.html",
@@ -224,11 +240,13 @@ def _course_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Re
         course=course,
         zone=service.course_zone(course).key,
         sessions=service.list_sessions(db=ctx.db, course=course),
+        offers={o.session.id: o for o in offers},
+        modes=labelled_options(ctx.translator, labels.SESSION_MODE),
         enrolments=enrolments,
         percents=service.attendance_percents(ctx.db, enrolments),
         seats_left=service.seats_left(ctx.db, course),
         manages=manages,
-        mine=next((e for e in enrolments if me and e.person_id == me.id), None),
+        mine=mine,
         may_ask=me is not None,
         people=_choices(ctx, Person) if manages else [],
         languages=list(labels.LANGUAGE_NAMES.items()),
@@ -349,7 +367,12 @@ def _secret(ctx: Ctx) -> str:
     return settings_of(ctx.request).resolved_secret_key()
 
 
-def _session_page(ctx: Ctx, session: CourseSession, refusal: Refusal | None = None) -> Response:
+def _session_page(
+    ctx: Ctx,
+    session: CourseSession,
+    refusal: Refusal | None = None,
+    form: Mapping[str, Any] | None = None,
+) -> Response:
     errors, status = _refusal(refusal)
     return _render(
         ctx,
@@ -361,6 +384,8 @@ def _session_page(ctx: Ctx, session: CourseSession, refusal: Refusal | None = No
         rows=attendance.session_list(ctx.db, session),
         errors=errors,
         refresh=attendance.WINDOW_SECONDS,
+        form=form_values(session, SessionLinks) if form is None else form,
+        modes=labelled_options(ctx.translator, labels.SESSION_MODE),
     )
 
 
@@ -394,14 +419,55 @@ def mark_attendance(ctx: PageCtx, session_id: PathId, form: Form) -> Response:
     session = get_for(ctx.db, actor, CourseSession, session_id, Action.CHANGE)
     return save_then(
         ctx,
-        {"present": [], **form},
+        {"present": [], "online": [], **form},
         AttendanceList,
         lambda data: attendance.mark_attendance(
-            db=ctx.db, actor=actor, session=session, present=set(data.present)
+            db=ctx.db,
+            actor=actor,
+            session=session,
+            present=set(data.present),
+            online=set(data.online),
         ),
         done=f"/training/sessions/{session.id}",
         again=lambda refusal: _session_page(ctx, session, refusal),
     )
+
+
+@router.post("/training/sessions/{session_id}/links", response_class=HTMLResponse)
+def set_links(ctx: PageCtx, session_id: PathId, form: Form) -> Response:
+    """Hold the session online or hybrid with its meeting link, and add the recording."""
+    actor = ctx.actor
+    session = get_for(ctx.db, actor, CourseSession, session_id, Action.CHANGE)
+    return save_then(
+        ctx,
+        form,
+        SessionLinks,
+        lambda data: service.set_session_links(db=ctx.db, actor=actor, session=session, data=data),
+        done=f"/training/sessions/{session.id}",
+        again=lambda refusal: _session_page(ctx, session, refusal, form),
+    )
+
+
+@router.get("/training/sessions/{session_id}/join", response_class=HTMLResponse)
+def join(ctx: PageCtx, session_id: PathId, token: CheckInToken = "") -> Response:
+    """A trainee following their personal join link: present online, then on to the meeting;
+    or told plainly why not. A GET that writes, as the QR check-in: the signed token names
+    the trainee's enrolment, and following it again changes nothing."""
+    session = get_for(ctx.db, ctx.actor, CourseSession, session_id)
+    try:
+        with ctx.db.begin_nested():
+            online.join(
+                db=ctx.db,
+                actor=ctx.actor,
+                session=session,
+                token=token,
+                secret_key=_secret(ctx),
+                now=clock.now(),
+            )
+    except UserError as error:
+        message = error.errors[0].message.render(ctx.language)
+        return _render(ctx, "training/check_in.html", 422, session=session, refusal=message)
+    return see_other(str(session.meeting_url))
 
 
 @router.get("/training/check-in/{session_id}", response_class=HTMLResponse)
