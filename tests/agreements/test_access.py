@@ -162,3 +162,25 @@ def test_a_document_larger_than_an_import_is_kept_within_the_document_limit(
         headers=bearer(db, agreement_people.vakhidov_coordinator),
     )
     assert uploaded.status_code == 201, uploaded.text
+
+
+def test_the_audit_trail_keeps_no_title_of_a_confidential_agreement(
+    app_client: TestClient,
+    db: Session,
+    agreement_people: AgreementPeople,
+    create_agreement: AgreementFactory,
+) -> None:
+    """An auditor reads the trail and is no party: a confidential agreement's values stay out of
+    it, an open one's are kept (issue 22: /audit?format=csv showed the secret title)."""
+    create_agreement(
+        code="SECRET", confidentiality=Confidentiality.PARTIES, titles={"en": "Secret terms"}
+    )
+    create_agreement(
+        code="SHARED", confidentiality=Confidentiality.PROGRAM, titles={"en": "Open terms"}
+    )
+    trail = app_client.get(
+        "/api/v1/audit?entity=agreements", headers=bearer(db, agreement_people.auditor)
+    )
+    assert trail.status_code == 200
+    assert "Open terms" in trail.text
+    assert "Secret terms" not in trail.text

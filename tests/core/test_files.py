@@ -217,7 +217,13 @@ def test_garbage_collection_removes_the_files_nothing_refers_to_and_only_those(
 ) -> None:
     kept = put_file(PDF, "kept.pdf").sha256
     dropped = put_file(PNG, "dropped.png").sha256
-    files.attach(db=db, actor=uploader, owner=specialty, stored=db.get_one(files.StoredFile, kept))
+    files.attach(
+        db=db,
+        actor=uploader,
+        owner=specialty,
+        stored=db.get_one(files.StoredFile, kept),
+        name="scan.pdf",
+    )
     db.commit()
 
     removed = files.collect_garbage(sessions=session_factory, store=store, older_than=timedelta(0))
@@ -246,7 +252,9 @@ def test_a_file_detached_from_its_row_is_collected(
     specialty: Specialty,
 ) -> None:
     stored = put_file(PDF)
-    attachment = files.attach(db=db, actor=uploader, owner=specialty, stored=stored)
+    attachment = files.attach(
+        db=db, actor=uploader, owner=specialty, stored=stored, name="scan.pdf"
+    )
     files.detach(db=db, attachment=attachment)
     db.commit()
 
@@ -264,7 +272,7 @@ def test_a_file_whose_row_was_deleted_is_collected(
     specialty: Specialty,
 ) -> None:
     stored = put_file(PDF)
-    files.attach(db=db, actor=uploader, owner=specialty, stored=stored)
+    files.attach(db=db, actor=uploader, owner=specialty, stored=stored, name="scan.pdf")
     db.delete(specialty)
     db.commit()
 
@@ -285,7 +293,7 @@ def test_a_file_shared_by_two_rows_stays_while_one_refers_to_it(
     other = Specialty(code="radiology-test", names={"en": "Radiology"})
     db.add(other)
     stored = put_file(PDF)
-    first = files.attach(db=db, actor=uploader, owner=specialty, stored=stored)
+    first = files.attach(db=db, actor=uploader, owner=specialty, stored=stored, name="scan.pdf")
     files.attach(db=db, actor=uploader, owner=other, stored=stored, name="the same.pdf")
     files.detach(db=db, attachment=first)
     db.commit()
@@ -302,8 +310,8 @@ def test_detaching_all_of_a_row_leaves_the_others_attached(
     other = Specialty(code="radiology-test", names={"en": "Radiology"})
     db.add(other)
     stored = put_file(PDF)
-    files.attach(db=db, actor=uploader, owner=specialty, stored=stored)
-    files.attach(db=db, actor=uploader, owner=other, stored=stored)
+    files.attach(db=db, actor=uploader, owner=specialty, stored=stored, name="scan.pdf")
+    files.attach(db=db, actor=uploader, owner=other, stored=stored, name="scan.pdf")
 
     files.detach_all(db=db, owner=specialty)
 

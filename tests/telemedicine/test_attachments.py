@@ -28,6 +28,7 @@ from hamkor.care.schemas import ConsentCreate
 from hamkor.core import files, jobs
 from hamkor.core.access import Actor
 from hamkor.core.errors import UserError
+from hamkor.core.models import AuditEntry
 from hamkor.core.storage import Storage
 from hamkor.settings import Settings, get_settings
 from hamkor.telemedicine import attachments, thumbnails
@@ -329,3 +330,21 @@ def test_the_thumbnail_job_is_queued_by_the_upload_and_run_by_a_worker(
     (original,) = attachments.described(db, [r for r in rows if not r.shared])
     assert original.thumbnail_id is None  # the original is not shown abroad: no thumbnail
     get_settings.cache_clear()
+
+
+FILE_TABLES = ("stored_files", "attachments", "case_files")
+
+
+def test_the_same_file_on_two_cases_keeps_each_uploaders_name(
+    db: Session, tele_world: TeleWorld, create_case: CaseFactory, store: Storage
+) -> None:
+    """The bytes are kept once; the name is each upload's own. Shown the first uploader's,
+    another institution's case listed "Karimova-echo.png" (issue 22, /telemedicine/{case_id}).
+    Nor does the audit trail, which auditors read, keep the names (issue 22, /audit)."""
+    first, second = create_case(CaseStatus.SUBMITTED), create_case(CaseStatus.SUBMITTED)
+    (kept,) = _add(db, tele_world, first, store, ("Karimova-echo.png", PNG))
+    (again,) = _add(db, tele_world, second, store, ("echo.png", PNG))
+    (attachment,) = files.list_(db=db, owner=again)
+    assert (kept.name, again.name, attachment.name) == ("Karimova-echo.png", "echo.png", "echo.png")
+    trail = db.scalars(select(AuditEntry.changes).where(AuditEntry.entity.in_(FILE_TABLES)))
+    assert "Karimova" not in str(list(trail))

@@ -115,6 +115,12 @@ class Agreement(Named, Timestamped, Base):
         """The title, under the name the directory's search folding reads."""
         return self.titles
 
+    @property
+    def __audit_values__(self) -> bool:
+        """A confidential agreement's values stay out of the audit trail: auditors read the
+        trail and are no party to it (issue 22). Its versions keep its history."""
+        return self.confidentiality != Confidentiality.PARTIES
+
 
 class AgreementParty(Base):
     """An institution bound by an agreement, with who signed for it and when."""

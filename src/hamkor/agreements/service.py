@@ -427,7 +427,8 @@ def add_document(
         filename=filename,
         field="document",
     )
-    return files.attach(db=db, actor=actor, owner=agreement, stored=stored)
+    name = files.given_name(source, filename)
+    return files.attach(db=db, actor=actor, owner=agreement, stored=stored, name=name)
 
 
 # --- roadmap --------------------------------------------------------------------------------

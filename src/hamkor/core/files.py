@@ -55,6 +55,9 @@ class StoredFile(Base):
     """The bytes of one file, kept once under their SHA-256, with what they were found to be."""
 
     __tablename__ = "stored_files"
+    # A file's name may name a patient or a confidential matter: the trail, read by auditors
+    # who see neither, keeps only which columns were written (issue 22).
+    __audit_values__ = False
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
@@ -73,6 +76,7 @@ class Attachment(Base):
     """
 
     __tablename__ = "attachments"
+    __audit_values__ = False  # as StoredFile's
     __table_args__ = (Index("ix_attachments_owner", "owner_kind", "owner_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +158,11 @@ def _stage(source: BinaryIO, into: IO[bytes], *, field: str, max_bytes: int) -> 
     return _Staged(digest.hexdigest(), size, head, textual)
 
 
+def given_name(source: UploadFile | BinaryIO, filename: str | None) -> str:
+    """The name a file came with: ``filename``, else the upload's own."""
+    return filename if filename is not None else getattr(source, "filename", None) or ""
+
+
 def put(
     *,
     db: Session,
@@ -174,7 +183,7 @@ def put(
     until the same bytes are put again (the store holds nothing that is not a whole file).
     """
     stream = source.file if isinstance(source, UploadFile) else source
-    given = filename if filename is not None else getattr(source, "filename", None) or ""
+    given = given_name(source, filename)
     with tempfile.TemporaryFile() as handle:
         staged = _stage(stream, handle, field=field, max_bytes=max_bytes)
         try:
@@ -227,20 +236,21 @@ def _owner_key(owner: Base) -> tuple[str, int]:
     return owner.__tablename__, identity[0]
 
 
-def attach(
-    *, db: Session, actor: Actor, owner: Base, stored: StoredFile, name: str | None = None
-) -> Attachment:
-    """Refer to ``stored`` from ``owner`` (a flushed row), under ``name`` (by default the name
-    it was stored under). The caller has checked that ``actor`` may change ``owner``."""
+def shown_name(name: str, stored: StoredFile) -> str:
+    """The name a file is shown under: ``name`` made safe, with the extension of its kind."""
+    try:
+        return safe_name(filetypes.name_for(safe_name(name), filetypes.kind_of(stored.media_type)))
+    except filetypes.Refused as refusal:
+        raise _refused("name", refusal.message, refusal.params) from refusal
+
+
+def attach(*, db: Session, actor: Actor, owner: Base, stored: StoredFile, name: str) -> Attachment:
+    """Refer to ``stored`` from ``owner`` (a flushed row), under ``name``: the name this upload
+    came with. Not the name the bytes were first stored under: the same bytes uploaded by
+    another institution would show that one's file name, which may name a patient (issue 22).
+    The caller has checked that ``actor`` may change ``owner``."""
     kind, owner_id = _owner_key(owner)
-    shown = stored.original_name
-    if name:
-        try:
-            shown = safe_name(
-                filetypes.name_for(safe_name(name), filetypes.kind_of(stored.media_type))
-            )
-        except filetypes.Refused as refusal:
-            raise _refused("name", refusal.message, refusal.params) from refusal
+    shown = shown_name(name, stored)
     attachment = Attachment(
         owner_kind=kind,
         owner_id=owner_id,

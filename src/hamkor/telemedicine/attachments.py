@@ -112,9 +112,10 @@ def add_files(
                     store,
                     anonymizer,
                     _put_member(db, actor, store, name, member, max_bytes),
+                    _member_name(name),
                 )
         else:
-            kept += _keep(db, actor, case, store, anonymizer, stored)
+            kept += _keep(db, actor, case, store, anonymizer, stored, upload.name)
         if len(kept) > MAX_FILES:
             raise UserError.one("files", TOO_MANY, limit=MAX_FILES)
     return kept
@@ -139,6 +140,11 @@ def _members(store: Storage, stored: StoredFile) -> Iterator[tuple[str, IO[bytes
                 yield info.filename, member
 
 
+def _member_name(name: str) -> str:
+    """A ZIP member's file name, without the folders it was in."""
+    return name.rsplit("/", 1)[-1]
+
+
 def _put_member(
     db: Session, actor: Actor, store: Storage, name: str, member: IO[bytes], max_bytes: int
 ) -> StoredFile:
@@ -151,7 +157,7 @@ def _put_member(
             source=cast(BinaryIO, member),
             allowed=frozenset({filetypes.DICOM}),
             max_bytes=max_bytes,
-            filename=name.rsplit("/", 1)[-1],
+            filename=_member_name(name),
             field="files",
         )
     except UserError as error:
@@ -167,16 +173,20 @@ def _keep(
     store: Storage,
     anonymizer: Anonymizer,
     stored: StoredFile,
+    name: str,
 ) -> list[CaseFile]:
+    """Keep one file on the case under ``name``, the name it was uploaded with (the same bytes
+    may have been stored before under another institution's name)."""
     kind = _KINDS[stored.media_type]
     if kind != FileKind.DICOM:
-        shared = _row(db, actor, case, stored, kind, shared=True)
+        shared = _row(db, actor, case, stored, name, kind, shared=True)
         if kind == FileKind.IMAGE:
             _queue_thumbnail(db, shared)
         return [shared]
-    original = _read(store, stored)
-    row = _row(db, actor, case, stored, kind, shared=False, dataset=original)
+    original = _read(store, stored, name)
+    row = _row(db, actor, case, stored, name, kind, shared=False, dataset=original)
     copy = _deidentify(original, anonymizer)
+    copy_name = f"deidentified-{row.id}.dcm"
     copy_stored = files.put(
         db=db,
         store=store,
@@ -184,18 +194,19 @@ def _keep(
         source=io.BytesIO(copy),
         allowed=frozenset({filetypes.DICOM}),
         max_bytes=len(copy) + 1,
-        filename=f"deidentified-{row.id}.dcm",
+        filename=copy_name,
         field="files",
     )
+    copy_read = _read(store, copy_stored, copy_name)
     shared_copy = _row(
-        db, actor, case, copy_stored, kind, shared=True, dataset=_read(store, copy_stored)
+        db, actor, case, copy_stored, copy_name, kind, shared=True, dataset=copy_read
     )
     shared_copy.original_id = row.id
     _queue_thumbnail(db, shared_copy)
     return [row, shared_copy]
 
 
-def _read(store: Storage, stored: StoredFile) -> pydicom.Dataset:
+def _read(store: Storage, stored: StoredFile, name: str) -> pydicom.Dataset:
     """A kept DICOM file, read whole (one instance: a frame or a few); refused when pydicom
     cannot read it cleanly or it names no instance, as a file that only looks like DICOM.
     pydicom reads damaged files leniently and says so in a warning: a warning refuses too."""
@@ -205,14 +216,14 @@ def _read(store: Storage, stored: StoredFile) -> pydicom.Dataset:
             dataset = pydicom.dcmread(handle)
             named = bool(dataset.get("SOPInstanceUID")) and bool(dataset.get("SOPClassUID"))
         except (InvalidDicomError, UserWarning, ValueError, EOFError, OSError, KeyError) as error:
-            raise _unreadable(stored) from error
+            raise _unreadable(name) from error
     if not named:
-        raise _unreadable(stored)
+        raise _unreadable(name)
     return dataset
 
 
-def _unreadable(stored: StoredFile) -> UserError:
-    return UserError.one("files", UNREADABLE_DICOM, name=stored.original_name[:100])
+def _unreadable(name: str) -> UserError:
+    return UserError.one("files", UNREADABLE_DICOM, name=name[:100])
 
 
 def _row(
@@ -220,6 +231,7 @@ def _row(
     actor: Actor,
     case: TeleCase,
     stored: StoredFile,
+    name: str,
     kind: FileKind,
     *,
     shared: bool,
@@ -228,7 +240,7 @@ def _row(
     row = CaseFile(
         case_id=case.id,
         kind=kind,
-        name=stored.original_name,
+        name=files.shown_name(name, stored),
         shared=shared,
         uploaded_by_id=author_id(actor),
     )
@@ -238,7 +250,7 @@ def _row(
         row.frames = int(dataset.get("NumberOfFrames", 1) or 1)
     db.add(row)
     db.flush()
-    files.attach(db=db, actor=actor, owner=row, stored=stored)
+    files.attach(db=db, actor=actor, owner=row, stored=stored, name=name)
     return row
 
 

@@ -1,0 +1,5 @@
+"""The access walk's world, as a fixture of this package."""
+
+from tests.access.world import world
+
+__all__ = ["world"]
