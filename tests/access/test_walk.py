@@ -30,6 +30,7 @@ from tests.fixtures.directory import bearer
 #: The routes that show a patient's data to a reader allowed it: each must audit the read. A new
 #: one fails the walk until it is listed here, once the walk has found its reads audited.
 PATIENT_ROUTES = {
+    "/",  # the workspaces: a specialist's day and a registrar's waitlist
     "/api/v1/care/follow-ups",
     "/api/v1/care/patients",
     "/api/v1/care/patients/{patient_id}",
