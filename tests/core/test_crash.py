@@ -215,6 +215,7 @@ def interrupted_is_translated() -> None:
 # --- (a) a bulk import ----------------------------------------------------------------------
 
 IMPORT_ROWS = 3_000
+WRITING = "Writing the rows"  # the job's note once the rows are checked and being written
 
 
 def referrals_csv(world: CareWorld, rows: int) -> bytes:
@@ -269,9 +270,7 @@ def test_a_worker_killed_mid_import_leaves_no_row_and_no_file_and_fails_the_job(
     )
     db.commit()
     worker = processes.worker()
-    writing = wait_for(
-        lambda: (found := job_of(session_factory, job.id)).details.get("done") and found
-    )
+    writing = wait_for(lambda: (found := job_of(session_factory, job.id)).note == WRITING and found)
     assert 0 < writing.details["done"] < IMPORT_ROWS  # half-way through writing its rows
     kill(worker)
 
