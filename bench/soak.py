@@ -59,10 +59,10 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 
 from booking import free_port, reset
-from hamkor.care.models import Patient, PatientIdentifier, Referral
+from hamkor.care.models import Patient, PatientIdentifier, Referral, ReferralStatus
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.demo import DEMO_PASSWORD
-from hamkor.core.models import User
+from hamkor.core.models import Membership, User
 from hamkor.core.security import new_api_token
 from hamkor.demo.loader import load_demo
 from hamkor.modules import install
@@ -107,8 +107,18 @@ def seed(engine: Engine) -> World:
                 Activity.kind == ActivityKind.CONSULTATION_SESSION,
             )
         ).all()
+        # The registrar's own centre's waiting referrals: others' are refused (403).
+        centre = select(Membership.institution_id).where(
+            Membership.user_id == users["registrar"].id
+        )
         referrals = db.execute(
-            select(Referral.id, Referral.specialty_id).where(Referral.program_id == program.id)
+            select(Referral.id, Referral.specialty_id)
+            .join(Patient, Patient.id == Referral.patient_id)
+            .where(
+                Referral.program_id == program.id,
+                Referral.status == ReferralStatus.WAITING,
+                Patient.institution_id.in_(centre),
+            )
         ).all()
         bookable = [
             (referral, activity)
