@@ -47,7 +47,8 @@ def install() -> None:
     reports_access.register()
     fhir_sources.register(telemedicine_fhir.SOURCE)
     # A solve or an import stopped half-way is failed, not run again unasked: the user who
-    # started it decides. The others are idempotent and run again after a crash.
+    # started it decides (an import's kept file is then deleted). The others are idempotent
+    # and run again after a crash.
     jobs.register(
         planning_service.SOLVE_JOB, planning_service.solve_job, label=N_("Planning a program")
     )
@@ -56,11 +57,13 @@ def install() -> None:
             importing.IMPORT_JOB,
             import_jobs.handler(importing.run_job),
             label=N_("Import of a file"),
+            forget=import_jobs.forget,
         )
     jobs.register(
         fhir_async_import.FHIR_IMPORT_JOB,
         import_jobs.handler(fhir_async_import.run),
         label=N_("Import of a FHIR Bundle"),
+        forget=import_jobs.forget,
     )
     jobs.register(
         notifications.EMAIL_JOB,
@@ -90,7 +93,13 @@ def install() -> None:
         label=agreements_due.DUE_LABEL,
         max_attempts=jobs.REPEATABLE,
     )
-    jobs.register(report_job.REPORT_JOB, report_job.report_job, label=report_job.REPORT_LABEL)
+    # Reads and returns its file in the job's result: run again after a crash (issue 22).
+    jobs.register(
+        report_job.REPORT_JOB,
+        report_job.report_job,
+        label=report_job.REPORT_LABEL,
+        max_attempts=jobs.REPEATABLE,
+    )
     jobs.schedule(housekeeping.PURGE_JOB, every=timedelta(days=1))
     jobs.schedule(agreements_due.DUE_JOB, every=timedelta(days=1))
     jobs.register(

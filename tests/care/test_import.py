@@ -224,6 +224,17 @@ def test_a_refused_file_in_a_job_writes_nothing_and_lists_its_rows(
     assert db.scalar(select(func.count()).select_from(ImportFile)) == 0
 
 
+def test_an_import_job_cancelled_before_it_ran_leaves_no_file(
+    queued: Callable[[bytes], tuple[TestClient, str]], db: Session
+) -> None:
+    _client, page = queued(sample())
+    job = db.get_one(jobs.Job, int(page.rsplit("/", 1)[1]))
+    assert db.scalar(select(func.count()).select_from(ImportFile)) == 1
+    jobs.cancel(db=db, job=job, now=job.created_at)
+    assert job.status == jobs.JobStatus.CANCELLED
+    assert db.scalar(select(func.count()).select_from(ImportFile)) == 0
+
+
 def test_an_import_job_is_shown_to_its_user_only(
     queued: Callable[[bytes], tuple[TestClient, str]],
     client_for: ClientFactory,

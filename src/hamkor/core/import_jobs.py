@@ -150,6 +150,12 @@ def start_upload(
     )
 
 
+def forget(db: Session, payload: Mapping[str, Any]) -> None:
+    """Delete the file of an import job that ended without its handler (its worker killed,
+    cancelled while queued): it holds patient data and no run will read it again."""
+    db.execute(delete(ImportFile).where(ImportFile.id == payload.get("file_id")))
+
+
 def get_job(db: Session, actor: Actor, job_id: int) -> jobs.Job:
     """An import job for the page that follows it: only its own user's (others' are 404)."""
     job = db.get(jobs.Job, job_id)

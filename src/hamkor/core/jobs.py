@@ -268,31 +268,50 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
+#: What a kind leaves behind for its handler, undone when a job ends without its handler
+#: having done so: in the transaction that fails or cancels it.
+Forget = Callable[[Session, Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True)
 class Kind:
-    """What jobs of one kind are: their handler, their name on the jobs page (a message id)
-    and how many attempts they get (1: not repeatable)."""
+    """What jobs of one kind are: their handler, their name on the jobs page (a message id),
+    how many attempts they get (1: not repeatable) and what to forget of a job given up."""
 
     handler: Handler
     label: str
     max_attempts: int
+    forget: Forget | None = None
 
 
 _KINDS: dict[str, Kind] = {}
 
 
 def register(
-    kind: str, handler: Handler, *, label: str | None = None, max_attempts: int = 1
+    kind: str,
+    handler: Handler,
+    *,
+    label: str | None = None,
+    max_attempts: int = 1,
+    forget: Forget | None = None,
 ) -> None:
     """Declare the function that runs jobs of ``kind`` (modules call this from ``modules.py``).
 
     ``max_attempts`` above 1 (``REPEATABLE``) makes the kind repeatable: its jobs are run again
     after a crash or an interruption. Only for handlers that may be stopped anywhere and run
     again: idempotent, or writing all they write in one transaction.
+
+    ``forget`` removes what the job's payload points at and its handler would have removed
+    at its end (an import's kept file): called when a job is failed or cancelled without its
+    handler running to its end, as when its worker was killed (issue 22).
     """
-    _KINDS[kind] = Kind(handler, label or kind, max_attempts)
+    _KINDS[kind] = Kind(handler, label or kind, max_attempts, forget)
+
+
+def _forget(db: Session, kind: str, payload: Mapping[str, Any]) -> None:
+    registered = _KINDS.get(kind)
+    if registered is not None and registered.forget is not None:
+        registered.forget(db, payload)
 
 
 def _notify(db: Session) -> None:
@@ -389,7 +408,9 @@ def _settle(
     None when the run was no longer this attempt's (or failed ``also``)."""
     with sessions.begin() as db:
         job = db.execute(
-            select(Job.max_attempts, Job.cancel_requested).where(Job.id == job_id)
+            select(Job.kind, Job.payload, Job.max_attempts, Job.cancel_requested).where(
+                Job.id == job_id
+            )
         ).one_or_none()
         if job is None:
             return None
@@ -402,7 +423,11 @@ def _settle(
         else:
             values = {"status": JobStatus.FAILED, "error": error, "finished_at": now}
         taken = db.execute(update(Job).where(*_this_run(job_id, attempt), *also).values(values))
-        return values["status"] if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        if values["status"] != JobStatus.QUEUED:
+            _forget(db, job.kind, job.payload)
+        return JobStatus(values["status"])
 
 
 def _heartbeat(
@@ -568,7 +593,9 @@ def cancel(*, db: Session, job: Job, now: datetime) -> Job:
         .where(Job.id == job.id, Job.status == JobStatus.QUEUED)
         .values(status=JobStatus.CANCELLED, cancel_requested=True, error=CANCELLED, finished_at=now)
     )
-    if queued.rowcount == 0:  # type: ignore[attr-defined]
+    if queued.rowcount == 1:  # type: ignore[attr-defined]
+        _forget(db, job.kind, job.payload)
+    else:
         db.execute(
             update(Job)
             .where(Job.id == job.id, Job.status == JobStatus.RUNNING)
