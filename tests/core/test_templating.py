@@ -36,3 +36,13 @@ def test_a_name_spelt_alike_in_two_languages_is_shown_once() -> None:
     )
     names = {"ru": "Каримова Феруза", "uz": "Karimova Feruza", "uz-Cyrl": "Каримова Феруза"}
     assert template.render(names=names) == "ru=Каримова Феруза;uz=Karimova Feruza;"
+
+
+def test_a_fields_attributes_reach_the_browser_as_attributes() -> None:
+    """``attrs`` once arrived escaped (``min=&#34;0&#34;``), so the browser ignored it."""
+    template = environment().from_string(
+        '{% from "macros.html" import field %}'
+        "{{ field({}, 'hours', 'Hours', {}, type='number', attrs='min=\"0\" step=\"0.5\"') }}"
+    )
+    html = template.render(_=str)
+    assert 'min="0" step="0.5">' in html
