@@ -109,6 +109,17 @@ def test_names_are_in_all_five_languages(loaded: Loaded) -> None:
     assert set(person.names) == {"ru", "uz", "uz-Cyrl", "kk", "en"}
 
 
+def test_a_demo_user_is_called_as_the_person_they_are(loaded: Loaded) -> None:
+    """The header named the demo specialist "Yerlan Batyrbekov" while his calendar, his
+    encounters and the trainee's certificate named the people they are linked to."""
+    linked = loaded.db.execute(
+        select(User.display_name, Person.names).join(Person, Person.user_id == User.id)
+    ).all()
+    assert len(linked) >= 3
+    for display_name, names in linked:
+        assert display_name == names["en"]
+
+
 def test_a_second_load_adds_nothing(loaded: Loaded) -> None:
     db = loaded.db
     before = {

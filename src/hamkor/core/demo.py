@@ -71,15 +71,16 @@ class DemoLoader:
         }
 
 
-# The demo's users: (username, display name, role, institution code, program code).
+# The demo's users: (username, display name, role, institution code, program code). The
+# specialist and the trainee are people of the directory's demo, named as they are there.
 _USERS = (
     ("admin", "Timur Saidov", Role.PLATFORM_ADMIN, None, None),
     ("coordinator", "Dilnoza Karimova", Role.PROGRAM_COORDINATOR, None, "KZ-UZ-2025"),
     ("ministry", "Aziz Rakhimov", Role.PROGRAM_COORDINATOR, None, None),
     ("vakhidov", "Jasur Tursunov", Role.INSTITUTION_COORDINATOR, "VAKHIDOV", None),
     ("registrar", "Nodira Alimova", Role.REGISTRAR, "VAKHIDOV", None),
-    ("specialist", "Yerlan Batyrbekov", Role.SPECIALIST, "SYZGANOV", None),
-    ("trainee", "Shahlo Nazarova", Role.TRAINEE, "SAMSMU_CLINIC", None),
+    ("specialist", "Serikbayev Askhat", Role.SPECIALIST, "SYZGANOV", None),
+    ("trainee", "Karimov Otabek", Role.TRAINEE, "SAMSMU_CLINIC", None),
     ("auditor", "Gulnara Abenova", Role.AUDITOR, None, None),
 )
 
