@@ -18,7 +18,7 @@ from hamkor.care.models import Patient, Referral
 from hamkor.core.access import Actor
 from hamkor.core.storage import Storage
 from hamkor.telemedicine import attachments, fhir, service
-from hamkor.telemedicine.models import CaseStatus
+from hamkor.telemedicine.models import CaseFile, CaseStatus
 from hamkor.telemedicine.schemas import MessageCreate
 from tests.fixtures.telemedicine import NOW, CaseFactory, TeleWorld
 from tests.telemedicine.test_attachments import instance
@@ -72,6 +72,10 @@ def test_an_answered_case_exports_as_the_e_referral_pattern(
     assert reply["inResponseTo"] == [{"reference": f"Communication/tc-{case.id}-m{question.id}"}]
     (document,) = [r for r in resources if r["resourceType"] == "DocumentReference"]
     assert document["content"][0]["attachment"]["contentType"] == "application/dicom"
+    rows = db.scalars(select(CaseFile).where(CaseFile.case_id == case.id, CaseFile.shared)).all()
+    (shared,) = attachments.described(db, list(rows))
+    url = document["content"][0]["attachment"]["url"]
+    assert url == f"https://hamkor.example/files/{shared.file_id}"  # beside /fhir, where served
     bundle = Bundle.model_validate(fhir.bundle(resources, BASE))
     assert len(bundle.entry or []) == 6
 

@@ -23,6 +23,7 @@ from hamkor.care.fhir.directory import organization, specialty_concept
 from hamkor.care.fhir.patients import patient
 from hamkor.care.fhir.referrals import CONSULTATION, icd10_display
 from hamkor.care.fhir.resources import Resource, identifier, reference, validated
+from hamkor.care.fhir.responses import PREFIX
 from hamkor.care.fhir.sources import Source
 from hamkor.care.fhir.terms import ICD10, code_system, coding, concept, sid
 from hamkor.core import audit
@@ -158,6 +159,7 @@ def answer(case: TeleCase) -> Resource:
 
 
 def document_reference(case: TeleCase, file: CaseFileRead, base: str) -> Resource:
+    """A shared file, linked where the app serves it: beside the FHIR base, not under it."""
     return {
         "resourceType": "DocumentReference",
         "id": _id(case, f"-f{file.id}"),
@@ -168,7 +170,7 @@ def document_reference(case: TeleCase, file: CaseFileRead, base: str) -> Resourc
             {
                 "attachment": {
                     "contentType": _media_type(file),
-                    "url": f"{base}/files/{file.file_id}",
+                    "url": f"{base.removesuffix(PREFIX)}/files/{file.file_id}",
                     "title": file.name,
                 }
             }
