@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 from hamkor.care.models import FollowUpKind, FollowUpStatus, FollowUpTask
 from hamkor.programs.models import ParticipationRole
 from hamkor.settings import Settings
+from hamkor.training.models import EnrolmentStatus
 from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory
 from tests.fixtures.core import ClientFactory
 from tests.fixtures.credentials import CompleteFactory, IssueFactory
 from tests.fixtures.programs import KzUzDays, ParticipationFactory
+from tests.fixtures.training import CourseFactory, EnrolmentFactory
 
 EN = {"accept-language": "en"}
 
@@ -251,5 +253,53 @@ def test_follow_ups_are_searched_filtered_paged_and_downloaded(
     assert queries("/care/follow-ups?page=3") == few
 
     refused = client.get("/care/follow-ups?status=lost", headers=EN)
+    assert refused.status_code == 422
+    assert "status" in refused.text
+
+
+def trainees(html: str) -> int:
+    """The rows of a course page's table of trainees (its sessions have a table too)."""
+    return rows(html.split('id="enrolments"', 1)[1])
+
+
+def test_a_courses_trainees_are_searched_filtered_paged_and_downloaded(
+    client_for: ClientFactory,
+    kz_uz_days: KzUzDays,
+    programs_directory: Any,
+    create_course: CourseFactory,
+    create_enrolment: EnrolmentFactory,
+    connection: Connection,
+) -> None:
+    client = client_for(kz_uz_days.coordinator)
+    course = create_course(capacity=100)
+    base = f"/training/courses/{course.id}"
+
+    def enrol(number: int, name: str, status: EnrolmentStatus = EnrolmentStatus.ENROLLED) -> None:
+        for n in range(number):
+            person = programs_directory.person(**{"uz-Cyrl": f"{name} {n}"})
+            create_enrolment(course, person, status=status)
+
+    enrol(4, "Гулнора Раҳимова")
+    enrol(1, "Бобур Алиев", EnrolmentStatus.WAITLISTED)
+    found = client.get(f"{base}?q=rahimova", headers=EN).text
+    assert "Гулнора Раҳимова 0" in found
+    assert "Алиев" not in found
+    assert "Page 1 of 2" in found
+    assert trainees(found) == 3
+    assert trainees(client.get(f"{base}?q=rahimova&page=2", headers=EN).text) == 1
+    waiting = client.get(f"{base}?status=waitlisted", headers=EN).text
+    assert trainees(waiting) == 1
+    assert "Бобур Алиев 0" in waiting
+    csv = client.get(f"{base}?q=rahimova&format=csv").text
+    assert csv.count("Раҳимова") == 4
+    assert "Алиев" not in csv
+
+    queries = counting(connection, client)
+    few = queries(base)
+    enrol(6, "Юсупов")
+    assert queries(base) == few
+    assert queries(f"{base}?page=3") == few
+
+    refused = client.get(f"{base}?status=lost", headers=EN)
     assert refused.status_code == 422
     assert "status" in refused.text
