@@ -193,7 +193,7 @@ class CoursePage:
         return self
 
     def enrol(self, person_id: int, language: str) -> None:
-        self.page.select_option("#f-person_id", str(person_id))
+        self.page.fill("#f-person_id", str(person_id))
         self.page.select_option("#f-language", language)
         self.page.click("button:has-text('Enrol')")
 
