@@ -252,3 +252,35 @@ def test_a_milestone_added_and_marked_reached_on_the_page(
     text = client.get(page).text
     assert "Ethics committee approval" in text
     assert "✓" in text.split("Ethics committee approval")[1].split("</li>")[0]
+
+
+def test_a_signer_and_an_owner_are_picked_by_a_name_typed_in_the_other_script(
+    client_for: ClientFactory, db: Session, kz_uz_days: KzUzDays, agreement_people: AgreementPeople
+) -> None:
+    client = client_for(agreement_people.vakhidov_coordinator)
+    new = client.get("/agreements/new").text
+    assert 'list="dl-parties.0.signer_person_id"' in new
+    unknown = _form(kz_uz_days, **{"parties.1.signer_person_id": "Зарипов"})
+    refused = submit(client, "/agreements/new", "/agreements", unknown)
+    assert refused.status_code == 422
+    assert 'id="e-parties.1.signer_person_id"' in refused.text
+    assert _count(db, Agreement) == 0
+
+    typed = _form(kz_uz_days, **{"parties.1.signer_person_id": "Беков"})
+    page = submit(client, "/agreements/new", "/agreements", typed).headers["location"]
+    agreement = db.scalar(select(Agreement))
+    assert agreement is not None
+    assert agreement.parties[1].signer_person_id == kz_uz_days.surgeon.id
+    assert "Dr Aidos Bekov (#" in client.get(f"{page}/edit").text
+
+    item = {
+        "titles.en": "First joint research paper",
+        "owner_institution_id": str(kz_uz_days.vakhidov.id),
+        "owner_person_id": "Беков",
+        "due_on": "2026-06-01",
+    }
+    assert 'list="dl-owner_person_id"' in client.get(page).text
+    assert submit(client, page, f"{page}/items", item).status_code == 303
+    owned = db.scalar(select(RoadmapItem))
+    assert owned is not None
+    assert owned.owner_person_id == kz_uz_days.surgeon.id

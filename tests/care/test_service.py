@@ -11,12 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hamkor.care import booking, service
+from hamkor.care.filters import FollowUpFilter
 from hamkor.care.models import (
     Appointment,
     AppointmentStatus,
     ConsentDecision,
     ConsentKind,
     FollowUpKind,
+    FollowUpTask,
     Patient,
     ProcedureOutcome,
     Recommendation,
@@ -548,7 +550,12 @@ def test_the_consultation_day_from_check_in_to_follow_up(
             due_on=date(2025, 11, 15),
         ),
     )
-    assert service.follow_ups(db=db, actor=specialist, overdue_on=date(2025, 11, 15)) == []
-    assert service.follow_ups(db=db, actor=specialist, overdue_on=date(2025, 11, 16)) == [task]
+
+    def overdue_on(today: date) -> list[FollowUpTask]:
+        overdue = FollowUpFilter(overdue=True)
+        return service.follow_ups(db=db, actor=specialist, today=today, filters=overdue)
+
+    assert overdue_on(date(2025, 11, 15)) == []
+    assert overdue_on(date(2025, 11, 16)) == [task]
     service.complete_follow_up(db=db, actor=specialist, task=task)
-    assert service.follow_ups(db=db, actor=specialist, overdue_on=date(2026, 1, 1)) == []
+    assert overdue_on(date(2026, 1, 1)) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -63,6 +65,23 @@ def test_plural_forms_follow_cldr(language: str, count: int, expected: str) -> N
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_of_the_code_is_translated(language: str) -> None:
     assert catalogs.missing_translations(language) == []
+
+
+PLACEHOLDER = re.compile(r"%\(([^)]*)\)(.)")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_translation_keeps_the_placeholders_of_its_message(language: str) -> None:
+    """A placeholder spelled otherwise in a translation ("%(дате)с", read through a
+    transliterator) is a KeyError on the page that shows it."""
+    foreign = []
+    for message in catalogs.read(language):
+        ids = message.id if isinstance(message.id, tuple) else (str(message.id),)
+        given = set(PLACEHOLDER.findall(" ".join(ids)))
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        texts = [str(text) for text in strings if text]
+        foreign += [(ids[0], text) for text in texts if set(PLACEHOLDER.findall(text)) - given]
+    assert foreign == []
 
 
 def test_switching_language_is_remembered(

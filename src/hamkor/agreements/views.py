@@ -38,6 +38,7 @@ from hamkor.core.errors import UserError
 from hamkor.core.forms import PathId, QueryId, error_map
 from hamkor.core.i18n import N_, Message
 from hamkor.core.pages import (
+    Picks,
     Refusal,
     form_values,
     labelled_options,
@@ -47,6 +48,7 @@ from hamkor.core.pages import (
 )
 from hamkor.core.storage import storage_for
 from hamkor.core.web import Ctx, FeedCtx, Form, PageCtx, settings_of
+from hamkor.directory import pickers
 from hamkor.directory import service as directory_service
 from hamkor.directory.models import Institution, Person
 from hamkor.programs.models import Program
@@ -185,6 +187,12 @@ def _with_parties(form: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _signers(ctx: Ctx) -> Picks:
+    """Each party row's signer is picked from the directory by typing a name or number."""
+    fields = tuple(f"parties.{row}.signer_person_id" for row in range(MAX_ROWS))
+    return pickers.picks(ctx.db, ctx.actor, ctx.translator, people=fields)
+
+
 def _form_page(
     ctx: Ctx,
     form: Mapping[str, Any],
@@ -235,11 +243,13 @@ def create_agreement(ctx: PageCtx, form: Form) -> Response:
     actor = ctx.actor
     return save_then(
         ctx,
-        _with_parties(form),
+        form,
         AgreementCreate,
         lambda data: service.create_agreement(db=ctx.db, actor=actor, data=data),
         done=lambda saved: f"/agreements/{saved.id}",
         again=lambda refusal: _form_page(ctx, form, refusal),
+        pick=_signers(ctx),
+        shape=_with_parties,
     )
 
 
@@ -261,13 +271,15 @@ def update_agreement(ctx: PageCtx, agreement_id: PathId, form: Form) -> Response
     agreement = get_for(ctx.db, actor, Agreement, agreement_id, Action.CHANGE)
     return save_then(
         ctx,
-        _with_parties(form),
+        form,
         AgreementTerms,
         lambda data: service.update_agreement(
             db=ctx.db, actor=actor, agreement=agreement, data=data
         ),
         done=f"/agreements/{agreement.id}",
         again=lambda refusal: _form_page(ctx, form, refusal, agreement),
+        pick=_signers(ctx),
+        shape=_with_parties,
     )
 
 
@@ -377,6 +389,7 @@ def add_item(ctx: PageCtx, agreement_id: PathId, form: Form) -> Response:
         lambda data: service.add_item(db=ctx.db, actor=actor, agreement=agreement, data=data),
         done=f"/agreements/{agreement.id}#roadmap",
         again=lambda refusal: _agreement_page(ctx, agreement, refusal, form),
+        pick=pickers.picks(ctx.db, actor, ctx.translator, people=("owner_person_id",)),
     )
 
 

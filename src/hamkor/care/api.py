@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from hamkor.care import booking, service
+from hamkor.care.filters import FollowUpFilter
 from hamkor.care.models import Appointment, FollowUpTask, Patient, Referral, ReferralStatus
 from hamkor.care.schemas import (
     AppointmentRead,
@@ -181,7 +182,7 @@ def record_procedure(ctx: ApiCtx, data: ProcedureCreate) -> ProcedureRead:
 def follow_ups(ctx: ApiCtx, overdue: bool = False) -> list[FollowUpRead]:
     """Follow-ups handed to local institutions; ``?overdue=true`` for the open ones past due."""
     found = service.follow_ups(
-        db=ctx.db, actor=ctx.actor, overdue_on=service.today() if overdue else None
+        db=ctx.db, actor=ctx.actor, today=service.today(), filters=FollowUpFilter(overdue=overdue)
     )
     return [FollowUpRead.model_validate(f) for f in found]
 

@@ -28,9 +28,10 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hamkor.care.access import require_clinician
+from hamkor.care.filters import FollowUpFilter, WaitlistFilter
 from hamkor.care.models import (
     ACTIVE_APPOINTMENT_STATUSES,
     Appointment,
@@ -595,6 +596,21 @@ def create_referral(*, db: Session, actor: Actor, data: ReferralCreate) -> Refer
     return referral
 
 
+def _referrals(actor: Actor, filters: WaitlistFilter) -> Select[Any]:
+    """The referrals the actor may see, most urgent first, with what a row of the waitlist
+    names loaded beside them, so that a page of them reads in a fixed number of queries."""
+    stmt = (
+        select(Referral)
+        .options(
+            selectinload(Referral.patient),
+            selectinload(Referral.specialty),
+            selectinload(Referral.referring_institution),
+        )
+        .order_by(Referral.priority.desc(), Referral.id)
+    )
+    return restrict(filters.apply(stmt), actor)
+
+
 def list_referrals(
     *,
     db: Session,
@@ -602,19 +618,27 @@ def list_referrals(
     program_id: int | None = None,
     patient_id: int | None = None,
     status: ReferralStatus | None = None,
+    filters: WaitlistFilter | None = None,
 ) -> list[Referral]:
-    """The waitlist as the actor may see it, most urgent first."""
-    stmt = select(Referral).order_by(Referral.priority.desc(), Referral.id)
-    for column, value in (
-        (Referral.program_id, program_id),
-        (Referral.patient_id, patient_id),
-        (Referral.status, status),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    referrals = list(db.scalars(restrict(stmt, actor)))
+    """The waitlist as the actor may see it, most urgent first: narrowed by ``filters`` (the
+    page and its download) or by the API's program, patient and status."""
+    if filters is None:
+        filters = WaitlistFilter(status=status, program=program_id)
+    stmt = _referrals(actor, filters)
+    if patient_id is not None:
+        stmt = stmt.where(Referral.patient_id == patient_id)
+    referrals = list(db.scalars(stmt))
     _shown(db, (referral.patient_id for referral in referrals), "waitlist")
     return referrals
+
+
+def page_referrals(
+    *, db: Session, actor: Actor, filters: WaitlistFilter, size: int
+) -> Page[Referral]:
+    """One page of the waitlist; only the patients shown are audited."""
+    page: Page[Referral] = paginate(db, _referrals(actor, filters), number=filters.page, size=size)
+    _shown(db, (referral.patient_id for referral in page.items), "waitlist")
+    return page
 
 
 def withdraw_referral(*, db: Session, actor: Actor, referral: Referral) -> Referral:
@@ -937,16 +961,39 @@ def complete_follow_up(*, db: Session, actor: Actor, task: FollowUpTask) -> Foll
     return task
 
 
-def follow_ups(*, db: Session, actor: Actor, overdue_on: date | None = None) -> list[FollowUpTask]:
-    """Follow-ups the actor may see, by due date; with ``overdue_on``, the open ones past due."""
-    stmt = select(FollowUpTask).order_by(FollowUpTask.due_on, FollowUpTask.id)
-    if overdue_on is not None:
-        stmt = stmt.where(
-            FollowUpTask.status == FollowUpStatus.OPEN, FollowUpTask.due_on < overdue_on
+def _follow_ups(actor: Actor, filters: FollowUpFilter, today: date) -> Select[Any]:
+    """Follow-ups the actor may see, by due date, with their patients and institutions loaded
+    beside them, so that a page of them reads in a fixed number of queries."""
+    stmt = (
+        select(FollowUpTask)
+        .options(
+            selectinload(FollowUpTask.referral).selectinload(Referral.patient),
+            selectinload(FollowUpTask.institution),
         )
-    tasks = list(db.scalars(restrict(stmt, actor)))
+        .order_by(FollowUpTask.due_on, FollowUpTask.id)
+    )
+    return restrict(filters.apply(stmt, today), actor)
+
+
+def follow_ups(
+    *, db: Session, actor: Actor, today: date, filters: FollowUpFilter | None = None
+) -> list[FollowUpTask]:
+    """Follow-ups the actor may see, by due date, narrowed by ``filters`` (overdue: the open
+    ones past due on ``today``)."""
+    stmt = _follow_ups(actor, filters or FollowUpFilter(), today)
+    tasks = list(db.scalars(stmt))
     _shown(db, (task.referral.patient_id for task in tasks), "follow-ups")
     return tasks
+
+
+def page_follow_ups(
+    *, db: Session, actor: Actor, today: date, filters: FollowUpFilter, size: int
+) -> Page[FollowUpTask]:
+    """One page of the follow-ups; only the patients shown are audited."""
+    stmt = _follow_ups(actor, filters, today)
+    page: Page[FollowUpTask] = paginate(db, stmt, number=filters.page, size=size)
+    _shown(db, (task.referral.patient_id for task in page.items), "follow-ups")
+    return page
 
 
 def overdue_follow_ups(

@@ -10,14 +10,15 @@ message beside its field; its work is done in a savepoint, so a refusal leaves n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
 from hamkor.care import booking, labels, service
 from hamkor.care import exports as lists
+from hamkor.care.filters import FollowUpFilter, WaitlistFilter
 from hamkor.care.importing import IMPORT_JOB, ReferralRow, import_referrals
 from hamkor.care.models import (
     Appointment,
@@ -26,7 +27,6 @@ from hamkor.care.models import (
     Patient,
     Procedure,
     Referral,
-    ReferralStatus,
     Sex,
 )
 from hamkor.care.schemas import (
@@ -53,6 +53,7 @@ from hamkor.core.pages import (
     labelled_options,
     named_options,
     page_size,
+    pager_params,
     save_then,
     see_other,
     told,
@@ -469,14 +470,27 @@ def create_follow_up(ctx: PageCtx, referral_id: PathId, form: Form) -> Response:
 
 
 @router.get("/care/follow-ups", response_class=HTMLResponse)
-def follow_ups(ctx: PageCtx, overdue: bool = False, export: FormatQuery = None) -> Response:
-    """Follow-ups handed to local institutions; the overdue ones on their own list."""
+def follow_ups(
+    ctx: PageCtx, filters: Annotated[FollowUpFilter, Query()], export: FormatQuery = None
+) -> Response:
+    """Follow-ups handed to local institutions, searched by the patient's name in either
+    script, by status or overdue, paged; the file holds every row the filters find."""
     shown = service.today()
-    found = service.follow_ups(db=ctx.db, actor=ctx.actor, overdue_on=shown if overdue else None)
     if export is not None:
+        found = service.follow_ups(db=ctx.db, actor=ctx.actor, today=shown, filters=filters)
         rows = lists.follow_up_rows(found, shown)
         return _download(ctx, lists.FOLLOW_UPS, rows, export, shown.isoformat())
-    return _render(ctx, "care/follow_ups.html", tasks=found, overdue=overdue, today=shown)
+    page = service.page_follow_ups(
+        db=ctx.db, actor=ctx.actor, today=shown, filters=filters, size=page_size(ctx)
+    )
+    return _render(
+        ctx,
+        "care/follow_ups.html",
+        page=page,
+        filters=pager_params(filters),
+        overdue=filters.overdue,
+        today=shown,
+    )
 
 
 @router.post("/care/follow-ups/{task_id}/done", response_class=HTMLResponse)
@@ -489,15 +503,23 @@ def follow_up_done(ctx: PageCtx, task_id: PathId, form: Form) -> Response:
 
 @router.get("/care/waitlist", response_class=HTMLResponse)
 def waitlist(
-    ctx: PageCtx,
-    status: ReferralStatus | None = ReferralStatus.WAITING,
-    export: FormatQuery = None,
+    ctx: PageCtx, filters: Annotated[WaitlistFilter, Query()], export: FormatQuery = None
 ) -> Response:
-    """The referrals the reader may see, most urgent first."""
-    found = service.list_referrals(db=ctx.db, actor=ctx.actor, status=status)
+    """The referrals the reader may see, most urgent first: searched by the patient's name in
+    either script, by status, program and specialty, paged; the file holds every row found."""
     if export is not None:
-        return _download(ctx, lists.WAITLIST, found, export, status or "")
-    return _render(ctx, "care/waitlist.html", referrals=found, status=status)
+        found = service.list_referrals(db=ctx.db, actor=ctx.actor, filters=filters)
+        return _download(ctx, lists.WAITLIST, found, export, filters.status or "")
+    page = service.page_referrals(db=ctx.db, actor=ctx.actor, filters=filters, size=page_size(ctx))
+    return _render(
+        ctx,
+        "care/waitlist.html",
+        page=page,
+        filters=pager_params(filters),
+        status=filters.status,
+        programs=_programs(ctx),
+        specialties=_choices(ctx, Specialty),
+    )
 
 
 # --- import ---------------------------------------------------------------------------------

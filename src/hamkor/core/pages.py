@@ -129,12 +129,15 @@ def save_form(
     schema: type[SchemaT],
     save: Callable[[SchemaT], SavedT],
     pick: Picks | None = None,
+    shape: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
 ) -> SavedT | Refusal:
     """The form validated by ``schema`` and saved by ``save``, or the :class:`Refusal` to show.
 
     ``pick`` names the form's searchable pickers: their typed names become ids first
     (:func:`hamkor.core.pickers.resolve`), a name that matches no one or several refused
-    beside its field like any other error.
+    beside its field like any other error. ``shape`` then folds the flat fields into what the
+    schema reads (a form's numbered rows into a list), after the pickers read their own
+    fields.
 
     The save runs in a savepoint: when the service refuses half-way, what it had begun is
     undone, and only that. The rest of the request's transaction (its audit entries among
@@ -143,6 +146,8 @@ def save_form(
     try:
         if pick is not None:
             form = pickers.resolve(form, pick.finders, pick.multiple)
+        if shape is not None:
+            form = shape(form)
         data = validate(schema, form)
         with ctx.db.begin_nested():
             return save(data)
@@ -166,11 +171,12 @@ def save_then(
     again: Callable[[Refusal], Response],
     said: Message | Callable[[Any], Message] = SAVED,
     pick: Picks | None = None,
+    shape: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
 ) -> Response:
     """Save a form posted from a page and go on to ``done`` (an address, or one made from what
     was saved) saying ``said``, or show ``again`` the page with the refusal beside its fields:
     what most form routes do after their access check."""
-    saved = save_form(ctx, form, schema, save, pick)
+    saved = save_form(ctx, form, schema, save, pick, shape)
     if isinstance(saved, Refusal):
         return again(saved)
     url = done if isinstance(done, str) else done(saved)

@@ -17,7 +17,7 @@ from hamkor.directory.filters import matching
 from hamkor.directory.models import Person
 from hamkor.programs.schemas import OptionalId
 from hamkor.training.credentials.models import Credential
-from hamkor.training.models import Course, CourseKind, Enrolment
+from hamkor.training.models import Course, CourseKind, Enrolment, EnrolmentStatus
 
 
 class CourseFilter(BaseModel):
@@ -90,4 +90,21 @@ class CertificateFilter(BaseModel):
             stmt = stmt.where(Credential.revoked_at.is_(None))
         elif self.status is CertificateStatus.REVOKED:
             stmt = stmt.where(Credential.revoked_at.is_not(None))
+        return stmt
+
+
+class EnrolmentFilter(BaseModel):
+    """What a course's trainees narrow by (issue 20): words of the trainee's name in either
+    script and the enrolment's status. ``?q=aziz&status=waitlisted&page=2``."""
+
+    q: SearchQuery = None
+    status: Annotated[EnrolmentStatus | None, BlankIsNone] = None
+    page: int = Field(default=1, ge=1)
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        condition = matching(Person.search, self.q) if self.q else None
+        if condition is not None:
+            stmt = stmt.where(Enrolment.person.has(condition))
+        if self.status is not None:
+            stmt = stmt.where(Enrolment.status == self.status)
         return stmt

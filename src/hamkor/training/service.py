@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from hamkor.core.access import AccessDenied, Action, Actor, can, require, restrict
@@ -31,7 +31,7 @@ from hamkor.directory.models import City, Institution, Person, Room, Specialty
 from hamkor.programs.models import Activity, ActivityKind, Program
 from hamkor.training.access import may_create_course
 from hamkor.training.credentials import service as credentials
-from hamkor.training.filters import CourseFilter
+from hamkor.training.filters import CourseFilter, EnrolmentFilter
 from hamkor.training.models import (
     Attendance,
     Course,
@@ -255,15 +255,38 @@ def delete_session(*, db: Session, actor: Actor, session: CourseSession) -> None
 # --- enrolments -----------------------------------------------------------------------------
 
 
-def list_enrolments(*, db: Session, actor: Actor, course: Course) -> list[Enrolment]:
+def _enrolments(actor: Actor, course: Course, filters: EnrolmentFilter) -> Select[Any]:
     """The course's enrolments the actor may see: seated first, then the list in order."""
-    order = {status: rank for rank, status in enumerate(EnrolmentStatus)}
-    found = db.scalars(
-        restrict(select(Enrolment).where(Enrolment.course_id == course.id), actor).order_by(
-            Enrolment.requested_at, Enrolment.id
-        )
+    rank = case(
+        {status.value: rank for rank, status in enumerate(EnrolmentStatus)},
+        value=Enrolment.status,
     )
-    return sorted(found, key=lambda e: order[EnrolmentStatus(e.status)])
+    stmt = select(Enrolment).where(Enrolment.course_id == course.id)
+    return restrict(filters.apply(stmt), actor).order_by(rank, Enrolment.requested_at, Enrolment.id)
+
+
+def list_enrolments(
+    *, db: Session, actor: Actor, course: Course, filters: EnrolmentFilter | None = None
+) -> list[Enrolment]:
+    """The course's enrolments the actor may see, narrowed by ``filters`` (the page's file)."""
+    return list(db.scalars(_enrolments(actor, course, filters or EnrolmentFilter())))
+
+
+def page_enrolments(
+    *, db: Session, actor: Actor, course: Course, filters: EnrolmentFilter, size: int
+) -> Page[Enrolment]:
+    """One page of the course's trainees (issue 20)."""
+    stmt = _enrolments(actor, course, filters)
+    return paginate(db, stmt, number=filters.page, size=size)
+
+
+def enrolment_of(db: Session, course: Course, person: Person | None) -> Enrolment | None:
+    """The person's own enrolment in the course, if any (what the course page offers them)."""
+    if person is None:
+        return None
+    return db.scalar(
+        select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.person_id == person.id)
+    )
 
 
 def my_enrolments(*, db: Session, actor: Actor) -> list[Enrolment]:

@@ -42,7 +42,7 @@ from hamkor.programs.models import Program
 from hamkor.training import attendance, cascade, labels, online, service
 from hamkor.training import exports as lists
 from hamkor.training.access import may_create_course
-from hamkor.training.filters import CourseFilter
+from hamkor.training.filters import CourseFilter, EnrolmentFilter
 from hamkor.training.importing import IMPORT_JOB, import_enrolments
 from hamkor.training.models import Course, CourseSession, Enrolment
 from hamkor.training.schemas import (
@@ -209,25 +209,40 @@ def update_course(ctx: PageCtx, course_id: PathId, form: Form) -> Response:
 
 
 @router.get("/training/courses/{course_id}", response_class=HTMLResponse)
-def course_page(ctx: PageCtx, course_id: PathId, export: FormatQuery = None) -> Response:
-    """A course: its facts, sessions, and the enrolments the reader may see (as a file, the
-    enrolments)."""
+def course_page(
+    ctx: PageCtx,
+    course_id: PathId,
+    filters: Annotated[EnrolmentFilter, Query()],
+    export: FormatQuery = None,
+) -> Response:
+    """A course: its facts, sessions, and the enrolments the reader may see, searched by the
+    trainee's name in either script and by status, paged (as a file, every enrolment found)."""
     course = get_for(ctx.db, ctx.actor, Course, course_id)
     if export is not None:
-        enrolments = service.list_enrolments(db=ctx.db, actor=ctx.actor, course=course)
+        enrolments = service.list_enrolments(
+            db=ctx.db, actor=ctx.actor, course=course, filters=filters
+        )
         percents = service.attendance_percents(ctx.db, enrolments)
         rows = lists.enrolment_rows(enrolments, percents)
         return _download(ctx, lists.ENROLMENTS, rows, export, course.code)
-    return _course_page(ctx, course)
+    return _course_page(ctx, course, filters=filters)
 
 
-def _course_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Response:
+def _course_page(
+    ctx: Ctx,
+    course: Course,
+    refusal: Refusal | None = None,
+    filters: EnrolmentFilter | None = None,
+) -> Response:
     errors, status = _refusal(refusal)
     actor = ctx.actor
+    filters = filters or EnrolmentFilter()
     manages = service.may_manage(ctx.db, actor, course)
-    enrolments = service.list_enrolments(db=ctx.db, actor=actor, course=course)
+    page = service.page_enrolments(
+        db=ctx.db, actor=actor, course=course, filters=filters, size=page_size(ctx)
+    )
     me = service.person_of(ctx.db, actor)
-    mine = next((e for e in enrolments if me and e.person_id == me.id), None)
+    mine = service.enrolment_of(ctx.db, course, me)
     offers = (
         online.offers(db=ctx.db, secret_key=_secret(ctx), enrolments=[mine], now=clock.now())
         if mine
@@ -242,8 +257,9 @@ def _course_page(ctx: Ctx, course: Course, refusal: Refusal | None = None) -> Re
         sessions=service.list_sessions(db=ctx.db, course=course),
         offers={o.session.id: o for o in offers},
         modes=labelled_options(ctx.translator, labels.SESSION_MODE),
-        enrolments=enrolments,
-        percents=service.attendance_percents(ctx.db, enrolments),
+        page=page,
+        filters=pager_params(filters),
+        percents=service.attendance_percents(ctx.db, page.items),
         seats_left=service.seats_left(ctx.db, course),
         manages=manages,
         mine=mine,
