@@ -81,6 +81,8 @@ def demo(
         secret_key="test-secret-key",
         database_url="sqlite://",
         job_workers=0,
+        # Each list on one page, so that the page's rows are the file's (which holds them all).
+        page_size=500,
     )
     with engine.connect() as connection:
         outer = connection.begin()
