@@ -4,6 +4,7 @@ before still verifying; damaged archives, other revisions and full databases ref
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -60,13 +61,18 @@ def _with_a_file(engine: Engine, store: LocalStorage) -> str:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, secret: None) -> Iterator[tuple[Engine, Path]]:
-    """The demo in an SQLite file, with one stored file; its engine and files directory."""
+    """The demo in an SQLite file, with its stored files (the letters of its referral abroad)
+    and one more; its engine and files directory."""
     place = tmp_path_factory.mktemp("source")
     engine = make_engine(f"sqlite:///{place / 'hamkor.sqlite3'}")
     with engine.begin() as connection:
         migrate.upgrade(connection)
-    with transaction(make_sessionmaker(engine)) as db:
-        load_demo(db)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HAMKOR_FILES_DIR", str(place / "files"))
+        get_settings.cache_clear()
+        with transaction(make_sessionmaker(engine)) as db:
+            load_demo(db)
+    get_settings.cache_clear()
     _with_a_file(engine, LocalStorage(place / "files"))
     yield engine, place / "files"
     engine.dispose()
@@ -104,7 +110,7 @@ def _tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 def test_a_backup_restores_into_a_new_database_equal_table_for_table(
     demo: tuple[Engine, Path], archive: Path, target: Engine, tmp_path: Path
 ) -> None:
-    source, _files = demo
+    source, files_dir = demo
     restored_files = LocalStorage(tmp_path / "files")
 
     made = backup.restore(archive_path=archive, engine=target, storage=restored_files)
@@ -112,9 +118,12 @@ def test_a_backup_restores_into_a_new_database_equal_table_for_table(
     assert made.rows["training_credentials"] > 0
     assert made.rows["audit_log"] > 0
     assert _tables(target) == _tables(source)
-    (key,) = [name.removeprefix(backup.FILES) for name in made.files]
-    with restored_files.open(key) as restored_pdf:
-        assert restored_pdf.read() == PDF
+    keys = [name.removeprefix(backup.FILES) for name in made.files]
+    assert len(keys) > 1  # the demo's letters abroad, and the PDF kept above
+    assert hashlib.sha256(PDF).hexdigest() in keys
+    for key in keys:
+        with restored_files.open(key) as restored, LocalStorage(files_dir).open(key) as kept:
+            assert restored.read() == kept.read()
     with make_sessionmaker(target)() as db:
         credential = db.scalars(
             select(Credential).where(Credential.revoked_at.is_(None)).limit(1)
