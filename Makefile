@@ -47,8 +47,11 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
+# pytest-xdist runs the suite on every core, a test module per worker (module fixtures are
+# built once); `make test WORKERS=0` runs it in one process.
+WORKERS ?= auto
 pytest:
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 messages: setup
 	$(BIN)/hamkor messages update

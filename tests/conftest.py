@@ -42,6 +42,23 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def pytest_configure(config: pytest.Config) -> None:
     install()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get(POSTGRES_ENV)
+    if worker and url:
+        # pytest-xdist's workers run side by side: each wipes a PostgreSQL database of its own.
+        os.environ[POSTGRES_ENV] = fresh_database(url, worker)
+
+
+def fresh_database(url: str, suffix: str) -> str:
+    """The URL of a new, empty database beside the one of ``url``, named with ``suffix``
+    (dropped first if an earlier run left it)."""
+    admin = make_engine(url, pool_size=1)
+    name = f"{admin.url.database}_{suffix}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return admin.url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(autouse=True, scope="session")

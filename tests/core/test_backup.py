@@ -27,7 +27,7 @@ from hamkor.demo.loader import load_demo
 from hamkor.settings import get_settings
 from hamkor.training.credentials.models import Credential
 from hamkor.training.credentials.service import verify
-from tests.conftest import POSTGRES_ENV, reset_postgres
+from tests.conftest import POSTGRES_ENV, fresh_database, reset_postgres
 from tests.fixtures.core import PASSWORD
 from tests.fixtures.files import PDF
 
@@ -199,15 +199,8 @@ def test_a_postgresql_database_is_restored_into_another(tmp_path: Path, secret: 
     url = os.environ.get(POSTGRES_ENV)
     if not url:
         pytest.skip(f"PostgreSQL only: set {POSTGRES_ENV}")
-    admin = make_engine(url, pool_size=1)
-    names = [f"{admin.url.database}_backup_{side}" for side in ("source", "target")]
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for name in names:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    source_url, target_url = (admin.url.set(database=name) for name in names)
-    source = reset_postgres(source_url.render_as_string(hide_password=False))
-    target = make_engine(target_url.render_as_string(hide_password=False))
+    source = reset_postgres(fresh_database(url, "backup_source"))
+    target = make_engine(fresh_database(url, "backup_target"))
     try:
         key = _with_a_file(source, LocalStorage(tmp_path / "source"))
         archive = tmp_path / "hamkor.tar.gz"
@@ -221,7 +214,3 @@ def test_a_postgresql_database_is_restored_into_another(tmp_path: Path, secret: 
     finally:
         source.dispose()
         target.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for name in names:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()

@@ -36,14 +36,14 @@ from hamkor.care.models import Appointment, Patient, Referral, ReferralStatus
 from hamkor.care.service import slot_count
 from hamkor.core import import_jobs, jobs
 from hamkor.core.access import Actor
-from hamkor.core.db import make_engine, make_sessionmaker
+from hamkor.core.db import make_sessionmaker
 from hamkor.core.i18n import Translator
 from hamkor.core.import_jobs import ImportFile
 from hamkor.core.jobs import Job, JobStatus
 from hamkor.planning.models import PlanRun, RunStatus
 from hamkor.programs.models import Activity
 from hamkor.reports import report_job
-from tests.conftest import POSTGRES_ENV, reset_postgres
+from tests.conftest import POSTGRES_ENV, fresh_database, reset_postgres
 from tests.fixtures.care import CareWorld, PatientFactory, ReferralFactory
 from tests.fixtures.directory import bearer
 from tests.fixtures.planning import PlannedDays, solve_run
@@ -61,14 +61,7 @@ def crash_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
         pytest.skip(f"PostgreSQL only: set {POSTGRES_ENV}")
-    admin = make_engine(url, pool_size=1)
-    name = f"{admin.url.database}_crash"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return admin.url.set(database=name).render_as_string(hide_password=False)
+    return fresh_database(url, "crash")
 
 
 @pytest.fixture
