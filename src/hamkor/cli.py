@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from hamkor.agreements.cli import app as agreements_app
 from hamkor.care import cli as care_cli
 from hamkor.care.fhir.cli import app as fhir_app
 from hamkor.core import backup_cli
-from hamkor.core.cli import db_app, files_app, jobs_app, mail_app, user_app, worker
+from hamkor.core.cli import console, db_app, files_app, jobs_app, mail_app, user_app, worker
 from hamkor.demo.cli import demo
 from hamkor.directory.cli import app as directory_app
 from hamkor.planning.cli import app as plan_app
@@ -20,7 +19,11 @@ from hamkor.telemedicine.cli import app as telemedicine_app
 from hamkor.training.cli import app as training_app
 from hamkor.training.credentials.cli import app as cert_app
 
-app = typer.Typer(help="Hamkor: cross-border medical cooperation programs.", no_args_is_help=True)
+app = typer.Typer(
+    help="Hamkor: cross-border medical cooperation programs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(files_app, name="files")
@@ -39,7 +42,6 @@ app.command()(demo)
 app.command()(backup_cli.backup)
 app.command()(backup_cli.restore)
 app.command()(worker)
-console = Console()
 
 
 @app.command()
@@ -52,7 +54,7 @@ def messages(
     if action != "update":
         raise typer.BadParameter(action)
     for language, missing in catalogs.update().items():
-        console.print(f"{language}: {missing} untranslated")
+        console().print(f"{language}: {missing} untranslated")
 
 
 @app.command()
@@ -69,7 +71,9 @@ def serve(
 
     public = follow_served_address(host, port)
     database = get_settings().resolved_database_url()
-    console.print(f"Hamkor on http://{host}:{port} (public address {public}) — database {database}")
+    console().print(
+        f"Hamkor on http://{host}:{port} (public address {public}) — database {database}"
+    )
     uvicorn.run(
         "hamkor.app:create_app",
         factory=True,

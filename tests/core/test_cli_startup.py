@@ -12,8 +12,10 @@ import subprocess
 import sys
 
 # The libraries a command may load only when it does its work: the database and web layers,
-# the solver, the document and data libraries. (Not pydantic: Typer itself parses with it.)
+# the solver, the document and data libraries, and Rich, which draws tables and progress bars
+# but not the help (plain Click help). (Not pydantic: Typer itself parses with it.)
 HEAVY = (
+    "rich",
     "sqlalchemy",
     "fastapi",
     "hamkor.settings",

@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from hamkor.core.cli import fail, session_factory
+from hamkor.core.cli import console, fail, session_factory
 
 app = typer.Typer(help="Agreements, roadmaps and their IATI export.", no_args_is_help=True)
-console = Console()
 
 
 def _day(value: str | None) -> date:
@@ -42,7 +40,7 @@ def mark_due_command(
     day = _day(today)
     with transaction(session_factory()) as db:
         report = mark_due(db, day)
-    console.print(
+    console().print(
         f"{day}: {report.in_force} in force, {report.expired} expired, "
         f"{sum(report.alerts.values())} items newly due or late, {report.notified} notified."
     )
@@ -81,7 +79,7 @@ def iati(
     problems = schema.problems(document)
     if problems:
         for problem in problems:
-            console.print(f"[red]{problem}[/red]")
+            console().print(f"[red]{problem}[/red]")
         raise typer.Exit(code=1)
     out.write_bytes(document)
-    console.print(f"{out}: the program {program} as IATI {export.VERSION}, valid by its schema.")
+    console().print(f"{out}: the program {program} as IATI {export.VERSION}, valid by its schema.")

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from hamkor.core.cli import console, fail
 
@@ -25,8 +24,10 @@ ArchiveFile = Annotated[
 
 @contextmanager
 def _files_bar(title: str) -> Iterator[archives.Progress]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console) as bar:
+    with Progress(*columns, console=console()) as bar:
         task = bar.add_task(title, total=None)
         yield lambda _name, done, total: bar.update(task, completed=done, total=total)
 
@@ -59,7 +60,7 @@ def backup(file: BackupTarget) -> None:
         raise fail(error) from error
     finally:
         engine.dispose()
-    console.print(f"[green]{file}: {_summary(manifest)}.[/green]")
+    console().print(f"[green]{file}: {_summary(manifest)}.[/green]")
 
 
 def restore(file: ArchiveFile) -> None:
@@ -82,4 +83,4 @@ def restore(file: ArchiveFile) -> None:
         raise fail(error) from error
     finally:
         engine.dispose()
-    console.print(f"[green]Restored {_summary(manifest)}.[/green]")
+    console().print(f"[green]Restored {_summary(manifest)}.[/green]")

@@ -6,14 +6,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from hamkor.core.roles import Role
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from sqlalchemy.orm import Session, sessionmaker
 
     from hamkor.core.errors import UserError
@@ -25,7 +26,17 @@ user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 files_app = typer.Typer(help="Stored files.", no_args_is_help=True)
 mail_app = typer.Typer(help="Notification e-mail.", no_args_is_help=True)
 jobs_app = typer.Typer(help="The job queue.", no_args_is_help=True)
-console = Console()
+
+
+@cache
+def console() -> Console:
+    """The terminal every command prints to, opened when one first prints: Rich is the largest
+    import of the command line, and help is printed without it. Its lines are left whole for
+    the terminal to wrap, so that a key or a number piped to another program arrives in one
+    piece."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -61,6 +72,7 @@ ListFormatOption = Annotated[
 def print_listing(listing: Listing[Any], rows: Iterable[Any], output: ListFormat) -> None:
     """A list as the pages describe it (``core/exports.py``), printed in the default
     language: a table for a person, CSV or JSON on standard output for a program."""
+    from rich.console import Console
     from rich.table import Table
 
     from hamkor.core import exports
@@ -82,7 +94,7 @@ def print_listing(listing: Listing[Any], rows: Iterable[Any], output: ListFormat
         table.add_row(*cells)
     # A terminal folds long cells (never cutting one short); a pipe gets every row on one
     # line at its natural width, so that grep finds a certificate's number with its row.
-    shown = console if console.is_terminal else Console(width=_UNBOUNDED, soft_wrap=True)
+    shown = console() if console().is_terminal else Console(width=_UNBOUNDED, soft_wrap=True)
     shown.print(table)
 
 
@@ -93,7 +105,7 @@ def fail(error: UserError) -> typer.Exit:
     language = get_settings().default_language
     for item in error.errors:
         where = f"{item.field}: " if item.field else ""
-        console.print(f"[red]{where}{item.message.render(language)}[/red]")
+        console().print(f"[red]{where}{item.message.render(language)}[/red]")
     return typer.Exit(code=1)
 
 
@@ -107,7 +119,7 @@ def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
     engine = make_engine(get_settings().resolved_database_url())
     with engine.begin() as connection:
         migrate.upgrade(connection, revision)
-    console.print(f"[green]Database at {revision}.[/green]")
+    console().print(f"[green]Database at {revision}.[/green]")
 
 
 @user_app.command("create")
@@ -140,7 +152,7 @@ def user_create(
                 grant(db, user=user, role=role, institution_code=institution, program_code=program)
     except UserError as error:
         raise fail(error) from error
-    console.print(f"[green]User {username} created.[/green]")
+    console().print(f"[green]User {username} created.[/green]")
 
 
 def _user(db: Session, username: str) -> User:
@@ -150,7 +162,7 @@ def _user(db: Session, username: str) -> User:
 
     user = db.scalar(select(User).where(User.username == username))
     if user is None:
-        console.print(f"[red]No user {username}.[/red]")
+        console().print(f"[red]No user {username}.[/red]")
         raise typer.Exit(code=1)
     return user
 
@@ -170,7 +182,7 @@ def user_email(
             set_email(db, user=_user(db, username), email=address)
     except UserError as error:
         raise fail(error) from error
-    console.print(f"[green]E-mail of {username} set.[/green]")
+    console().print(f"[green]E-mail of {username} set.[/green]")
 
 
 @files_app.command("collect")
@@ -196,7 +208,7 @@ def files_collect(
         store=storage_for(get_settings()),
         older_than=grace,
     )
-    console.print(f"[green]{len(removed)} stored files removed.[/green]")
+    console().print(f"[green]{len(removed)} stored files removed.[/green]")
 
 
 @mail_app.command("test")
@@ -209,13 +221,13 @@ def mail_test(username: str) -> None:
 
     settings = get_settings()
     if not settings.smtp_url:
-        console.print("[red]HAMKOR_SMTP_URL is not set: no e-mail is sent.[/red]")
+        console().print("[red]HAMKOR_SMTP_URL is not set: no e-mail is sent.[/red]")
         raise typer.Exit(code=1)
     sessions = session_factory()
     with transaction(sessions) as db:
         user = _user(db, username)
         if not user.email:
-            console.print(f"[red]{username} has no e-mail address (hamkor user email).[/red]")
+            console().print(f"[red]{username} has no e-mail address (hamkor user email).[/red]")
             raise typer.Exit(code=1)
         notification = notifications.notify(
             db=db,
@@ -228,9 +240,9 @@ def mail_test(username: str) -> None:
     try:
         notifications.send_email(sessions, {"notification_id": notification.id}, settings)
     except OSError as error:  # smtplib's errors are OSErrors too
-        console.print(f"[red]The mail server refused: {error}[/red]")
+        console().print(f"[red]The mail server refused: {error}[/red]")
         raise typer.Exit(code=1) from error
-    console.print(f"[green]Sent to {user.email}.[/green]")
+    console().print(f"[green]Sent to {user.email}.[/green]")
 
 
 def worker(
@@ -254,11 +266,11 @@ def worker(
     pool = WorkerPool(session_factory(), threads, timing=jobs.Timing.of(settings))
     pool.start()
     database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
-    console.print(f"Worker {jobs.worker_name()}: {threads} threads on {database}")
+    console().print(f"Worker {jobs.worker_name()}: {threads} threads on {database}")
     while not stopping.wait(1):
         pass
     pool.stop(timeout=None)
-    console.print("Worker stopped.")
+    console().print("Worker stopped.")
 
 
 @jobs_app.command("probe")
@@ -280,8 +292,10 @@ def jobs_probe(
             job = db.get(jobs.Job, job_id)
             assert job is not None
             if job.status == jobs.JobStatus.DONE:
-                console.print(f"[green]Job {job_id} run by {(job.result or {})['worker']}.[/green]")
+                console().print(
+                    f"[green]Job {job_id} run by {(job.result or {})['worker']}.[/green]"
+                )
                 return
         time.sleep(0.2)
-    console.print(f"[red]No worker ran job {job_id} within {wait:g} seconds.[/red]")
+    console().print(f"[red]No worker ran job {job_id} within {wait:g} seconds.[/red]")
     raise typer.Exit(code=1)

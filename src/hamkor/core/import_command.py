@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from hamkor.core.cli import console, fail, session_factory
 
 if TYPE_CHECKING:
+    from rich.table import Table
     from sqlalchemy.orm import Session
 
     from hamkor.core.access import Actor
@@ -67,6 +66,8 @@ def acting_user(db: Session, username: str | None) -> Actor:
 
 def refused_rows(result: ImportResult) -> Table:
     """The problems of a refused import, a row each, in the default language."""
+    from rich.table import Table
+
     from hamkor.settings import get_settings
 
     shown = "" if result.error_count == len(result.errors) else f" (the first {len(result.errors)})"
@@ -84,13 +85,15 @@ def refused_rows(result: ImportResult) -> Table:
 @contextmanager
 def import_bar(title: str) -> Iterator[ImportProgress]:
     """A progress bar for an import: its stage, the rows done of the rows in all, the time."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console) as bar:
+    with Progress(*columns, console=console()) as bar:
         task = bar.add_task(title, total=None)
 
         def report(stage: str, done: int, total: int | None) -> None:
@@ -126,9 +129,9 @@ def run_import(
     except UserError as error:
         raise fail(error) from error
     except AccessDenied as denial:
-        console.print(f"[red]{denied}; nothing was imported.[/red]")
+        console().print(f"[red]{denied}; nothing was imported.[/red]")
         raise typer.Exit(code=1) from denial
     if not result.ok:
-        console.print(refused_rows(result))
+        console().print(refused_rows(result))
         raise typer.Exit(code=1)
-    console.print(f"[green]{done(result)}[/green]")
+    console().print(f"[green]{done(result)}[/green]")

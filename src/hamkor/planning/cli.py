@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from hamkor.core.cli import console
 from hamkor.planning.plan_command import program
 from hamkor.planning.solve_command import solve
-from hamkor.planning.tables import console, objective_table, refuse_file
+from hamkor.planning.tables import objective_table, refuse_file
 
 app = typer.Typer(
     help="Plan a program: synthetic instances, the greedy baseline, the feasibility checker.",
@@ -38,10 +38,10 @@ def generate(
     from hamkor.planning.solver.generate import generate as generate_instance
     from hamkor.planning.solver.io import dump
 
-    with console.status(f"Generating scale {scale}, seed {seed}…"):
+    with console().status(f"Generating scale {scale}, seed {seed}…"):
         instance = generate_instance(scale, seed)
         out.write_text(dump(instance), encoding="utf-8")
-    console.print(
+    console().print(
         f"{out}: {len(instance.specialists)} specialists, {len(instance.rooms)} rooms, "
         f"{len(instance.activities)} activities, {len(instance.patients)} patients, "
         f"{len(instance.trainees)} trainees"
@@ -58,21 +58,23 @@ def greedy(instance_file: FileArgument, out: OutOption) -> None:
         instance = load_instance(instance_file)
     except InstanceError as error:
         raise refuse_file(error, instance_file) from error
-    with console.status("Placing greedily…"):
+    with console().status("Placing greedily…"):
         plan = greedy_plan(instance)
         out.write_text(dump(plan), encoding="utf-8")
     placed = len(plan.activities)
-    console.print(
+    console().print(
         f"{out}: {placed}/{len(instance.activities)} activities, "
         f"{len(plan.consultations)} patients consulted, {len(plan.attendances)} trainee places, "
         f"{plan.solver.wall_seconds:.2f} s ({plan.solver.status})"
     )
-    console.print(objective_table(plan))
+    console().print(objective_table(plan))
 
 
 @app.command()
 def check(instance_file: FileArgument, plan_file: FileArgument) -> None:
     """List every constraint a plan violates (exit 1 on any)."""
+    from rich.table import Table
+
     from hamkor.planning.solver.check import check as check_plan
     from hamkor.planning.solver.io import InstanceError, load_instance, load_plan
 
@@ -84,10 +86,10 @@ def check(instance_file: FileArgument, plan_file: FileArgument) -> None:
         plan = load_plan(plan_file)
     except InstanceError as error:
         raise refuse_file(error, plan_file) from error
-    with console.status("Checking…"):
+    with console().status("Checking…"):
         violations = check_plan(instance, plan)
     if not violations:
-        console.print("no violations")
+        console().print("no violations")
         return
     table = Table(title=f"{len(violations)} violations", title_justify="left")
     table.add_column("constraint")
@@ -95,7 +97,7 @@ def check(instance_file: FileArgument, plan_file: FileArgument) -> None:
     table.add_column("detail")
     for violation in violations:
         table.add_row(violation.constraint, ", ".join(violation.items), violation.detail)
-    console.print(table)
+    console().print(table)
     raise typer.Exit(1)
 
 

@@ -12,12 +12,10 @@ import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.live import Live
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from hamkor.core.cli import fail, session_factory
+from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.import_command import acting_user
-from hamkor.planning.tables import console, objective_table
+from hamkor.planning.tables import objective_table
 
 if TYPE_CHECKING:
     from hamkor.core import jobs
@@ -74,12 +72,12 @@ def program(
         plan = service.plan_of(solved)
         if plan is None:
             job = solved.job
-            console.print(f"[red]run {run_id} failed: {job.error if job else 'unknown'}[/red]")
+            console().print(f"[red]run {run_id} failed: {job.error if job else 'unknown'}[/red]")
             raise typer.Exit(1)
         lines = review.compare(Instance.model_validate(solved.instance), plan)
-    console.print(objective_table(plan))
+    console().print(objective_table(plan))
     counts = review.counts(lines)
-    console.print(
+    console().print(
         f"run {run_id}: "
         + ", ".join(f"{n} {change.value}" for change, n in counts.items())
         + f"; {len(plan.unplaced)} unplaced"
@@ -92,12 +90,15 @@ def program(
                 service.accept_run(db=db, actor=actor, run=run)
         except UserError as error:
             raise fail(error) from error
-        console.print(f"[green]run {run_id} accepted[/green]")
+        console().print(f"[green]run {run_id} accepted[/green]")
 
 
 def _solve_showing_progress(sessions: jobs.Sessions, job_id: int) -> None:
     """Run the job in a thread (unless an app worker took it first) and show its row's
     progress until it ends."""
+    from rich.live import Live
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from hamkor.core import jobs
     from hamkor.settings import get_settings
 
@@ -108,10 +109,10 @@ def _solve_showing_progress(sessions: jobs.Sessions, job_id: int) -> None:
         TextColumn("{task.percentage:>3.0f}%"),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
-        console=console,
+        console=console(),
     )
     task = bar.add_task("searching…", total=100)
-    with Live(bar, console=console, refresh_per_second=4):
+    with Live(bar, console=console(), refresh_per_second=4):
         finished = False
         while not finished:
             time.sleep(0.5)
@@ -126,6 +127,6 @@ def _solve_showing_progress(sessions: jobs.Sessions, job_id: int) -> None:
                     else "searching…"
                 )
                 bar.update(task, completed=job.progress, description=text)
-    console.print()
+    console().print()
     if worker is not None:
         worker.join()

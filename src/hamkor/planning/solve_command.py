@@ -13,12 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Group
-from rich.live import Live
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from hamkor.planning.tables import console, gap, objective_table, refuse_file
+from hamkor.core.cli import console
+from hamkor.planning.tables import gap, objective_table, refuse_file
 
 if TYPE_CHECKING:
     from hamkor.planning.solver.cpsat import Progress as SolverProgress
@@ -44,6 +41,11 @@ def solve(
     seed: Annotated[int, typer.Option(help="CP-SAT's random seed.")] = 1,
 ) -> None:
     """Solve an instance with CP-SAT (every core) and write the plan."""
+    from rich.console import Group
+    from rich.live import Live
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     from hamkor.planning.solver.cpsat import solve as cpsat_solve
     from hamkor.planning.solver.io import InstanceError, dump, load_instance
 
@@ -57,7 +59,7 @@ def solve(
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}% of {task.total:.0f}s"),
         TimeElapsedColumn(),
-        console=console,
+        console=console(),
     )
     task = bar.add_task("solve", total=time_limit)
     latest: list[SolverProgress] = []
@@ -70,7 +72,7 @@ def solve(
     def on_progress(progress: SolverProgress) -> None:
         latest.append(progress)
 
-    with Live(get_renderable=render, console=console, refresh_per_second=4, transient=False):
+    with Live(get_renderable=render, console=console(), refresh_per_second=4, transient=False):
         plan = cpsat_solve(loaded, time_limit=time_limit, seed=seed, on_progress=on_progress)
         bar.update(task, completed=time_limit)
     out.write_text(dump(plan), encoding="utf-8")
@@ -82,13 +84,13 @@ def solve(
         history.add_column("bound", justify="right")
         for item in latest[-10:]:
             history.add_row(f"{item.seconds:.1f}", f"{item.objective:,.2f}", f"{item.bound:,.2f}")
-        console.print(history)
-    console.print(objective_table(plan))
+        console().print(history)
+    console().print(objective_table(plan))
     by_kind: dict[str, int] = {}
     for miss in plan.unplaced:
         by_kind[miss.kind.value] = by_kind.get(miss.kind.value, 0) + 1
     counts = ", ".join(f"{n} {kind}(s)" for kind, n in sorted(by_kind.items())) or "nothing"
-    console.print(
+    console().print(
         f"{out}: status {plan.solver.status} in {plan.solver.wall_seconds:.1f}s "
         f"({plan.solver.workers} workers); unplaced: {counts}"
     )
@@ -97,5 +99,5 @@ def solve(
     ):
         for miss in plan.unplaced:
             if miss.kind.value == "activity":
-                console.print(f"  {miss.item}: {miss.reason} — {miss.detail}")
+                console().print(f"  {miss.item}: {miss.reason} — {miss.detail}")
         raise typer.Exit(1)

@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+from hamkor.core.cli import console
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from hamkor.planning.solver.io import InstanceError
     from hamkor.planning.solver.model import Plan
 
-console = Console()
 
 _TERMS = ("activities", "patients", "trainees", "travel", "changes", "total")
 _SUBTRACTED = ("travel", "changes")
@@ -28,17 +29,21 @@ def gap(objective: float, bound: float | None) -> float | None:
 
 def refuse_file(error: InstanceError, path: Path) -> typer.Exit:
     """Print where a file is wrong and give the exit code of a file that cannot be used (2)."""
+    from rich.table import Table
+
     table = Table(title=f"{path}: cannot be used", title_justify="left")
     table.add_column("where")
     table.add_column("problem")
     for problem in error.problems:
         table.add_row(problem.path or "-", problem.message)
-    console.print(table)
+    console().print(table)
     return typer.Exit(2)
 
 
 def objective_table(plan: Plan) -> Table:
     """The objective by term, and the proven bound and gap when the solver gives one."""
+    from rich.table import Table
+
     table = Table(title="objective", title_justify="left")
     table.add_column("term")
     table.add_column("value", justify="right")

@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from hamkor.core.cli import fail, session_factory
+from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.import_command import UserOption, acting_user
 
 if TYPE_CHECKING:
@@ -24,7 +22,6 @@ if TYPE_CHECKING:
     from hamkor.core.i18n import Translator
 
 app = typer.Typer(help="Reports of programs.", no_args_is_help=True)
-console = Console()
 
 
 @app.command("program")
@@ -70,22 +67,24 @@ def program(
     job = _run_showing_progress(sessions, job_id, translator)
     if job.status != jobs.JobStatus.DONE or job.result is None:
         why = Message(job.error or "", job.error_params).render(translator.language)
-        console.print(f"[red]{translator.gettext(job.state_label)}: {why}[/red]")
+        console().print(f"[red]{translator.gettext(job.state_label)}: {why}[/red]")
         raise typer.Exit(1)
     out.write_bytes(report_job.file_of(job.result))
-    console.print(f"[green]{out}[/green] ({out.stat().st_size:,} bytes)")
+    console().print(f"[green]{out}[/green] ({out.stat().st_size:,} bytes)")
 
 
 def _run_showing_progress(sessions: jobs.Sessions, job_id: int, translator: Translator) -> jobs.Job:
     """Run the job in a thread (unless a worker took it first) and show its progress until it
     ends; the finished job."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from hamkor.core import jobs
     from hamkor.reports import report_job
     from hamkor.settings import get_settings
 
     worker = jobs.run_here(sessions, job_id, jobs.Timing.of(get_settings()))
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console) as bar:
+    with Progress(*columns, console=console()) as bar:
         task = bar.add_task(translator.gettext(report_job.REPORT_LABEL), total=100)
         while True:
             with sessions() as db:

@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from hamkor.core.cli import fail, session_factory
+from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.import_command import UserOption, acting_user
 
 app = typer.Typer(help="Teleconsultations: deadlines and FHIR export.", no_args_is_help=True)
-console = Console()
 
 
 @app.command("deadlines")
@@ -39,7 +37,7 @@ def deadlines_command(
         raise typer.BadParameter("give the instant as YYYY-MM-DDTHH:MM+00:00") from error
     with transaction(session_factory()) as db:
         report = check_deadlines(db, instant, Deadlines.of(get_settings()))
-    console.print(
+    console().print(
         f"{report.reminded} reminded, {report.escalated} escalated, {report.notified} notified."
     )
 
@@ -79,4 +77,4 @@ def export_command(
     except UserError as error:
         raise fail(error) from error
     out.write_text(json.dumps(bundle(resources, base), ensure_ascii=False, indent=1), "utf-8")
-    console.print(f"[green]{len(resources)} resources written to {out}.[/green]")
+    console().print(f"[green]{len(resources)} resources written to {out}.[/green]")

@@ -11,21 +11,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from hamkor.core.cli import console, fail, session_factory
 from hamkor.core.import_command import UserOption, acting_user
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+    from rich.table import Table
+
     from hamkor.core.errors import UserError
 
 app = typer.Typer(help="FHIR R4 (R4B, 4.3.0) export and import of care data.", no_args_is_help=True)
 
 
 def _bar() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console()
     )
 
 
@@ -79,13 +82,15 @@ def export(
     except UserError as error:
         raise fail(error) from error
     except (AccessDenied, NotFound) as refusal:
-        console.print(f"[red]No program {program} that {user or 'the operator'} may see.[/red]")
+        console().print(f"[red]No program {program} that {user or 'the operator'} may see.[/red]")
         raise typer.Exit(code=1) from refusal
     out.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
-    console.print(f"[green]{len(bundle['entry'])} resources written to {out}.[/green]")
+    console().print(f"[green]{len(bundle['entry'])} resources written to {out}.[/green]")
 
 
 def _refused(error: UserError) -> Table:
+    from rich.table import Table
+
     from hamkor.settings import get_settings
 
     language = get_settings().default_language
@@ -130,7 +135,7 @@ def import_(
 
     limit = get_settings().fhir_max_bytes
     if file.stat().st_size > limit:
-        console.print(
+        console().print(
             f"[red]{file.name} is larger than {megabytes(limit)} MB, the most a Bundle may be "
             "(HAMKOR_FHIR_MAX_BYTES).[/red]"
         )
@@ -138,7 +143,7 @@ def import_(
     try:
         bundle = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        console.print(f"[red]{file.name} is not JSON in UTF-8: {error}[/red]")
+        console().print(f"[red]{file.name} is not JSON in UTF-8: {error}[/red]")
         raise typer.Exit(code=1) from error
     try:
         with transaction(session_factory()) as db, _bar() as bar:
@@ -151,10 +156,10 @@ def import_(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except UserError as error:
-        console.print(_refused(error))
+        console().print(_refused(error))
         raise typer.Exit(code=1) from error
     except AccessDenied as denial:
-        console.print(f"[red]{user} may not change {denial.entity}; nothing was imported.[/red]")
+        console().print(f"[red]{user} may not change {denial.entity}; nothing was imported.[/red]")
         raise typer.Exit(code=1) from denial
     created = sum(1 for outcome in outcomes if outcome.status.startswith("201"))
-    console.print(f"[green]{created} records imported from {file.name}.[/green]")
+    console().print(f"[green]{created} records imported from {file.name}.[/green]")

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from hamkor.core.cli import ListFormat, ListFormatOption, console, fail, session_factory
 from hamkor.core.import_command import UserOption, acting_user
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from hamkor.training.credentials.verify import Verification
 
 app = typer.Typer(
@@ -43,7 +44,7 @@ def _language() -> str:
 
 
 def _refuse(message: str) -> typer.Exit:
-    console.print(f"[red]{message}[/red]")
+    console().print(f"[red]{message}[/red]")
     return typer.Exit(code=1)
 
 
@@ -88,10 +89,12 @@ def export(
         out.write_text(token + "\n", encoding="utf-8")
     else:
         out.write_text(json.dumps(vc.envelope(token), indent=2) + "\n", encoding="utf-8")
-    console.print(f"[green]{number} written to {out}.[/green]")
+    console().print(f"[green]{number} written to {out}.[/green]")
 
 
 def _report(result: Verification, language: str) -> Table:
+    from rich.table import Table
+
     from hamkor.core.i18n import Message
     from hamkor.training import labels
 
@@ -122,7 +125,7 @@ def verify(
     language = _language()
     with transaction(session_factory()) as db:
         result = service.verify(db=db, data=file.read_bytes())
-    console.print(_report(result, language))
+    console().print(_report(result, language))
     if not result.valid:
         raise typer.Exit(code=1)
 
@@ -150,7 +153,7 @@ def revoke(
         raise fail(error) from error
     except (NotFound, AccessDenied) as error:
         raise _refuse(f"No certificate {number} that you may revoke.") from error
-    console.print(f"[green]{number} revoked.[/green]")
+    console().print(f"[green]{number} revoked.[/green]")
 
 
 @app.command("rotate-key")
@@ -181,4 +184,4 @@ def rotate_key(
         raise fail(error) from error
     except AccessDenied as error:
         raise _refuse(f"{user} may not rotate the keys of {institution}.") from error
-    console.print(f"[green]New signing key {kid}.[/green]")
+    console().print(f"[green]New signing key {kid}.[/green]")
