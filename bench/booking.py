@@ -194,7 +194,7 @@ def _sessions(
     return ids
 
 
-def _referrals(
+def referrals_waiting(
     db: Session, count: int, program: Program, specialty: Specialty, institution: Institution
 ) -> list[int]:
     """``count`` waiting referrals, each of its own patient with consent to treatment."""
@@ -281,7 +281,7 @@ def seed(
             vakhidov,
             lead,
         )
-        referrals = _referrals(
+        referrals = referrals_waiting(
             db, distinct_total + pool + pgbench_bookings + 1, program, spine, vakhidov
         )
         registrar = create_user(

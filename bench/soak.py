@@ -8,9 +8,11 @@ Run (not part of the test suite; the database named is wiped)::
 
 It empties and migrates the database, loads the demo (``hamkor demo``'s data: the programs of
 October–November 2025, their patients, referrals and certificates; ``--keep-data`` soaks what
-an earlier run left instead: the load takes minutes), gives the demo's
-registrar and coordinator API tokens, and starts two ``hamkor serve`` processes on two ports
-(one job worker thread each) and one ``hamkor worker``, each logging to its own file. Then
+an earlier run left instead: the load takes minutes), gives the demo's registrar and
+coordinator API tokens, adds ``--waiting`` waiting referrals (300) to the registrar's centre so
+that bookings succeed until the sessions fill, and starts two ``hamkor serve`` processes on
+two ports (one job worker thread each) and one ``hamkor worker``, each logging to its own file.
+Then
 ``--clients`` asyncio clients (httpx, each on its own keep-alive connection, alternating
 between the two servers) send for ``--minutes`` a mix of:
 
@@ -58,13 +60,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, select
 
-from booking import free_port, reset
+from booking import free_port, referrals_waiting, reset
 from hamkor.care.models import Patient, PatientIdentifier, Referral, ReferralStatus
 from hamkor.core.db import make_engine, make_sessionmaker, transaction
 from hamkor.core.demo import DEMO_PASSWORD
 from hamkor.core.models import Membership, User
 from hamkor.core.security import new_api_token
 from hamkor.demo.loader import load_demo
+from hamkor.directory.models import Institution, Specialty
 from hamkor.modules import install
 from hamkor.programs.models import Activity, ActivityKind, Program
 from hamkor.training.credentials.models import Credential
@@ -92,8 +95,10 @@ class World:
     cookies: dict[str, httpx.Cookies] = field(default_factory=dict)
 
 
-def seed(engine: Engine) -> World:
-    """Tokens for the demo's registrar and coordinator, and what the clients ask about."""
+def seed(engine: Engine, waiting: int) -> World:
+    """Tokens for the demo's registrar and coordinator, and what the clients ask about: the
+    demo leaves the registrar's centre few waiting referrals, so ``waiting`` more are added,
+    spread over the specialties of the program's consultation sessions."""
     with transaction(make_sessionmaker(engine)) as db:
         users = {u.username: u for u in db.scalars(select(User))}
         tokens = {
@@ -111,6 +116,11 @@ def seed(engine: Engine) -> World:
         centre = select(Membership.institution_id).where(
             Membership.user_id == users["registrar"].id
         )
+        institution = db.scalars(select(Institution).where(Institution.id.in_(centre))).one()
+        specialties = sorted({specialty for _, specialty in activities if specialty is not None})
+        for specialty_id in specialties:
+            specialty = db.get_one(Specialty, specialty_id)
+            referrals_waiting(db, waiting // len(specialties), program, specialty, institution)
         referrals = db.execute(
             select(Referral.id, Referral.specialty_id)
             .join(Patient, Patient.id == Referral.patient_id)
@@ -397,6 +407,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--keep-data", action="store_true", help="soak the demo a run before loaded again"
     )
+    parser.add_argument(
+        "--waiting", type=int, default=300, help="waiting referrals added for the registrar"
+    )
     options = parser.parse_args(argv)
     url = options.database_url
     if not url or not url.startswith("postgresql"):
@@ -411,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         reset(engine)
         with transaction(make_sessionmaker(engine)) as db:
             load_demo(db)
-    world = seed(engine)
+    world = seed(engine, options.waiting)
     console.print(
         f"data ready in {time.monotonic() - started:.0f} s: {len(world.bookable)} bookable "
         f"pairs, {len(world.credentials)} certificates, {len(world.patient_words)} patient words"
