@@ -47,12 +47,11 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
-# pytest-xdist runs the suite on every core: a test module in one worker (its module fixtures
-# built once), the browser tests all in one (tests/conftest.py groups them); `make test
-# WORKERS=0` runs it in one process.
+# pytest-xdist runs the suite on every core, a test module in one worker (its module fixtures
+# built once); `make test WORKERS=0` runs it in one process.
 WORKERS ?= auto
 pytest:
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 messages: setup
 	$(BIN)/hamkor messages update

@@ -49,16 +49,6 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[POSTGRES_ENV] = fresh_database(url, worker)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """pytest-xdist (``--dist loadgroup``) runs a group's tests in one worker, in file order: a
-    module's tests together, so that its module fixtures are built once, and every browser test
-    together, because they share one server whose data each module adds to."""
-    for item in items:
-        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 def fresh_database(url: str, suffix: str) -> str:
     """The URL of a new, empty database beside the one of ``url``, named with ``suffix``
     (dropped first if an earlier run left it)."""

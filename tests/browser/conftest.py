@@ -48,8 +48,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server of the test module's own, on a database of its own: what one module adds (a
+    participant, a booking) is never in another's counts, whichever worker runs it after."""
     var_dir: Path = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{var_dir / 'live.sqlite3'}"
     engine = make_engine(url)
