@@ -102,6 +102,7 @@ def test_a_page_renders_to_png(printed: bytes, tmp_path: Path) -> None:
     assert target.read_bytes().startswith(b"\x89PNG")
     histogram = image.histogram()
     assert sum(histogram[:128]) > 500  # its table and text (the page number alone draws 7)
+    assert target.stat().st_size > 2000
 
 
 def test_page_numbers_follow_the_word_order_of_the_language() -> None:
