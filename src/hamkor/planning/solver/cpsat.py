@@ -96,11 +96,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 
 from ortools.sat.python import cp_model
 
-from hamkor.planning.solver import rules
 from hamkor.planning.solver.greedy import greedy
 from hamkor.planning.solver.model import (
     Activity,
@@ -111,13 +109,23 @@ from hamkor.planning.solver.model import (
     PlacedActivity,
     Plan,
     SolverInfo,
-    Specialist,
     Unplaced,
     UnplacedKind,
     clock,
     minutes,
 )
 from hamkor.planning.solver.objective import score
+from hamkor.planning.solver.options import (
+    ActivityOptions,
+    Cell,
+    Data,
+    Option,
+    lead_fits,
+    options_of,
+    patient_classes,
+    teaching,
+    trainee_classes,
+)
 from hamkor.planning.solver.relaxation import lp_bound
 from hamkor.planning.solver.start import start
 
@@ -173,225 +181,6 @@ def _bound(cp_sat: float, lp: float | None) -> float:
 
 
 @dataclass
-class _Option:
-    day: int
-    room: str
-    city: str
-    starts: list[int]
-
-
-@dataclass
-class _ActivityOptions:
-    activity: Activity
-    options: list[_Option] = field(default_factory=list)
-    #: day index -> candidate leads on that day with their (earliest start, latest end) window
-    leads: dict[int, dict[str, tuple[int, int]]] = field(default_factory=dict)
-    reason: str = ""
-    detail: str = ""
-
-
-class _Data:
-    """Pre-computed lookups shared by the model builder and the reason finder."""
-
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
-        prog = instance.program
-        self.days: list[date] = list(prog.days)
-        self.day_index = {d: i for i, d in enumerate(self.days)}
-        self.ds = minutes(prog.day_start)
-        self.de = minutes(prog.day_end)
-        self.slot = prog.slot_minutes
-        self.grid = list(range(self.ds, self.de, self.slot))
-        self.cities = [c.id for c in instance.cities]
-        self.travel: dict[tuple[str, str], int] = {}
-        for t in instance.travel:
-            self.travel[(t.a, t.b)] = t.minutes
-            self.travel[(t.b, t.a)] = t.minutes
-        self.rooms = {r.id: r for r in instance.rooms}
-        self.specs = {s.id: s for s in instance.specialists}
-        self.taken = rules.Taken.of(instance)
-        self._table = rules.travel_table(instance)
-        self._city_bounds: dict[tuple[str, int, str], tuple[int, int]] = {}
-        self.by_specialty: dict[str, list[Specialist]] = defaultdict(list)
-        for s in instance.specialists:
-            for sp in s.specialties:
-                self.by_specialty[sp].append(s)
-
-    def t(self, a: str, b: str) -> int:
-        if a == b:
-            return 0
-        return self.travel.get((a, b), 0)
-
-    def room_window(self, room_id: str, d: int) -> tuple[int, int] | None:
-        room = self.rooms[room_id]
-        day = self.days[d]
-        if day in room.closed:
-            return None
-        lo, hi = self.ds, self.de
-        for h in room.hours:
-            if h.day == day:
-                lo, hi = max(lo, minutes(h.start)), min(hi, minutes(h.end))
-        return (lo, hi) if lo < hi else None
-
-    def spec_window(self, s: Specialist, d: int) -> tuple[int, int] | None:
-        """Working window of a day, ignoring the travel part of arrival and departure."""
-        day = self.days[d]
-        if day in s.unavailable:
-            return None
-        lo, hi = self.ds, self.de
-        for h in s.hours:
-            if h.day == day:
-                lo, hi = minutes(h.start), minutes(h.end)
-        if s.arrival is not None:
-            if day < s.arrival.day:
-                return None
-            if day == s.arrival.day:
-                lo = max(lo, minutes(s.arrival.time))
-        if s.departure is not None:
-            if day > s.departure.day:
-                return None
-            if day == s.departure.day:
-                hi = min(hi, minutes(s.departure.time))
-        return (lo, hi) if lo < hi else None
-
-    def city_bounds(self, s: Specialist, d: int, city: str) -> tuple[int, int]:
-        """Earliest start and latest end in ``city`` on day ``d`` from arrival, departure and
-        the specialist's busy times; an empty window (end before start) where they may not
-        lead there that day."""
-        key = (s.id, d, city)
-        if key not in self._city_bounds:
-            day = self.days[d]
-            lo, hi = 0, 24 * 60
-            if s.arrival is not None and day == s.arrival.day:
-                lo = minutes(s.arrival.time) + self.t(s.arrival.city, city)
-            if s.departure is not None and day == s.departure.day:
-                hi = minutes(s.departure.time) - self.t(city, s.departure.city)
-            busy = rules.busy_window(self.instance, self.taken, self._table, s.id, day, city)
-            self._city_bounds[key] = (max(lo, busy[0]), hi) if busy is not None else (0, -1)
-        return self._city_bounds[key]
-
-
-def _options(data: _Data, act: Activity, pinned: PlacedActivity | None) -> _ActivityOptions:
-    res = _ActivityOptions(act)
-    dur = act.duration_minutes
-    if pinned is not None and pinned.day in data.day_index and pinned.room in data.rooms:
-        d = data.day_index[pinned.day]
-        room = data.rooms[pinned.room]
-        res.options.append(_Option(d, room.id, room.city, [minutes(pinned.start)]))
-        res.leads[d] = {s: (0, 24 * 60) for s in pinned.leads if s in data.specs}
-        if len(res.leads[d]) != len(pinned.leads):
-            res.reason, res.detail = "named_lead_unavailable", "a pinned lead is unknown"
-            res.options.clear()
-        return res
-    if pinned is not None:
-        res.reason, res.detail = "no_free_time", "the pinned day or room is unknown"
-        return res
-    kind_rooms = [r for r in data.rooms.values() if r.kind == act.room_kind]
-    if act.cities:
-        kind_rooms = [r for r in kind_rooms if r.city in act.cities]
-    if not kind_rooms:
-        res.reason = "no_room_of_kind"
-        where = f" in {', '.join(act.cities)}" if act.cities else ""
-        res.detail = f"no {act.room_kind.value} room{where}"
-        return res
-    rooms = [r for r in kind_rooms if r.capacity >= act.trainee_seats]
-    if not rooms:
-        res.reason = "room_too_small"
-        res.detail = f"no {act.room_kind.value} room holds {act.trainee_seats} trainees"
-        return res
-    if act.named_leads:
-        cands: list[Specialist] = []
-        for sid in act.named_leads:
-            s = data.specs.get(sid)
-            if s is None or act.specialty not in s.specialties:
-                res.reason = "named_lead_unavailable"
-                res.detail = f"named lead {sid} is unknown or lacks {act.specialty}"
-                return res
-            cands.append(s)
-        need = len(cands)
-    else:
-        cands = list(data.by_specialty.get(act.specialty, []))
-        need = act.leads
-        if len(cands) < need:
-            res.reason = "no_specialist_of_specialty"
-            res.detail = f"{len(cands)} specialist(s) of {act.specialty}, {need} needed"
-            return res
-    days = range(len(data.days))
-    if act.fixed_day is not None:
-        days = range(0)
-        if act.fixed_day in data.day_index:
-            i = data.day_index[act.fixed_day]
-            days = range(i, i + 1)
-    fixed = minutes(act.fixed_start) if act.fixed_start is not None else None
-    lead_short = False
-    for d in days:
-        lead_win: dict[str, tuple[int, int]] = {}
-        for s in cands:
-            win = data.spec_window(s, d)
-            if win is not None and win[1] - win[0] >= dur:
-                lead_win[s.id] = win
-        if len(lead_win) < need:
-            lead_short = True
-            continue
-        los = sorted(w[0] for w in lead_win.values())
-        his = sorted((w[1] for w in lead_win.values()), reverse=True)
-        # the need-th earliest start / latest end bound any feasible lead set
-        lo_any, hi_any = los[need - 1], his[need - 1]
-        opts: list[_Option] = []
-        for r in rooms:
-            win = data.room_window(r.id, d)
-            if win is None:
-                continue
-            lo, hi = max(win[0], lo_any), min(win[1], hi_any)
-            # the starts at which enough leads can be there (arrival and departure included)
-            city_win = [
-                (max(w[0], b[0]), min(w[1], b[1]))
-                for w, b in (
-                    (w, data.city_bounds(data.specs[sid], d, r.city)) for sid, w in lead_win.items()
-                )
-            ]
-            starts = [
-                t
-                for t in data.grid
-                if t >= lo
-                and t + dur <= hi
-                and (fixed is None or t == fixed)
-                and data.taken.free((r.id, data.days[d]), t, t + dur, room=True)
-                and sum(1 for a, b in city_win if a <= t and t + dur <= b) >= need
-            ]
-            if starts:
-                opts.append(_Option(d, r.id, r.city, starts))
-        if not opts:
-            continue
-        first, last = min(min(o.starts) for o in opts), max(max(o.starts) for o in opts)
-        lead_win = {
-            s: w
-            for s, w in lead_win.items()
-            if w[0] <= last and w[1] >= first + dur and w[1] - w[0] >= dur
-        }
-        if len(lead_win) < need:
-            lead_short = True
-            continue
-        res.options.extend(opts)
-        res.leads[d] = lead_win
-    if not res.options:
-        if act.named_leads and lead_short:
-            res.reason = "named_lead_unavailable"
-            res.detail = "a named lead is not available when a room is"
-        elif lead_short:
-            res.reason = "no_specialist_of_specialty"
-            res.detail = f"not enough specialists of {act.specialty} available when a room is"
-        else:
-            res.reason = "no_free_time"
-            res.detail = "no start on the slot grid fits the day, the room and the leads"
-    return res
-
-
-#: A cell: (specialty, city, day index), where sessions or teaching activities take people.
-_Cell = tuple[str, str, int]
-
-
-@dataclass
 class _Built:
     model: cp_model.CpModel
     offset: float
@@ -400,9 +189,9 @@ class _Built:
     start: dict[str, cp_model.IntVar]
     w: dict[tuple[str, str, int], cp_model.IntVar]
     #: patients of class ``i`` consulted in cell ``c``: ``f[i, c]``
-    f: dict[tuple[int, _Cell], cp_model.IntVar]
+    f: dict[tuple[int, Cell], cp_model.IntVar]
     #: trainees of class ``i`` attending an activity of cell ``c``: ``g[i, c]``
-    g: dict[tuple[int, _Cell], cp_model.IntVar]
+    g: dict[tuple[int, Cell], cp_model.IntVar]
     pclasses: list[list[str]]
     tclasses: list[list[str]]
     c: dict[tuple[str, int, str], cp_model.IntVar]
@@ -421,16 +210,6 @@ class _Built:
     @property
     def tclass_of(self) -> dict[str, int]:
         return {tid: ci for ci, members in enumerate(self.tclasses) for tid in members}
-
-
-def _lead_fits(
-    data: _Data, s: Specialist, d: int, option: _Option, window: tuple[int, int], dur: int
-) -> bool:
-    """Whether ``s`` can lead an activity of ``dur`` minutes at one of the option's starts,
-    within their window that day and their arrival and departure bounds in the option's city."""
-    lo, hi = data.city_bounds(s, d, option.city)
-    lo, hi = max(lo, window[0]), min(hi, window[1])
-    return any(lo <= t and t + dur <= hi for t in option.starts)
 
 
 #: An optional task of a resource: (presence literal, minutes, earliest start, latest end).
@@ -511,12 +290,12 @@ class _People:
     """People counted per cell: ``count[i, cell]`` members of ``classes[i]`` go to the cell;
     ``terms`` is what they are worth."""
 
-    count: dict[tuple[int, _Cell], cp_model.IntVar]
+    count: dict[tuple[int, Cell], cp_model.IntVar]
     classes: list[list[str]]
     terms: _Terms
 
 
-def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
+def _build(data: Data, opts: dict[str, ActivityOptions]) -> _Built:
     """The model of the module docstring, family by family. The order in which variables and
     constraints are made is the order CP-SAT reads them in, and its search depends on it."""
     model = cp_model.CpModel()
@@ -572,16 +351,16 @@ def _build(data: _Data, opts: dict[str, _ActivityOptions]) -> _Built:
     )
 
 
-def _all_starts(ao: _ActivityOptions) -> list[int]:
+def _all_starts(ao: ActivityOptions) -> list[int]:
     """Every grid start of the activity's options, in order."""
     return sorted({t for o in ao.options for t in o.starts})
 
 
-def _day_options(ao: _ActivityOptions, d: int) -> list[_Option]:
+def _day_options(ao: ActivityOptions, d: int) -> list[Option]:
     return [o for o in ao.options if o.day == d]
 
 
-def _choose_day(model: cp_model.CpModel, choice: _Choices, ao: _ActivityOptions) -> None:
+def _choose_day(model: cp_model.CpModel, choice: _Choices, ao: ActivityOptions) -> None:
     """``place[a]``, ``start[a]`` among every start its options allow, and one day ``y[a, d]``
     when placed: the options already hold only the days that can take it."""
     aid = ao.activity.id
@@ -595,7 +374,7 @@ def _choose_day(model: cp_model.CpModel, choice: _Choices, ao: _ActivityOptions)
     model.add(sum(choice.y[(aid, d)] for d in days) == place)
 
 
-def _choose_room(model: cp_model.CpModel, choice: _Choices, ao: _ActivityOptions, d: int) -> None:
+def _choose_room(model: cp_model.CpModel, choice: _Choices, ao: ActivityOptions, d: int) -> None:
     """One room ``z[a, d, r]`` on the chosen day. The start then lies among that room's starts
     (the hours and busy times differ by room), and the activity takes the room's time: an
     optional interval for its ``NoOverlap``, and its minutes for the span bound."""
@@ -620,9 +399,9 @@ def _choose_room(model: cp_model.CpModel, choice: _Choices, ao: _ActivityOptions
 
 def _choose_leads(
     model: cp_model.CpModel,
-    data: _Data,
+    data: Data,
     choice: _Choices,
-    ao: _ActivityOptions,
+    ao: ActivityOptions,
     d: int,
     *,
     pinned: bool,
@@ -648,7 +427,7 @@ def _choose_leads(
         fits = [
             choice.z[(aid, d, o.room)]
             for o in options
-            if pinned or _lead_fits(data, data.specs[sid], d, o, (lo, hi), dur)
+            if pinned or lead_fits(data, data.specs[sid], d, o, (lo, hi), dur)
         ]
         if len(fits) < len(options):
             model.add(wv <= sum(fits))
@@ -671,7 +450,7 @@ def _choose_leads(
 
 
 def _mandatory(
-    model: cp_model.CpModel, choice: _Choices, ao: _ActivityOptions, *, pinned: bool
+    model: cp_model.CpModel, choice: _Choices, ao: ActivityOptions, *, pinned: bool
 ) -> None:
     """A mandatory or pinned activity is placed: CP-SAT proves the instance infeasible rather
     than leave one out."""
@@ -681,7 +460,7 @@ def _mandatory(
 
 def _hold_busy_times(
     model: cp_model.CpModel,
-    data: _Data,
+    data: Data,
     lead_intervals: Mapping[tuple[str, int], list[cp_model.IntervalVar]],
 ) -> None:
     """What the plan may not move keeps its leads busy: fixed intervals beside their options in
@@ -746,13 +525,13 @@ def _one_city_per_day(
 
 def _arrival_and_departure(
     model: cp_model.CpModel,
-    data: _Data,
-    opts: dict[str, _ActivityOptions],
+    data: Data,
+    opts: dict[str, ActivityOptions],
     start: dict[str, cp_model.IntVar],
     leads_of: Mapping[tuple[str, int], list[_Lead]],
     c: dict[tuple[str, int, str], cp_model.IntVar],
 ) -> None:
-    """The start and end a lead's city of the day allows (``_Data.city_bounds``): the trip from
+    """The start and end a lead's city of the day allows (``Data.city_bounds``): the trip from
     the arrival city, to the departure city, and around their busy times depend on the city,
     so the bounds are enforced by the lead and the city together."""
     for (sid, d), leads in leads_of.items():
@@ -770,7 +549,7 @@ def _arrival_and_departure(
 
 def _travel_between_days(
     model: cp_model.CpModel,
-    data: _Data,
+    data: Data,
     start: dict[str, cp_model.IntVar],
     leads_of: Mapping[tuple[str, int], list[_Lead]],
     c: dict[tuple[str, int, str], cp_model.IntVar],
@@ -797,7 +576,7 @@ def _travel_between_days(
 
 def _travel_cost(
     model: cp_model.CpModel,
-    data: _Data,
+    data: Data,
     c: dict[tuple[str, int, str], cp_model.IntVar],
     cities: dict[tuple[str, int], list[str]],
 ) -> _Travel:
@@ -813,7 +592,7 @@ def _travel_cost(
 
 def _trips_between_days(
     model: cp_model.CpModel,
-    data: _Data,
+    data: Data,
     travel: _Travel,
     sid: str,
     c: dict[tuple[str, int, str], cp_model.IntVar],
@@ -856,7 +635,7 @@ def _trips_between_days(
 
 def _trip_to_departure(
     model: cp_model.CpModel,
-    data: _Data,
+    data: Data,
     travel: _Travel,
     sid: str,
     last: dict[str, cp_model.IntVar],
@@ -894,7 +673,7 @@ def _trip_to_departure(
 
 
 def _changes(
-    model: cp_model.CpModel, data: _Data, opts: dict[str, _ActivityOptions], choice: _Choices
+    model: cp_model.CpModel, data: Data, opts: dict[str, ActivityOptions], choice: _Choices
 ) -> tuple[dict[str, cp_model.IntVar], _Terms, float]:
     """Re-planning: every accepted activity costs ``weights.change`` (the objective's offset)
     unless ``same[a]``, which keeps its day, room, start and leads, earns it back. Returns the
@@ -933,15 +712,15 @@ def _changes(
 
 
 def _cells(
-    opts: dict[str, _ActivityOptions], choice: _Choices
-) -> dict[str, dict[_Cell, cp_model.LinearExprT]]:
+    opts: dict[str, ActivityOptions], choice: _Choices
+) -> dict[str, dict[Cell, cp_model.LinearExprT]]:
     """``open(a, cell)`` of each activity: its rooms' ``z`` in the cell's city and day. Which
     session of a cell a person goes to does not change the objective, so people are counted
     per cell and handed out after the solve."""
-    cell_of: dict[str, dict[_Cell, cp_model.LinearExprT]] = {}
+    cell_of: dict[str, dict[Cell, cp_model.LinearExprT]] = {}
     for aid in choice.place:
         ao = opts[aid]
-        by_cell: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
+        by_cell: dict[Cell, list[cp_model.IntVar]] = defaultdict(list)
         for o in ao.options:
             by_cell[(ao.activity.specialty, o.city, o.day)].append(choice.z[(aid, o.day, o.room)])
         cell_of[aid] = {cell: (zs[0] if len(zs) == 1 else sum(zs)) for cell, zs in by_cell.items()}
@@ -950,13 +729,13 @@ def _cells(
 
 def _patients(
     model: cp_model.CpModel,
-    data: _Data,
-    opts: dict[str, _ActivityOptions],
-    cells: dict[str, dict[_Cell, cp_model.LinearExprT]],
+    data: Data,
+    opts: dict[str, ActivityOptions],
+    cells: dict[str, dict[Cell, cp_model.LinearExprT]],
 ) -> _People:
     """``f[P, cell]``: patients of class ``P`` consulted in the cell, each patient once, within
     the places of the cell's sessions; worth their priority."""
-    classes, capacity = _patient_classes(data, opts, cells)
+    classes, capacity = patient_classes(data, opts, cells)
     weight = data.instance.weights.patient
     count, terms = _flows(
         model,
@@ -971,20 +750,20 @@ def _patients(
 
 def _trainees(
     model: cp_model.CpModel,
-    data: _Data,
-    opts: dict[str, _ActivityOptions],
-    cells: dict[str, dict[_Cell, cp_model.LinearExprT]],
+    data: Data,
+    opts: dict[str, ActivityOptions],
+    cells: dict[str, dict[Cell, cp_model.LinearExprT]],
 ) -> _People:
     """``g[T, cell]``: trainees of class ``T`` attending an activity of the cell, within its
     seats. At most one activity per trainee per day (the model's stricter rule), so that
     attendances never overlap."""
-    classes, seats = _trainee_classes(data, opts, cells)
+    classes, seats = trainee_classes(data, opts, cells)
     weight = data.instance.weights.trainee
     count, terms = _flows(
         model,
         [(members, reach, round(weight * SCALE)) for members, reach in classes],
         seats,
-        _cell_links(cells, opts, lambda a: a.trainee_seats if _teaching(a) else 0),
+        _cell_links(cells, opts, lambda a: a.trainee_seats if teaching(a) else 0),
         name="g",
         group=lambda cell: cell[2],
     )
@@ -992,7 +771,7 @@ def _trainees(
 
 
 def _activity_value(
-    data: _Data, opts: dict[str, _ActivityOptions], place: dict[str, cp_model.IntVar]
+    data: Data, opts: dict[str, ActivityOptions], place: dict[str, cp_model.IntVar]
 ) -> _Terms:
     """What placing each activity is worth: its weight times ``weights.activity``."""
     worth = data.instance.weights.activity
@@ -1000,13 +779,13 @@ def _activity_value(
 
 
 def _cell_links(
-    cell_of: dict[str, dict[_Cell, cp_model.LinearExprT]],
-    opts: dict[str, _ActivityOptions],
+    cell_of: dict[str, dict[Cell, cp_model.LinearExprT]],
+    opts: dict[str, ActivityOptions],
     places: Callable[[Activity], int],
-) -> dict[_Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]]:
+) -> dict[Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]]:
     """Per cell: the places there (Σ places(a) × open(a, cell)) and whether any activity with
     places is there (Σ open(a, cell)), over the activities with ``places(a) > 0``."""
-    terms: dict[_Cell, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)
+    terms: dict[Cell, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)
     for aid, cells in cell_of.items():
         n = places(opts[aid].activity)
         if n > 0:
@@ -1020,20 +799,20 @@ def _cell_links(
 
 def _flows(
     model: cp_model.CpModel,
-    classes: list[tuple[list[str], list[_Cell], int]],
-    limits: dict[_Cell, int],
-    links: dict[_Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]],
+    classes: list[tuple[list[str], list[Cell], int]],
+    limits: dict[Cell, int],
+    links: dict[Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]],
     *,
     name: str,
-    group: Callable[[_Cell], int],
-) -> tuple[dict[tuple[int, _Cell], cp_model.IntVar], _Terms]:
+    group: Callable[[Cell], int],
+) -> tuple[dict[tuple[int, Cell], cp_model.IntVar], _Terms]:
     """How many members of each class (members, reachable cells, value of one) each cell
     takes: within the class's size per ``group`` of cells, within the cell's places, and none
     where no activity is (the "strong" facility-location link, which keeps the LP from
     spreading an activity over every cell at once). Also their terms in the objective."""
-    flow: dict[tuple[int, _Cell], cp_model.IntVar] = {}
+    flow: dict[tuple[int, Cell], cp_model.IntVar] = {}
     terms: _Terms = []
-    load: dict[_Cell, list[cp_model.IntVar]] = defaultdict(list)
+    load: dict[Cell, list[cp_model.IntVar]] = defaultdict(list)
     for ci, (members, reach, value) in enumerate(classes):
         per_group: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         for cell in reach:
@@ -1052,69 +831,9 @@ def _flows(
     return flow, terms
 
 
-def _teaching(activity: Activity) -> bool:
-    """An activity trainees attend: not a consultation session, with seats."""
-    return activity.trainee_seats > 0 and activity.consultation_minutes is None
-
-
-def _patient_classes(
-    data: _Data, opts: dict[str, _ActivityOptions], cell_of: Mapping[str, Mapping[_Cell, object]]
-) -> tuple[list[tuple[list[str], int, list[_Cell]]], dict[_Cell, int]]:
-    """Patients grouped by (priority, the cells they can reach), and each cell's capacity.
-
-    Two patients of the same priority who can reach the same cells are interchangeable in
-    every plan; a patient who can reach no cell is left out (never consulted)."""
-    capacity: dict[_Cell, int] = defaultdict(int)
-    for aid, cells in cell_of.items():
-        for cell in cells:
-            capacity[cell] += opts[aid].activity.patient_capacity
-    capacity = defaultdict(int, {cell: cap for cell, cap in capacity.items() if cap > 0})
-    ndays = range(len(data.days))
-    classes: dict[tuple[int, tuple[_Cell, ...]], list[str]] = {}
-    for pat in data.instance.patients:
-        days = [d for d in ndays if not pat.days or data.days[d] in pat.days]
-        reach = tuple(
-            sorted(
-                (pat.specialty, city, d)
-                for city in set(pat.cities)
-                for d in days
-                if (pat.specialty, city, d) in capacity
-            )
-        )
-        if reach:
-            classes.setdefault((pat.priority, reach), []).append(pat.id)
-    return [(members, prio, list(reach)) for (prio, reach), members in classes.items()], capacity
-
-
-def _trainee_classes(
-    data: _Data, opts: dict[str, _ActivityOptions], cell_of: Mapping[str, Mapping[_Cell, object]]
-) -> tuple[list[tuple[list[str], list[_Cell]]], dict[_Cell, int]]:
-    """Trainees grouped by the cells they can attend, and each cell's seats (as for patients)."""
-    seats: dict[_Cell, int] = defaultdict(int)
-    for aid, cells in cell_of.items():
-        if _teaching(opts[aid].activity):
-            for cell in cells:
-                seats[cell] += opts[aid].activity.trainee_seats
-    ndays = range(len(data.days))
-    classes: dict[tuple[_Cell, ...], list[str]] = {}
-    for tr in data.instance.trainees:
-        days = [d for d in ndays if not tr.days or data.days[d] in tr.days]
-        reach = tuple(
-            sorted(
-                (sp, tr.city, d)
-                for sp in set(tr.specialties)
-                for d in days
-                if (sp, tr.city, d) in seats
-            )
-        )
-        if reach:
-            classes.setdefault(reach, []).append(tr.id)
-    return [(members, list(reach)) for reach, members in classes.items()], seats
-
-
 def _reasons(
-    data: _Data,
-    opts: dict[str, _ActivityOptions],
+    data: Data,
+    opts: dict[str, ActivityOptions],
     plan_acts: list[PlacedActivity],
     consultations: list[Consultation],
     attendances: list[Attendance],
@@ -1210,7 +929,7 @@ def _starts(instance: Instance) -> tuple[Plan | None, Plan]:
     return next((plan for plan in plans if valid(plan)), None), plans[0]
 
 
-def _hint(built: _Built, data: _Data, plan: Plan) -> None:
+def _hint(built: _Built, data: Data, plan: Plan) -> None:
     """A complete hint from a feasible plan (the greedy's), so CP-SAT starts from it."""
     model = built.model
     inst = data.instance
@@ -1273,18 +992,18 @@ def _hint(built: _Built, data: _Data, plan: Plan) -> None:
     pclass_of, tclass_of = built.pclass_of, built.tclass_of
     spec = {a.id: a.specialty for a in inst.activities}
 
-    def cell(activity: str) -> _Cell:
+    def cell(activity: str) -> Cell:
         p = placed[activity]
         return (spec[activity], p.city, data.day_index[p.day])
 
-    counts: dict[tuple[int, _Cell], int] = defaultdict(int)
+    counts: dict[tuple[int, Cell], int] = defaultdict(int)
     for cons in plan.consultations:
         if cons.patient in pclass_of:
             counts[(pclass_of[cons.patient], cell(cons.activity))] += 1
     for pkey, fv in built.f.items():
         model.add_hint(fv, counts.get(pkey, 0))
     seen: set[tuple[str, int]] = set()
-    tcounts: dict[tuple[int, _Cell], int] = defaultdict(int)
+    tcounts: dict[tuple[int, Cell], int] = defaultdict(int)
     for att in plan.attendances:
         key = (att.trainee, data.day_index[placed[att.activity].day])
         if key in seen or att.trainee not in tclass_of:
@@ -1336,11 +1055,11 @@ def solve(
     """
     t0 = time.monotonic()
     nworkers = workers if workers is not None else (os.cpu_count() or 1)
-    data = _Data(instance)
+    data = Data(instance)
     accepted = {p.activity: p for p in instance.accepted}
     pinned = set(instance.pinned)
     opts = {
-        a.id: _options(data, a, accepted.get(a.id) if a.id in pinned else None)
+        a.id: options_of(data, a, accepted.get(a.id) if a.id in pinned else None)
         for a in instance.activities
     }
     missing = [
@@ -1448,7 +1167,7 @@ def solve(
 
 
 def _fill_trainees(
-    data: _Data, acts: list[PlacedActivity], atts: list[Attendance]
+    data: Data, acts: list[PlacedActivity], atts: list[Attendance]
 ) -> list[Attendance]:
     """Add the places the model's one-activity-per-day rule left out: each trainee (by id),
     every placed activity of interest with a free seat that overlaps none of theirs."""
@@ -1482,7 +1201,7 @@ def _fill_trainees(
 
 
 def _extract(
-    solver: cp_model.CpSolver, built: _Built, data: _Data, opts: dict[str, _ActivityOptions]
+    solver: cp_model.CpSolver, built: _Built, data: Data, opts: dict[str, ActivityOptions]
 ) -> tuple[list[PlacedActivity], list[Consultation], list[Attendance]]:
     acts: list[PlacedActivity] = []
     leads_of: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -1509,15 +1228,15 @@ def _extract(
     order = {a.id: i for i, a in enumerate(data.instance.activities)}
     acts.sort(key=lambda p: order[p.activity])
     spec = {a.id: a for a in data.instance.activities}
-    sessions: dict[_Cell, list[tuple[str, int]]] = defaultdict(list)
-    teaching: dict[_Cell, list[tuple[str, int]]] = defaultdict(list)
+    sessions: dict[Cell, list[tuple[str, int]]] = defaultdict(list)
+    taught: dict[Cell, list[tuple[str, int]]] = defaultdict(list)
     for p in acts:
         act = spec[p.activity]
         at = (act.specialty, p.city, data.day_index[p.day])
         if act.patient_capacity > 0:
             sessions[at].append((p.activity, act.patient_capacity))
-        if _teaching(act):
-            teaching[at].append((p.activity, act.trainee_seats))
+        if teaching(act):
+            taught[at].append((p.activity, act.trainee_seats))
     cons = [
         Consultation(patient=pid, activity=aid)
         for pid, aid in assign_people(
@@ -1529,7 +1248,7 @@ def _extract(
         for tid, aid in assign_people(
             {key: solver.value(v) for key, v in built.g.items()},
             built.tclasses,
-            teaching,
+            taught,
             once_a_day=True,
         )
     ]
@@ -1543,9 +1262,9 @@ class _Slot:
 
 
 def assign_people(
-    counts: dict[tuple[int, _Cell], int],
+    counts: dict[tuple[int, Cell], int],
     classes: list[list[str]],
-    places: dict[_Cell, list[tuple[str, int]]],
+    places: dict[Cell, list[tuple[str, int]]],
     *,
     once_a_day: bool = False,
 ) -> list[tuple[str, str]]:
