@@ -2,6 +2,7 @@
 
 ``hamkor plan generate --scale 1 --seed 7 --out instance.json`` writes a synthetic instance;
 ``hamkor plan greedy instance.json --out plan.json`` writes the greedy baseline's plan;
+``hamkor plan bound instance.json`` proves bounds on every plan of it;
 ``hamkor plan check instance.json plan.json`` lists every violated constraint (exit 1 on any, 0
 when none, 2 when a file cannot be read); ``hamkor plan program CODE --user NAME`` plans a
 program of the database as the pages do. The formats are in ``docs/planning.md``.
@@ -99,6 +100,30 @@ def check(instance_file: FileArgument, plan_file: FileArgument) -> None:
         table.add_row(violation.constraint, ", ".join(violation.items), violation.detail)
     console().print(table)
     raise typer.Exit(1)
+
+
+@app.command()
+def bound(
+    instance_file: FileArgument,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", min=0.1, help="Seconds each LP may take (default: no limit)."),
+    ] = None,
+) -> None:
+    """Prove upper bounds on every plan of an instance: the compact and the time-indexed
+    packing LPs (``docs/planning.md``, "Bounds")."""
+    from hamkor.planning.solver.io import InstanceError, load_instance
+    from hamkor.planning.solver.packing import bounds
+
+    try:
+        instance = load_instance(instance_file)
+    except InstanceError as error:
+        raise refuse_file(error, instance_file) from error
+    with console().status("Solving the packing LPs…"):
+        found = bounds(instance, time_limit=time_limit)
+    for kind in ("packing", "time-indexed"):
+        value = found.get(kind)
+        console().print(f"{kind}: {value:,.2f}" if value is not None else f"{kind}: not proven")
 
 
 app.command()(solve)

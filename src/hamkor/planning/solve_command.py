@@ -39,8 +39,26 @@ def solve(
         float, typer.Option("--time-limit", min=0.1, help="Seconds CP-SAT may search.")
     ] = 60,
     seed: Annotated[int, typer.Option(help="CP-SAT's random seed.")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="CP-SAT's workers (default: every core).")
+    ] = None,
+    deterministic_time: Annotated[
+        float | None,
+        typer.Option(
+            "--deterministic-time",
+            min=0.01,
+            help="Stop by CP-SAT's deterministic time instead of the clock: the same seed "
+            "and workers give the same plan on any machine.",
+        ),
+    ] = None,
+    neighbourhoods: Annotated[
+        bool,
+        typer.Option(
+            "--neighbourhoods/--plain", help="Large-neighbourhood search after CP-SAT's own."
+        ),
+    ] = True,
 ) -> None:
-    """Solve an instance with CP-SAT (every core) and write the plan."""
+    """Solve an instance with CP-SAT and neighbourhood search, and write the plan."""
     from rich.console import Group
     from rich.live import Live
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -73,7 +91,15 @@ def solve(
         latest.append(progress)
 
     with Live(get_renderable=render, console=console(), refresh_per_second=4, transient=False):
-        plan = cpsat_solve(loaded, time_limit=time_limit, seed=seed, on_progress=on_progress)
+        plan = cpsat_solve(
+            loaded,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            on_progress=on_progress,
+            deterministic_time=deterministic_time,
+            neighbourhoods=neighbourhoods,
+        )
         bar.update(task, completed=time_limit)
     out.write_text(dump(plan), encoding="utf-8")
 
@@ -82,10 +108,15 @@ def solve(
         history.add_column("seconds", justify="right")
         history.add_column("objective", justify="right")
         history.add_column("bound", justify="right")
+        history.add_column("found by")
         for item in latest[-10:]:
-            history.add_row(f"{item.seconds:.1f}", f"{item.objective:,.2f}", f"{item.bound:,.2f}")
+            history.add_row(
+                f"{item.seconds:.1f}", f"{item.objective:,.2f}", f"{item.bound:,.2f}", item.source
+            )
         console().print(history)
     console().print(objective_table(plan))
+    proven = ", ".join(f"{kind} {value:,.2f}" for kind, value in plan.solver.bounds.items())
+    console().print(f"bounds proven: {proven or 'none'}")
     by_kind: dict[str, int] = {}
     for miss in plan.unplaced:
         by_kind[miss.kind.value] = by_kind.get(miss.kind.value, 0) + 1

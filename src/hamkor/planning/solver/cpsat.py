@@ -94,11 +94,12 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from hamkor.planning.solver import lns
 from hamkor.planning.solver.greedy import greedy
 from hamkor.planning.solver.model import (
     Activity,
@@ -120,12 +121,13 @@ from hamkor.planning.solver.options import (
     Cell,
     Data,
     Option,
+    every_option,
     lead_fits,
-    options_of,
     patient_classes,
     teaching,
     trainee_classes,
 )
+from hamkor.planning.solver.packing import packing_bound
 from hamkor.planning.solver.relaxation import lp_bound
 from hamkor.planning.solver.start import start
 
@@ -137,11 +139,13 @@ _INF_TRAVEL = 24 * 60
 
 @dataclass(frozen=True)
 class Progress:
-    """An improving solution: seconds since the start, its objective and the proven bound."""
+    """An improving solution: seconds since the start, its objective, the best bound proven
+    so far, and who found it (``cp-sat``, ``lns`` or, for the plan returned, ``end``)."""
 
     seconds: float
     objective: float
     bound: float
+    source: str = "cp-sat"
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -150,34 +154,33 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         offset: float,
         on_progress: Callable[[Progress], None] | None,
         t0: float,
-        lp: Future[float | None],
+        bounds: _Bounds,
     ) -> None:
         super().__init__()
         self._offset = offset
         self._on_progress = on_progress
         self._t0 = t0
-        self._lp = lp
-        self.solutions = 0
+        self._bounds = bounds
 
     def on_solution_callback(self) -> None:
-        self.solutions += 1
+        cp_sat = self.best_objective_bound / SCALE + self._offset
+        self._report(self.objective_value, min(cp_sat, self._bounds.best() or cp_sat), "cp-sat")
+
+    def step(self, step: lns.Step) -> None:
+        """An improving step of the neighbourhood search."""
+        best = self._bounds.best()
+        self._report(step.objective, best if best is not None else float("inf"), "lns")
+
+    def _report(self, objective: float, bound: float, source: str) -> None:
         if self._on_progress is not None:
             self._on_progress(
                 Progress(
                     seconds=time.monotonic() - self._t0,
-                    objective=self.objective_value / SCALE + self._offset,
-                    bound=_bound(self.best_objective_bound, self._lp_bound()) / SCALE
-                    + self._offset,
+                    objective=objective / SCALE + self._offset,
+                    bound=bound,
+                    source=source,
                 )
             )
-
-    def _lp_bound(self) -> float | None:
-        return self._lp.result() if self._lp.done() else None
-
-
-def _bound(cp_sat: float, lp: float | None) -> float:
-    """The better (lower) of CP-SAT's bound and the LP relaxation's, in model units."""
-    return cp_sat if lp is None else min(cp_sat, lp)
 
 
 @dataclass
@@ -1046,8 +1049,15 @@ def solve(
     seed: int = 1,
     workers: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    deterministic_time: float | None = None,
+    neighbourhoods: bool = True,
 ) -> Plan:
     """Solve ``instance`` with CP-SAT within ``time_limit`` seconds (see the module docstring).
+
+    With ``deterministic_time`` the search stops after that much of CP-SAT's deterministic
+    time instead (and the bounds are solved to the end), so that a run with the same seed and
+    ``workers`` gives the same plan on any machine. ``neighbourhoods=False`` leaves out the
+    large-neighbourhood search (``lns.py``): CP-SAT alone, for comparison.
 
     An instance whose mandatory activities cannot all be placed gives a plan with status
     ``infeasible``, no activities, and the mandatory activities with their reasons in
@@ -1056,12 +1066,8 @@ def solve(
     t0 = time.monotonic()
     nworkers = workers if workers is not None else (os.cpu_count() or 1)
     data = Data(instance)
-    accepted = {p.activity: p for p in instance.accepted}
     pinned = set(instance.pinned)
-    opts = {
-        a.id: options_of(data, a, accepted.get(a.id) if a.id in pinned else None)
-        for a in instance.activities
-    }
+    opts = every_option(data)
     missing = [
         Unplaced(
             kind=UnplacedKind.ACTIVITY,
@@ -1078,46 +1084,50 @@ def solve(
     built = _build(data, opts)
     greedy_plan, hint = _starts(instance)
     _hint(built, data, hint)
-    # The LP relaxation is built and solved in a thread while CP-SAT searches (both leave the
-    # model as it is). The leads and the travel part are left out of it: with them it is twice
-    # as big and barely lower (the options are already filtered by the leads who can be there).
-    leave_out = [
-        *built.w.values(),
-        *built.c.values(),
-        *built.e.values(),
-        *built.loc.values(),
-        *built.mv.values(),
-        *built.worked.values(),
-        *built.dep.values(),
-    ]
-    solver = cp_model.CpSolver()
-    params = solver.parameters
     # keep time to turn the solution into a plan within the limit
     reserve = min(
         0.15 * time_limit, 1 + len(instance.activities) / 50 + len(instance.patients) / 1000
     )
-    params.max_time_in_seconds = max(0.1, time_limit - reserve - (time.monotonic() - t0))
-    params.random_seed = seed
-    params.max_presolve_iterations = 1
-    # Probing is the longest part of the presolve on big instances (11 s of 60 at scale 2)
-    # and does not pay for itself here; the search starts from the hint anyway.
-    params.cp_model_probing_level = 0
-    # Likewise the symmetry detection (8 s of 60 at scale 2 on a loaded machine): the bound
-    # comes mostly from the LP relaxation, and symmetry breaking only helps to prove.
-    params.symmetry_level = 0
-    params.num_workers = nworkers
+    search = max(0.1, time_limit - reserve - (time.monotonic() - t0))
+    deadline = time.monotonic() + search
+    share = LNS_AFTER if neighbourhoods else 1.0
+    solver = _solver(seed, nworkers, deterministic_time)
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = share * deterministic_time
+    else:
+        solver.parameters.max_time_in_seconds = share * search
+    bounds = _Bounds()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        deadline = time.monotonic() + params.max_time_in_seconds
-        lp_future = pool.submit(lp_bound, built.model, deadline=deadline, leave_out=leave_out)
-        cb = _Callback(built.offset, on_progress, t0, lp_future)
+        proving = pool.submit(
+            _prove, bounds, built, data, opts, None if deterministic_time else deadline
+        )
+        cb = _Callback(built.offset, on_progress, t0, bounds)
         status = solver.solve(built.model, cb)
-        lp = lp_future.result()  # GLOP stops by CP-SAT's deadline: no wait beyond it
-    name = solver.status_name(status).lower()
-    bound: float | None = None
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = _bound(solver.best_objective_bound, lp) / SCALE + built.offset
-    elif lp is not None:
-        bound = lp / SCALE + built.offset
+        name = solver.status_name(status).lower()
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bounds.found["cp-sat"] = solver.best_objective_bound / SCALE + built.offset
+        solution = list(solver.response_proto.solution)
+        if status == cp_model.FEASIBLE and neighbourhoods:
+            budget = lns.Budget(
+                deadline=None if deterministic_time else deadline,
+                deterministic=None
+                if deterministic_time is None
+                else (1 - share) * deterministic_time,
+            )
+            solution, _ = lns.improve(
+                built.model,
+                data,
+                opts,
+                _variables(built, opts),
+                solution,
+                solver.objective_value,
+                budget=budget,
+                seed=seed,
+                workers=nworkers,
+                on_step=cb.step,
+            )
+        proving.result()  # the LPs stop by the deadline: no wait beyond it
+    bound = bounds.best()
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         reasons = [
             Unplaced(
@@ -1137,6 +1147,7 @@ def solve(
         time_limit_seconds=time_limit,
         seed=seed,
         workers=nworkers,
+        bounds=dict(sorted(bounds.found.items())),
     )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if greedy_plan is None:
@@ -1144,7 +1155,7 @@ def solve(
         info = info.model_copy(update={"wall_seconds": time.monotonic() - t0})
         return greedy_plan.model_copy(update={"solver": info, "bound": bound})
 
-    acts, cons, atts = _extract(solver, built, data, opts)
+    acts, cons, atts = _extract(solution, built, data, opts)
     atts = _fill_trainees(data, acts, atts)
     plan = Plan(
         program=instance.program.code,
@@ -1161,9 +1172,94 @@ def solve(
         # the search did not beat its start in the time given: keep the better plan
         plan, objective = greedy_plan.model_copy(update={"bound": bound}), greedy_plan.objective
     if on_progress is not None and bound is not None:
-        on_progress(Progress(time.monotonic() - t0, objective.total, bound))
+        on_progress(Progress(time.monotonic() - t0, objective.total, bound, "end"))
     info = info.model_copy(update={"wall_seconds": time.monotonic() - t0})
     return plan.model_copy(update={"objective": objective, "solver": info})
+
+
+#: The share of the search CP-SAT has on the whole model before the neighbourhoods take over.
+#: Its own search improves fastest at first; later, re-solving small parts gains more.
+LNS_AFTER = 1 / 3
+
+
+def _solver(seed: int, workers: int, deterministic_time: float | None) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.random_seed = seed
+    params.max_presolve_iterations = 1
+    # Probing is the longest part of the presolve on big instances (11 s of 60 at scale 2)
+    # and does not pay for itself here; the search starts from the hint anyway.
+    params.cp_model_probing_level = 0
+    # Likewise the symmetry detection (8 s of 60 at scale 2 on a loaded machine): the bound
+    # comes mostly from the LP relaxations, and symmetry breaking only helps to prove.
+    params.symmetry_level = 0
+    params.num_workers = workers
+    if deterministic_time is not None:
+        # several workers search in a fixed order only when interleaved
+        params.interleave_search = True
+    return solver
+
+
+class _Bounds:
+    """The bounds proven so far, by kind, in the instance's units: the proving thread adds
+    them as they come and the search reads the best."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, float] = {}
+
+    def best(self) -> float | None:
+        return min(self.found.values(), default=None)
+
+
+def _prove(
+    bounds: _Bounds,
+    built: _Built,
+    data: Data,
+    opts: dict[str, ActivityOptions],
+    deadline: float | None,
+) -> None:
+    """The LP bounds, the quicker first: the relaxation of the CP-SAT model (``lp``) and the
+    compact packing LP (``packing``, ``packing.py``), each by ``deadline`` (None: to the end).
+    The time-indexed packing LP is tighter but takes about a minute alone at scale 1: it is
+    left to ``hamkor plan bound``."""
+    # The leads and the travel part are left out of the model's relaxation: with them it is
+    # twice as big and barely lower (the options are already filtered by the leads).
+    leave_out = [
+        *built.w.values(),
+        *built.c.values(),
+        *built.e.values(),
+        *built.loc.values(),
+        *built.mv.values(),
+        *built.worked.values(),
+        *built.dep.values(),
+    ]
+    lp = lp_bound(built.model, deadline=deadline, leave_out=leave_out)
+    if lp is not None:
+        bounds.found["lp"] = lp / SCALE + built.offset
+    packing = packing_bound(data, opts, deadline=deadline, time_indexed=False)
+    if packing is not None:
+        bounds.found["packing"] = packing
+
+
+def _variables(built: _Built, opts: dict[str, ActivityOptions]) -> lns.Variables:
+    """The indices of what an LNS step fixes, per activity and per cell."""
+    own: dict[str, list[int]] = defaultdict(list)
+    for aid, var in (*built.place.items(), *built.start.items(), *built.same.items()):
+        own[aid].append(var.index)
+    for (aid, _), var in built.y.items():
+        own[aid].append(var.index)
+    for (aid, _, _), var in (*built.z.items(), *built.w.items()):
+        own[aid].append(var.index)
+    people: dict[Cell, list[int]] = defaultdict(list)
+    for (_, cell), var in (*built.f.items(), *built.g.items()):
+        people[cell].append(var.index)
+    return lns.Variables(
+        own=own,
+        people=people,
+        place={aid: var.index for aid, var in built.place.items()},
+        rooms={key: var.index for key, var in built.z.items()},
+        leads={key: var.index for key, var in built.w.items()},
+    )
 
 
 def _fill_trainees(
@@ -1201,17 +1297,17 @@ def _fill_trainees(
 
 
 def _extract(
-    solver: cp_model.CpSolver, built: _Built, data: Data, opts: dict[str, ActivityOptions]
+    solution: Sequence[int], built: _Built, data: Data, opts: dict[str, ActivityOptions]
 ) -> tuple[list[PlacedActivity], list[Consultation], list[Attendance]]:
     acts: list[PlacedActivity] = []
     leads_of: dict[tuple[str, int], list[str]] = defaultdict(list)
     for (aid, sid, d), wv in built.w.items():
-        if solver.boolean_value(wv):
+        if solution[wv.index]:
             leads_of[(aid, d)].append(sid)
     for (aid, d, r), zv in built.z.items():
-        if not solver.boolean_value(zv):
+        if not solution[zv.index]:
             continue
-        st = solver.value(built.start[aid])
+        st = solution[built.start[aid].index]
         act = opts[aid].activity
         leads = sorted(leads_of[(aid, d)])
         acts.append(
@@ -1240,13 +1336,13 @@ def _extract(
     cons = [
         Consultation(patient=pid, activity=aid)
         for pid, aid in assign_people(
-            {key: solver.value(v) for key, v in built.f.items()}, built.pclasses, sessions
+            {key: solution[v.index] for key, v in built.f.items()}, built.pclasses, sessions
         )
     ]
     atts = [
         Attendance(trainee=tid, activity=aid)
         for tid, aid in assign_people(
-            {key: solver.value(v) for key, v in built.g.items()},
+            {key: solution[v.index] for key, v in built.g.items()},
             built.tclasses,
             taught,
             once_a_day=True,

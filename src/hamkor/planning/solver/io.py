@@ -10,6 +10,7 @@ outside the program, a day that ends before it starts, a fixed start off the slo
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -61,10 +62,14 @@ def json_path(loc: Iterable[int | str]) -> str:
 
 
 def _read(source: str | Path) -> str:
+    """The text of a file (gzip-compressed when its name ends in ``.gz``, as the benchmark
+    instances are), or ``source`` itself when it is text."""
     if isinstance(source, Path):
         try:
+            if source.suffix == ".gz":
+                return gzip.decompress(source.read_bytes()).decode("utf-8")
             return source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, EOFError, UnicodeDecodeError) as error:
             raise InstanceError([Problem("", f"cannot read {source}: {error}")]) from error
     return source
 

@@ -277,6 +277,9 @@ class SolverInfo(Strict):
     time_limit_seconds: float | None = None
     seed: int | None = None
     workers: int | None = None
+    #: Each bound the solver proved on the total, by kind (``cp-sat``, ``lp``, ``packing``,
+    #: ``time-indexed``: ``docs/planning.md``); the plan's ``bound`` is the lowest.
+    bounds: dict[str, float] = {}
 
 
 class Plan(Strict):

@@ -239,6 +239,16 @@ def options_of(data: Data, act: Activity, pinned: PlacedActivity | None) -> Acti
     return res
 
 
+def every_option(data: Data) -> dict[str, ActivityOptions]:
+    """The options of every activity of the instance, a pinned one at its accepted place."""
+    accepted = {p.activity: p for p in data.instance.accepted}
+    pinned = set(data.instance.pinned)
+    return {
+        a.id: options_of(data, a, accepted.get(a.id) if a.id in pinned else None)
+        for a in data.instance.activities
+    }
+
+
 #: A cell: (specialty, city, day index), where sessions or teaching activities take people.
 Cell = tuple[str, str, int]
 
@@ -259,7 +269,7 @@ def teaching(activity: Activity) -> bool:
 
 
 def patient_classes(
-    data: Data, opts: dict[str, ActivityOptions], cell_of: Mapping[str, Mapping[Cell, object]]
+    data: Data, opts: Mapping[str, ActivityOptions], cell_of: Mapping[str, Mapping[Cell, object]]
 ) -> tuple[list[tuple[list[str], int, list[Cell]]], dict[Cell, int]]:
     """Patients grouped by (priority, the cells they can reach), and each cell's capacity.
 
@@ -288,7 +298,7 @@ def patient_classes(
 
 
 def trainee_classes(
-    data: Data, opts: dict[str, ActivityOptions], cell_of: Mapping[str, Mapping[Cell, object]]
+    data: Data, opts: Mapping[str, ActivityOptions], cell_of: Mapping[str, Mapping[Cell, object]]
 ) -> tuple[list[tuple[list[str], list[Cell]]], dict[Cell, int]]:
     """Trainees grouped by the cells they can attend, and each cell's seats (as for patients)."""
     seats: dict[Cell, int] = defaultdict(int)

@@ -79,13 +79,14 @@ class Relaxation:
             goal.SetCoefficient(xs[v], coef)
         goal.SetMinimization()
 
-    def bound(self, *, time_limit: float) -> float | None:
+    def bound(self, *, time_limit: float | None) -> float | None:
         """An upper bound on the model's objective, in the model's own units, or None when
-        GLOP does not prove one within ``time_limit`` seconds."""
+        GLOP does not prove one within ``time_limit`` seconds (None: however long it takes)."""
         lp = self._lp
         if lp is None:
             return None
-        lp.SetTimeLimit(max(1, int(time_limit * 1000)))
+        if time_limit is not None:
+            lp.SetTimeLimit(max(1, int(time_limit * 1000)))
         if lp.Solve() != pywraplp.Solver.OPTIMAL:
             return None
         # CP-SAT stores a maximisation as a minimisation: value = scaling_factor × (min + offset).
@@ -96,11 +97,16 @@ class Relaxation:
 
 
 def lp_bound(
-    model: cp_model.CpModel, *, deadline: float, leave_out: Iterable[cp_model.IntVar] = ()
+    model: cp_model.CpModel,
+    *,
+    deadline: float | None,
+    leave_out: Iterable[cp_model.IntVar] = (),
 ) -> float | None:
     """The bound of :class:`Relaxation` of ``model``, built and solved by ``deadline`` (a
-    ``time.monotonic()`` instant), or None."""
+    ``time.monotonic()`` instant; None: to the end), or None."""
     relaxation = Relaxation(model, leave_out=leave_out)
+    if deadline is None:
+        return relaxation.bound(time_limit=None)
     left = deadline - time.monotonic()
     return relaxation.bound(time_limit=left) if left > 0 else None
 

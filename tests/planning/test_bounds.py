@@ -1,0 +1,104 @@
+"""The packing bounds (``solver/packing.py``): never under the best plan of the exhaustive
+search, tighter than the LP relaxation of the CP-SAT model where the leads' travel binds, and the
+plan's ``bound`` the lowest of every kind proven."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from hamkor.planning.solver.cpsat import solve
+from hamkor.planning.solver.model import (
+    INSTANCE_FORMAT,
+    Activity,
+    City,
+    Instance,
+    Moment,
+    Program,
+    Room,
+    RoomKind,
+    Specialist,
+    Travel,
+    Weights,
+)
+from hamkor.planning.solver.packing import bounds
+
+from .test_cpsat import _small_generated, brute_force, tiny
+
+D1 = date(2025, 10, 13)
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7, 8, 11, 12, 16, 19, 23, 31])
+def test_packing_bounds_are_never_under_the_exhaustive_optimum(seed: int) -> None:
+    inst = tiny(seed, n_activities=3 if seed < 10 else 4)
+    # the LPs bound the plans of the model's rules (a trainee at one activity a day)
+    best = brute_force(inst, one_per_day=True)
+    found = bounds(inst)
+    assert set(found) == {"packing", "time-indexed"}
+    assert found["packing"] >= best - 1e-6
+    assert found["time-indexed"] >= best - 1e-6
+
+
+@pytest.mark.parametrize("seed", [5, 7, 12])
+def test_the_plan_bound_is_the_lowest_kind_and_at_most_cp_sat_s(seed: int) -> None:
+    inst = tiny(seed, n_activities=4)
+    plan = solve(inst, time_limit=10, workers=1)
+    assert plan.solver.status == "optimal"
+    assert {"cp-sat", "lp", "packing"} <= set(plan.solver.bounds)
+    assert plan.bound == min(plan.solver.bounds.values())
+    assert plan.bound <= plan.solver.bounds["cp-sat"]
+    assert plan.bound == pytest.approx(brute_force(inst, one_per_day=True), abs=1e-6)
+
+
+def _far_room(*, travel_minute: float) -> Instance:
+    """One specialist arriving and leaving in city ``a``; the only room is in ``b``, two hours
+    away: whoever leads the activity pays four hours of road."""
+    return Instance(
+        format=INSTANCE_FORMAT,
+        program=Program(code="far", days=[D1], day_start="08:00", day_end="18:00"),
+        cities=[City(id="a"), City(id="b")],
+        travel=[Travel(a="a", b="b", minutes=120)],
+        rooms=[Room(id="r", city="b", kind=RoomKind.LECTURE_HALL, capacity=10)],
+        specialists=[
+            Specialist(
+                id="s",
+                specialties=["neuro"],
+                arrival=Moment(city="a", day=D1, time="07:00"),
+                departure=Moment(city="a", day=D1, time="20:00"),
+            )
+        ],
+        activities=[
+            Activity(
+                id="lecture",
+                kind="lecture",
+                specialty="neuro",
+                duration_minutes=120,
+                room_kind=RoomKind.LECTURE_HALL,
+                weight=1.0,
+            )
+        ],
+        weights=Weights(activity=100, travel_minute=travel_minute),
+    )
+
+
+def test_the_packing_bound_knows_the_trip_the_model_relaxation_does_not() -> None:
+    inst = _far_room(travel_minute=0.1)
+    plan = solve(inst, time_limit=10, workers=1)
+    assert plan.objective.total == pytest.approx(100 - 240 * 0.1)
+    # the relaxation of the CP-SAT model leaves the travel out: it bounds by the lecture alone
+    assert plan.solver.bounds["lp"] == pytest.approx(100, rel=1e-4)
+    # the packing LP makes the lead pay the road there and back: the bound is the optimum
+    assert plan.solver.bounds["packing"] == pytest.approx(76, rel=1e-4)
+    assert bounds(inst)["time-indexed"] == pytest.approx(76, rel=1e-4)
+
+
+def test_on_a_generated_cut_the_time_indexed_bound_is_the_tightest() -> None:
+    inst = _small_generated(3)
+    found = bounds(inst)
+    plan = solve(inst, time_limit=6, workers=2)
+    assert plan.objective.total <= found["time-indexed"] + 1e-6
+    # one variable per start: each room and lead alone packs exactly; the minutes rows of the
+    # compact LP and of the model's relaxation only approach that
+    assert found["time-indexed"] <= found["packing"] + 1e-6
+    assert found["packing"] < plan.solver.bounds["lp"]
