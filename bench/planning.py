@@ -10,7 +10,8 @@ limit), the gap to the lowest of them, activities placed, patients consulted, tr
 wall time and peak memory (the child process's peak resident memory), and the load average
 before and after each run. ``--search plain`` leaves out the neighbourhood search (CP-SAT
 alone); ``--deterministic-time`` stops by CP-SAT's deterministic time instead of the clock;
-``--record FILE`` appends each row to a JSON-lines file.
+``--workers N`` gives CP-SAT N workers instead of every core; ``--record FILE`` appends each
+row, with the objective over time, to a JSON-lines file.
 """
 
 from __future__ import annotations
@@ -72,11 +73,14 @@ def _run(args: argparse.Namespace, scale: int, seed: int) -> list[dict[str, Any]
     t0 = time.monotonic()
     baseline = greedy(inst)
     g_wall = time.monotonic() - t0
+    history: list[list[Any]] = []
     t0 = time.monotonic()
     plan = solve(
         inst,
+        on_progress=lambda p: history.append([p.seconds, p.objective, p.bound, p.source]),
         time_limit=args.time_limit,
         seed=seed,
+        workers=args.workers,
         deterministic_time=args.deterministic_time,
         neighbourhoods=args.search == "lns",
     )
@@ -104,6 +108,8 @@ def _run(args: argparse.Namespace, scale: int, seed: int) -> list[dict[str, Any]
                 "peak_mib": peak if name != "greedy" else None,
                 "violations": len(check(inst, result)),
                 "time_limit": args.time_limit,
+                "workers": result.solver.workers,
+                "history": history if name != "greedy" else [],
                 "deterministic_time": args.deterministic_time,
             }
         )
@@ -145,6 +151,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--deterministic-time", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=None, help="CP-SAT's (default: every core)")
     parser.add_argument("--search", choices=["lns", "plain"], default="lns")
     parser.add_argument("--time-indexed", action="store_true")
     parser.add_argument("--record", type=Path, default=None)

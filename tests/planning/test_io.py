@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hamkor.planning.solver.generate import generate
 from hamkor.planning.solver.io import InstanceError, dump, load_instance, load_plan
 
 from .tiny import instance, instance_data, plan
@@ -77,6 +79,25 @@ def test_plan_format_expected() -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(InstanceError, match="cannot read"):
         load_instance(tmp_path / "missing.json")
+
+
+def test_gzip_compressed_files_read_as_the_benchmark_instances_are(tmp_path: Path) -> None:
+    inst = instance()
+    path = tmp_path / "instance.json.gz"
+    path.write_bytes(gzip.compress(dump(inst).encode("utf-8")))
+    assert load_instance(path) == inst
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(gzip.compress(dump(inst).encode("utf-8"))[:40])
+    with pytest.raises(InstanceError, match=r"cannot read .*broken\.json\.gz"):
+        load_instance(broken)
+
+
+def test_the_published_instances_are_the_generator_s() -> None:
+    root = Path(__file__).resolve().parents[2] / "bench" / "instances"
+    assert sorted(p.name for p in root.glob("*.json.gz")) == sorted(
+        f"scale-{scale}-seed-{seed}.json.gz" for scale in (1, 2, 4) for seed in range(1, 6)
+    )
+    assert load_instance(root / "scale-1-seed-3.json.gz") == generate(1, 3)
 
 
 def edit(path: str, value: Any) -> Callable[[Data], None]:

@@ -70,21 +70,22 @@ Search and result:
   ``start.py`` (each activity where the patients, trainees and travel make it worth most),
   turned into a *complete* hint (every variable, trainee places cut to one a day), so CP-SAT
   starts from a feasible solution at once;
-* CP-SAT runs with ``num_workers`` (default: every core), ``random_seed`` and
-  ``max_time_in_seconds`` (the time limit less the model building and a small reserve for
-  writing the plan), one presolve pass; a solution callback reports each improving solution
-  as :class:`Progress`;
+* CP-SAT runs with ``num_workers`` (default: every core), ``random_seed`` and a third of
+  the search time (the time limit less the model building and a small reserve for writing
+  the plan), one presolve pass; then the large-neighbourhood search (``lns.py``) improves
+  its solution until the end; each improving solution is reported as :class:`Progress`;
 * after the search, trainee places the one-a-day rule left out are added greedily (free seats,
   no overlap: legal for the checker); the plan's ``objective`` is ``objective.score`` of the
   returned plan; if the greedy start scores higher than the searched plan, the greedy plan is
   returned (with CP-SAT's status and bound);
-* ``bound`` is the lower of CP-SAT's proven bound and the optimum of the LP relaxation of the
-  same model (``relaxation.py``, solved by GLOP before the search, the travel part left out),
-  divided back: a bound on every plan that keeps the one-activity-per-trainee-per-day rule.
-  Places added by the fill step are not covered by it, so a total may in principle exceed it
-  by those places (on the benchmarks it stays far below);
+* ``bound`` is the lowest of CP-SAT's proven bound, the optimum of the LP relaxation of the
+  same model (``relaxation.py``, GLOP, the leads and travel left out) and the compact packing
+  LP (``packing.py``, HiGHS), both solved in a thread while CP-SAT searches; each is listed in
+  ``solver.bounds``: a bound on every plan that keeps the one-activity-per-trainee-per-day
+  rule. Places added by the fill step are not covered by it, so a total may in principle
+  exceed it by those places (on the benchmarks it stays far below);
 * if CP-SAT finds nothing in the time limit, the best start is returned (status ``unknown``,
-  the LP bound when GLOP proved one);
+  the LP bounds proven by then);
   INFEASIBLE gives a plan with status ``infeasible`` that lists the mandatory activities.
 """
 
@@ -1090,6 +1091,9 @@ def solve(
     )
     search = max(0.1, time_limit - reserve - (time.monotonic() - t0))
     deadline = time.monotonic() + search
+    # Above LARGE activities neither the neighbourhoods nor the packing LP pay (see LARGE).
+    small = len(instance.activities) <= LARGE
+    neighbourhoods = neighbourhoods and small
     share = LNS_AFTER if neighbourhoods else 1.0
     solver = _solver(seed, nworkers, deterministic_time)
     if deterministic_time is not None:
@@ -1099,7 +1103,7 @@ def solve(
     bounds = _Bounds()
     with ThreadPoolExecutor(max_workers=1) as pool:
         proving = pool.submit(
-            _prove, bounds, built, data, opts, None if deterministic_time else deadline
+            _prove, bounds, built, data, opts, None if deterministic_time else deadline, small
         )
         cb = _Callback(built.offset, on_progress, t0, bounds)
         status = solver.solve(built.model, cb)
@@ -1177,6 +1181,12 @@ def solve(
     return plan.model_copy(update={"objective": objective, "solver": info})
 
 
+#: Beyond this many activities (scale 2 has 400, scale 4 800) a neighbourhood step copies and
+#: presolves a model of some 100,000 variables: at scale 4 it took seconds and gigabytes a
+#: step (2 improving steps in 100 s, the process's peak from 2.4 to 7 GiB), and the packing LP
+#: did not solve in 120 s alone. CP-SAT then searches alone, with the model's LP relaxation.
+LARGE = 400
+
 #: The share of the search CP-SAT has on the whole model before the neighbourhoods take over.
 #: Its own search improves fastest at first; later, re-solving small parts gains more.
 LNS_AFTER = 1 / 3
@@ -1217,9 +1227,11 @@ def _prove(
     data: Data,
     opts: dict[str, ActivityOptions],
     deadline: float | None,
+    packing: bool,
 ) -> None:
-    """The LP bounds, the quicker first: the relaxation of the CP-SAT model (``lp``) and the
-    compact packing LP (``packing``, ``packing.py``), each by ``deadline`` (None: to the end).
+    """The LP bounds, the quicker first: the relaxation of the CP-SAT model (``lp``) and, with
+    ``packing``, the compact packing LP (``packing.py``), each by ``deadline`` (None: to the
+    end).
     The time-indexed packing LP is tighter but takes about a minute alone at scale 1: it is
     left to ``hamkor plan bound``."""
     # The leads and the travel part are left out of the model's relaxation: with them it is
@@ -1236,9 +1248,10 @@ def _prove(
     lp = lp_bound(built.model, deadline=deadline, leave_out=leave_out)
     if lp is not None:
         bounds.found["lp"] = lp / SCALE + built.offset
-    packing = packing_bound(data, opts, deadline=deadline, time_indexed=False)
-    if packing is not None:
-        bounds.found["packing"] = packing
+    if packing:
+        found = packing_bound(data, opts, deadline=deadline, time_indexed=False)
+        if found is not None:
+            bounds.found["packing"] = found
 
 
 def _variables(built: _Built, opts: dict[str, ActivityOptions]) -> lns.Variables:
