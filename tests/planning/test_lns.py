@@ -19,9 +19,7 @@ from .test_cpsat import _small_generated
 FEASIBLE = [1, 3, 5, 6]
 
 
-def _start(
-    seed: int,
-) -> tuple[cpsat._Built, Data, dict[str, ActivityOptions], list[int], float]:
+def _start(seed: int) -> tuple[cpsat._Built, dict[str, ActivityOptions], list[int], float]:
     """A model of a generated cut and a first solution of it (a short deterministic search)."""
     inst = _small_generated(seed)
     data = Data(inst)
@@ -30,16 +28,15 @@ def _start(
     solver = cpsat._solver(seed, 1, 0.2)
     solver.parameters.max_deterministic_time = 0.2
     assert solver.solve(built.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
-    return built, data, opts, list(solver.response_proto.solution), solver.objective_value
+    return built, opts, list(solver.response_proto.solution), solver.objective_value
 
 
 @pytest.mark.parametrize("seed", FEASIBLE[:3])
 def test_the_search_never_returns_less_than_its_start(seed: int) -> None:
-    built, data, opts, start, value = _start(seed)
+    built, opts, start, value = _start(seed)
     steps: list[lns.Step] = []
     solution, objective = lns.improve(
         built.model,
-        data,
         opts,
         cpsat._variables(built, opts),
         start,

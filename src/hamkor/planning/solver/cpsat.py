@@ -1120,7 +1120,6 @@ def solve(
             )
             solution, _ = lns.improve(
                 built.model,
-                data,
                 opts,
                 _variables(built, opts),
                 solution,

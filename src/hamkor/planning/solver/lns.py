@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from hamkor.planning.solver.options import ActivityOptions, Cell, Data
+from hamkor.planning.solver.options import ActivityOptions, Cell
 
 KINDS = ("unplaced", "unplaced", "unplaced", "city-day", "specialist", "specialty")
 
@@ -70,7 +70,6 @@ class Budget:
 
 def improve(
     model: cp_model.CpModel,
-    data: Data,
     opts: Mapping[str, ActivityOptions],
     variables: Variables,
     solution: list[int],
@@ -85,7 +84,7 @@ def improve(
     """The best solution found from ``solution`` (of objective ``objective``, model units)
     within the budget: never worse than the start."""
     rng = random.Random(seed)
-    pick = _Neighbourhoods(data, opts, variables)
+    pick = _Neighbourhoods(opts, variables)
     t0 = time.monotonic()
     spent, step = 0.0, 0
     while True:
@@ -128,9 +127,7 @@ def improve(
 class _Neighbourhoods:
     """The activities each kind of neighbourhood may free."""
 
-    def __init__(
-        self, data: Data, opts: Mapping[str, ActivityOptions], variables: Variables
-    ) -> None:
+    def __init__(self, opts: Mapping[str, ActivityOptions], variables: Variables) -> None:
         self._variables = variables
         self._opts = opts
         self._city_day: dict[tuple[str, int], set[str]] = defaultdict(set)
