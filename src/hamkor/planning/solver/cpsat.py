@@ -165,7 +165,8 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         cp_sat = self.best_objective_bound / SCALE + self._offset
-        self._report(self.objective_value, min(cp_sat, self._bounds.best() or cp_sat), "cp-sat")
+        best = self._bounds.best()
+        self._report(self.objective_value, cp_sat if best is None else min(cp_sat, best), "cp-sat")
 
     def step(self, step: lns.Step) -> None:
         """An improving step of the neighbourhood search."""
