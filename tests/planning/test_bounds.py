@@ -93,6 +93,64 @@ def test_the_packing_bound_knows_the_trip_the_model_relaxation_does_not() -> Non
     assert bounds(inst)["time-indexed"] == pytest.approx(76, rel=1e-4)
 
 
+def _two_cities_in_turn() -> Instance:
+    """One specialist arriving and leaving in ``a``: a lecture that only ``b`` can hold on the
+    first day and one that only ``c`` can hold on the second. Each city is an hour from
+    ``a`` and two hours from the other: the route a → b → c → a takes four hours, the trip to
+    either city and back only two."""
+    d2 = date(2025, 10, 14)
+    lecture = {"kind": "lecture", "specialty": "neuro", "duration_minutes": 60, "weight": 1.0}
+    return Instance(
+        format=INSTANCE_FORMAT,
+        program=Program(code="turn", days=[D1, d2], day_start="08:00", day_end="18:00"),
+        cities=[City(id="a"), City(id="b"), City(id="c")],
+        travel=[
+            Travel(a="a", b="b", minutes=60),
+            Travel(a="a", b="c", minutes=60),
+            Travel(a="b", b="c", minutes=120),
+        ],
+        rooms=[
+            Room(id=f"r{city}", city=city, kind=RoomKind.LECTURE_HALL, capacity=10)
+            for city in ("b", "c")
+        ],
+        specialists=[
+            Specialist(
+                id="s",
+                specialties=["neuro"],
+                arrival=Moment(city="a", day=D1, time="07:00"),
+                departure=Moment(city="a", day=d2, time="20:00"),
+            )
+        ],
+        activities=[
+            Activity(
+                id="first",
+                cities=["b"],
+                fixed_day=D1,
+                room_kind=RoomKind.LECTURE_HALL,
+                **lecture,
+            ),
+            Activity(
+                id="second",
+                cities=["c"],
+                fixed_day=d2,
+                room_kind=RoomKind.LECTURE_HALL,
+                **lecture,
+            ),
+        ],
+        weights=Weights(activity=100, travel_minute=0.1),
+    )
+
+
+def test_the_packing_bound_pays_a_specialist_s_whole_route() -> None:
+    inst = _two_cities_in_turn()
+    plan = solve(inst, time_limit=10, workers=1)
+    assert plan.objective.total == pytest.approx(200 - 240 * 0.1)
+    # each city on its own costs its trip there and back; the route between them costs more
+    found = bounds(inst)
+    assert found["packing"] == pytest.approx(176, rel=1e-4)
+    assert found["time-indexed"] == pytest.approx(176, rel=1e-4)
+
+
 def test_on_a_generated_cut_the_time_indexed_bound_is_the_tightest() -> None:
     inst = _small_generated(3)
     found = bounds(inst)

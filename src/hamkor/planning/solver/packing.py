@@ -15,8 +15,9 @@ activity somewhere, fractionally. This LP is built from the instance's options i
   rows as rooms);
 * cities: ``c[s, d, k]`` at most one a day, at least what ``s`` leads in ``k`` that day, and
   never two cities on consecutive days when the trip between them takes the working day;
-* travel: each specialist pays at least the trip from their arrival city to each city they work
-  in and on to their departure city (shortest road minutes, so the triangle holds);
+* travel: each specialist's days are a unit flow from the arrival city through the cities they
+  work in to the departure city, paying each trip as the model does; each activity makes its
+  candidate leads together pay the trip there and back (shortest road minutes);
 * patients and trainees: the same cell flows as the CP-SAT model (classes, places, the strong
   link, a trainee at most one activity a day); re-planning: ``same[a]`` at most the accepted
   start and each accepted lead.
@@ -281,10 +282,11 @@ def _travel(
     opts: Mapping[str, ActivityOptions],
     c: Mapping[tuple[str, int, str], pywraplp.Variable],
 ) -> None:
-    """Each specialist's travel is at least arrival city → k → departure city for every city
-    ``k`` they work in, at ``weights.travel_minute`` a minute. A lead split over several
-    candidates pays only a share of that trip in the LP, so each activity also makes its
-    candidates together pay ``leads`` such trips (the shortest of theirs) where it is placed."""
+    """Each specialist's travel, at ``weights.travel_minute`` a minute, is at least the cost of
+    a unit flow through their days (``_route``). A lead split over several candidates pays only
+    a share of a route in the LP, so each activity also makes its candidates together pay
+    ``leads`` trips arrival city → city → departure city (the shortest of theirs) where it is
+    placed."""
     weight = data.instance.weights.travel_minute
     if weight <= 0:
         return
@@ -296,9 +298,11 @@ def _travel(
         return there + (road[(city, s.departure.city)] if s.departure is not None else 0)
 
     paid = {sid: lp.var(lp.solver.infinity(), gain=-weight) for sid in data.specs}
-    for (sid, _, city), cv in c.items():
-        if trip(sid, city) > 0:
-            lp.row(0, lp.solver.infinity(), [(paid[sid], 1), (cv, -trip(sid, city))])
+    worked: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for sid, d, city in c:
+        worked[sid][d].append(city)
+    for sid, days in worked.items():
+        _route(lp, data, sid, days, c, paid[sid])
     for aid, cells in lp.cells.items():
         ao = opts[aid]
         leads = sorted({sid for window in ao.leads.values() for sid in window})
@@ -309,6 +313,58 @@ def _travel(
             if least > 0:
                 held = [(v, -least) for (_, k, _), v in cells.items() if k == city]
                 lp.row(0, lp.solver.infinity(), [*((paid[sid], 1) for sid in leads), *held])
+
+
+def _route(
+    lp: _Lp,
+    data: Data,
+    sid: str,
+    days: Mapping[int, list[str]],
+    c: Mapping[tuple[str, int, str], pywraplp.Variable],
+    paid: pywraplp.Variable,
+) -> None:
+    """The travel of ``sid`` as a unit flow over the days, as the CP-SAT model pays it: a
+    state of day ``d`` is the last city worked in up to ``d`` (the arrival city before the
+    first working day); a day off keeps the state for free, a working day in ``l`` moves
+    from ``k`` to ``l`` for the trip between them, and the flow into ``l`` is ``c[s, d, l]``;
+    after the last day the trip to the departure city. A specialist who never works takes
+    the arc of no travel. Every plan of the model is such a flow of its travel's cost."""
+    s = data.specs[sid]
+    start = s.arrival.city if s.arrival is not None else None
+    idle = lp.var(1)
+    inflow: dict[str | None, list[pywraplp.Variable]] = {start: []}
+    source = lp.var(1)
+    lp.row(1, 1, [(idle, 1), (source, 1)])
+    inflow[start].append(source)
+    cost: list[tuple[pywraplp.Variable, float]] = []
+    for d in sorted(days):
+        arrived: dict[str | None, list[pywraplp.Variable]] = defaultdict(list)
+        leaving: dict[str | None, list[pywraplp.Variable]] = defaultdict(list)
+        for k in inflow:
+            stay = lp.var(1)
+            leaving[k].append(stay)
+            arrived[k].append(stay)
+        for city in days[d]:
+            moves = []
+            for k in inflow:
+                move = lp.var(1)
+                leaving[k].append(move)
+                moves.append(move)
+                trip = data.t(k, city) if k is not None else 0
+                if trip:
+                    cost.append((move, trip))
+            arrived[city].extend(moves)
+            lp.row(0, 0, [(c[(sid, d, city)], -1), *((move, 1) for move in moves)])
+        for k, ins in inflow.items():
+            lp.row(0, 0, [*((v, 1) for v in ins), *((v, -1) for v in leaving[k])])
+        inflow = arrived
+    for k, ins in inflow.items():
+        trip = data.t(k, s.departure.city) if k is not None and s.departure is not None else 0
+        if trip:
+            out = lp.var(1)
+            lp.row(0, 0, [*((v, 1) for v in ins), (out, -1)])
+            cost.append((out, trip))
+    lp.row(0, lp.solver.infinity(), [(paid, 1), *((v, -float(t)) for v, t in cost)])
 
 
 def _shortest_roads(data: Data) -> dict[tuple[str, str], int]:
