@@ -9,12 +9,13 @@ activity somewhere, fractionally. This LP is built from the instance's options i
   most one start in all (exactly one when mandatory or pinned);
 * rooms: at each start point of a room-day, the activities running then take at most one room.
   For one room the rows are an interval matrix, so this part alone has integral vertices;
-* leads: ``v[a, s, d, t]`` (specialist ``s`` leads ``a`` starting at ``t`` on day ``d``):
-  the activity's number of leads at each start, only in the cities they can reach in time that
-  day, never over their busy times, and one activity at a time per specialist-day (the same
-  rows as rooms);
-* cities: ``c[s, d, k]`` at most one a day, at least what ``s`` leads in ``k`` that day, and
-  never two cities on consecutive days when the trip between them takes the working day;
+* leads: ``v[a, s, d, t, k]`` (specialist ``s`` leads ``a`` starting at ``t`` on day ``d`` in
+  city ``k``): the activity's number of leads at each start, only in the cities they can reach
+  in time that day, never over their busy times;
+* cities: ``c[s, d, k]``, the share of the day ``s`` works in ``k``: at most one a day, at least
+  each lead they take there, and what they lead there packs into that share of the day (the
+  rows of rooms times ``c``: a fifth of a day in Nukus holds a fifth of a day's work); never two
+  cities on consecutive days when the trip between them takes the working day;
 * travel: each specialist's days are a unit flow from the arrival city through the cities they
   work in to the departure city, paying each trip as the model does; each activity makes its
   candidate leads together pay the trip there and back (shortest road minutes);
@@ -64,12 +65,13 @@ class _Lp:
     offset: float = 0.0
     #: x[a, day, room, t] (t is ANY in the compact LP)
     x: dict[tuple[str, int, str, int], pywraplp.Variable] = field(default_factory=dict)
-    #: v[a, s, day, t] (t is ANY in the compact LP)
-    v: dict[tuple[str, str, int, int], pywraplp.Variable] = field(default_factory=dict)
+    #: v[a, s, day, t, city] (t is ANY in the compact LP)
+    v: dict[tuple[str, str, int, int, str], pywraplp.Variable] = field(default_factory=dict)
     room_uses: defaultdict[tuple[str, int], list[_Use]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    lead_uses: defaultdict[tuple[str, int], list[_Use]] = field(
+    #: per specialist, day and city
+    lead_uses: defaultdict[tuple[str, int, str], list[_Use]] = field(
         default_factory=lambda: defaultdict(list)
     )
     #: the starts of each activity in each cell, for the flows
@@ -118,9 +120,12 @@ def packing_bound(
         if ao.options:
             _starts(lp, data, ao)
             _leads(lp, data, ao)
-    for uses in (*lp.room_uses.values(), *lp.lead_uses.values()):
-        (_one_at_a_time if time_indexed else _within_span)(lp, uses)
+    pack = _one_at_a_time if time_indexed else _within_span
+    for uses in lp.room_uses.values():
+        pack(lp, uses, None)
     cities = _cities(lp, data)
+    for (sid, d, city), uses in lp.lead_uses.items():
+        pack(lp, uses, cities[(sid, d, city)])
     _travel(lp, data, opts, cities)
     _changes(lp, data, opts)
     _flows(lp, data, opts)
@@ -165,26 +170,27 @@ def _starts(lp: _Lp, data: Data, ao: ActivityOptions) -> None:
 
 
 def _leads(lp: _Lp, data: Data, ao: ActivityOptions) -> None:
-    """``v[a, s, d, t]``: the leads of each start -- all the named or pinned ones, else
-    ``leads`` of the candidates -- each only where they can reach the room's city in time and
-    is not busy."""
+    """``v[a, s, d, t, k]``: the leads of each start in each city -- all the named or pinned
+    ones, else ``leads`` of the candidates -- each only where they can reach the room's city in
+    time and is not busy. A lead's share is kept apart by city, so that what they lead in a
+    city takes their share of the day there (``_cities``)."""
     act = ao.activity
     dur = act.duration_minutes
     pinned = act.id in data.instance.pinned
     named = bool(act.named_leads) or pinned
     for d, window in ao.leads.items():
-        at: dict[int, list[tuple[str, list[int], pywraplp.Variable]]] = defaultdict(list)
+        at: dict[tuple[int, str], list[tuple[list[int], pywraplp.Variable]]] = defaultdict(list)
         for o in ao.options:
             if o.day == d:
                 for t, among in _groups(lp, o.starts):
-                    at[t].append((o.city, among, lp.x[(act.id, d, o.room, t)]))
-        for t, rooms in at.items():
-            taken = [(xv, -1.0) for _, _, xv in rooms]
+                    at[(t, o.city)].append((among, lp.x[(act.id, d, o.room, t)]))
+        for (t, city), rooms in at.items():
+            taken = [(xv, -1.0) for _, xv in rooms]
             leads = []
             for sid, (lo, hi) in window.items():
                 can = {
                     xv: among if pinned else _free(data, sid, d, city, among, dur, (lo, hi))
-                    for city, among, xv in rooms
+                    for among, xv in rooms
                 }
                 fits = [xv for xv, ok in can.items() if ok]
                 if not fits:
@@ -192,12 +198,13 @@ def _leads(lp: _Lp, data: Data, ao: ActivityOptions) -> None:
                         lp.row(0, 0, taken)
                     continue
                 vv = lp.var(1)
-                lp.v[(act.id, sid, d, t)] = vv
+                lp.v[(act.id, sid, d, t, city)] = vv
                 lp.row(-lp.solver.infinity(), 0, [(vv, 1), *((xv, -1) for xv in fits)])
-                lp.lead_uses[(sid, d)].append(_use([u for ok in can.values() for u in ok], dur, vv))
+                starts = [u for ok in can.values() for u in ok]
+                lp.lead_uses[(sid, d, city)].append(_use(starts, dur, vv))
                 leads.append(vv)
             need = len(window) if named else act.leads
-            lp.row(0, 0, [*((vv, 1) for vv in leads), *((xv, -need) for _, _, xv in rooms)])
+            lp.row(0, 0, [*((vv, 1) for vv in leads), *((xv, -need) for _, xv in rooms)])
 
 
 def _free(
@@ -225,45 +232,57 @@ def _use(starts: list[int], dur: int, var: pywraplp.Variable) -> _Use:
     return (min(starts), max(starts) + dur, dur, var)
 
 
-def _one_at_a_time(lp: _Lp, uses: list[_Use]) -> None:
+def _one_at_a_time(lp: _Lp, uses: list[_Use], share: pywraplp.Variable | None) -> None:
     """A room or a specialist takes one activity at a time: at each start point of the day,
     the intervals running then add up to at most one (any set of intervals that pairwise meet
-    all run at the latest of their starts, so these points are enough)."""
+    all run at the latest of their starts, so these points are enough) -- or at most the
+    ``share`` of the day a specialist is in the city."""
     for point in sorted({lo for lo, _, _, _ in uses}):
         running = [(var, 1.0) for lo, _, dur, var in uses if lo <= point < lo + dur]
         if len(running) > 1:
-            lp.row(0, 1, running)
+            _at_most(lp, 1, running, share)
 
 
-def _within_span(lp: _Lp, uses: list[_Use]) -> None:
+def _within_span(lp: _Lp, uses: list[_Use], share: pywraplp.Variable | None) -> None:
     """The compact LP's packing: the minutes taken are at most the span they can occupy, and
     for k = 1, 2, 3 at most k of the tasks longer than span / (k + 1) (k + 1 of them do not
-    fit), as the redundant rows of the CP-SAT model."""
+    fit), as the redundant rows of the CP-SAT model -- each times the ``share`` of the day a
+    specialist is in the city."""
     span = max(hi for _, hi, _, _ in uses) - min(lo for lo, _, _, _ in uses)
-    if sum(dur for _, _, dur, _ in uses) > span:
-        lp.row(0, span, ((var, dur) for _, _, dur, var in uses))
+    rows = [(span, [(var, float(dur)) for _, _, dur, var in uses])]
     for k in (1, 2, 3):
-        long = [(var, 1.0) for _, _, dur, var in uses if dur * (k + 1) > span]
-        if len(long) > k:
-            lp.row(0, k, long)
+        rows.append((k, [(var, 1.0) for _, _, dur, var in uses if dur * (k + 1) > span]))
+    for most, terms in rows:
+        if sum(coefficient for _, coefficient in terms) > most:
+            _at_most(lp, most, terms, share)
+
+
+def _at_most(
+    lp: _Lp,
+    most: float,
+    terms: list[tuple[pywraplp.Variable, float]],
+    share: pywraplp.Variable | None,
+) -> None:
+    """``terms`` add up to at most ``most``, or to ``most`` times ``share`` when given."""
+    if share is None:
+        lp.row(0, most, terms)
+    else:
+        lp.row(-lp.solver.infinity(), 0, [*terms, (share, -most)])
 
 
 def _cities(lp: _Lp, data: Data) -> dict[tuple[str, int, str], pywraplp.Variable]:
-    """``c[s, d, k]``: at most one city a day; leading an activity placed in ``k`` puts the
-    lead there (``c >= Σ_t v − the activity's starts in other cities``); and no two cities on
-    consecutive days whose trip leaves no time to work on the second."""
-    spread: dict[tuple[str, str, int], list[pywraplp.Variable]] = defaultdict(list)
-    for (aid, sid, d, _), vv in lp.v.items():
-        spread[(aid, sid, d)].append(vv)
+    """``c[s, d, k]``: the share of day ``d`` that ``s`` works in city ``k``, at most one a day
+    in all, at least each lead they take there; and no two cities on consecutive days whose
+    trip leaves no time to work on the second."""
+    spread: dict[tuple[str, str, int, str], list[pywraplp.Variable]] = defaultdict(list)
+    for (aid, sid, d, _, city), vv in lp.v.items():
+        spread[(aid, sid, d, city)].append(vv)
     c: dict[tuple[str, int, str], pywraplp.Variable] = {}
-    for (aid, sid, d), vs in spread.items():
-        where = {city: held for (_, city, day), held in lp.cells[aid].items() if day == d}
-        for city in where:
-            key = (sid, d, city)
-            if key not in c:
-                c[key] = lp.var(1)
-            elsewhere = [(held, -1.0) for k, held in where.items() if k != city]
-            lp.row(-lp.solver.infinity(), 0, [*((vv, 1) for vv in vs), *elsewhere, (c[key], -1)])
+    for (_, sid, d, city), vs in spread.items():
+        key = (sid, d, city)
+        if key not in c:
+            c[key] = lp.var(1)
+        lp.row(-lp.solver.infinity(), 0, [*((vv, 1) for vv in vs), (c[key], -1)])
     by_day: dict[tuple[str, int], list[str]] = defaultdict(list)
     for sid, d, city in c:
         by_day[(sid, d)].append(city)
@@ -394,7 +413,8 @@ def _changes(lp: _Lp, data: Data, opts: Mapping[str, ActivityOptions]) -> None:
             continue
         d, t = data.day_index[acc.day], minutes(acc.start) if lp.time_indexed else ANY
         xv = lp.x.get((acc.activity, d, acc.room, t))
-        leads = [lp.v.get((acc.activity, sid, d, t)) for sid in acc.leads]
+        city = data.rooms[acc.room].city if acc.room in data.rooms else ""
+        leads = [lp.v.get((acc.activity, sid, d, t, city)) for sid in acc.leads]
         ao = opts[acc.activity]
         pinned = acc.activity in data.instance.pinned
         need = len(ao.leads.get(d, {})) if ao.activity.named_leads or pinned else ao.activity.leads
