@@ -151,6 +151,54 @@ def test_the_packing_bound_pays_a_specialist_s_whole_route() -> None:
     assert found["time-indexed"] == pytest.approx(176, rel=1e-4)
 
 
+def _late_after_the_road() -> Instance:
+    """One specialist: a lecture only ``a`` can hold on the first day, worth two, and two
+    four-hour lectures only ``b`` can hold on the second, six hours of road from ``a``. After
+    the first day in ``a`` the second starts at 14:00 in ``b``: time for one of the two."""
+    d2 = date(2025, 10, 14)
+    return Instance(
+        format=INSTANCE_FORMAT,
+        program=Program(
+            code="late", days=[D1, d2], day_start="08:00", day_end="18:00", slot_minutes=60
+        ),
+        cities=[City(id="a"), City(id="b")],
+        travel=[Travel(a="a", b="b", minutes=360)],
+        rooms=[
+            Room(id=f"r{city}", city=city, kind=RoomKind.LECTURE_HALL, capacity=10)
+            for city in ("a", "b")
+        ],
+        specialists=[Specialist(id="s", specialties=["neuro"])],
+        activities=[
+            Activity(
+                id=aid,
+                kind="lecture",
+                specialty="neuro",
+                duration_minutes=minutes,
+                room_kind=RoomKind.LECTURE_HALL,
+                cities=[city],
+                fixed_day=day,
+                weight=weight,
+            )
+            for aid, city, day, minutes, weight in (
+                ("first", "a", D1, 60, 2.0),
+                ("x1", "b", d2, 240, 1.0),
+                ("x2", "b", d2, 240, 1.0),
+            )
+        ],
+        weights=Weights(activity=100, travel_minute=0),
+    )
+
+
+def test_the_packing_bound_knows_a_trip_between_working_days_starts_the_day_late() -> None:
+    inst = _late_after_the_road()
+    plan = solve(inst, time_limit=10, workers=1)
+    assert plan.objective.total == pytest.approx(300)
+    # eight hours of lectures fit a ten-hour day, but not the four hours the road leaves
+    found = bounds(inst)
+    assert found["packing"] == pytest.approx(300, rel=1e-4)
+    assert found["time-indexed"] == pytest.approx(300, rel=1e-4)
+
+
 def test_on_a_generated_cut_the_time_indexed_bound_is_the_tightest() -> None:
     inst = _small_generated(3)
     found = bounds(inst)

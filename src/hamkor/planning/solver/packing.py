@@ -17,8 +17,9 @@ activity somewhere, fractionally. This LP is built from the instance's options i
   rows of rooms times ``c``: a fifth of a day in Nukus holds a fifth of a day's work); never two
   cities on consecutive days when the trip between them takes the working day;
 * travel: each specialist's days are a unit flow from the arrival city through the cities they
-  work in to the departure city, paying each trip as the model does; each activity makes its
-  candidate leads together pay the trip there and back (shortest road minutes);
+  work in to the departure city, paying each trip as the model does, a trip from the city of
+  the day before starting the day late by its minutes; each activity makes its candidate
+  leads together pay the trip there and back (shortest road minutes);
 * patients and trainees: the same cell flows as the CP-SAT model (classes, places, the strong
   link, a trainee at most one activity a day); re-planning: ``same[a]`` at most the accepted
   start and each accepted lead.
@@ -50,6 +51,9 @@ from hamkor.planning.solver.options import (
 
 #: What a variable takes of a room-day or specialist-day: (earliest start, latest end, minutes).
 _Use = tuple[int, int, int, pywraplp.Variable]
+
+#: A move that makes a specialist start late in a city: (its variable, the earliest start).
+_Late = tuple[pywraplp.Variable, int]
 
 #: The start of ``x`` in the compact LP, where one variable stands for every start of an option.
 ANY = -1
@@ -122,11 +126,11 @@ def packing_bound(
             _leads(lp, data, ao)
     pack = _one_at_a_time if time_indexed else _within_span
     for uses in lp.room_uses.values():
-        pack(lp, uses, None)
+        pack(lp, uses, None, [])
     cities = _cities(lp, data)
-    for (sid, d, city), uses in lp.lead_uses.items():
-        pack(lp, uses, cities[(sid, d, city)])
-    _travel(lp, data, opts, cities)
+    late = _travel(lp, data, opts, cities)
+    for key, uses in lp.lead_uses.items():
+        pack(lp, uses, cities[key], late.get(key, []))
     _changes(lp, data, opts)
     _flows(lp, data, opts)
     lp.objective.SetMaximization()
@@ -232,29 +236,37 @@ def _use(starts: list[int], dur: int, var: pywraplp.Variable) -> _Use:
     return (min(starts), max(starts) + dur, dur, var)
 
 
-def _one_at_a_time(lp: _Lp, uses: list[_Use], share: pywraplp.Variable | None) -> None:
+def _one_at_a_time(
+    lp: _Lp, uses: list[_Use], share: pywraplp.Variable | None, late: list[_Late]
+) -> None:
     """A room or a specialist takes one activity at a time: at each start point of the day,
     the intervals running then add up to at most one (any set of intervals that pairwise meet
     all run at the latest of their starts, so these points are enough) -- or at most the
-    ``share`` of the day a specialist is in the city."""
+    ``share`` of the day a specialist is in the city, less the moves that make them start
+    after that point."""
     for point in sorted({lo for lo, _, _, _ in uses}):
         running = [(var, 1.0) for lo, _, dur, var in uses if lo <= point < lo + dur]
-        if len(running) > 1:
-            _at_most(lp, 1, running, share)
+        later = [(move, 1.0) for move, earliest in late if point < earliest]
+        if len(running) > 1 or later:
+            _at_most(lp, 1, running, share, later)
 
 
-def _within_span(lp: _Lp, uses: list[_Use], share: pywraplp.Variable | None) -> None:
-    """The compact LP's packing: the minutes taken are at most the span they can occupy, and
-    for k = 1, 2, 3 at most k of the tasks longer than span / (k + 1) (k + 1 of them do not
-    fit), as the redundant rows of the CP-SAT model -- each times the ``share`` of the day a
-    specialist is in the city."""
-    span = max(hi for _, hi, _, _ in uses) - min(lo for lo, _, _, _ in uses)
-    rows = [(span, [(var, float(dur)) for _, _, dur, var in uses])]
+def _within_span(
+    lp: _Lp, uses: list[_Use], share: pywraplp.Variable | None, late: list[_Late]
+) -> None:
+    """The compact LP's packing: the minutes taken are at most the span they can occupy (less
+    what a late start takes of it), and for k = 1, 2, 3 at most k of the tasks longer than
+    span / (k + 1) (k + 1 of them do not fit), as the redundant rows of the CP-SAT model --
+    each times the ``share`` of the day a specialist is in the city."""
+    lo = min(lo for lo, _, _, _ in uses)
+    span = max(hi for _, hi, _, _ in uses) - lo
+    lost = [(move, float(min(span, earliest - lo))) for move, earliest in late if earliest > lo]
+    rows = [(span, [(var, float(dur)) for _, _, dur, var in uses], lost)]
     for k in (1, 2, 3):
-        rows.append((k, [(var, 1.0) for _, _, dur, var in uses if dur * (k + 1) > span]))
-    for most, terms in rows:
-        if sum(coefficient for _, coefficient in terms) > most:
-            _at_most(lp, most, terms, share)
+        rows.append((k, [(var, 1.0) for _, _, dur, var in uses if dur * (k + 1) > span], []))
+    for most, terms, less in rows:
+        if sum(coefficient for _, coefficient in terms) > most or less:
+            _at_most(lp, most, terms, share, less)
 
 
 def _at_most(
@@ -262,12 +274,14 @@ def _at_most(
     most: float,
     terms: list[tuple[pywraplp.Variable, float]],
     share: pywraplp.Variable | None,
+    less: list[tuple[pywraplp.Variable, float]],
 ) -> None:
-    """``terms`` add up to at most ``most``, or to ``most`` times ``share`` when given."""
+    """``terms`` add up to at most ``most``, or to ``most`` times ``share`` when given, less
+    ``less``."""
     if share is None:
         lp.row(0, most, terms)
     else:
-        lp.row(-lp.solver.infinity(), 0, [*terms, (share, -most)])
+        lp.row(-lp.solver.infinity(), 0, [*terms, (share, -most), *less])
 
 
 def _cities(lp: _Lp, data: Data) -> dict[tuple[str, int, str], pywraplp.Variable]:
@@ -300,15 +314,22 @@ def _travel(
     data: Data,
     opts: Mapping[str, ActivityOptions],
     c: Mapping[tuple[str, int, str], pywraplp.Variable],
-) -> None:
+) -> dict[tuple[str, int, str], list[_Late]]:
     """Each specialist's travel, at ``weights.travel_minute`` a minute, is at least the cost of
     a unit flow through their days (``_route``). A lead split over several candidates pays only
     a share of a route in the LP, so each activity also makes its candidates together pay
     ``leads`` trips arrival city → city → departure city (the shortest of theirs) where it is
-    placed."""
+    placed. Returns the late starts the routes' trips between working days impose."""
     weight = data.instance.weights.travel_minute
+    paid = {sid: lp.var(lp.solver.infinity(), gain=-weight) for sid in data.specs}
+    worked: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for sid, d, city in c:
+        worked[sid][d].append(city)
+    late: dict[tuple[str, int, str], list[_Late]] = defaultdict(list)
+    for sid, days in worked.items():
+        _route(lp, data, sid, days, c, paid[sid], late)
     if weight <= 0:
-        return
+        return late
     road = _shortest_roads(data)
 
     def trip(sid: str, city: str) -> int:
@@ -316,12 +337,6 @@ def _travel(
         there = road[(s.arrival.city, city)] if s.arrival is not None else 0
         return there + (road[(city, s.departure.city)] if s.departure is not None else 0)
 
-    paid = {sid: lp.var(lp.solver.infinity(), gain=-weight) for sid in data.specs}
-    worked: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for sid, d, city in c:
-        worked[sid][d].append(city)
-    for sid, days in worked.items():
-        _route(lp, data, sid, days, c, paid[sid])
     for aid, cells in lp.cells.items():
         ao = opts[aid]
         leads = sorted({sid for window in ao.leads.values() for sid in window})
@@ -332,6 +347,7 @@ def _travel(
             if least > 0:
                 held = [(v, -least) for (_, k, _), v in cells.items() if k == city]
                 lp.row(0, lp.solver.infinity(), [*((paid[sid], 1) for sid in leads), *held])
+    return late
 
 
 def _route(
@@ -341,49 +357,61 @@ def _route(
     days: Mapping[int, list[str]],
     c: Mapping[tuple[str, int, str], pywraplp.Variable],
     paid: pywraplp.Variable,
+    late: dict[tuple[str, int, str], list[_Late]],
 ) -> None:
     """The travel of ``sid`` as a unit flow over the days, as the CP-SAT model pays it: a
     state of day ``d`` is the last city worked in up to ``d`` (the arrival city before the
-    first working day); a day off keeps the state for free, a working day in ``l`` moves
-    from ``k`` to ``l`` for the trip between them, and the flow into ``l`` is ``c[s, d, l]``;
-    after the last day the trip to the departure city. A specialist who never works takes
-    the arc of no travel. Every plan of the model is such a flow of its travel's cost."""
+    first working day), and whether ``s`` worked on ``d`` itself; a day off keeps the city for
+    free, a working day in ``l`` moves from ``k`` to ``l`` for the trip between them, and the
+    flow into ``l`` is ``c[s, d, l]``; after the last day the trip to the departure city. A
+    specialist who never works takes the arc of no travel. Every plan of the model is such a
+    flow of its travel's cost. A move from a city worked in the day before starts the day
+    late by the trip (``late``), as the model's ``e[s, d]``."""
     s = data.specs[sid]
-    start = s.arrival.city if s.arrival is not None else None
-    idle = lp.var(1)
-    inflow: dict[str | None, list[pywraplp.Variable]] = {start: []}
-    source = lp.var(1)
+    idle, source = lp.var(1), lp.var(1)
     lp.row(1, 1, [(idle, 1), (source, 1)])
-    inflow[start].append(source)
+    start = s.arrival.city if s.arrival is not None else None
+    inflow: dict[tuple[str | None, bool], list[pywraplp.Variable]] = {(start, False): [source]}
     cost: list[tuple[pywraplp.Variable, float]] = []
+    last = None
     for d in sorted(days):
-        arrived: dict[str | None, list[pywraplp.Variable]] = defaultdict(list)
-        leaving: dict[str | None, list[pywraplp.Variable]] = defaultdict(list)
-        for k in inflow:
+        if last != d - 1:  # a day off before: nobody arrives fresh from yesterday's city
+            rested: dict[tuple[str | None, bool], list[pywraplp.Variable]] = defaultdict(list)
+            for (k, _), ins in inflow.items():
+                rested[(k, False)].extend(ins)
+            inflow = rested
+        last = d
+        arrived: dict[tuple[str | None, bool], list[pywraplp.Variable]] = defaultdict(list)
+        leaving: dict[tuple[str | None, bool], list[pywraplp.Variable]] = defaultdict(list)
+        for state in inflow:
             stay = lp.var(1)
-            leaving[k].append(stay)
-            arrived[k].append(stay)
+            leaving[state].append(stay)
+            arrived[(state[0], False)].append(stay)
         for city in days[d]:
             moves = []
-            for k in inflow:
+            for state in inflow:
+                k, fresh = state
                 move = lp.var(1)
-                leaving[k].append(move)
+                leaving[state].append(move)
                 moves.append(move)
                 trip = data.t(k, city) if k is not None else 0
                 if trip:
                     cost.append((move, trip))
-            arrived[city].extend(moves)
+                    if fresh:
+                        late[(sid, d, city)].append((move, data.ds + trip))
+            arrived[(city, True)].extend(moves)
             lp.row(0, 0, [(c[(sid, d, city)], -1), *((move, 1) for move in moves)])
-        for k, ins in inflow.items():
-            lp.row(0, 0, [*((v, 1) for v in ins), *((v, -1) for v in leaving[k])])
+        for state, ins in inflow.items():
+            lp.row(0, 0, [*((v, 1) for v in ins), *((v, -1) for v in leaving[state])])
         inflow = arrived
-    for k, ins in inflow.items():
+    for (k, _), ins in inflow.items():
         trip = data.t(k, s.departure.city) if k is not None and s.departure is not None else 0
         if trip:
             out = lp.var(1)
             lp.row(0, 0, [*((v, 1) for v in ins), (out, -1)])
             cost.append((out, trip))
-    lp.row(0, lp.solver.infinity(), [(paid, 1), *((v, -float(t)) for v, t in cost)])
+    if cost:
+        lp.row(0, lp.solver.infinity(), [(paid, 1), *((v, -float(t)) for v, t in cost)])
 
 
 def _shortest_roads(data: Data) -> dict[tuple[str, str], int]:
