@@ -5,10 +5,14 @@ plan's ``bound`` the lowest of every kind proven."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from hamkor.planning.cli import app
 from hamkor.planning.solver.cpsat import solve
+from hamkor.planning.solver.io import dump
 from hamkor.planning.solver.model import (
     INSTANCE_FORMAT,
     Activity,
@@ -149,6 +153,14 @@ def test_the_packing_bound_pays_a_specialist_s_whole_route() -> None:
     found = bounds(inst)
     assert found["packing"] == pytest.approx(176, rel=1e-4)
     assert found["time-indexed"] == pytest.approx(176, rel=1e-4)
+
+
+def test_the_command_line_prints_both_packing_bounds(tmp_path: Path) -> None:
+    instance_file = tmp_path / "turn.json"
+    instance_file.write_text(dump(_two_cities_in_turn()), encoding="utf-8")
+    result = CliRunner().invoke(app, ["bound", str(instance_file)])
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == ["packing:", "176.00", "time-indexed:", "176.00"]
 
 
 def _late_after_the_road() -> Instance:
