@@ -55,35 +55,64 @@ def test_the_plan_bound_is_the_lowest_kind_and_at_most_cp_sat_s(seed: int) -> No
     assert plan.bound == pytest.approx(brute_force(inst, one_per_day=True), abs=1e-6)
 
 
-def _far_room(*, travel_minute: float) -> Instance:
-    """One specialist arriving and leaving in city ``a``; the only room is in ``b``, two hours
-    away: whoever leads the activity pays four hours of road."""
+D2 = date(2025, 10, 14)
+
+#: A lecture of one specialist: id, the one city that may hold it, its day, minutes, weight.
+Lecture = tuple[str, str, date | None, int, float]
+
+
+def _one_lecturer(
+    code: str,
+    roads: dict[tuple[str, str], int],
+    lectures: list[Lecture],
+    *,
+    home: str | None,
+    travel_minute: float,
+) -> Instance:
+    """One neurologist, arriving in ``home`` on the first day and leaving from it on the last
+    (when given), lectures on two days of 08:00-18:00 on an hourly grid, a lecture hall in
+    each city a lecture names."""
+    days = [D1, D2]
+    cities = sorted({k for pair in roads for k in pair})
     return Instance(
         format=INSTANCE_FORMAT,
-        program=Program(code="far", days=[D1], day_start="08:00", day_end="18:00"),
-        cities=[City(id="a"), City(id="b")],
-        travel=[Travel(a="a", b="b", minutes=120)],
-        rooms=[Room(id="r", city="b", kind=RoomKind.LECTURE_HALL, capacity=10)],
+        program=Program(code=code, days=days, day_start="08:00", day_end="18:00", slot_minutes=60),
+        cities=[City(id=k) for k in cities],
+        travel=[Travel(a=a, b=b, minutes=m) for (a, b), m in roads.items()],
+        rooms=[
+            Room(id=f"r{k}", city=k, kind=RoomKind.LECTURE_HALL, capacity=10)
+            for k in sorted({city for _, city, _, _, _ in lectures})
+        ],
         specialists=[
             Specialist(
                 id="s",
                 specialties=["neuro"],
-                arrival=Moment(city="a", day=D1, time="07:00"),
-                departure=Moment(city="a", day=D1, time="20:00"),
+                arrival=Moment(city=home, day=days[0], time="07:00") if home else None,
+                departure=Moment(city=home, day=days[-1], time="20:00") if home else None,
             )
         ],
         activities=[
             Activity(
-                id="lecture",
+                id=aid,
                 kind="lecture",
                 specialty="neuro",
-                duration_minutes=120,
+                duration_minutes=minutes,
                 room_kind=RoomKind.LECTURE_HALL,
-                weight=1.0,
+                cities=[city],
+                fixed_day=day,
+                weight=weight,
             )
+            for aid, city, day, minutes, weight in lectures
         ],
         weights=Weights(activity=100, travel_minute=travel_minute),
     )
+
+
+def _far_room(*, travel_minute: float) -> Instance:
+    """The only room is in ``b``, two hours from ``a`` where the specialist arrives and
+    leaves: whoever leads the lecture pays four hours of road."""
+    lecture = ("lecture", "b", D1, 120, 1.0)
+    return _one_lecturer("far", {("a", "b"): 120}, [lecture], home="a", travel_minute=travel_minute)
 
 
 def test_the_packing_bound_knows_the_trip_the_model_relaxation_does_not() -> None:
@@ -98,50 +127,16 @@ def test_the_packing_bound_knows_the_trip_the_model_relaxation_does_not() -> Non
 
 
 def _two_cities_in_turn() -> Instance:
-    """One specialist arriving and leaving in ``a``: a lecture that only ``b`` can hold on the
-    first day and one that only ``c`` can hold on the second. Each city is an hour from
-    ``a`` and two hours from the other: the route a → b → c → a takes four hours, the trip to
-    either city and back only two."""
-    d2 = date(2025, 10, 14)
-    lecture = {"kind": "lecture", "specialty": "neuro", "duration_minutes": 60, "weight": 1.0}
-    return Instance(
-        format=INSTANCE_FORMAT,
-        program=Program(code="turn", days=[D1, d2], day_start="08:00", day_end="18:00"),
-        cities=[City(id="a"), City(id="b"), City(id="c")],
-        travel=[
-            Travel(a="a", b="b", minutes=60),
-            Travel(a="a", b="c", minutes=60),
-            Travel(a="b", b="c", minutes=120),
-        ],
-        rooms=[
-            Room(id=f"r{city}", city=city, kind=RoomKind.LECTURE_HALL, capacity=10)
-            for city in ("b", "c")
-        ],
-        specialists=[
-            Specialist(
-                id="s",
-                specialties=["neuro"],
-                arrival=Moment(city="a", day=D1, time="07:00"),
-                departure=Moment(city="a", day=d2, time="20:00"),
-            )
-        ],
-        activities=[
-            Activity(
-                id="first",
-                cities=["b"],
-                fixed_day=D1,
-                room_kind=RoomKind.LECTURE_HALL,
-                **lecture,
-            ),
-            Activity(
-                id="second",
-                cities=["c"],
-                fixed_day=d2,
-                room_kind=RoomKind.LECTURE_HALL,
-                **lecture,
-            ),
-        ],
-        weights=Weights(activity=100, travel_minute=0.1),
+    """A lecture that only ``b`` can hold on the first day and one that only ``c`` can hold on
+    the second. Each city is an hour from ``a``, where the specialist arrives and leaves, and
+    two hours from the other: the route a → b → c → a takes four hours, the trip to either
+    city and back only two."""
+    return _one_lecturer(
+        "turn",
+        {("a", "b"): 60, ("a", "c"): 60, ("b", "c"): 120},
+        [("first", "b", D1, 60, 1.0), ("second", "c", D2, 60, 1.0)],
+        home="a",
+        travel_minute=0.1,
     )
 
 
@@ -164,40 +159,15 @@ def test_the_command_line_prints_both_packing_bounds(tmp_path: Path) -> None:
 
 
 def _late_after_the_road() -> Instance:
-    """One specialist: a lecture only ``a`` can hold on the first day, worth two, and two
-    four-hour lectures only ``b`` can hold on the second, six hours of road from ``a``. After
-    the first day in ``a`` the second starts at 14:00 in ``b``: time for one of the two."""
-    d2 = date(2025, 10, 14)
-    return Instance(
-        format=INSTANCE_FORMAT,
-        program=Program(
-            code="late", days=[D1, d2], day_start="08:00", day_end="18:00", slot_minutes=60
-        ),
-        cities=[City(id="a"), City(id="b")],
-        travel=[Travel(a="a", b="b", minutes=360)],
-        rooms=[
-            Room(id=f"r{city}", city=city, kind=RoomKind.LECTURE_HALL, capacity=10)
-            for city in ("a", "b")
-        ],
-        specialists=[Specialist(id="s", specialties=["neuro"])],
-        activities=[
-            Activity(
-                id=aid,
-                kind="lecture",
-                specialty="neuro",
-                duration_minutes=minutes,
-                room_kind=RoomKind.LECTURE_HALL,
-                cities=[city],
-                fixed_day=day,
-                weight=weight,
-            )
-            for aid, city, day, minutes, weight in (
-                ("first", "a", D1, 60, 2.0),
-                ("x1", "b", d2, 240, 1.0),
-                ("x2", "b", d2, 240, 1.0),
-            )
-        ],
-        weights=Weights(activity=100, travel_minute=0),
+    """A lecture only ``a`` can hold on the first day, worth two, and two four-hour lectures
+    only ``b`` can hold on the second, six hours of road from ``a``. After the first day in
+    ``a`` the second starts at 14:00 in ``b``: time for one of the two."""
+    return _one_lecturer(
+        "late",
+        {("a", "b"): 360},
+        [("first", "a", D1, 60, 2.0), ("x1", "b", D2, 240, 1.0), ("x2", "b", D2, 240, 1.0)],
+        home=None,
+        travel_minute=0,
     )
 
 
