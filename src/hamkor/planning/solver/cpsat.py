@@ -1240,7 +1240,7 @@ def _prove(
     """The LP bounds, the quicker first: the relaxation of the CP-SAT model (``lp``) and, with
     ``packing``, the compact packing LP (``packing.py``), each by ``deadline`` (None: to the
     end).
-    The time-indexed packing LP is tighter but takes about a minute alone at scale 1: it is
+    The time-indexed packing LP is tighter but takes about two minutes alone at scale 1: it is
     left to ``hamkor plan bound``."""
     # The leads and the travel part are left out of the model's relaxation: with them it is
     # twice as big and barely lower (the options are already filtered by the leads).
