@@ -364,12 +364,11 @@ def _route(
     first working day), and whether ``s`` worked on ``d`` itself; a day off keeps the city for
     free, a working day in ``l`` moves from ``k`` to ``l`` for the trip between them, and the
     flow into ``l`` is ``c[s, d, l]``; after the last day the trip to the departure city. A
-    specialist who never works takes the arc of no travel. Every plan of the model is such a
-    flow of its travel's cost. A move from a city worked in the day before starts the day
-    late by the trip (``late``), as the model's ``e[s, d]``."""
+    specialist who never works sends no flow at all (the source gives at most one). Every plan
+    of the model is such a flow of its travel's cost. A move from a city worked in the day
+    before starts the day late by the trip (``late``), as the model's ``e[s, d]``."""
     s = data.specs[sid]
-    idle, source = lp.var(1), lp.var(1)
-    lp.row(1, 1, [(idle, 1), (source, 1)])
+    source = lp.var(1)
     start = s.arrival.city if s.arrival is not None else None
     inflow: dict[tuple[str | None, bool], list[pywraplp.Variable]] = {(start, False): [source]}
     cost: list[tuple[pywraplp.Variable, float]] = []
