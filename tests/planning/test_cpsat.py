@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
+from hamkor.planning.solver import cpsat
 from hamkor.planning.solver.check import check
 from hamkor.planning.solver.cpsat import Progress, assign_people, solve
 from hamkor.planning.solver.generate import generate
@@ -36,6 +37,7 @@ from hamkor.planning.solver.model import (
     clock,
     minutes,
 )
+from hamkor.planning.solver.options import Data, every_option
 from hamkor.planning.solver.relaxation import lp_bound
 
 D1, D2 = date(2025, 10, 13), date(2025, 10, 14)
@@ -396,6 +398,24 @@ def test_generated_small_instance_passes_the_checker() -> None:
     unplaced = {u.item for u in plan.unplaced if u.kind.value == "activity"}
     assert placed | unplaced == {a.id for a in inst.activities}
     assert not placed & unplaced
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_the_start_is_a_complete_hint_the_model_accepts(seed: int) -> None:
+    """CP-SAT starts from the greedy plan only if the hint gives every variable, the ones that
+    name a sum included, a value of a solution; fixed to the hint, the model must be feasible."""
+    inst = _small_generated(seed)
+    data = Data(inst)
+    built = cpsat._build(data, every_option(data))
+    _, start = cpsat._starts(inst)
+    cpsat._hint(built, data, start)
+    proto = built.model.proto
+    assert built.defined
+    assert sorted(proto.solution_hint.vars) == list(range(len(proto.variables)))
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    assert solver.solve(built.model) == cp_model.OPTIMAL
 
 
 def test_mandatory_without_a_room_is_infeasible_with_the_reason() -> None:

@@ -33,8 +33,11 @@ Variables:
   day ``s`` leads nothing, and ``w[a,s,d] and a in city k`` implies it (one city per day);
 * ``e[s,d]`` (int): the earliest start of ``s`` on day ``d`` after the travel from the city of
   day ``d-1`` (``e >= day_start + sum_k travel(k,l) c[s,d-1,k]`` when ``c[s,d,l]``); every
-  activity ``s`` leads that day starts at or after it. Arrival and departure days bound the
-  start and the end per city of the day (enforced by ``w`` and ``c``);
+  activity ``s`` leads that day starts at or after it. It is also at least the start the city
+  of the day allows on an arrival or busy day (``e >= sum_k lo(s,d,k) c[s,d,k]``, one city a
+  day); ``l[s,d]`` (int) likewise is the latest end the city allows on a departure or busy day
+  (``l <= 24h + sum_k (hi(s,d,k) - 24h) c[s,d,k]``), and every activity ``s`` leads that day
+  ends by it;
 * ``loc[s,d,k]`` (bool): the last city ``s`` worked in up to day ``d`` (the arrival city
   before the first working day), and ``mv[s,d,k,l] >= loc[s,d-1,k] + c[s,d,l] - 1``: the travel
   cost between consecutive *working* days, from the arrival city, and to the departure city;
@@ -46,7 +49,8 @@ Variables:
   same cells. ``f[P,cell]`` patients of class ``P`` are consulted in the cell:
   ``sum_cell f[P,cell] <= |P|``, ``sum_P f[P,cell] <= sum_a capacity(a) * open(a, cell)`` and
   the strong link ``f[P,cell] <= min(|P|, places of cell) * sum_a open(a, cell)`` (no one
-  from a cell where no session is; without it the LP spreads each session over every cell).
+  from a cell where no session is; without it the LP spreads each session over every cell;
+  ``sum_a open(a, cell)`` is a variable of its own, so each link holds two terms).
   ``g[T,cell]`` trainees of class ``T`` attend an activity of the cell, the same way, with
   ``sum_{cells of day d} g[T,cell] <= |T|`` -- the model's stricter rule: **a trainee attends
   at most one activity per day**, so attendances never overlap. After the solve,
@@ -201,12 +205,15 @@ class _Built:
     tclasses: list[list[str]]
     c: dict[tuple[str, int, str], cp_model.IntVar]
     e: dict[tuple[str, int], cp_model.IntVar]
+    end: dict[tuple[str, int], cp_model.IntVar]
     loc: dict[tuple[str, int, str], cp_model.IntVar]
     mv: dict[tuple[str, int, str, str], cp_model.IntVar]
     worked: dict[str, cp_model.IntVar]
     dep: dict[str, cp_model.IntVar]
     same: dict[str, cp_model.IntVar]
     y: dict[tuple[str, int], cp_model.IntVar]
+    #: variables that name a sum of Booleans (see :func:`_define`), for the hint
+    defined: list[tuple[cp_model.IntVar, _Terms]]
 
     @property
     def pclass_of(self) -> dict[str, int]:
@@ -220,7 +227,8 @@ class _Built:
 #: An optional task of a resource: (presence literal, minutes, earliest start, latest end).
 _Energy = tuple[cp_model.IntVar, int, int, int]
 
-#: Terms of the objective: (variable, coefficient in model units).
+#: Terms of a sum (variable, coefficient): of the objective, in model units, or of a variable
+#: that names a sum (:func:`_define`).
 _Terms = list[tuple[cp_model.IntVar, int]]
 
 
@@ -247,8 +255,6 @@ class _Lead:
     chosen: cp_model.IntVar
     #: the activity's ``z`` of that day, by the city of the room
     rooms: dict[str, list[cp_model.IntVar]]
-    #: the cities of those rooms
-    cities: set[str]
 
 
 @dataclass
@@ -306,6 +312,7 @@ def _build(data: Data, opts: dict[str, ActivityOptions]) -> _Built:
     model = cp_model.CpModel()
     pinned = set(data.instance.pinned)
     choice = _Choices()
+    defined: list[tuple[cp_model.IntVar, _Terms]] = []
     for aid, ao in opts.items():
         if not ao.options:
             continue
@@ -319,13 +326,13 @@ def _build(data: Data, opts: dict[str, ActivityOptions]) -> _Built:
     _minutes_within_span(model, choice)
     leads_of = _by_specialist_day(choice.leads)
     c, cities = _one_city_per_day(model, choice.leads, leads_of)
-    _arrival_and_departure(model, data, opts, choice.start, leads_of, c)
-    e = _travel_between_days(model, data, choice.start, leads_of, c, cities)
+    e = _earliest_start(model, data, choice.start, leads_of, c, cities)
+    end = _latest_end(model, data, opts, choice.start, leads_of, c, cities)
     travel = _travel_cost(model, data, c, cities)
     same, changes, offset = _changes(model, data, opts, choice)
     cells = _cells(opts, choice)
-    patients = _patients(model, data, opts, cells)
-    trainees = _trainees(model, data, opts, cells)
+    patients = _patients(model, data, opts, cells, defined)
+    trainees = _trainees(model, data, opts, cells, defined)
     gains = [
         *_activity_value(data, opts, choice.place),
         *travel.terms,
@@ -347,12 +354,14 @@ def _build(data: Data, opts: dict[str, ActivityOptions]) -> _Built:
         tclasses=trainees.classes,
         c=c,
         e=e,
+        end=end,
         loc=travel.loc,
         mv=travel.mv,
         worked=travel.worked,
         dep=travel.dep,
         same=same,
         y=choice.y,
+        defined=defined,
     )
 
 
@@ -428,7 +437,8 @@ def _choose_leads(
         choice.w[(aid, sid, d)] = wv
         ws.append(wv)
         # Redundant, for the LP: only options in a city the lead can reach in time on an
-        # arrival or departure day (enforced exactly through the city, _arrival_and_departure).
+        # arrival or departure day (enforced exactly through the city: _earliest_start,
+        # _latest_end).
         fits = [
             choice.z[(aid, d, o.room)]
             for o in options
@@ -446,7 +456,7 @@ def _choose_leads(
         choice.lead_energy[(sid, d)].append(
             (wv, dur, max(lo, starts[0]), min(hi, starts[-1] + dur))
         )
-        choice.leads.append(_Lead(sid, d, aid, wv, rooms, set(rooms)))
+        choice.leads.append(_Lead(sid, d, aid, wv, rooms))
     if act.named_leads or pinned:
         for wv in ws:
             model.add(wv == choice.y[(aid, d)])
@@ -528,31 +538,24 @@ def _one_city_per_day(
     return c, cities
 
 
-def _arrival_and_departure(
+def _define(
     model: cp_model.CpModel,
-    data: Data,
-    opts: dict[str, ActivityOptions],
-    start: dict[str, cp_model.IntVar],
-    leads_of: Mapping[tuple[str, int], list[_Lead]],
-    c: dict[tuple[str, int, str], cp_model.IntVar],
-) -> None:
-    """The start and end a lead's city of the day allows (``Data.city_bounds``): the trip from
-    the arrival city, to the departure city, and around their busy times depend on the city,
-    so the bounds are enforced by the lead and the city together."""
-    for (sid, d), leads in leads_of.items():
-        s = data.specs[sid]
-        for lead in leads:
-            dur = opts[lead.activity].activity.duration_minutes
-            st = start[lead.activity]
-            for city in lead.cities:
-                lo, hi = data.city_bounds(s, d, city)
-                if lo > 0:
-                    model.add(st >= lo).only_enforce_if([lead.chosen, c[(sid, d, city)]])
-                if hi < 24 * 60:
-                    model.add(st + dur <= hi).only_enforce_if([lead.chosen, c[(sid, d, city)]])
+    defined: list[tuple[cp_model.IntVar, _Terms]],
+    terms: _Terms,
+    name: str,
+) -> cp_model.IntVar:
+    """A variable equal to a sum of Booleans with positive weights: the rows that use it then
+    hold one term instead of the whole sum (the model's size is its memory at scale 4).
+    Remembered in ``defined`` so that the hint can give it its value. It pays for a sum that
+    plain linear rows repeat; one used only in enforced equalities is encoded value by value
+    by CP-SAT's presolve and grows the model instead (docs/benchmarks.md, "night")."""
+    var = model.new_int_var(0, sum(weight for _, weight in terms), name)
+    model.add(var == sum(weight * b for b, weight in terms))
+    defined.append((var, terms))
+    return var
 
 
-def _travel_between_days(
+def _earliest_start(
     model: cp_model.CpModel,
     data: Data,
     start: dict[str, cp_model.IntVar],
@@ -560,23 +563,58 @@ def _travel_between_days(
     c: dict[tuple[str, int, str], cp_model.IntVar],
     cities: dict[tuple[str, int], list[str]],
 ) -> dict[tuple[str, int], cp_model.IntVar]:
-    """``e[s, d]``: the earliest start of ``s`` on day ``d`` after the trip from the city of
-    day ``d - 1``; whatever they lead that day starts at or after it. Made only where the two
-    days' cities are apart."""
+    """``e[s, d]``: the earliest start of ``s`` on day ``d``, after the trip from the city of
+    day ``d - 1`` and no earlier than their city of the day allows (``Data.city_bounds``:
+    arrival and busy times); whatever they lead that day starts at or after it. Made only
+    where one of the two binds. One variable a specialist-day, not one row a lead and city:
+    at scale 4 those rows were a fifth of the model."""
     e: dict[tuple[str, int], cp_model.IntVar] = {}
     for (sid, d), here in cities.items():
-        before = cities.get((sid, d - 1))
-        if not before or not any(data.t(k, k2) > 0 for k in before for k2 in here):
+        before = cities.get((sid, d - 1), [])
+        apart = any(data.t(k, k2) > 0 for k in before for k2 in here)
+        lo = {k: data.city_bounds(data.specs[sid], d, k)[0] for k in here}
+        if not apart and max(lo.values()) <= data.ds:
             continue
         ev = model.new_int_var(data.ds, 24 * 60 + _INF_TRAVEL, f"e[{sid},{d}]")
         e[(sid, d)] = ev
-        for city in here:
-            model.add(
-                ev >= data.ds + sum(data.t(k, city) * c[(sid, d - 1, k)] for k in before)
-            ).only_enforce_if(c[(sid, d, city)])
+        if apart:
+            for city in here:
+                model.add(
+                    ev >= data.ds + sum(data.t(k, city) * c[(sid, d - 1, k)] for k in before)
+                ).only_enforce_if(c[(sid, d, city)])
+        if max(lo.values()) > data.ds:
+            model.add(ev >= sum(lo[k] * c[(sid, d, k)] for k in here))
         for lead in leads_of[(sid, d)]:
             model.add(start[lead.activity] >= ev).only_enforce_if(lead.chosen)
     return e
+
+
+def _latest_end(
+    model: cp_model.CpModel,
+    data: Data,
+    opts: dict[str, ActivityOptions],
+    start: dict[str, cp_model.IntVar],
+    leads_of: Mapping[tuple[str, int], list[_Lead]],
+    c: dict[tuple[str, int, str], cp_model.IntVar],
+    cities: dict[tuple[str, int], list[str]],
+) -> dict[tuple[str, int], cp_model.IntVar]:
+    """``l[s, d]``: the latest end their city of the day allows ``s`` on day ``d`` (the trip
+    to the departure city, busy times; an empty window rules the city out); whatever they
+    lead that day ends by it. Made only where a city's end is before midnight."""
+    end: dict[tuple[str, int], cp_model.IntVar] = {}
+    day = 24 * 60
+    for (sid, d), here in cities.items():
+        hi = {k: data.city_bounds(data.specs[sid], d, k)[1] for k in here}
+        if min(hi.values()) >= day:
+            continue
+        lv = model.new_int_var(min(hi.values()), day, f"l[{sid},{d}]")
+        end[(sid, d)] = lv
+        # at most one city a day: its end, or midnight on a day they work nowhere
+        model.add(lv <= day + sum((hi[k] - day) * c[(sid, d, k)] for k in here))
+        for lead in leads_of[(sid, d)]:
+            dur = opts[lead.activity].activity.duration_minutes
+            model.add(start[lead.activity] + dur <= lv).only_enforce_if(lead.chosen)
+    return end
 
 
 def _travel_cost(
@@ -718,17 +756,17 @@ def _changes(
 
 def _cells(
     opts: dict[str, ActivityOptions], choice: _Choices
-) -> dict[str, dict[Cell, cp_model.LinearExprT]]:
+) -> dict[str, dict[Cell, list[cp_model.IntVar]]]:
     """``open(a, cell)`` of each activity: its rooms' ``z`` in the cell's city and day. Which
     session of a cell a person goes to does not change the objective, so people are counted
     per cell and handed out after the solve."""
-    cell_of: dict[str, dict[Cell, cp_model.LinearExprT]] = {}
+    cell_of: dict[str, dict[Cell, list[cp_model.IntVar]]] = {}
     for aid in choice.place:
         ao = opts[aid]
         by_cell: dict[Cell, list[cp_model.IntVar]] = defaultdict(list)
         for o in ao.options:
             by_cell[(ao.activity.specialty, o.city, o.day)].append(choice.z[(aid, o.day, o.room)])
-        cell_of[aid] = {cell: (zs[0] if len(zs) == 1 else sum(zs)) for cell, zs in by_cell.items()}
+        cell_of[aid] = dict(by_cell)
     return cell_of
 
 
@@ -736,7 +774,8 @@ def _patients(
     model: cp_model.CpModel,
     data: Data,
     opts: dict[str, ActivityOptions],
-    cells: dict[str, dict[Cell, cp_model.LinearExprT]],
+    cells: dict[str, dict[Cell, list[cp_model.IntVar]]],
+    defined: list[tuple[cp_model.IntVar, _Terms]],
 ) -> _People:
     """``f[P, cell]``: patients of class ``P`` consulted in the cell, each patient once, within
     the places of the cell's sessions; worth their priority."""
@@ -746,7 +785,7 @@ def _patients(
         model,
         [(members, reach, round(prio * weight * SCALE)) for members, prio, reach in classes],
         capacity,
-        _cell_links(cells, opts, lambda a: a.patient_capacity),
+        _cell_links(model, defined, cells, opts, lambda a: a.patient_capacity, name="f"),
         name="f",
         group=lambda cell: 0,
     )
@@ -757,7 +796,8 @@ def _trainees(
     model: cp_model.CpModel,
     data: Data,
     opts: dict[str, ActivityOptions],
-    cells: dict[str, dict[Cell, cp_model.LinearExprT]],
+    cells: dict[str, dict[Cell, list[cp_model.IntVar]]],
+    defined: list[tuple[cp_model.IntVar, _Terms]],
 ) -> _People:
     """``g[T, cell]``: trainees of class ``T`` attending an activity of the cell, within its
     seats. At most one activity per trainee per day (the model's stricter rule), so that
@@ -768,7 +808,9 @@ def _trainees(
         model,
         [(members, reach, round(weight * SCALE)) for members, reach in classes],
         seats,
-        _cell_links(cells, opts, lambda a: a.trainee_seats if teaching(a) else 0),
+        _cell_links(
+            model, defined, cells, opts, lambda a: a.trainee_seats if teaching(a) else 0, name="g"
+        ),
         name="g",
         group=lambda cell: cell[2],
     )
@@ -784,20 +826,28 @@ def _activity_value(
 
 
 def _cell_links(
-    cell_of: dict[str, dict[Cell, cp_model.LinearExprT]],
+    model: cp_model.CpModel,
+    defined: list[tuple[cp_model.IntVar, _Terms]],
+    cell_of: dict[str, dict[Cell, list[cp_model.IntVar]]],
     opts: dict[str, ActivityOptions],
     places: Callable[[Activity], int],
-) -> dict[Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]]:
-    """Per cell: the places there (Σ places(a) × open(a, cell)) and whether any activity with
-    places is there (Σ open(a, cell)), over the activities with ``places(a) > 0``."""
-    terms: dict[Cell, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)
+    *,
+    name: str,
+) -> dict[Cell, tuple[cp_model.LinearExprT, cp_model.IntVar]]:
+    """Per cell: the places there (Σ places(a) × open(a, cell)) and the number of activities
+    with places there (Σ open(a, cell), a variable of its own: every class's link to the cell
+    uses it), over the activities with ``places(a) > 0``."""
+    terms: dict[Cell, list[tuple[int, list[cp_model.IntVar]]]] = defaultdict(list)
     for aid, cells in cell_of.items():
         n = places(opts[aid].activity)
         if n > 0:
-            for cell, opened in cells.items():
-                terms[cell].append((n, opened))
+            for cell, zs in cells.items():
+                terms[cell].append((n, zs))
     return {
-        cell: (sum(n * opened for n, opened in items), sum(opened for _, opened in items))
+        cell: (
+            sum(n * z for n, zs in items for z in zs),
+            _define(model, defined, [(z, 1) for _, zs in items for z in zs], f"{name}open{cell}"),
+        )
         for cell, items in terms.items()
     }
 
@@ -806,7 +856,7 @@ def _flows(
     model: cp_model.CpModel,
     classes: list[tuple[list[str], list[Cell], int]],
     limits: dict[Cell, int],
-    links: dict[Cell, tuple[cp_model.LinearExprT, cp_model.LinearExprT]],
+    links: dict[Cell, tuple[cp_model.LinearExprT, cp_model.IntVar]],
     *,
     name: str,
     group: Callable[[Cell], int],
@@ -963,7 +1013,11 @@ def _hint(built: _Built, data: Data, plan: Plan) -> None:
     for (sid, d), ev in built.e.items():
         prev, cur = city_of.get((sid, d - 1)), city_of.get((sid, d))
         travel = data.t(prev, cur) if prev is not None and cur is not None else 0
-        model.add_hint(ev, data.ds + travel)
+        lo = data.city_bounds(data.specs[sid], d, cur)[0] if cur is not None else 0
+        model.add_hint(ev, max(data.ds + travel, lo))
+    for (sid, d), latest in built.end.items():
+        cur = city_of.get((sid, d))
+        model.add_hint(latest, data.city_bounds(data.specs[sid], d, cur)[1] if cur else 24 * 60)
     for s in inst.specialists:
         here = s.arrival.city if s.arrival is not None else None
         worked = False
@@ -1017,6 +1071,10 @@ def _hint(built: _Built, data: Data, plan: Plan) -> None:
         tcounts[(tclass_of[att.trainee], cell(att.activity))] += 1
     for tkey, gv in built.g.items():
         model.add_hint(gv, tcounts.get(tkey, 0))
+    hint = model.proto.solution_hint
+    hinted = dict(zip(hint.vars, hint.values, strict=True))
+    for var, terms in built.defined:
+        model.add_hint(var, sum(weight * hinted[b.index] for b, weight in terms))
 
 
 def _infeasible(
@@ -1248,6 +1306,7 @@ def _prove(
         *built.w.values(),
         *built.c.values(),
         *built.e.values(),
+        *built.end.values(),
         *built.loc.values(),
         *built.mv.values(),
         *built.worked.values(),
