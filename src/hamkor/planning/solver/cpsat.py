@@ -1250,6 +1250,17 @@ LARGE = 400
 LNS_AFTER = 1 / 3
 
 
+#: CP-SAT's own neighbourhoods over the intervals. At scale 4 a step of each took 3-7 s where
+#: the others take under 1 s, two of their 13 steps in 150 s improved, and they held some
+#: 200 MiB more (docs/benchmarks.md).
+_SCHEDULING_NEIGHBOURHOODS = (
+    "scheduling_intervals_lns",
+    "scheduling_precedences_lns",
+    "scheduling_resource_windows_lns",
+    "scheduling_time_window_lns",
+)
+
+
 def _solver(
     seed: int, workers: int, deterministic_time: float | None, *, large: bool = False
 ) -> cp_model.CpSolver:
@@ -1269,7 +1280,7 @@ def _solver(
         # churn through memory: at scale 4 the process kept growing with them (past 4 GiB in
         # 150 s) and stayed flat without, and the plans were no worse
         # (docs/benchmarks.md). The complete hint is the first solution they would look for.
-        params.ignore_subsolvers.extend(["ls", "feasibility_pump"])
+        params.ignore_subsolvers.extend(["ls", "feasibility_pump", *_SCHEDULING_NEIGHBOURHOODS])
     if deterministic_time is not None:
         # several workers search in a fixed order only when interleaved
         params.interleave_search = True
