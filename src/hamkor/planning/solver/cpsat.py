@@ -212,8 +212,8 @@ class _Built:
     dep: dict[str, cp_model.IntVar]
     same: dict[str, cp_model.IntVar]
     y: dict[tuple[str, int], cp_model.IntVar]
-    #: variables that name a sum of Booleans (see :func:`_define`), for the hint
-    defined: list[tuple[cp_model.IntVar, _Terms]]
+    #: variables that count Booleans (see :func:`_define`), for the hint
+    defined: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]]
 
     @property
     def pclass_of(self) -> dict[str, int]:
@@ -227,8 +227,7 @@ class _Built:
 #: An optional task of a resource: (presence literal, minutes, earliest start, latest end).
 _Energy = tuple[cp_model.IntVar, int, int, int]
 
-#: Terms of a sum (variable, coefficient): of the objective, in model units, or of a variable
-#: that names a sum (:func:`_define`).
+#: Terms of the objective: (variable, coefficient in model units).
 _Terms = list[tuple[cp_model.IntVar, int]]
 
 
@@ -312,7 +311,7 @@ def _build(data: Data, opts: dict[str, ActivityOptions]) -> _Built:
     model = cp_model.CpModel()
     pinned = set(data.instance.pinned)
     choice = _Choices()
-    defined: list[tuple[cp_model.IntVar, _Terms]] = []
+    defined: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]] = []
     for aid, ao in opts.items():
         if not ao.options:
             continue
@@ -540,18 +539,18 @@ def _one_city_per_day(
 
 def _define(
     model: cp_model.CpModel,
-    defined: list[tuple[cp_model.IntVar, _Terms]],
-    terms: _Terms,
+    defined: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]],
+    booleans: list[cp_model.IntVar],
     name: str,
 ) -> cp_model.IntVar:
-    """A variable equal to a sum of Booleans with positive weights: the rows that use it then
-    hold one term instead of the whole sum (the model's size is its memory at scale 4).
-    Remembered in ``defined`` so that the hint can give it its value. It pays for a sum that
-    plain linear rows repeat; one used only in enforced equalities is encoded value by value
-    by CP-SAT's presolve and grows the model instead (docs/benchmarks.md, "night")."""
-    var = model.new_int_var(0, sum(weight for _, weight in terms), name)
-    model.add(var == sum(weight * b for b, weight in terms))
-    defined.append((var, terms))
+    """A variable that counts ``booleans``: the rows that use it then hold one term instead of
+    the whole sum (the model's size is its memory at scale 4). Remembered in ``defined`` so
+    that the hint can give it its value. It pays for a sum that plain linear rows repeat; an
+    integer variable used only in enforced equalities is encoded value by value by CP-SAT's
+    presolve and grows the model instead (docs/benchmarks.md, "night")."""
+    var = model.new_int_var(0, len(booleans), name)
+    model.add(var == sum(booleans))
+    defined.append((var, booleans))
     return var
 
 
@@ -775,7 +774,7 @@ def _patients(
     data: Data,
     opts: dict[str, ActivityOptions],
     cells: dict[str, dict[Cell, list[cp_model.IntVar]]],
-    defined: list[tuple[cp_model.IntVar, _Terms]],
+    defined: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]],
 ) -> _People:
     """``f[P, cell]``: patients of class ``P`` consulted in the cell, each patient once, within
     the places of the cell's sessions; worth their priority."""
@@ -797,7 +796,7 @@ def _trainees(
     data: Data,
     opts: dict[str, ActivityOptions],
     cells: dict[str, dict[Cell, list[cp_model.IntVar]]],
-    defined: list[tuple[cp_model.IntVar, _Terms]],
+    defined: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]],
 ) -> _People:
     """``g[T, cell]``: trainees of class ``T`` attending an activity of the cell, within its
     seats. At most one activity per trainee per day (the model's stricter rule), so that
@@ -827,7 +826,7 @@ def _activity_value(
 
 def _cell_links(
     model: cp_model.CpModel,
-    defined: list[tuple[cp_model.IntVar, _Terms]],
+    defined: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]],
     cell_of: dict[str, dict[Cell, list[cp_model.IntVar]]],
     opts: dict[str, ActivityOptions],
     places: Callable[[Activity], int],
@@ -846,7 +845,7 @@ def _cell_links(
     return {
         cell: (
             sum(n * z for n, zs in items for z in zs),
-            _define(model, defined, [(z, 1) for _, zs in items for z in zs], f"{name}open{cell}"),
+            _define(model, defined, [z for _, zs in items for z in zs], f"{name}open{cell}"),
         )
         for cell, items in terms.items()
     }
@@ -1017,7 +1016,8 @@ def _hint(built: _Built, data: Data, plan: Plan) -> None:
         model.add_hint(ev, max(data.ds + travel, lo))
     for (sid, d), latest in built.end.items():
         cur = city_of.get((sid, d))
-        model.add_hint(latest, data.city_bounds(data.specs[sid], d, cur)[1] if cur else 24 * 60)
+        hi = data.city_bounds(data.specs[sid], d, cur)[1] if cur is not None else 24 * 60
+        model.add_hint(latest, hi)
     for s in inst.specialists:
         here = s.arrival.city if s.arrival is not None else None
         worked = False
@@ -1073,8 +1073,8 @@ def _hint(built: _Built, data: Data, plan: Plan) -> None:
         model.add_hint(gv, tcounts.get(tkey, 0))
     hint = model.proto.solution_hint
     hinted = dict(zip(hint.vars, hint.values, strict=True))
-    for var, terms in built.defined:
-        model.add_hint(var, sum(weight * hinted[b.index] for b, weight in terms))
+    for var, booleans in built.defined:
+        model.add_hint(var, sum(hinted[b.index] for b in booleans))
 
 
 def _infeasible(
