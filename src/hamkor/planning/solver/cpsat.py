@@ -1176,6 +1176,7 @@ def solve(
                 deterministic=None
                 if deterministic_time is None
                 else (1 - share) * deterministic_time,
+                step_seconds=max(0.1, STEP_SECONDS_PER_ACTIVITY * len(instance.activities)),
             )
             solution, _ = lns.improve(
                 built.model,
@@ -1248,6 +1249,14 @@ LARGE = 400
 #: The share of the search CP-SAT has on the whole model before the neighbourhoods take over.
 #: Its own search improves fastest at first; later, re-solving small parts gains more.
 LNS_AFTER = 1 / 3
+
+#: A neighbourhood step's time limit, per activity of the instance: 0.5 s at scale 1, 1 s at
+#: scale 2. A step first presolves a copy of the whole model (0.15-0.2 s at scale 1, 0.35-0.45 s
+#: at scale 2), and the small model's improvements then come within a few tenths of a second.
+#: At scale 1 a whole second went mostly to proving them optimal, and fewer steps made worse
+#: plans; at scale 2 a shorter step left too little after the presolve (docs/benchmarks.md,
+#: "late").
+STEP_SECONDS_PER_ACTIVITY = 0.0025
 
 
 #: CP-SAT's own neighbourhoods over the intervals. At scale 4 a step of each took 3-7 s where
