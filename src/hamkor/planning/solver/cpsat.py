@@ -572,7 +572,8 @@ def _earliest_start(
         before = cities.get((sid, d - 1), [])
         apart = any(data.t(k, k2) > 0 for k in before for k2 in here)
         lo = {k: data.city_bounds(data.specs[sid], d, k)[0] for k in here}
-        if not apart and max(lo.values()) <= data.ds:
+        late = max(lo.values()) > data.ds
+        if not apart and not late:
             continue
         ev = model.new_int_var(data.ds, 24 * 60 + _INF_TRAVEL, f"e[{sid},{d}]")
         e[(sid, d)] = ev
@@ -581,7 +582,7 @@ def _earliest_start(
                 model.add(
                     ev >= data.ds + sum(data.t(k, city) * c[(sid, d - 1, k)] for k in before)
                 ).only_enforce_if(c[(sid, d, city)])
-        if max(lo.values()) > data.ds:
+        if late:
             model.add(ev >= sum(lo[k] * c[(sid, d, k)] for k in here))
         for lead in leads_of[(sid, d)]:
             model.add(start[lead.activity] >= ev).only_enforce_if(lead.chosen)
@@ -1176,7 +1177,9 @@ def solve(
                 deterministic=None
                 if deterministic_time is None
                 else (1 - share) * deterministic_time,
-                step_seconds=max(0.1, STEP_SECONDS_PER_ACTIVITY * len(instance.activities)),
+                step_seconds=max(
+                    STEP_SECONDS_LEAST, STEP_SECONDS_PER_ACTIVITY * len(instance.activities)
+                ),
             )
             solution, _ = lns.improve(
                 built.model,
@@ -1255,8 +1258,9 @@ LNS_AFTER = 1 / 3
 #: at scale 2), and the small model's improvements then come within a few tenths of a second.
 #: At scale 1 a whole second went mostly to proving them optimal, and fewer steps made worse
 #: plans; at scale 2 a shorter step left too little after the presolve (docs/benchmarks.md,
-#: "late").
+#: "late"). Never under ``STEP_SECONDS_LEAST``, so that a tiny instance's step still searches.
 STEP_SECONDS_PER_ACTIVITY = 0.0025
+STEP_SECONDS_LEAST = 0.1
 
 
 #: CP-SAT's own neighbourhoods over the intervals. At scale 4 a step of each took 3-7 s where
